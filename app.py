@@ -1,0 +1,21 @@
+"""Xiuhua (绣花): the application factory. `flask --app app ...` is the entry point."""
+
+from flask import Flask
+
+from core import auth, clock, config, db, demo, plugins, scheduler, serve, web
+
+
+def create_app(overrides=None):
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, overrides)
+    clock.init_app(app)
+    db.init_app(app)
+    auth.init_app(app)
+    web.init_app(app)
+    host = plugins.init_app(app)
+    scheduler.init_app(app)
+    demo.init_app(app)
+    serve.init_app(app)
+    app.jinja_env.globals["menu"] = plugins.menu
+    host.call_each("startup", app=app)
+    return app

@@ -1,0 +1,75 @@
+"""Roles × permissions: a matrix of checkboxes, each toggled by htmx and audited."""
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+
+from core import audit
+from core.admin import bp
+from core.db import db
+from core.org import Permission, Role, RolePermission
+from core.permissions import labels, requires, role_label
+from core.plugins import host
+from core.web import page
+
+
+class RoleForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40), Regexp(r"^[a-z0-9_]+$", message=_l("Lower-case letters, digits and underscore only."))],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+
+    def validate_code(self, field):
+        if Role.select().where(Role.code == field.data.strip()).exists():
+            raise ValidationError(_l("A role with this code exists."))
+
+
+def _matrix_context(form=None):
+    roles = list(Role.select().order_by(Role.id))
+    grants = {(rp.role_id, rp.permission_id) for rp in RolePermission.select()}
+    names = labels(host())
+    permissions = [(p.name, names.get(p.name, p.name), p.source) for p in Permission.select().order_by(Permission.name)]
+    return {
+        "roles": [(r, role_label(r)) for r in roles],
+        "permissions": permissions,
+        "grants": grants,
+        "form": form or RoleForm(),
+    }
+
+
+@bp.route("/roles", methods=["GET", "POST"])
+@requires("admin.roles")
+def roles():
+    form = RoleForm()
+    if form.validate_on_submit():
+        with db.atomic():
+            role = Role.create(code=form.code.data.strip(), name=form.name.data.strip())
+            audit.record("role.create", "role", role.id, role.code, after={"code": role.code, "name": role.name})
+        flash(_("Role %(name)s created.", name=role.name), "success")
+        return redirect(url_for("admin.roles"))
+    return page("admin/roles.html", status=422 if form.errors else 200, **_matrix_context(form))
+
+
+@bp.route("/roles/<int:role_id>/grant", methods=["POST"])
+@requires("admin.roles")
+def role_grant(role_id):
+    role = Role.get_or_none(Role.id == role_id)
+    permission = Permission.get_or_none(Permission.name == request.form.get("permission", ""))
+    if role is None or permission is None:
+        return page("error.html", message=_("There is no such role or permission."), status=404)
+    granted = request.form.get("granted") == "on"
+    if role.code == "admin" and permission.name == "admin.roles" and not granted:
+        return page("error.html", message=_("The administrator role must keep the right to edit roles."), status=409)
+    with db.atomic():
+        link = RolePermission.get_or_none(role=role, permission=permission)
+        if granted and link is None:
+            RolePermission.create(role=role, permission=permission)
+            audit.record("role.grant", "role", role.id, f"{role.code} + {permission.name}", before={permission.name: False}, after={permission.name: True})
+        elif not granted and link is not None:
+            link.delete_instance()
+            audit.record("role.revoke", "role", role.id, f"{role.code} - {permission.name}", before={permission.name: True}, after={permission.name: False})
+    return page("admin/_grant.html", role=role, permission=permission.name, granted=granted)

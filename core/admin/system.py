@@ -1,0 +1,52 @@
+"""Plugins and scheduled jobs, as the administrator sees them."""
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from core import audit, scheduler
+from core.admin import bp
+from core.permissions import requires
+from core.plugins import host
+from core.scheduler import JobRun, ScheduledJob
+from core.web import page
+
+
+@bp.route("/plugins")
+@requires("admin.plugins")
+def plugins():
+    return page("admin/plugins.html", plugins=list(host().infos.values()))
+
+
+def _job_rows():
+    specs = scheduler.specs(current_app)
+    stored = {row.id: row for row in ScheduledJob.select()}
+    last = {}
+    for run in JobRun.select().where(JobRun.job_id.in_(list(specs))).order_by(JobRun.id.desc()).limit(500):
+        last.setdefault(run.job_id, run)
+    owners = current_app.extensions["xiuhua.job_owners"]
+    return [
+        {"spec": spec, "plugin": owners[job_id], "row": stored.get(job_id), "last": last.get(job_id)}
+        for job_id, spec in specs.items()
+    ]
+
+
+@bp.route("/jobs")
+@requires("admin.jobs")
+def jobs():
+    runs = list(JobRun.select().order_by(JobRun.id.desc()).limit(30))
+    return page("admin/jobs.html", "admin/_jobs_table.html", "jobs-table", jobs=_job_rows(), runs=runs)
+
+
+@bp.route("/jobs/<job_id>/run", methods=["POST"])
+@requires("admin.jobs")
+def job_run(job_id):
+    if job_id not in scheduler.specs(current_app):
+        return page("error.html", message=_("There is no such job."), status=404)
+    started = scheduler.run_in_background(current_app._get_current_object(), job_id)
+    if started:
+        audit.record("job.run", "job", job_id, f"run now: {job_id}")
+        message = _("Started %(job)s. This table refreshes until it finishes.", job=job_id)
+    else:
+        message = _("%(job)s is already running; wait for it to finish.", job=job_id)
+    runs = list(JobRun.select().order_by(JobRun.id.desc()).limit(30))
+    return page("admin/_jobs_table.html", jobs=_job_rows(), runs=runs, message=message)

@@ -1,0 +1,77 @@
+"""Configuration: defaults, then instance/config.py, then XIUHUA_* environment variables, then the
+mapping handed to create_app (tests)."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    "ENV": "development",  # "production" refuses weak secrets
+    "SECRET_KEY": None,  # None: generated into instance/secret_key on first run
+    "DATABASE_URL": None,  # None: sqlite file instance/xiuhua.sqlite3
+    "TIMEZONE": "Asia/Shanghai",
+    "PLUGINS_DIR": str(ROOT / "plugins"),
+    "PLUGINS_DISABLED": [],
+    "LANGUAGES": ["zh_CN", "en"],
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "SESSION_IDLE_MINUTES": 30,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCK_MINUTES": 15,
+    "PASSWORD_MIN_LENGTH": 8,
+    "SCHEDULER_ENABLED": True,
+    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; the session has its own timeout
+}
+
+# Secrets that sample configs and tutorials ship with; production refuses them.
+WEAK_SECRETS = {"", "dev", "secret", "change-me", "changeme", "xiuhua"}
+
+
+def _coerce(default, raw: str):
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, list):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def load(app, overrides=None):
+    """Fill app.config from every source in order of precedence (last wins)."""
+    app.config.update(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    for key, raw in os.environ.items():
+        if key.startswith("XIUHUA_"):
+            name = key[len("XIUHUA_") :]
+            app.config[name] = _coerce(DEFAULTS.get(name, ""), raw)
+    app.config.update(overrides or {})
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'xiuhua.sqlite3'}"
+    if app.config["SECRET_KEY"] is None:
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    if app.config["ENV"] == "production":
+        check_production_secret(app.config["SECRET_KEY"])
+
+
+def _instance_secret(path: Path) -> str:
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def check_production_secret(secret: str):
+    if secret in WEAK_SECRETS or len(secret) < 32:
+        raise RuntimeError(
+            "Refusing to start in production with a default or short SECRET_KEY. "
+            "Set XIUHUA_SECRET_KEY to 32+ random characters, or remove SECRET_KEY from "
+            "instance/config.py so one is generated into instance/secret_key."
+        )

@@ -1,0 +1,120 @@
+"""One database handle for the whole application, numbered migrations per component, `flask db`."""
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from peewee import DatabaseProxy, Model, SqliteDatabase, TextField
+from playhouse.db_url import connect
+from playhouse.migrations import Runner
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class JSONField(TextField):
+    """JSON stored as text: portable across SQLite and PostgreSQL."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+def open_database(url: str):
+    if url.startswith("sqlite"):
+        database = connect(url, pragmas=SQLITE_PRAGMAS)
+        Path(database.database).parent.mkdir(parents=True, exist_ok=True)
+        return database
+    return connect(url)
+
+
+def init_app(app):
+    db.initialize(open_database(app.config["DATABASE_URL"]))
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_appcontext
+    def _close(exc):
+        if not db.is_closed():
+            db.close()
+
+    app.cli.add_command(db_cli)
+
+
+def is_sqlite() -> bool:
+    return isinstance(db.obj, SqliteDatabase)
+
+
+# --- migrations --------------------------------------------------------------------------------------
+
+
+def migration_sources(app):
+    """(component, directory) pairs: the core first, then every enabled plugin that ships migrations."""
+    sources = [("core", str(Path(__file__).parent / "migrations"))]
+    sources.extend(app.extensions["xiuhua.plugins"].migration_dirs())
+    return sources
+
+
+def runner(component: str, directory: str) -> Runner:
+    return Runner(db.obj, directory=directory, table_name=f"migrations_{component}")
+
+
+def upgrade(app) -> list[str]:
+    """Apply pending migrations, then bring hook-registered roles and permissions in."""
+    from core import permissions
+
+    applied = []
+    with db.connection_context():
+        for component, directory in migration_sources(app):
+            applied += [f"{component}: {name}" for name in runner(component, directory).up()]
+        with db.atomic():
+            permissions.sync(app.extensions["xiuhua.plugins"])
+    return applied
+
+
+def pending(app) -> list[str]:
+    with db.connection_context():
+        return [
+            f"{component}: {m.name}"
+            for component, directory in migration_sources(app)
+            for m in runner(component, directory).status()
+            if not m.applied
+        ]
+
+
+@click.group("db", help="Database schema: numbered migrations for the core and every plugin.")
+def db_cli():
+    pass
+
+
+@db_cli.command("upgrade", help="Apply every pending migration.")
+def db_upgrade():
+    applied = upgrade(current_app)
+    for line in applied:
+        click.echo(f"applied {line}")
+    if not applied:
+        click.echo("database is up to date")
+
+
+@db_cli.command("status", help="List migrations; exit 1 when any is pending.")
+def db_status():
+    with db.connection_context():
+        waiting = False
+        for component, directory in migration_sources(current_app):
+            for m in runner(component, directory).status():
+                mark = "x" if m.applied else " "
+                waiting |= not m.applied
+                click.echo(f"[{mark}] {component}: {m.name}")
+    raise SystemExit(1 if waiting else 0)

@@ -1,0 +1,74 @@
+"""THE plugin API. Every hook Xiuhua calls is declared here, once, with what it is given and what it
+returns. docs/plugins.md documents each under its exact signature; tests/test_hook_contract.py fails
+when one is undocumented or has no test.
+
+Registration hooks are called once per application, per plugin: a plugin whose registration hook
+raises is disabled and shown on /admin/plugins, and the others carry on. Request-time hooks (menus,
+widgets) are called per request; a plugin that raises there is logged and left out of that page.
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("xiuhua")
+hookimpl = pluggy.HookimplMarker("xiuhua")
+
+
+@hookspec
+def register_migrations():
+    """Called at start-up. Return the path of a folder of numbered migration files
+    (`0001_initial.py`, ...) for this plugin's tables, or None. They run with `flask db upgrade`
+    after the core's, with their own history table `migrations_<plugin>`."""
+
+
+@hookspec
+def register_blueprints():
+    """Called at start-up. Return a list of Flask blueprints. Every view must declare its
+    permission with `core.permissions.requires` (or `public`); blueprint names must be unique."""
+
+
+@hookspec
+def register_commands(cli):
+    """Called at start-up with the application's click group: add `flask` sub-commands to it."""
+
+
+@hookspec
+def register_permissions():
+    """Called at start-up. Return a list of dicts `{"name": "plugin.action", "label": str,
+    "roles": ["admin", ...]}`. `roles` are granted the permission once, the first time it is seen;
+    after that, administrators decide."""
+
+
+@hookspec
+def register_roles():
+    """Called at start-up. Return a list of dicts `{"code": str, "name": str, "permissions": [...]}`
+    for roles this plugin adds. Created once; administrators may edit their permissions later."""
+
+
+@hookspec
+def register_jobs():
+    """Called at start-up. Return a list of `core.scheduler.JobSpec` with stable ids. The scheduler
+    process runs them; ids must be unique across plugins."""
+
+
+@hookspec
+def menu_items(user):
+    """Called for every full page. Return a list of `core.plugins.MenuItem` the user may see
+    (check `user.can(...)`); the core's own items come through this hook too."""
+
+
+@hookspec
+def dashboard_widgets(user):
+    """Called when the home dashboard renders. Return a list of `core.plugins.Widget`: a title, a
+    template name and the context it needs, and an `order` (lower first)."""
+
+
+@hookspec
+def demo_data(ctx):
+    """Called by `flask demo load` after the core demo city exists. `ctx` is a `core.demo.DemoContext`
+    with the departments, areas and users by code. Must be idempotent: running it twice adds
+    nothing the second time."""
+
+
+@hookspec
+def startup(app):
+    """Called once at the end of create_app, with the fully configured application."""

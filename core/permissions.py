@@ -1,0 +1,95 @@
+"""Permission strings, the built-in roles, and the one rule every view follows: it declares what it
+needs (`@requires("admin.users")`, `@login_required`, or `@public`) and core.auth enforces it before
+the view runs. A view that declares nothing is refused (and tests/test_permissions.py fails)."""
+
+from flask_babel import lazy_gettext as _l
+
+PUBLIC = "public"
+LOGIN = "login"
+
+CORE_PERMISSIONS = [
+    {"name": "dashboard.view", "label": _l("See the home dashboard"), "roles": ["*"]},
+    {"name": "admin.users", "label": _l("Manage users"), "roles": ["admin"]},
+    {"name": "admin.departments", "label": _l("Manage departments"), "roles": ["admin"]},
+    {"name": "admin.roles", "label": _l("Edit roles and their permissions"), "roles": ["admin"]},
+    {"name": "admin.audit", "label": _l("Read the audit log"), "roles": ["admin", "evaluator", "leader"]},
+    {"name": "admin.plugins", "label": _l("See plugins and their status"), "roles": ["admin"]},
+    {"name": "admin.jobs", "label": _l("See and run scheduled jobs"), "roles": ["admin"]},
+]
+
+BUILTIN_ROLES = [
+    {"code": "admin", "name": _l("Administrator")},
+    {"code": "intake", "name": _l("Intake operator")},
+    {"code": "shift_leader", "name": _l("Shift leader")},
+    {"code": "dispatcher", "name": _l("Dispatcher")},
+    {"code": "collector", "name": _l("Collector")},
+    {"code": "handler", "name": _l("Department handler")},
+    {"code": "dept_head", "name": _l("Department head")},
+    {"code": "evaluator", "name": _l("Evaluator")},
+    {"code": "leader", "name": _l("Leader (read-only)")},
+]
+
+
+def _declare(value):
+    def decorate(view):
+        view.permission = value
+        return view
+
+    return decorate
+
+
+def requires(permission: str):
+    """The view needs a logged-in user holding `permission`."""
+    return _declare(permission)
+
+
+public = _declare(PUBLIC)
+login_required = _declare(LOGIN)
+
+
+def role_label(role) -> str:
+    """Built-in roles show their translated name; roles made by administrators show theirs."""
+    for builtin in BUILTIN_ROLES:
+        if builtin["code"] == role.code:
+            return str(builtin["name"])
+    return role.name
+
+
+def sync(host):
+    """Bring hook-registered roles and permissions into the database. New roles are created with
+    their permissions; a permission seen for the first time is granted to its default roles. What
+    administrators changed since is left alone. Run after migrations (`flask db upgrade`)."""
+    from core.org import Permission, Role, RolePermission
+    from core.plugins import unique_or_fail
+
+    owners: dict[str, str] = {}
+    declared = []
+    for plugin, perms in host.call_each("register_permissions"):
+        for perm in perms:
+            unique_or_fail("permission", owners, perm["name"], plugin)
+            declared.append((plugin, perm))
+    new_roles = []
+    for plugin, roles in host.call_each("register_roles"):
+        for spec in roles:
+            role, created = Role.get_or_create(
+                code=spec["code"], defaults={"name": str(spec["name"]), "builtin": plugin == "builtin"}
+            )
+            if created:
+                new_roles.append((role, spec.get("permissions", [])))
+    all_roles = {role.code: role for role in Role.select()}
+    for plugin, perm in declared:
+        if Permission.get_or_none(Permission.name == perm["name"]) is None:
+            Permission.create(name=perm["name"], source=plugin)
+            codes = all_roles if "*" in perm.get("roles", []) else perm.get("roles", [])
+            for code in codes:
+                if code in all_roles:
+                    RolePermission.get_or_create(role=all_roles[code], permission=perm["name"])
+    for role, names in new_roles:
+        for name in names:
+            if name in owners:
+                RolePermission.get_or_create(role=role, permission=name)
+
+
+def labels(host) -> dict[str, str]:
+    """Permission name → label, for the roles page."""
+    return {perm["name"]: str(perm["label"]) for perm in host.collect("register_permissions")}

@@ -1,0 +1,164 @@
+"""The plugin host: built-ins, then installed packages (entry-point group "xiuhua"), then the
+plugins/ folder. A plugin that fails to import or register is disabled and reported, never fatal."""
+
+import importlib
+import importlib.metadata
+import logging
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pluggy
+
+from core import hookspecs
+
+log = logging.getLogger(__name__)
+
+# Core modules that implement hooks exactly as plugins do.
+BUILTINS = ["core.builtin"]
+
+
+@dataclass
+class MenuItem:
+    label: str
+    endpoint: str
+    order: int = 100
+    icon: str = ""
+    group: str = ""  # items with the same group are shown together under an "admin"-style heading
+
+
+@dataclass
+class Widget:
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+    order: int = 100
+    width: str = "half"  # "half" or "full"
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    source: str  # "builtin", "entry point", "folder"
+    version: str = ""
+    status: str = "enabled"  # enabled, disabled (by configuration), failed
+    error: str = ""
+    hooks: list[str] = field(default_factory=list)
+
+
+class PluginHost(pluggy.PluginManager):
+    def __init__(self, app):
+        super().__init__("xiuhua")
+        self.add_hookspecs(hookspecs)
+        self.app = app
+        self.infos: dict[str, PluginInfo] = {}
+        self.disabled = set(app.config["PLUGINS_DISABLED"])
+
+    # --- loading ---------------------------------------------------------------------------------
+
+    def load_all(self):
+        for name in BUILTINS:
+            self._load(name.rsplit(".", 1)[-1], "builtin", lambda n=name: importlib.import_module(n))
+        for ep in importlib.metadata.entry_points(group="xiuhua"):
+            version = ep.dist.version if ep.dist else ""
+            self._load(ep.name, "entry point", ep.load, version)
+        folder = Path(self.app.config["PLUGINS_DIR"])
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if (path / "__init__.py").exists():
+                    self._load(path.name, "folder", lambda p=path: _import_from_folder(p))
+
+    def _load(self, name, source, loader, version=""):
+        info = PluginInfo(name=name, source=source, version=version)
+        if name in self.infos:
+            info.status, info.error = "failed", f"a plugin named {name!r} is already loaded"
+            self.infos[f"{name} ({source})"] = info
+            return
+        self.infos[name] = info
+        if name in self.disabled:
+            info.status = "disabled"
+            return
+        try:
+            module = loader()
+            info.version = info.version or getattr(module, "__version__", "")
+            self.register(module, name=name)
+            self.check_pending()
+        except Exception:
+            self.fail(name, traceback.format_exc())
+            return
+        info.hooks = sorted(impl.name for impl in self.get_hookcallers(module) or [])
+
+    def fail(self, name: str, error: str):
+        """Disable a plugin, keep why, and carry on without it."""
+        log.error("plugin %s disabled: %s", name, error)
+        plugin = self.get_plugin(name)
+        if plugin is not None:
+            self.unregister(plugin)
+        info = self.infos[name]
+        info.status, info.error = "failed", error
+
+    # --- calling ---------------------------------------------------------------------------------
+
+    def call_each(self, hook_name: str, **kwargs) -> list[tuple[str, object]]:
+        """Call one hook plugin by plugin, in load order; a plugin that raises is left out (and, at
+        registration, disabled). Returns (plugin name, result) for every non-None result."""
+        results = []
+        for impl in reversed(getattr(self.hook, hook_name).get_hookimpls()):
+            try:
+                result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            except Exception:
+                if hook_name.startswith("register_"):
+                    self.fail(impl.plugin_name, traceback.format_exc())
+                else:
+                    log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+                continue
+            if result is not None:
+                results.append((impl.plugin_name, result))
+        return results
+
+    def collect(self, hook_name: str, **kwargs) -> list:
+        """Flatten the lists every plugin returned from a hook."""
+        return [item for _, items in self.call_each(hook_name, **kwargs) for item in items]
+
+    def migration_dirs(self) -> list[tuple[str, str]]:
+        return [(name, str(path)) for name, path in self.call_each("register_migrations")]
+
+
+def _import_from_folder(path: Path):
+    parent = str(path.parent.parent)
+    if parent not in sys.path:
+        sys.path.insert(0, parent)
+    return importlib.import_module(f"{path.parent.name}.{path.name}")
+
+
+def unique_or_fail(kind: str, owners: dict, key: str, plugin: str):
+    """Start-up check shared by blueprints, permissions and jobs: ids are unique across plugins."""
+    if key in owners and owners[key] != plugin:
+        raise RuntimeError(f"duplicate {kind} {key!r}: registered by both {owners[key]} and {plugin}")
+    owners[key] = plugin
+
+
+def init_app(app):
+    host = PluginHost(app)
+    host.load_all()
+    app.extensions["xiuhua.plugins"] = host
+
+    owners: dict[str, str] = {}
+    for plugin, blueprints in host.call_each("register_blueprints"):
+        for bp in blueprints:
+            unique_or_fail("blueprint", owners, bp.name, plugin)
+            app.register_blueprint(bp)
+    host.call_each("register_commands", cli=app.cli)
+    return host
+
+
+def host():
+    from flask import current_app
+
+    return current_app.extensions["xiuhua.plugins"]
+
+
+def menu(user):
+    """The navigation for one user, from every plugin's menu_items (the core's included)."""
+    return sorted(host().collect("menu_items", user=user), key=lambda item: item.order)

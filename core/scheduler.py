@@ -1,0 +1,169 @@
+"""Scheduled jobs: plugins declare them (register_jobs), exactly one process runs them
+(`flask scheduler run`, or `flask serve` in the single-process default), and every run is recorded.
+
+The next fire time of every job is kept in the database, so a job whose time passed while no
+scheduler was running is run once when one starts (catch-up), and never twice."""
+
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import click
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import current_app
+from flask.cli import with_appcontext
+from peewee import CharField, DateTimeField, TextField
+
+from core import clock
+from core.db import BaseModel, db
+from core.plugins import unique_or_fail
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str  # stable, unique across plugins: "<plugin>.<job>"
+    name: str
+    func: Callable[[], str | None]  # returns a one-line summary for the run log
+    cron: str | None = None  # crontab syntax, in the configured time zone
+    every: timedelta | None = None
+
+    def trigger(self):
+        if self.cron:
+            return CronTrigger.from_crontab(self.cron, timezone=clock.zone())
+        return IntervalTrigger(seconds=int(self.every.total_seconds()), timezone=clock.zone())
+
+    def describe(self) -> str:
+        return self.cron or f"every {self.every}"
+
+    def next_after(self, moment):
+        """The first fire time strictly after `moment` (naive local time)."""
+        aware = moment.replace(tzinfo=clock.zone()) + timedelta(microseconds=1)
+        trigger = self.trigger()
+        if isinstance(trigger, IntervalTrigger):
+            return moment + self.every
+        return trigger.get_next_fire_time(None, aware).replace(tzinfo=None)
+
+
+class ScheduledJob(BaseModel):
+    id = CharField(max_length=80, primary_key=True)
+    plugin = CharField(max_length=60)
+    schedule = CharField(max_length=60)
+    next_run_at = DateTimeField(null=True)
+
+
+class JobRun(BaseModel):
+    job_id = CharField(max_length=80, index=True)
+    trigger = CharField(max_length=12)  # schedule, catch-up, manual
+    started_at = DateTimeField(index=True)
+    ended_at = DateTimeField(null=True)
+    outcome = CharField(max_length=12, default="running")  # running, success, error, interrupted
+    summary = TextField(default="")
+    error = TextField(default="")
+
+
+def init_app(app):
+    owners: dict[str, str] = {}
+    specs: dict[str, JobSpec] = {}
+    for plugin, jobs in app.extensions["xiuhua.plugins"].call_each("register_jobs"):
+        for spec in jobs:
+            unique_or_fail("job id", owners, spec.id, plugin)
+            specs[spec.id] = spec
+    app.extensions["xiuhua.jobs"] = specs
+    app.extensions["xiuhua.job_owners"] = owners
+    app.cli.add_command(scheduler_cli)
+
+
+def specs(app) -> dict[str, JobSpec]:
+    return app.extensions["xiuhua.jobs"]
+
+
+def run_job(app, job_id: str, trigger: str) -> JobRun:
+    """Run one job now inside an app context and record the run. Never raises."""
+    spec = specs(app)[job_id]
+    with app.app_context(), db.connection_context():
+        run = JobRun.create(job_id=job_id, trigger=trigger, started_at=clock.now())
+        try:
+            run.summary = spec.func() or ""
+            run.outcome = "success"
+        except Exception:
+            app.logger.exception("job %s failed", job_id)
+            run.outcome, run.error = "error", traceback.format_exc()
+        run.ended_at = clock.now()
+        run.save()
+        if trigger != "manual":
+            ScheduledJob.update(next_run_at=spec.next_after(clock.now())).where(ScheduledJob.id == job_id).execute()
+        return run
+
+
+def run_in_background(app, job_id: str) -> bool:
+    """The admin's "run now": refused while a run of the same job is still going."""
+    with db.connection_context():
+        if JobRun.select().where((JobRun.job_id == job_id) & (JobRun.outcome == "running")).exists():
+            return False
+    threading.Thread(target=run_job, args=(app, job_id, "manual"), daemon=True).start()
+    return True
+
+
+def prepare(app) -> list[JobRun]:
+    """Before a scheduler starts: record every job, close runs a dead process left open, and run
+    once each job whose time passed while nothing was running. Returns the catch-up runs."""
+    now = clock.now()
+    missed = []
+    with db.connection_context():
+        JobRun.update(outcome="interrupted", ended_at=now).where(JobRun.outcome == "running").execute()
+        owners = app.extensions["xiuhua.job_owners"]
+        for job_id, spec in specs(app).items():
+            row = ScheduledJob.get_or_none(ScheduledJob.id == job_id)
+            if row is None:
+                ScheduledJob.create(id=job_id, plugin=owners[job_id], schedule=spec.describe(), next_run_at=spec.next_after(now))
+            elif row.next_run_at is None or row.next_run_at <= now:
+                missed.append(job_id)
+            elif row.schedule != spec.describe():
+                row.schedule, row.next_run_at = spec.describe(), spec.next_after(now)
+                row.save()
+    return [run_job(app, job_id, "catch-up") for job_id in missed]
+
+
+def build(app, scheduler_class=BackgroundScheduler):
+    # misfire_grace_time=None: APScheduler 3.11 would silently skip a run more than 1 s late.
+    scheduler = scheduler_class(
+        timezone=clock.zone(),
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    for job_id, spec in specs(app).items():
+        scheduler.add_job(run_job, trigger=spec.trigger(), args=[app, job_id, "schedule"], id=job_id, name=spec.name)
+    return scheduler
+
+
+@click.group("scheduler", help="The scheduler process.")
+def scheduler_cli():
+    pass
+
+
+@scheduler_cli.command("run", help="Run the scheduled jobs in this process until stopped.")
+@with_appcontext
+def scheduler_run():
+    app = current_app._get_current_object()
+    for run in prepare(app):
+        click.echo(f"caught up {run.job_id}: {run.outcome}")
+    scheduler = build(app, BlockingScheduler)
+    click.echo(f"scheduler running {len(specs(app))} jobs; Ctrl+C stops it")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@scheduler_cli.command("list", help="Show every job with its schedule and next run.")
+@with_appcontext
+def scheduler_list():
+    with db.connection_context():
+        rows = {row.id: row for row in ScheduledJob.select()}
+    for job_id, spec in specs(current_app).items():
+        row = rows.get(job_id)
+        click.echo(f"{job_id}\t{spec.describe()}\tnext: {row.next_run_at if row else '-'}")

@@ -1,0 +1,30 @@
+"""`flask serve`: the single-process default — the web server (waitress) with the scheduler beside it."""
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from core import scheduler
+
+
+def init_app(app):
+    app.cli.add_command(serve)
+
+
+@click.command("serve", help="Serve the web app with waitress; with the scheduler unless --no-scheduler.")
+@click.option("--host", envvar="HOST", default="127.0.0.1", show_default=True)
+@click.option("--port", envvar="PORT", default=5000, type=int, show_default=True)
+@click.option("--threads", default=8, show_default=True)
+@click.option("--no-scheduler", is_flag=True, help="When a separate `flask scheduler run` process runs the jobs.")
+@with_appcontext
+def serve(host, port, threads, no_scheduler):
+    from waitress import serve as waitress_serve
+
+    app = current_app._get_current_object()
+    if not no_scheduler and app.config["SCHEDULER_ENABLED"]:
+        for run in scheduler.prepare(app):
+            click.echo(f"caught up {run.job_id}: {run.outcome}")
+        scheduler.build(app).start()
+        click.echo(f"scheduler started with {len(scheduler.specs(app))} jobs")
+    click.echo(f"Xiuhua on http://{host}:{port}/")
+    waitress_serve(app, host=host, port=port, threads=threads)

@@ -1,0 +1,106 @@
+"""Web plumbing shared by every page: htmx, CSRF, language, security headers, error pages, and the
+page-or-fragment rule."""
+
+from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, session, url_for
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
+from flask_htmx import HTMX
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from core.permissions import public, role_label
+
+htmx = HTMX()
+csrf = CSRFProtect()
+babel = Babel()
+bp = Blueprint("web", __name__)
+
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
+
+
+def select_locale():
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    wanted = session.get("lang")
+    if wanted is None and current_user and current_user.is_authenticated:
+        wanted = current_user.language
+    return wanted if wanted in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app):
+    htmx.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="../translations")
+    app.jinja_env.globals.update(role_label=role_label, get_locale=get_locale)
+    app.after_request(security_headers)
+    app.register_error_handler(CSRFError, csrf_error)
+    for code in (403, 404, 405, 413, 500):
+        app.register_error_handler(code, error_page)
+
+
+def security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self)")
+    response.vary.add("HX-Request")
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def page(template: str, fragment: str | None = None, target: str | None = None, status=200, **context):
+    """Render the full page, or only `fragment` when htmx asked for exactly `target`
+    (boosted links also send HX-Request, so the header alone is not enough)."""
+    if fragment and htmx and htmx.target == target:
+        return render_template(fragment, **context), status
+    return render_template(template, **context), status
+
+
+def _message_response(message: str, status: int):
+    if htmx:
+        # htmx swaps error responses into the message area (see static/js/app.js).
+        response = current_app.make_response((render_template("_message.html", message=message, kind="error"), status))
+        response.headers["HX-Retarget"] = "#messages"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    return render_template("error.html", message=message, status=status), status
+
+
+def csrf_error(error):
+    return _message_response(
+        _("This form has expired or was not sent from this site. Reload the page and try again; nothing was saved."),
+        400,
+    )
+
+
+def error_page(error):
+    messages = {
+        403: _("You do not have permission to do that."),
+        404: _("There is no such page, or you may not see it."),
+        405: _("That action cannot be done this way."),
+        413: _("The upload is too large."),
+        500: _("Something went wrong on the server. The error was logged; nothing was half-saved."),
+    }
+    code = getattr(error, "code", 500) or 500
+    return _message_response(messages.get(code, messages[500]), code)
+
+
+@bp.route("/lang", methods=["POST"])
+@public
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated and current_user.language != lang:
+            current_user.language = lang
+            current_user.save()
+    target = request.form.get("next") or url_for("home.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("home.index")
+    return redirect(target)
