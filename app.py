@@ -1,12 +1,17 @@
 """Xiuhua (绣花): the application factory. `flask --app app ...` is the entry point."""
 
+import os
+
 from flask import Flask
 
 from core import auth, clock, config, db, demo, plugins, scheduler, serve, web
 
 
 def create_app(overrides=None):
-    app = Flask(__name__, instance_relative_config=True)
+    """config → db → auth → i18n/web → plugins (blueprints come from hooks) → scheduler → CLI."""
+    overrides = overrides or {}
+    instance = overrides.get("INSTANCE_PATH") or os.environ.get("XIUHUA_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance and os.path.abspath(instance), instance_relative_config=True)
     config.load(app, overrides)
     clock.init_app(app)
     db.init_app(app)

@@ -22,9 +22,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from core import audit, clock
-from core.web import htmx
 from core.org import User
 from core.permissions import LOGIN, PUBLIC, login_required, public
+from core.web import htmx
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from peewee import DatabaseProxy, Model, SqliteDatabase, TextField
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
@@ -94,9 +95,7 @@ def pending(app) -> list[str]:
         ]
 
 
-@click.group("db", help="Database schema: numbered migrations for the core and every plugin.")
-def db_cli():
-    pass
+db_cli = AppGroup("db", help="Database schema: numbered migrations for the core and every plugin.")
 
 
 @db_cli.command("upgrade", help="Apply every pending migration.")

@@ -7,7 +7,7 @@ from datetime import date
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup
 
 from core import settings
 from core.areas import Area
@@ -79,7 +79,9 @@ def _areas(ctx: DemoContext):
     since = date(2020, 1, 1)
     word = 0
     for d_code, d_name, streets in DISTRICTS:
-        district, _ = Area.get_or_create(code=d_code, defaults={"name": d_name, "level": "district", "valid_from": since})
+        district, _ = Area.get_or_create(
+            code=d_code, defaults={"name": d_name, "level": "district", "valid_from": since}
+        )
         ctx.areas[d_code] = district
         for s_index, s_name in enumerate(streets, start=1):
             s_code = f"{d_code}{s_index:03d}"
@@ -100,7 +102,12 @@ def _areas(ctx: DemoContext):
                     g_code = f"{c_code}{g_index:03d}"
                     grid, _ = Area.get_or_create(
                         code=g_code,
-                        defaults={"name": f"{c_name}{g_index}号网格", "level": "grid", "parent": community, "valid_from": since},
+                        defaults={
+                            "name": f"{c_name}{g_index}号网格",
+                            "level": "grid",
+                            "parent": community,
+                            "valid_from": since,
+                        },
                     )
                     ctx.areas[g_code] = grid
 
@@ -154,15 +161,12 @@ def init_app(app):
     app.cli.add_command(demo_cli)
 
 
-@click.group("demo", help="The demo city.")
-def demo_cli():
-    pass
+demo_cli = AppGroup("demo", help="The demo city.")
 
 
 @demo_cli.command("load", help="Build the demo city (idempotent).")
 @click.option("--force", is_flag=True, help="Load even into a database that holds other data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing unless the database has no users yet.")
-@with_appcontext
 def demo_load(force, if_empty):
     with db.connection_context():
         if if_empty and User.select().exists():

@@ -13,5 +13,7 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @requires("dashboard.view")
 def index():
-    widgets = sorted(host().collect("dashboard_widgets", user=current_user._get_current_object()), key=lambda w: w.order)
+    widgets = sorted(
+        host().collect("dashboard_widgets", user=current_user._get_current_object()), key=lambda w: w.order
+    )
     return page("home.html", widgets=widgets)

@@ -104,7 +104,7 @@ class PluginHost(pluggy.PluginManager):
         """Call one hook plugin by plugin, in load order; a plugin that raises is left out (and, at
         registration, disabled). Returns (plugin name, result) for every non-None result."""
         results = []
-        for impl in reversed(getattr(self.hook, hook_name).get_hookimpls()):
+        for impl in getattr(self.hook, hook_name).get_hookimpls():
             try:
                 result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             except Exception:

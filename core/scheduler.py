@@ -16,7 +16,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup
 from peewee import CharField, DateTimeField, TextField
 
 from core import clock
@@ -105,7 +105,7 @@ def run_in_background(app, job_id: str) -> bool:
     with db.connection_context():
         if JobRun.select().where((JobRun.job_id == job_id) & (JobRun.outcome == "running")).exists():
             return False
-    threading.Thread(target=run_job, args=(app, job_id, "manual"), daemon=True).start()
+    threading.Thread(target=run_job, args=(app, job_id, "manual"), name=f"job:{job_id}", daemon=True).start()
     return True
 
 
@@ -120,7 +120,9 @@ def prepare(app) -> list[JobRun]:
         for job_id, spec in specs(app).items():
             row = ScheduledJob.get_or_none(ScheduledJob.id == job_id)
             if row is None:
-                ScheduledJob.create(id=job_id, plugin=owners[job_id], schedule=spec.describe(), next_run_at=spec.next_after(now))
+                ScheduledJob.create(
+                    id=job_id, plugin=owners[job_id], schedule=spec.describe(), next_run_at=spec.next_after(now)
+                )
             elif row.next_run_at is None or row.next_run_at <= now:
                 missed.append(job_id)
             elif row.schedule != spec.describe():
@@ -136,17 +138,16 @@ def build(app, scheduler_class=BackgroundScheduler):
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
     for job_id, spec in specs(app).items():
-        scheduler.add_job(run_job, trigger=spec.trigger(), args=[app, job_id, "schedule"], id=job_id, name=spec.name)
+        scheduler.add_job(
+            run_job, trigger=spec.trigger(), args=[app, job_id, "schedule"], id=job_id, name=str(spec.name)
+        )
     return scheduler
 
 
-@click.group("scheduler", help="The scheduler process.")
-def scheduler_cli():
-    pass
+scheduler_cli = AppGroup("scheduler", help="The scheduler process.")
 
 
 @scheduler_cli.command("run", help="Run the scheduled jobs in this process until stopped.")
-@with_appcontext
 def scheduler_run():
     app = current_app._get_current_object()
     for run in prepare(app):
@@ -160,7 +161,6 @@ def scheduler_run():
 
 
 @scheduler_cli.command("list", help="Show every job with its schedule and next run.")
-@with_appcontext
 def scheduler_list():
     with db.connection_context():
         rows = {row.id: row for row in ScheduledJob.select()}

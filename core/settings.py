@@ -16,4 +16,6 @@ def get(key: str, default=None):
 
 
 def put(key: str, value: str):
-    Setting.insert(key=key, value=value).on_conflict(conflict_target=[Setting.key], update={Setting.value: value}).execute()
+    Setting.insert(key=key, value=value).on_conflict(
+        conflict_target=[Setting.key], update={Setting.value: value}
+    ).execute()

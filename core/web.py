@@ -34,7 +34,7 @@ def select_locale():
 def init_app(app):
     htmx.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories="../translations")
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.globals.update(role_label=role_label, get_locale=get_locale)
     app.after_request(security_headers)
     app.register_error_handler(CSRFError, csrf_error)
@@ -62,18 +62,19 @@ def page(template: str, fragment: str | None = None, target: str | None = None, 
     return render_template(template, **context), status
 
 
-def _message_response(message: str, status: int):
+def message(text: str, status: int):
+    """An error or refusal: a full page, or for htmx a message swapped into #messages (the
+    htmx-config meta in base.html lets htmx swap 4xx/5xx responses)."""
     if htmx:
-        # htmx swaps error responses into the message area (see static/js/app.js).
-        response = current_app.make_response((render_template("_message.html", message=message, kind="error"), status))
+        response = current_app.make_response((render_template("_message.html", message=text, kind="error"), status))
         response.headers["HX-Retarget"] = "#messages"
         response.headers["HX-Reswap"] = "innerHTML"
         return response
-    return render_template("error.html", message=message, status=status), status
+    return render_template("error.html", message=text, status=status), status
 
 
 def csrf_error(error):
-    return _message_response(
+    return message(
         _("This form has expired or was not sent from this site. Reload the page and try again; nothing was saved."),
         400,
     )
@@ -88,7 +89,7 @@ def error_page(error):
         500: _("Something went wrong on the server. The error was logged; nothing was half-saved."),
     }
     code = getattr(error, "code", 500) or 500
-    return _message_response(messages.get(code, messages[500]), code)
+    return message(messages.get(code, messages[500]), code)
 
 
 @bp.route("/lang", methods=["POST"])

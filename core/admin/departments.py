@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from peewee import fn
 from wtforms import IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from core import audit
@@ -13,16 +14,20 @@ from core.admin import bp
 from core.db import db
 from core.org import DEPARTMENT_TYPES, Department, User, department_tree, descendants
 from core.permissions import requires
-from core.web import page
+from core.web import message, page
 
 
 class DepartmentForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     code = StringField(
         _l("Code"),
-        validators=[DataRequired(), Length(max=40), Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, dot, dash and underscore only."))],
+        validators=[
+            DataRequired(),
+            Length(max=40),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, dot, dash and underscore only.")),
+        ],
     )
-    type = SelectField(_l("Type"), choices=[(k, v) for k, v in DEPARTMENT_TYPES.items()])
+    type = SelectField(_l("Type"), choices=[SelectChoice(k, v) for k, v in DEPARTMENT_TYPES.items()])
     parent = SelectField(_l("Parent department"), coerce=int)
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     sort = IntegerField(_l("Sort order"), default=0, validators=[Optional()])
@@ -31,8 +36,8 @@ class DepartmentForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.editing = editing
         excluded = descendants(editing) if editing else set()
-        self.parent.choices = [(0, "—")] + [
-            (d.id, "　" * depth + d.name) for depth, d in department_tree() if d.id not in excluded
+        self.parent.choices = [SelectChoice(0, "—")] + [
+            SelectChoice(d.id, "　" * depth + d.name) for depth, d in department_tree() if d.id not in excluded
         ]
 
     def validate_code(self, field):
@@ -90,7 +95,7 @@ def department_new():
 def department_edit(dept_id):
     dept = Department.get_or_none(Department.id == dept_id)
     if dept is None:
-        return page("error.html", message=_("There is no such department."), status=404)
+        return message(_("There is no such department."), 404)
     form = DepartmentForm(obj=dept, editing=dept)
     if request.method == "GET":
         form.parent.data = dept.parent_id or 0
@@ -109,13 +114,14 @@ def department_edit(dept_id):
 def department_delete(dept_id):
     dept = Department.get_or_none(Department.id == dept_id)
     if dept is None:
-        return page("error.html", message=_("There is no such department."), status=404)
+        return message(_("There is no such department."), 404)
     users = User.select().where(User.department == dept).count()
     children = Department.select().where(Department.parent == dept).count()
     if users or children:
         flash(
             _(
-                "%(name)s still has %(users)d users and %(children)d sub-departments: move them first. Nothing was deleted.",
+                "%(name)s still has %(users)d users and %(children)d sub-departments: "
+                "move them first. Nothing was deleted.",
                 name=dept.name,
                 users=users,
                 children=children,

@@ -13,13 +13,17 @@ from core.db import db
 from core.org import Permission, Role, RolePermission
 from core.permissions import labels, requires, role_label
 from core.plugins import host
-from core.web import page
+from core.web import message, page
 
 
 class RoleForm(FlaskForm):
     code = StringField(
         _l("Code"),
-        validators=[DataRequired(), Length(max=40), Regexp(r"^[a-z0-9_]+$", message=_l("Lower-case letters, digits and underscore only."))],
+        validators=[
+            DataRequired(),
+            Length(max=40),
+            Regexp(r"^[a-z0-9_]+$", message=_l("Lower-case letters, digits and underscore only.")),
+        ],
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
 
@@ -60,16 +64,30 @@ def role_grant(role_id):
     role = Role.get_or_none(Role.id == role_id)
     permission = Permission.get_or_none(Permission.name == request.form.get("permission", ""))
     if role is None or permission is None:
-        return page("error.html", message=_("There is no such role or permission."), status=404)
+        return message(_("There is no such role or permission."), 404)
     granted = request.form.get("granted") == "on"
     if role.code == "admin" and permission.name == "admin.roles" and not granted:
-        return page("error.html", message=_("The administrator role must keep the right to edit roles."), status=409)
+        return message(_("The administrator role must keep the right to edit roles."), 409)
     with db.atomic():
         link = RolePermission.get_or_none(role=role, permission=permission)
         if granted and link is None:
             RolePermission.create(role=role, permission=permission)
-            audit.record("role.grant", "role", role.id, f"{role.code} + {permission.name}", before={permission.name: False}, after={permission.name: True})
+            audit.record(
+                "role.grant",
+                "role",
+                role.id,
+                f"{role.code} + {permission.name}",
+                before={permission.name: False},
+                after={permission.name: True},
+            )
         elif not granted and link is not None:
             link.delete_instance()
-            audit.record("role.revoke", "role", role.id, f"{role.code} - {permission.name}", before={permission.name: True}, after={permission.name: False})
+            audit.record(
+                "role.revoke",
+                "role",
+                role.id,
+                f"{role.code} - {permission.name}",
+                before={permission.name: True},
+                after={permission.name: False},
+            )
     return page("admin/_grant.html", role=role, permission=permission.name, granted=granted)

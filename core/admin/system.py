@@ -8,7 +8,7 @@ from core.admin import bp
 from core.permissions import requires
 from core.plugins import host
 from core.scheduler import JobRun, ScheduledJob
-from core.web import page
+from core.web import message, page
 
 
 @bp.route("/plugins")
@@ -41,12 +41,12 @@ def jobs():
 @requires("admin.jobs")
 def job_run(job_id):
     if job_id not in scheduler.specs(current_app):
-        return page("error.html", message=_("There is no such job."), status=404)
+        return message(_("There is no such job."), 404)
     started = scheduler.run_in_background(current_app._get_current_object(), job_id)
     if started:
         audit.record("job.run", "job", job_id, f"run now: {job_id}")
-        message = _("Started %(job)s. This table refreshes until it finishes.", job=job_id)
+        note = _("Started %(job)s. This table refreshes until it finishes.", job=job_id)
     else:
-        message = _("%(job)s is already running; wait for it to finish.", job=job_id)
+        note = _("%(job)s is already running; wait for it to finish.", job=job_id)
     runs = list(JobRun.select().order_by(JobRun.id.desc()).limit(30))
-    return page("admin/_jobs_table.html", jobs=_job_rows(), runs=runs, message=message)
+    return page("admin/_jobs_table.html", jobs=_job_rows(), runs=runs, note=note)

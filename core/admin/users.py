@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import JOIN, fn
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from core import audit
@@ -14,7 +15,7 @@ from core.admin import bp
 from core.db import db
 from core.org import LANGUAGES, Department, Role, User, UserRole, department_tree
 from core.permissions import requires, role_label
-from core.web import page
+from core.web import message, page
 
 PAGE_SIZE = 50
 
@@ -32,15 +33,16 @@ class UserForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     department = SelectField(_l("Department"), coerce=int)
     roles = SelectMultipleField(_l("Roles"), coerce=int)
-    language = SelectField(_l("Language"), choices=list(LANGUAGES.items()))
+    language = SelectField(_l("Language"), choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()])
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(_l("Password"))
 
     def __init__(self, *args, editing=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.editing = editing
-        self.department.choices = [(0, "—")] + [(d.id, "　" * depth + d.name) for depth, d in department_tree()]
-        self.roles.choices = [(r.id, role_label(r)) for r in Role.select().order_by(Role.id)]
+        depts = [SelectChoice(d.id, "　" * depth + d.name) for depth, d in department_tree()]
+        self.department.choices = [SelectChoice(0, "—"), *depts]
+        self.roles.choices = [SelectChoice(r.id, role_label(r)) for r in Role.select().order_by(Role.id)]
 
     def validate_username(self, field):
         clash = User.select().where(fn.LOWER(User.username) == field.data.strip().lower())
@@ -74,13 +76,13 @@ def _filtered_users():
     q = request.args.get("q", "").strip()
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(
-            (fn.LOWER(User.username) ** like) | (fn.LOWER(User.name) ** like) | (User.phone ** like)
-        )
+        query = query.where((fn.LOWER(User.username) ** like) | (fn.LOWER(User.name) ** like) | (User.phone**like))
     if request.args.get("department", type=int):
         query = query.where(User.department == request.args.get("department", type=int))
     if request.args.get("role", type=int):
-        query = query.where(User.id.in_(UserRole.select(UserRole.user).where(UserRole.role == request.args.get("role", type=int))))
+        query = query.where(
+            User.id.in_(UserRole.select(UserRole.user).where(UserRole.role == request.args.get("role", type=int)))
+        )
     return query
 
 
@@ -142,7 +144,7 @@ def user_new():
 def user_edit(user_id):
     user = User.get_or_none(User.id == user_id)
     if user is None:
-        return page("error.html", message=_("There is no such user."), status=404)
+        return message(_("There is no such user."), 404)
     form = UserForm(obj=user, editing=user)
     if request.method == "GET":
         form.department.data = user.department_id or 0
@@ -168,11 +170,13 @@ def user_edit(user_id):
 def user_unlock(user_id):
     user = User.get_or_none(User.id == user_id)
     if user is None:
-        return page("error.html", message=_("There is no such user."), status=404)
+        return message(_("There is no such user."), 404)
     with db.atomic():
         was = user.locked_until
         user.locked_until, user.failed_logins = None, 0
         user.save()
-        audit.record("user.unlock", "user", user.id, user.username, before={"locked_until": was}, after={"locked_until": None})
+        audit.record(
+            "user.unlock", "user", user.id, user.username, before={"locked_until": was}, after={"locked_until": None}
+        )
     flash(_("User %(name)s unlocked.", name=user.username), "success")
     return redirect(url_for("admin.users"))

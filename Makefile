@@ -1,0 +1,54 @@
+# The two commands: `make run` and `make test`. Everything else here serves them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint format translations extract chromium serve-only clean
+
+run: $(VENV)/.runtime translations
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	HOST=$(HOST) PORT=$(PORT) $(FLASK) serve
+
+test: $(VENV)/.dev translations chromium lint
+	$(BIN)/pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+# Compiled catalogues are build products (.mo files are not committed).
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel -q compile -d translations
+
+# Re-extract the strings after changing any; then translate the new entries in the .po files.
+extract: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs=".venv tests node_modules" --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+# Browser tests drive Debian's chromium, never a downloaded browser.
+chromium:
+	@test -x /usr/bin/chromium || { echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

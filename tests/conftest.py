@@ -1,0 +1,137 @@
+"""Fixtures in the Flask-tutorial style: an app on a fresh database per test, a client, and a
+logged-in client per role. Against SQLite by default; against PostgreSQL when
+XIUHUA_TEST_DATABASE_URL names a server database (whose name must contain "test": it is wiped)."""
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from app import create_app
+from core import db as dbmod
+from core import demo
+from core.org import Department, Role, User, UserRole
+
+PLUGIN_SETS = Path(__file__).resolve().parent / "plugin_sets"
+GOOD_PLUGINS = str(PLUGIN_SETS / "xh_good")  # "recorder": implements every hook
+BROKEN_PLUGINS = str(PLUGIN_SETS / "xh_broken")  # fails at import, at registration, and in menu_items
+PASSWORD = "correct-horse-9"
+PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow by design
+ROLES = ["admin", "intake", "shift_leader", "dispatcher", "collector", "handler", "dept_head", "evaluator", "leader"]
+
+
+def database_url(tmp_path) -> str:
+    url = os.environ.get("XIUHUA_TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    if "test" not in urlparse(url).path:
+        raise RuntimeError("XIUHUA_TEST_DATABASE_URL must name a database with 'test' in its name: tests wipe it")
+    return url
+
+
+def wipe(url: str):
+    if url.startswith("postgres"):
+        database = dbmod.open_database(url)
+        with database.connection_context():
+            database.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        database.close()
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Build an app on a fresh, migrated database; extra config as keyword arguments."""
+
+    def factory(**overrides):
+        url = database_url(tmp_path)
+        wipe(url)
+        config = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-that-is-long-enough-1234",
+            "DATABASE_URL": url,
+            "WTF_CSRF_ENABLED": False,
+            "SCHEDULER_ENABLED": False,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+        }
+        config.update(overrides)
+        application = create_app(config)
+        dbmod.upgrade(application)
+        return application
+
+    return factory
+
+
+@pytest.fixture
+def app(make_app):
+    application = make_app()
+    yield application
+    if not dbmod.db.is_closed():
+        dbmod.db.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_app(make_app):
+    """An app with CSRF protection on, as in production."""
+    return make_app(WTF_CSRF_ENABLED=True)
+
+
+def create_user(username, role_code=None, department=None, password=PASSWORD, **fields):
+    with dbmod.db.connection_context():
+        user = User(username=username, name=fields.pop("name", username.title()), department=department, **fields)
+        user.password_hash = PASSWORD_HASH if password == PASSWORD else generate_password_hash(password)
+        user.save()
+        if role_code:
+            UserRole.create(user=user, role=Role.get(Role.code == role_code))
+        return user
+
+
+@pytest.fixture
+def users(app):
+    """One user per built-in role, named after the role, in a department of the right kind."""
+    with dbmod.db.connection_context():
+        centre = Department.create(name="指挥中心", code="command", type="command")
+        sanitation = Department.create(name="环卫处", code="sanitation", type="professional")
+    made = {}
+    for role in ROLES:
+        dept = sanitation if role in ("handler", "dept_head") else centre
+        made[role] = create_user(role, role, dept)
+    return made
+
+
+def login(client, username, password=PASSWORD):
+    return client.post("/login", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def as_role(app, users):
+    """as_role("dispatcher") → a test client logged in as that role's user."""
+
+    def make(role):
+        c = app.test_client()
+        response = login(c, role)
+        assert response.status_code == 302, response.data
+        return c
+
+    return make
+
+
+@pytest.fixture
+def demo_app(app):
+    with dbmod.db.connection_context():
+        demo.load(app)
+    return app
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)

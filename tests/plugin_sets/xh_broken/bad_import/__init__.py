@@ -1,0 +1,1 @@
+raise ImportError("bad_import cannot find its dependency")

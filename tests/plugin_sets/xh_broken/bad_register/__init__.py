@@ -1,0 +1,6 @@
+from core.hookspecs import hookimpl
+
+
+@hookimpl
+def register_blueprints():
+    raise RuntimeError("bad_register exploded while registering")

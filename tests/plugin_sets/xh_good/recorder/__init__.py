@@ -1,0 +1,93 @@
+"""A test plugin that implements every hook and records each call, so tests/test_hook_contract.py
+can prove every hook in core/hookspecs.py is exercised."""
+
+from pathlib import Path
+
+import click
+from flask import Blueprint
+
+from core.hookspecs import hookimpl
+from core.permissions import requires
+from core.plugins import MenuItem, Widget
+from core.scheduler import JobSpec
+
+__version__ = "1.2.3"
+
+CALLS: list[str] = []
+bp = Blueprint("recorder", __name__, url_prefix="/recorder", template_folder="templates")
+
+
+@bp.route("/")
+@requires("recorder.view")
+def index():
+    return "recorder page"
+
+
+def tick():
+    CALLS.append("job ran")
+    return "ticked"
+
+
+@hookimpl
+def register_migrations():
+    CALLS.append("register_migrations")
+    return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def register_blueprints():
+    CALLS.append("register_blueprints")
+    return [bp]
+
+
+@hookimpl
+def register_commands(cli):
+    CALLS.append("register_commands")
+
+    @cli.command("recorder-hello")
+    def hello():
+        click.echo("hello from recorder")
+
+
+@hookimpl
+def register_permissions():
+    CALLS.append("register_permissions")
+    return [{"name": "recorder.view", "label": "See the recorder", "roles": ["dispatcher"]}]
+
+
+@hookimpl
+def register_roles():
+    CALLS.append("register_roles")
+    return [{"code": "recorder_clerk", "name": "Recorder clerk", "permissions": ["recorder.view", "dashboard.view"]}]
+
+
+@hookimpl
+def register_jobs():
+    CALLS.append("register_jobs")
+    return [JobSpec("recorder.tick", "Recorder tick", tick, cron="0 6 * * *")]
+
+
+@hookimpl
+def menu_items(user):
+    CALLS.append("menu_items")
+    return [MenuItem("Recorder", "recorder.index", order=50)] if user.can("recorder.view") else []
+
+
+@hookimpl
+def dashboard_widgets(user):
+    CALLS.append("dashboard_widgets")
+    return [Widget("Recorder widget", "recorder/_widget.html", {"who": user.username}, order=5)]
+
+
+@hookimpl
+def demo_data(ctx):
+    CALLS.append("demo_data")
+    from .models import Note
+
+    Note.get_or_create(text=f"demo note for {len(ctx.areas)} areas")
+
+
+@hookimpl
+def startup(app):
+    CALLS.append("startup")
+    app.config["RECORDER_STARTED"] = True

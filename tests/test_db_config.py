@@ -1,0 +1,78 @@
+"""Configuration precedence, secrets, migrations and the migrated schema matching the models."""
+
+import pytest
+from playhouse.schema_diff import diff_models
+
+from app import create_app
+from core import config
+from core.db import db, pending, upgrade
+from core.models import MODELS
+
+
+def test_migrated_schema_matches_the_models(app):
+    with db.connection_context():
+        drift = diff_models(db.obj, MODELS)
+    assert not drift, f"models and migrations disagree: {drift}"
+
+
+def test_upgrade_is_idempotent_and_status_reports_nothing_pending(app):
+    assert upgrade(app) == []
+    assert pending(app) == []
+    result = app.test_cli_runner().invoke(args=["db", "status"])
+    assert result.exit_code == 0
+    assert "[x] core: 0001_initial" in result.output
+
+
+def test_status_exits_1_while_migrations_are_pending(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40})
+    result = app.test_cli_runner().invoke(args=["db", "status"])
+    assert result.exit_code == 1
+    assert "[ ] core: 0001_initial" in result.output
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert "applied core: 0001_initial" in result.output
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(app):
+    if not db.obj.__class__.__name__.startswith("Sqlite"):
+        pytest.skip("SQLite pragmas only apply to the SQLite backend")
+    with db.connection_context():
+        assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_config_precedence_defaults_then_instance_file_then_environment(tmp_path, monkeypatch):
+    (tmp_path / "config.py").write_text("SESSION_IDLE_MINUTES = 45\nLOGIN_MAX_FAILURES = 7\nTIMEZONE = 'Asia/Urumqi'\n")
+    monkeypatch.setenv("XIUHUA_LOGIN_MAX_FAILURES", "3")
+    monkeypatch.setenv("XIUHUA_PLUGINS_DISABLED", "zombie_cars, dust")
+    monkeypatch.setenv("XIUHUA_SCHEDULER_ENABLED", "no")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["PASSWORD_MIN_LENGTH"] == 8  # default
+    assert app.config["SESSION_IDLE_MINUTES"] == 45  # instance/config.py
+    assert app.config["LOGIN_MAX_FAILURES"] == 3  # environment beats the file
+    assert app.config["PLUGINS_DISABLED"] == ["zombie_cars", "dust"]
+    assert app.config["SCHEDULER_ENABLED"] is False
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'xiuhua.sqlite3'}"
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
+    first = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    second = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("secret", ["dev", "change-me", "short-but-not-default"])
+def test_production_refuses_weak_secrets(tmp_path, secret):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "ENV": "production", "SECRET_KEY": secret})
+
+
+def test_production_accepts_a_generated_secret(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "ENV": "production"})
+    assert len(app.config["SECRET_KEY"]) == 64
+
+
+def test_weak_secret_list_is_what_production_checks():
+    for weak in config.WEAK_SECRETS:
+        with pytest.raises(RuntimeError):
+            config.check_production_secret(weak)

@@ -1,0 +1,83 @@
+"""The demo city: shaped like the source, idempotent, and careful with real data."""
+
+import pytest
+from conftest import create_user, login
+
+from core import demo
+from core.areas import Area
+from core.db import db
+from core.org import Department, Role, User
+from core.permissions import BUILTIN_ROLES
+
+
+def counts():
+    with db.connection_context():
+        return (Area.select().count(), Department.select().count(), User.select().count())
+
+
+def test_demo_city_has_the_source_shape(demo_app):
+    with db.connection_context():
+        districts = Area.select().where(Area.level == "district")
+        grids = list(Area.select().where(Area.level == "grid"))
+        assert districts.count() == 6
+        assert 300 <= len(grids) <= 900
+        for grid in grids[:50]:
+            assert len(grid.code) == 15 and grid.code.isdigit()
+            assert grid.code.startswith(grid.parent.code) and grid.parent.level == "community"
+        dept_names = {d.name for d in Department.select()}
+        for expected in (
+            "数字城管指挥中心",
+            "环境卫生管理处",
+            "园林绿化管理处",
+            "市政设施维护处",
+            "路灯管理处",
+            "城管执法支队",
+            "停车管理办公室",
+        ):
+            assert expected in dept_names
+        assert Department.select().where(Department.type == "district").count() == 6
+
+
+def test_every_builtin_role_has_a_demo_user_who_can_log_in(demo_app):
+    with db.connection_context():
+        covered = {role.code for user in User.select() for role in user.roles()}
+    assert covered == {role["code"] for role in BUILTIN_ROLES}
+    assert login(demo_app.test_client(), "admin", demo.DEMO_PASSWORD).status_code == 302
+
+
+def test_loading_twice_changes_nothing(demo_app):
+    before = counts()
+    demo.load(demo_app)
+    assert counts() == before
+
+
+def test_refuses_a_database_with_other_data_unless_forced(app):
+    with db.connection_context():
+        create_user("real.person", "admin")
+        with pytest.raises(demo.RefusedError):
+            demo.load(app)
+        assert Area.select().count() == 0
+        demo.load(app, force=True)
+        assert Area.select().count() > 0
+
+
+def test_cli_loads_only_into_an_empty_database_with_if_empty(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert result.exit_code == 0 and "demo city ready" in result.output
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert "not loaded" in result.output
+
+
+def test_cli_refusal_is_a_clear_message(app):
+    with db.connection_context():
+        create_user("real.person")
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code != 0
+    assert "--force" in result.output
+
+
+def test_demo_roles_carry_their_permissions(demo_app):
+    with db.connection_context():
+        admin = Role.get(Role.code == "admin")
+    assert "admin.users" in admin.permission_names()

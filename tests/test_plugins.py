@@ -1,0 +1,103 @@
+"""The plugin host: folder plugins, entry points, configuration, and failures that stay contained."""
+
+import pytest
+from conftest import BROKEN_PLUGINS as BROKEN
+from conftest import GOOD_PLUGINS as GOOD
+
+from core.db import db
+from core.plugins import PluginHost
+
+
+def infos(app):
+    return app.extensions["xiuhua.plugins"].infos
+
+
+def test_folder_plugin_is_loaded_with_its_version_and_hooks(make_app):
+    app = make_app(PLUGINS_DIR=GOOD)
+    info = infos(app)["recorder"]
+    assert (info.status, info.source, info.version) == ("enabled", "folder", "1.2.3")
+    assert "register_blueprints" in info.hooks and "menu_items" in info.hooks
+    assert infos(app)["builtin"].status == "enabled"
+
+
+def test_plugin_blueprint_menu_and_permission_work(make_app, users):
+    app = make_app(PLUGINS_DIR=GOOD)
+    client = app.test_client()
+    client.post("/login", data={"username": "dispatcher", "password": "correct-horse-9"})
+    # register_permissions granted recorder.view to dispatchers on first sight.
+    assert client.get("/recorder/").get_data(as_text=True) == "recorder page"
+    assert 'href="/recorder/"' in client.get("/").get_data(as_text=True)
+
+
+def test_broken_plugins_are_disabled_and_the_app_keeps_serving(make_app, users):
+    app = make_app(PLUGINS_DIR=BROKEN)
+    found = infos(app)
+    assert found["bad_import"].status == "failed"
+    assert "bad_import cannot find its dependency" in found["bad_import"].error
+    assert found["bad_register"].status == "failed"
+    assert "bad_register exploded" in found["bad_register"].error
+    client = app.test_client()
+    client.post("/login", data={"username": "admin", "password": "correct-horse-9"})
+    # bad_menu raises on every page: it is left out of the menu, the page still renders.
+    assert client.get("/").status_code == 200
+    page = client.get("/admin/plugins").get_data(as_text=True)
+    assert "bad_import" in page and "bad_register exploded" in page
+
+
+def test_plugin_disabled_by_configuration_is_not_loaded(make_app):
+    app = make_app(PLUGINS_DIR=GOOD, PLUGINS_DISABLED=["recorder"])
+    assert infos(app)["recorder"].status == "disabled"
+    assert "recorder.index" not in app.view_functions
+
+
+def test_entry_point_plugins_are_discovered(make_app, tmp_path, monkeypatch):
+    (tmp_path / "xh_ep_demo.py").write_text(
+        "from core.hookspecs import hookimpl\n"
+        "from core.plugins import MenuItem\n"
+        "__version__ = '0.9'\n"
+        "@hookimpl\n"
+        "def menu_items(user):\n"
+        "    return [MenuItem('From an entry point', 'home.index', order=60)]\n"
+    )
+    dist = tmp_path / "xh_ep_demo-0.9.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: xh-ep-demo\nVersion: 0.9\n")
+    (dist / "entry_points.txt").write_text("[xiuhua]\nep_demo = xh_ep_demo\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    app = make_app()
+    info = infos(app)["ep_demo"]
+    assert (info.status, info.source, info.version) == ("enabled", "entry point", "0.9")
+
+
+def test_two_plugins_registering_one_blueprint_name_fail_naming_both(make_app, tmp_path, monkeypatch):
+    folder = tmp_path / "xh_clash"
+    for name in ("first", "second"):
+        (folder / name).mkdir(parents=True)
+        (folder / name / "__init__.py").write_text(
+            "from flask import Blueprint\n"
+            "from core.hookspecs import hookimpl\n"
+            "@hookimpl\n"
+            "def register_blueprints():\n"
+            "    return [Blueprint('samename', __name__)]\n"
+        )
+    with pytest.raises(RuntimeError, match="samename.*first and second"):
+        make_app(PLUGINS_DIR=str(folder))
+
+
+def test_plugin_migrations_run_with_their_own_history(make_app):
+    make_app(PLUGINS_DIR=GOOD)
+    with db.connection_context():
+        tables = db.get_tables()
+    assert "recorder_note" in tables
+    assert "migrations_recorder" in tables and "migrations_core" in tables
+
+
+def test_host_is_a_pluggy_manager_with_the_hookspecs():
+    from flask import Flask
+
+    app = Flask(__name__)
+    app.config.update(PLUGINS_DISABLED=[], PLUGINS_DIR="/nonexistent")
+    host = PluginHost(app)
+    host.load_all()
+    assert set(host.infos) == {"builtin"}
+    assert host.hook.menu_items.spec is not None
