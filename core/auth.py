@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from core import audit, clock
 from core.org import User
-from core.permissions import LOGIN, PUBLIC, login_required, public
+from core.permissions import LOGIN, PUBLIC, is_static, login_required, public
 from core.web import htmx
 
 bp = Blueprint("auth", __name__)
@@ -75,7 +75,7 @@ def enforce_session_and_permission():
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     if view is None:
         return None  # 404 / 405 are answered by Flask itself
-    needed = getattr(view, "permission", None)
+    needed = PUBLIC if is_static(request.endpoint) else getattr(view, "permission", None)
     if needed == PUBLIC:
         return None
     if needed is None:

@@ -30,6 +30,11 @@ BUILTIN_ROLES = [
 ]
 
 
+def is_static(endpoint: str) -> bool:
+    """Static files (the app's and every blueprint's) are public: CSS and scripts for the login page."""
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
 def _declare(value):
     def decorate(view):
         view.permission = value

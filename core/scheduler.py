@@ -17,6 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import lazy_gettext as _l
 from peewee import CharField, DateTimeField, TextField
 
 from core import clock
@@ -47,6 +48,15 @@ class JobSpec:
         if isinstance(trigger, IntervalTrigger):
             return moment + self.every
         return trigger.get_next_fire_time(None, aware).replace(tzinfo=None)
+
+
+OUTCOMES = {
+    "running": (_l("Running"), "yellow"),
+    "success": (_l("Succeeded"), "green"),
+    "error": (_l("Failed"), "red"),
+    "interrupted": (_l("Interrupted"), "grey"),
+}
+TRIGGERS = {"schedule": _l("On schedule"), "catch-up": _l("Catch-up"), "manual": _l("Run by hand")}
 
 
 class ScheduledJob(BaseModel):

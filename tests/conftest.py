@@ -42,11 +42,12 @@ def wipe(url: str):
 
 @pytest.fixture
 def make_app(tmp_path):
-    """Build an app on a fresh, migrated database; extra config as keyword arguments."""
+    """Build an app on a fresh, migrated database; extra config as keyword arguments. A second
+    app in the same test shares the first one's database (as a restarted process would)."""
+    url = database_url(tmp_path)
+    wipe(url)
 
     def factory(**overrides):
-        url = database_url(tmp_path)
-        wipe(url)
         config = {
             "TESTING": True,
             "SECRET_KEY": "test-secret-key-that-is-long-enough-1234",

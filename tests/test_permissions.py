@@ -3,14 +3,14 @@
 import pytest
 from conftest import GOOD_PLUGINS
 
-from core.permissions import LOGIN, PUBLIC, requires
+from core.permissions import LOGIN, PUBLIC, is_static, requires
 
 
 def undeclared_endpoints(app):
     return sorted(
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static" and getattr(app.view_functions[rule.endpoint], "permission", None) is None
+        if not is_static(rule.endpoint) and getattr(app.view_functions[rule.endpoint], "permission", None) is None
     )
 
 
@@ -37,7 +37,7 @@ def test_every_declared_permission_is_registered(make_app):
 
     app = make_app(PLUGINS_DIR=GOOD_PLUGINS)
     known = set(labels(app.extensions["xiuhua.plugins"])) | {PUBLIC, LOGIN}
-    used = {getattr(view, "permission", None) for name, view in app.view_functions.items() if name != "static"}
+    used = {getattr(view, "permission", None) for name, view in app.view_functions.items() if not is_static(name)}
     assert used <= known
 
 
@@ -102,3 +102,9 @@ def test_requires_marks_the_view():
         pass
 
     assert view.permission == "x.y"
+
+
+def test_static_files_are_served_to_anonymous_visitors(client):
+    response = client.get("/static/css/app.css")
+    assert response.status_code == 200
+    assert "text/css" in response.headers["Content-Type"]

@@ -2,6 +2,7 @@
 
 from flask import current_app
 from flask_babel import gettext as _
+from peewee import fn
 
 from core import audit, scheduler
 from core.admin import bp
@@ -20,9 +21,8 @@ def plugins():
 def _job_rows():
     specs = scheduler.specs(current_app)
     stored = {row.id: row for row in ScheduledJob.select()}
-    last = {}
-    for run in JobRun.select().where(JobRun.job_id.in_(list(specs))).order_by(JobRun.id.desc()).limit(500):
-        last.setdefault(run.job_id, run)
+    latest = JobRun.select(fn.MAX(JobRun.id)).where(JobRun.job_id.in_(list(specs))).group_by(JobRun.job_id)
+    last = {run.job_id: run for run in JobRun.select().where(JobRun.id.in_(latest))}
     owners = current_app.extensions["xiuhua.job_owners"]
     return [
         {"spec": spec, "plugin": owners[job_id], "row": stored.get(job_id), "last": last.get(job_id)}
@@ -30,11 +30,15 @@ def _job_rows():
     ]
 
 
+def _jobs_context():
+    runs = list(JobRun.select().order_by(JobRun.id.desc()).limit(30))
+    return {"jobs": _job_rows(), "runs": runs, "outcomes": scheduler.OUTCOMES, "triggers": scheduler.TRIGGERS}
+
+
 @bp.route("/jobs")
 @requires("admin.jobs")
 def jobs():
-    runs = list(JobRun.select().order_by(JobRun.id.desc()).limit(30))
-    return page("admin/jobs.html", "admin/_jobs_table.html", "jobs-table", jobs=_job_rows(), runs=runs)
+    return page("admin/jobs.html", "admin/_jobs_table.html", "jobs-table", **_jobs_context())
 
 
 @bp.route("/jobs/<job_id>/run", methods=["POST"])
@@ -48,5 +52,4 @@ def job_run(job_id):
         note = _("Started %(job)s. This table refreshes until it finishes.", job=job_id)
     else:
         note = _("%(job)s is already running; wait for it to finish.", job=job_id)
-    runs = list(JobRun.select().order_by(JobRun.id.desc()).limit(30))
-    return page("admin/_jobs_table.html", jobs=_job_rows(), runs=runs, note=note)
+    return page("admin/_jobs_table.html", note=note, **_jobs_context())

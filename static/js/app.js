@@ -19,3 +19,13 @@ document.addEventListener("htmx:sendError", () => {
     area.appendChild(p);
   }
 });
+
+// On wide screens the navigation is always shown; browsers without ::details-content need the
+// <details> opened for that.
+const wide = window.matchMedia("(min-width: 900px)");
+function openNavOnWideScreens() {
+  const nav = document.querySelector("details.nav-toggle");
+  if (nav && wide.matches) nav.open = true;
+}
+document.addEventListener("DOMContentLoaded", openNavOnWideScreens);
+document.addEventListener("htmx:afterSettle", openNavOnWideScreens);
