@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint format translations extract chromium serve-only clean
+.PHONY: run test lint format translations extract chromium clean
 
 run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade

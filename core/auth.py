@@ -124,13 +124,14 @@ def login():
 
 
 def _check_credentials(user, password):
-    """Return an error message, or None when the login may proceed. Counts failures and locks."""
+    """Return an error message, or None when the login may proceed. Counts failures and locks.
+    Whether an account is disabled or locked is told only to someone who knows its password."""
     wrong = _("Wrong username or password.")
     if user is None:
         return wrong
-    if not user.active:
-        return _("This account is disabled. Ask an administrator.")
     if user.is_locked():
+        if not user.check_password(password):
+            return wrong
         return _(
             "This account is locked after too many failed logins until %(until)s. "
             "Wait, or ask an administrator to unlock it.",
@@ -150,6 +151,8 @@ def _check_credentials(user, password):
             )
         user.save()
         return wrong
+    if not user.active:
+        return _("This account is disabled. Ask an administrator.")
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = clock.now()

@@ -23,6 +23,13 @@ def register_blueprints():
 
 
 @hookimpl
+def register_commands(cli):
+    from core.users_cli import users_cli
+
+    cli.add_command(users_cli)
+
+
+@hookimpl
 def register_permissions():
     return CORE_PERMISSIONS
 

@@ -2,8 +2,10 @@
 returns. docs/plugins.md documents each under its exact signature; tests/test_hook_contract.py fails
 when one is undocumented or has no test.
 
-Registration hooks are called once per application, per plugin: a plugin whose registration hook
-raises is disabled and shown on /admin/plugins, and the others carry on. Request-time hooks (menus,
+Registration hooks (register_*) are called once, when the application is created, plugin by
+plugin: a plugin whose registration hook raises is disabled — nothing it registered is used — and
+shown on /admin/plugins, while the others carry on. Ids (blueprint names, permission names, role
+codes, job ids) must be unique across plugins: a clash stops start-up, naming both plugins. Request-time hooks (menus,
 widgets) are called per request; a plugin that raises there is logged and left out of that page.
 """
 

@@ -65,22 +65,16 @@ def sync(host):
     their permissions; a permission seen for the first time is granted to its default roles. What
     administrators changed since is left alone. Run after migrations (`flask db upgrade`)."""
     from core.org import Permission, Role, RolePermission
-    from core.plugins import unique_or_fail
 
-    owners: dict[str, str] = {}
-    declared = []
-    for plugin, perms in host.call_each("register_permissions"):
-        for perm in perms:
-            unique_or_fail("permission", owners, perm["name"], plugin)
-            declared.append((plugin, perm))
+    declared = host.items("register_permissions")
+    owners = {perm["name"] for _, perm in declared}
     new_roles = []
-    for plugin, roles in host.call_each("register_roles"):
-        for spec in roles:
-            role, created = Role.get_or_create(
-                code=spec["code"], defaults={"name": str(spec["name"]), "builtin": plugin == "builtin"}
-            )
-            if created:
-                new_roles.append((role, spec.get("permissions", [])))
+    for plugin, spec in host.items("register_roles"):
+        role, created = Role.get_or_create(
+            code=spec["code"], defaults={"name": str(spec["name"]), "builtin": plugin == "builtin"}
+        )
+        if created:
+            new_roles.append((role, spec.get("permissions", [])))
     all_roles = {role.code: role for role in Role.select()}
     for plugin, perm in declared:
         if Permission.get_or_none(Permission.name == perm["name"]) is None:
@@ -97,4 +91,4 @@ def sync(host):
 
 def labels(host) -> dict[str, str]:
     """Permission name → label, for the roles page."""
-    return {perm["name"]: str(perm["label"]) for perm in host.collect("register_permissions")}
+    return {perm["name"]: str(perm["label"]) for _, perm in host.items("register_permissions")}

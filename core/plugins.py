@@ -18,6 +18,22 @@ log = logging.getLogger(__name__)
 # Core modules that implement hooks exactly as plugins do.
 BUILTINS = ["core.builtin"]
 
+# Called once at start-up, plugin by plugin; their results are kept in PluginHost.registered.
+REGISTRATION_HOOKS = [
+    "register_blueprints",
+    "register_migrations",
+    "register_permissions",
+    "register_roles",
+    "register_jobs",
+]
+# What must be unique across plugins in each registration hook's items (start-up fails naming both).
+UNIQUE_KEYS = {
+    "register_blueprints": lambda bp: bp.name,
+    "register_permissions": lambda perm: perm["name"],
+    "register_roles": lambda role: role["code"],
+    "register_jobs": lambda job: job.id,
+}
+
 
 @dataclass
 class MenuItem:
@@ -54,6 +70,7 @@ class PluginHost(pluggy.PluginManager):
         self.app = app
         self.infos: dict[str, PluginInfo] = {}
         self.disabled = set(app.config["PLUGINS_DISABLED"])
+        self.registered: dict[str, list[tuple[str, object]]] = {}
 
     # --- loading ---------------------------------------------------------------------------------
 
@@ -121,8 +138,24 @@ class PluginHost(pluggy.PluginManager):
         """Flatten the lists every plugin returned from a hook."""
         return [item for _, items in self.call_each(hook_name, **kwargs) for item in items]
 
+    def register_all(self):
+        """Call every registration hook once. A plugin that fails in any of them is disabled and
+        nothing it returned from the others is used. Fills self.registered."""
+        results = {hook: self.call_each(hook) for hook in REGISTRATION_HOOKS}
+        alive = {name for name, info in self.infos.items() if info.status == "enabled"}
+        self.registered = {hook: [(p, r) for p, r in pairs if p in alive] for hook, pairs in results.items()}
+        owners: dict[str, dict[str, str]] = {hook: {} for hook in REGISTRATION_HOOKS}
+        for hook, key in UNIQUE_KEYS.items():
+            for plugin, items in self.registered[hook]:
+                for item in items:
+                    unique_or_fail(hook, owners[hook], key(item), plugin)
+
+    def items(self, hook_name: str) -> list[tuple[str, object]]:
+        """(plugin, item) for every item a registration hook returned, in load order."""
+        return [(plugin, item) for plugin, items in self.registered[hook_name] for item in items]
+
     def migration_dirs(self) -> list[tuple[str, str]]:
-        return [(name, str(path)) for name, path in self.call_each("register_migrations")]
+        return [(name, str(path)) for name, path in self.registered["register_migrations"]]
 
 
 def _import_from_folder(path: Path):
@@ -132,10 +165,9 @@ def _import_from_folder(path: Path):
     return importlib.import_module(f"{path.parent.name}.{path.name}")
 
 
-def unique_or_fail(kind: str, owners: dict, key: str, plugin: str):
-    """Start-up check shared by blueprints, permissions and jobs: ids are unique across plugins."""
-    if key in owners and owners[key] != plugin:
-        raise RuntimeError(f"duplicate {kind} {key!r}: registered by both {owners[key]} and {plugin}")
+def unique_or_fail(hook: str, owners: dict, key: str, plugin: str):
+    if key in owners:
+        raise RuntimeError(f"{hook}: {key!r} is registered by both {owners[key]} and {plugin}")
     owners[key] = plugin
 
 
@@ -144,12 +176,10 @@ def init_app(app):
     host.load_all()
     app.extensions["xiuhua.plugins"] = host
 
-    owners: dict[str, str] = {}
-    for plugin, blueprints in host.call_each("register_blueprints"):
-        for bp in blueprints:
-            unique_or_fail("blueprint", owners, bp.name, plugin)
-            app.register_blueprint(bp)
+    host.register_all()
     host.call_each("register_commands", cli=app.cli)
+    for _, blueprint in host.items("register_blueprints"):
+        app.register_blueprint(blueprint)
     return host
 
 

@@ -4,6 +4,8 @@
 The next fire time of every job is kept in the database, so a job whose time passed while no
 scheduler was running is run once when one starts (catch-up), and never twice."""
 
+import os
+import socket
 import threading
 import traceback
 from collections.abc import Callable
@@ -22,7 +24,6 @@ from peewee import CharField, DateTimeField, TextField
 
 from core import clock
 from core.db import BaseModel, db
-from core.plugins import unique_or_fail
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ OUTCOMES = {
     "success": (_l("Succeeded"), "green"),
     "error": (_l("Failed"), "red"),
     "interrupted": (_l("Interrupted"), "grey"),
+    "skipped": (_l("Skipped: already running"), "grey"),
 }
 TRIGGERS = {"schedule": _l("On schedule"), "catch-up": _l("Catch-up"), "manual": _l("Run by hand")}
 
@@ -71,20 +73,16 @@ class JobRun(BaseModel):
     trigger = CharField(max_length=12)  # schedule, catch-up, manual
     started_at = DateTimeField(index=True)
     ended_at = DateTimeField(null=True)
-    outcome = CharField(max_length=12, default="running")  # running, success, error, interrupted
+    outcome = CharField(max_length=12, default="running")  # a key of OUTCOMES
     summary = TextField(default="")
     error = TextField(default="")
+    runner = CharField(max_length=120, default="")  # host:pid of the process running it
 
 
 def init_app(app):
-    owners: dict[str, str] = {}
-    specs: dict[str, JobSpec] = {}
-    for plugin, jobs in app.extensions["xiuhua.plugins"].call_each("register_jobs"):
-        for spec in jobs:
-            unique_or_fail("job id", owners, spec.id, plugin)
-            specs[spec.id] = spec
-    app.extensions["xiuhua.jobs"] = specs
-    app.extensions["xiuhua.job_owners"] = owners
+    registered = app.extensions["xiuhua.plugins"].items("register_jobs")
+    app.extensions["xiuhua.jobs"] = {spec.id: spec for _, spec in registered}
+    app.extensions["xiuhua.job_owners"] = {spec.id: plugin for plugin, spec in registered}
     app.cli.add_command(scheduler_cli)
 
 
@@ -92,40 +90,95 @@ def specs(app) -> dict[str, JobSpec]:
     return app.extensions["xiuhua.jobs"]
 
 
-def run_job(app, job_id: str, trigger: str) -> JobRun:
-    """Run one job now inside an app context and record the run. Never raises."""
-    spec = specs(app)[job_id]
-    with app.app_context(), db.connection_context():
-        run = JobRun.create(job_id=job_id, trigger=trigger, started_at=clock.now())
-        try:
-            run.summary = spec.func() or ""
-            run.outcome = "success"
-        except Exception:
-            app.logger.exception("job %s failed", job_id)
-            run.outcome, run.error = "error", traceback.format_exc()
-        run.ended_at = clock.now()
+def this_runner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _runner_alive(runner: str) -> bool:
+    host, _, pid = runner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's process: it cannot be checked from here, so trust it
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def live_run(job_id: str) -> JobRun | None:
+    """The run of this job still going in a live process; runs left by dead processes are closed."""
+    for run in JobRun.select().where((JobRun.job_id == job_id) & (JobRun.outcome == "running")):
+        if _runner_alive(run.runner):
+            return run
+        run.outcome, run.ended_at = "interrupted", clock.now()
         run.save()
+    return None
+
+
+_claiming = threading.Lock()
+
+
+def claim(job_id: str, trigger: str) -> JobRun | None:
+    """Record the start of a run, or return None while another run of the job is going."""
+    with _claiming, db.atomic():
+        if live_run(job_id):
+            return None
+        return JobRun.create(job_id=job_id, trigger=trigger, started_at=clock.now(), runner=this_runner())
+
+
+def _execute(app, run: JobRun) -> JobRun:
+    try:
+        run.summary = specs(app)[run.job_id].func() or ""
+        run.outcome = "success"
+    except Exception:
+        app.logger.exception("job %s failed", run.job_id)
+        run.outcome, run.error = "error", traceback.format_exc()
+    run.ended_at = clock.now()
+    run.save()
+    return run
+
+
+def run_job(app, job_id: str, trigger: str) -> JobRun:
+    """Run one job now, in this thread, and record the run; a run that would overlap another of the
+    same job is recorded as skipped. Never raises."""
+    with app.app_context(), db.connection_context():
+        run = claim(job_id, trigger)
+        if run is None:
+            now = clock.now()
+            run = JobRun.create(
+                job_id=job_id, trigger=trigger, started_at=now, ended_at=now, outcome="skipped", runner=this_runner()
+            )
+        else:
+            _execute(app, run)
         if trigger != "manual":
-            ScheduledJob.update(next_run_at=spec.next_after(clock.now())).where(ScheduledJob.id == job_id).execute()
+            next_run = specs(app)[job_id].next_after(clock.now())
+            ScheduledJob.update(next_run_at=next_run).where(ScheduledJob.id == job_id).execute()
         return run
 
 
 def run_in_background(app, job_id: str) -> bool:
-    """The admin's "run now": refused while a run of the same job is still going."""
+    """The admin's "run now": starts a thread, or returns False while a run of the job is going."""
     with db.connection_context():
-        if JobRun.select().where((JobRun.job_id == job_id) & (JobRun.outcome == "running")).exists():
-            return False
-    threading.Thread(target=run_job, args=(app, job_id, "manual"), name=f"job:{job_id}", daemon=True).start()
+        run = claim(job_id, "manual")
+    if run is None:
+        return False
+
+    def work():
+        with app.app_context(), db.connection_context():
+            _execute(app, run)
+
+    threading.Thread(target=work, name=f"job:{job_id}", daemon=True).start()
     return True
 
 
 def prepare(app) -> list[JobRun]:
-    """Before a scheduler starts: record every job, close runs a dead process left open, and run
-    once each job whose time passed while nothing was running. Returns the catch-up runs."""
+    """Before a scheduler starts: record every job and run once each job whose time passed while
+    nothing was running. Returns the catch-up runs."""
     now = clock.now()
     missed = []
     with db.connection_context():
-        JobRun.update(outcome="interrupted", ended_at=now).where(JobRun.outcome == "running").execute()
         owners = app.extensions["xiuhua.job_owners"]
         for job_id, spec in specs(app).items():
             row = ScheduledJob.get_or_none(ScheduledJob.id == job_id)

@@ -1,5 +1,7 @@
 """Admin pages: users, departments, roles; every change audited; bad input refused cleanly."""
 
+from datetime import datetime
+
 from conftest import PASSWORD, login
 
 from core.audit import AuditEntry
@@ -231,3 +233,31 @@ def test_deleting_a_user_role_link_is_not_possible_from_other_roles(as_role, use
     as_role("collector").post(f"/admin/users/{users['admin'].id}", data=new_user_form(username="admin", password=""))
     with db.connection_context():
         assert UserRole.select().count() == before
+
+
+def test_first_administrator_from_the_command_line(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "chief", "--name", "局长", "--password", "long-enough-1"])
+    assert result.exit_code == 0, result.output
+    assert login(app.test_client(), "chief", "long-enough-1").status_code == 302
+    again = runner.invoke(args=["users", "create", "chief", "--name", "x", "--password", "long-enough-1"])
+    assert again.exit_code != 0 and "exists already" in again.output
+    bad_role = runner.invoke(
+        args=["users", "create", "x", "--name", "x", "--role", "king", "--password", "long-enough-1"]
+    )
+    assert bad_role.exit_code != 0 and "no role 'king'" in bad_role.output
+    short = runner.invoke(args=["users", "create", "y", "--name", "y", "--password", "short"])
+    assert short.exit_code != 0
+    with db.connection_context():
+        assert User.select().count() == 1
+        assert AuditEntry.select().where(AuditEntry.action == "user.create").count() == 1
+
+
+def test_unlock_from_the_command_line(app, users):
+    with db.connection_context():
+        User.update(locked_until=datetime(2099, 1, 1)).where(User.username == "collector").execute()
+    assert login(app.test_client(), "collector").status_code == 422
+    result = app.test_cli_runner().invoke(args=["users", "unlock", "collector"])
+    assert result.exit_code == 0
+    assert login(app.test_client(), "collector").status_code == 302
+    assert app.test_cli_runner().invoke(args=["users", "unlock", "nobody"]).exit_code != 0

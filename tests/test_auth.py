@@ -41,10 +41,14 @@ def test_repeated_failures_lock_the_account_until_an_admin_unlocks_it(app, clien
         assert login(client, "collector", "wrong").status_code == 422
     response = login(client, "collector", "wrong")
     assert "锁定" in response.get_data(as_text=True)
-    # Even the right password is refused while locked, with a message that says why.
+    # Even the right password is refused while locked, with a message that says why; a wrong one
+    # learns nothing about the account.
     response = login(client, "collector", PASSWORD)
     assert response.status_code == 422
     assert "锁定" in response.get_data(as_text=True)
+    response = login(client, "collector", "wrong again")
+    assert "锁定" not in response.get_data(as_text=True)
+    assert "用户名或密码错误" in response.get_data(as_text=True)
     with db.connection_context():
         assert AuditEntry.select().where(AuditEntry.action == "user.locked").count() == 1
 
@@ -73,6 +77,7 @@ def test_disabled_user_cannot_log_in(client, users):
     response = login(client, "gone")
     assert response.status_code == 422
     assert "停用" in response.get_data(as_text=True)
+    assert "停用" not in login(client, "gone", "wrong").get_data(as_text=True)
 
 
 def test_idle_session_expires_with_a_clear_message(client, users):

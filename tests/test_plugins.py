@@ -44,6 +44,14 @@ def test_broken_plugins_are_disabled_and_the_app_keeps_serving(make_app, users):
     assert "bad_import" in page and "bad_register exploded" in page
 
 
+def test_a_plugin_failing_in_a_later_registration_hook_registers_nothing(make_app):
+    app = make_app(PLUGINS_DIR=BROKEN)
+    assert infos(app)["half_bad"].status == "failed"
+    assert "cannot declare its jobs" in infos(app)["half_bad"].error
+    assert "half_bad.index" not in app.view_functions
+    assert app.test_client().get("/half-bad/").status_code == 404
+
+
 def test_plugin_disabled_by_configuration_is_not_loaded(make_app):
     app = make_app(PLUGINS_DIR=GOOD, PLUGINS_DISABLED=["recorder"])
     assert infos(app)["recorder"].status == "disabled"

@@ -1,6 +1,9 @@
 """Scheduled jobs: every run recorded, catch-up once (never twice), run now from the admin page,
 and the real APScheduler firing a job."""
 
+import socket
+import subprocess
+import sys
 import threading
 from datetime import datetime, timedelta
 
@@ -52,12 +55,30 @@ def test_a_job_missed_while_down_runs_once_on_start_never_twice(make_app):
         assert ScheduledJob.get_by_id("recorder.tick").next_run_at == datetime(2026, 11, 26, 6, 0)
 
 
+def dead_pid():
+    """A process id that surely belonged to a process that has exited."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
 def test_runs_left_open_by_a_dead_process_are_marked_interrupted(make_app):
     app = make_app(PLUGINS_DIR=GOOD)
+    runner = f"{socket.gethostname()}:{dead_pid()}"
     with db.connection_context():
-        JobRun.create(job_id="recorder.tick", trigger="schedule", started_at=clock.now())
-    scheduler.prepare(app)
-    assert [r.outcome for r in runs("recorder.tick")] == ["interrupted"]
+        JobRun.create(job_id="recorder.tick", trigger="schedule", started_at=clock.now(), runner=runner)
+    run = scheduler.run_job(app, "recorder.tick", "manual")
+    assert run.outcome == "success"
+    assert [r.outcome for r in runs("recorder.tick")] == ["interrupted", "success"]
+
+
+def test_a_run_of_a_job_still_running_elsewhere_is_skipped(make_app):
+    app = make_app(PLUGINS_DIR=GOOD)
+    with db.connection_context():
+        JobRun.create(job_id="recorder.tick", trigger="manual", started_at=clock.now(), runner=scheduler.this_runner())
+    run = scheduler.run_job(app, "recorder.tick", "schedule")
+    assert run.outcome == "skipped"
+    assert [r.outcome for r in runs("recorder.tick")] == ["running", "skipped"]
 
 
 def test_the_real_scheduler_fires_and_records(make_app, monkeypatch):
@@ -107,7 +128,9 @@ def test_run_now_from_the_admin_page(make_app, users, monkeypatch):
 def test_run_now_is_refused_while_the_job_is_running(make_app, users):
     app = make_app(PLUGINS_DIR=GOOD)
     with db.connection_context():
-        JobRun.create(job_id="recorder.tick", trigger="schedule", started_at=clock.now())
+        JobRun.create(
+            job_id="recorder.tick", trigger="schedule", started_at=clock.now(), runner=scheduler.this_runner()
+        )
     client = app.test_client()
     client.post("/login", data={"username": "admin", "password": "correct-horse-9"})
     response = client.post("/admin/jobs/recorder.tick/run")

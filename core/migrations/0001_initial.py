@@ -80,6 +80,7 @@ def up(migrator, db):
         outcome = CharField(max_length=12, default="running")
         summary = TextField(default="")
         error = TextField(default="")
+        runner = CharField(max_length=120, default="")
 
         class Meta:
             database = db

@@ -1,0 +1,65 @@
+"""`flask users ...`: what an operator needs before anyone can log in — the first administrator, and
+unlocking an account from the server's shell."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from core import audit
+from core.db import db
+from core.org import Role, User, UserRole
+
+users_cli = AppGroup("users", help="User accounts from the command line.")
+
+
+def _get(username: str) -> User:
+    user = User.get_or_none(User.username == username)
+    if user is None:
+        raise click.ClickException(f"no user named {username!r}")
+    return user
+
+
+@users_cli.command("create", help="Create a user with one role (for example the first administrator).")
+@click.argument("username")
+@click.option("--name", required=True, help="The person's name as shown in the app.")
+@click.option("--role", default="admin", show_default=True, help="Role code, e.g. admin, dispatcher.")
+@click.password_option(help="Asked for when not given.")
+def create(username, name, role, password):
+    if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
+        raise click.ClickException(
+            f"the password needs at least {current_app.config['PASSWORD_MIN_LENGTH']} characters"
+        )
+    with db.connection_context(), db.atomic():
+        if User.select().where(User.username == username).exists():
+            raise click.ClickException(f"a user named {username!r} exists already")
+        found = Role.get_or_none(Role.code == role)
+        if found is None:
+            codes = ", ".join(r.code for r in Role.select().order_by(Role.code))
+            raise click.ClickException(f"no role {role!r}; roles are: {codes} (run `flask db upgrade` first?)")
+        user = User(username=username, name=name)
+        user.set_password(password)
+        user.save()
+        UserRole.create(user=user, role=found)
+        audit.record(
+            "user.create", "user", user.id, f"{username} (command line)", after={"username": username, "roles": [role]}
+        )
+    click.echo(f"created {username} with role {role}")
+
+
+@users_cli.command("unlock", help="Clear a lockout after too many failed logins.")
+@click.argument("username")
+def unlock(username):
+    with db.connection_context(), db.atomic():
+        user = _get(username)
+        was = user.locked_until
+        user.locked_until, user.failed_logins = None, 0
+        user.save()
+        audit.record(
+            "user.unlock",
+            "user",
+            user.id,
+            f"{username} (command line)",
+            before={"locked_until": was},
+            after={"locked_until": None},
+        )
+    click.echo(f"unlocked {username}")
