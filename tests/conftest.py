@@ -3,24 +3,15 @@ logged-in client per role. Against SQLite by default; against PostgreSQL when
 XIUHUA_TEST_DATABASE_URL names a server database (whose name must contain "test": it is wiped)."""
 
 import os
-import re
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from app import create_app
 from core import db as dbmod
 from core import demo
-from core.org import Department, Role, User, UserRole
-
-PLUGIN_SETS = Path(__file__).resolve().parent / "plugin_sets"
-GOOD_PLUGINS = str(PLUGIN_SETS / "xh_good")  # "recorder": implements every hook
-BROKEN_PLUGINS = str(PLUGIN_SETS / "xh_broken")  # fails at import, at registration, and in menu_items
-PASSWORD = "correct-horse-9"
-PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow by design
-ROLES = ["admin", "intake", "shift_leader", "dispatcher", "collector", "handler", "dept_head", "evaluator", "leader"]
+from core.org import Department
+from tests.support import ROLES, create_user, login
 
 
 def database_url(tmp_path) -> str:
@@ -83,16 +74,6 @@ def csrf_app(make_app):
     return make_app(WTF_CSRF_ENABLED=True)
 
 
-def create_user(username, role_code=None, department=None, password=PASSWORD, **fields):
-    with dbmod.db.connection_context():
-        user = User(username=username, name=fields.pop("name", username.title()), department=department, **fields)
-        user.password_hash = PASSWORD_HASH if password == PASSWORD else generate_password_hash(password)
-        user.save()
-        if role_code:
-            UserRole.create(user=user, role=Role.get(Role.code == role_code))
-        return user
-
-
 @pytest.fixture
 def users(app):
     """One user per built-in role, named after the role, in a department of the right kind."""
@@ -104,10 +85,6 @@ def users(app):
         dept = sanitation if role in ("handler", "dept_head") else centre
         made[role] = create_user(role, role, dept)
     return made
-
-
-def login(client, username, password=PASSWORD):
-    return client.post("/login", data={"username": username, "password": password})
 
 
 @pytest.fixture
@@ -128,11 +105,3 @@ def demo_app(app):
     with dbmod.db.connection_context():
         demo.load(app)
     return app
-
-
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, "no CSRF token on the page"
-    return match.group(1)

@@ -2,11 +2,10 @@
 
 from datetime import datetime
 
-from conftest import PASSWORD, login
-
 from core.audit import AuditEntry
 from core.db import db
 from core.org import Department, Role, RolePermission, User, UserRole
+from tests.support import PASSWORD, login
 
 
 def audit_rows(action):

@@ -2,12 +2,11 @@
 
 from datetime import datetime, timedelta
 
-from conftest import PASSWORD, create_user, csrf_token, login
-
 from core import clock
 from core.audit import AuditEntry
 from core.db import db
 from core.org import User
+from tests.support import PASSWORD, create_user, csrf_token, login
 
 
 def test_login_with_right_password_reaches_home(client, users):

@@ -1,13 +1,13 @@
 """The demo city: shaped like the source, idempotent, and careful with real data."""
 
 import pytest
-from conftest import create_user, login
 
 from core import demo
 from core.areas import Area
 from core.db import db
 from core.org import Department, Role, User
 from core.permissions import BUILTIN_ROLES
+from tests.support import create_user, login
 
 
 def counts():

@@ -5,10 +5,9 @@ import inspect
 import re
 from pathlib import Path
 
-from conftest import GOOD_PLUGINS, PLUGIN_SETS
-
 from core import demo, hookspecs
 from core.db import db
+from tests.support import GOOD_PLUGINS, PLUGIN_SETS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,9 +1,9 @@
 """Every route declares the permission it needs, and the gate enforces it."""
 
 import pytest
-from conftest import GOOD_PLUGINS
 
 from core.permissions import LOGIN, PUBLIC, is_static, requires
+from tests.support import GOOD_PLUGINS
 
 
 def undeclared_endpoints(app):

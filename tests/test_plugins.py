@@ -1,11 +1,11 @@
 """The plugin host: folder plugins, entry points, configuration, and failures that stay contained."""
 
 import pytest
-from conftest import BROKEN_PLUGINS as BROKEN
-from conftest import GOOD_PLUGINS as GOOD
 
 from core.db import db
 from core.plugins import PluginHost
+from tests.support import BROKEN_PLUGINS as BROKEN
+from tests.support import GOOD_PLUGINS as GOOD
 
 
 def infos(app):

@@ -7,11 +7,10 @@ import sys
 import threading
 from datetime import datetime, timedelta
 
-from conftest import GOOD_PLUGINS as GOOD
-
 from core import clock, scheduler
 from core.db import db
 from core.scheduler import JobRun, JobSpec, ScheduledJob
+from tests.support import GOOD_PLUGINS as GOOD
 
 
 def runs(job_id):
