@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
@@ -27,6 +28,7 @@ from core.permissions import LOGIN, PUBLIC, is_static, login_required, public
 from core.web import htmx
 
 bp = Blueprint("auth", __name__)
+UNKNOWN_USER_HASH = generate_password_hash("no such user")
 login_manager = LoginManager()
 
 
@@ -128,16 +130,11 @@ def _check_credentials(user, password):
     Whether an account is disabled or locked is told only to someone who knows its password."""
     wrong = _("Wrong username or password.")
     if user is None:
+        check_password_hash(UNKNOWN_USER_HASH, password)  # as slow as a real check: no timing hint
         return wrong
-    if user.is_locked():
-        if not user.check_password(password):
-            return wrong
-        return _(
-            "This account is locked after too many failed logins until %(until)s. "
-            "Wait, or ask an administrator to unlock it.",
-            until=user.locked_until.strftime("%H:%M"),
-        )
     if not user.check_password(password):
+        if user.is_locked() or not user.active:
+            return wrong
         user.failed_logins += 1
         limit = current_app.config["LOGIN_MAX_FAILURES"]
         if user.failed_logins >= limit:
@@ -151,6 +148,12 @@ def _check_credentials(user, password):
             )
         user.save()
         return wrong
+    if user.is_locked():
+        return _(
+            "This account is locked after too many failed logins until %(until)s. "
+            "Wait, or ask an administrator to unlock it.",
+            until=user.locked_until.strftime("%H:%M"),
+        )
     if not user.active:
         return _("This account is disabled. Ask an administrator.")
     user.failed_logins = 0

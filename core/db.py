@@ -33,7 +33,9 @@ class JSONField(TextField):
 
 def open_database(url: str):
     if url.startswith("sqlite"):
-        database = connect(url, pragmas=SQLITE_PRAGMAS)
+        # IMMEDIATE: a transaction takes the write lock when it begins, so one that reads and then
+        # writes waits its turn (busy_timeout) instead of failing with "database is locked".
+        database = connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
         Path(database.database).parent.mkdir(parents=True, exist_ok=True)
         return database
     return connect(url)

@@ -9,6 +9,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import click
 import pluggy
 
 from core import hookspecs
@@ -26,12 +27,15 @@ REGISTRATION_HOOKS = [
     "register_roles",
     "register_jobs",
 ]
+# `flask` sub-commands the core and Flask define outside the hooks; no plugin may take these names.
+RESERVED_COMMANDS = ["db", "scheduler", "demo", "serve", "run", "shell", "routes"]
 # What must be unique across plugins in each registration hook's items (start-up fails naming both).
 UNIQUE_KEYS = {
     "register_blueprints": lambda bp: bp.name,
     "register_permissions": lambda perm: perm["name"],
     "register_roles": lambda role: role["code"],
     "register_jobs": lambda job: job.id,
+    "register_commands": lambda command: command.name,
 }
 
 
@@ -138,17 +142,39 @@ class PluginHost(pluggy.PluginManager):
         """Flatten the lists every plugin returned from a hook."""
         return [item for _, items in self.call_each(hook_name, **kwargs) for item in items]
 
-    def register_all(self):
-        """Call every registration hook once. A plugin that fails in any of them is disabled and
-        nothing it returned from the others is used. Fills self.registered."""
+    def register_all(self, taken_commands=()):
+        """Call every registration hook once. A plugin that fails in any of them, or returns an item
+        without its id, is disabled and nothing it returned from the others is used. Ids must be
+        unique across plugins (commands also against `taken_commands`). Fills self.registered."""
         results = {hook: self.call_each(hook) for hook in REGISTRATION_HOOKS}
+        results["register_commands"] = self._stage_commands()
+        for hook, key in UNIQUE_KEYS.items():
+            for plugin, items in results[hook]:
+                try:
+                    [key(item) for item in items]
+                except Exception:
+                    self.fail(plugin, f"{hook} returned an item without its id:\n{traceback.format_exc()}")
         alive = {name for name, info in self.infos.items() if info.status == "enabled"}
         self.registered = {hook: [(p, r) for p, r in pairs if p in alive] for hook, pairs in results.items()}
-        owners: dict[str, dict[str, str]] = {hook: {} for hook in REGISTRATION_HOOKS}
+        owners: dict[str, dict[str, str]] = {hook: {} for hook in UNIQUE_KEYS}
+        owners["register_commands"] = {name: "the core" for name in taken_commands}
         for hook, key in UNIQUE_KEYS.items():
-            for plugin, items in self.registered[hook]:
-                for item in items:
-                    unique_or_fail(hook, owners[hook], key(item), plugin)
+            for plugin, item in self.items(hook):
+                unique_or_fail(hook, owners[hook], key(item), plugin)
+
+    def _stage_commands(self) -> list[tuple[str, list]]:
+        """register_commands gets a group of its own per plugin, so that a plugin failing elsewhere
+        adds no command either."""
+        staged = []
+        for impl in self.hook.register_commands.get_hookimpls():
+            group = click.Group(impl.plugin_name)
+            try:
+                impl.function(cli=group)
+            except Exception:
+                self.fail(impl.plugin_name, traceback.format_exc())
+                continue
+            staged.append((impl.plugin_name, list(group.commands.values())))
+        return staged
 
     def items(self, hook_name: str) -> list[tuple[str, object]]:
         """(plugin, item) for every item a registration hook returned, in load order."""
@@ -176,8 +202,9 @@ def init_app(app):
     host.load_all()
     app.extensions["xiuhua.plugins"] = host
 
-    host.register_all()
-    host.call_each("register_commands", cli=app.cli)
+    host.register_all(taken_commands=RESERVED_COMMANDS)
+    for _, command in host.items("register_commands"):
+        app.cli.add_command(command)
     for _, blueprint in host.items("register_blueprints"):
         app.register_blueprint(blueprint)
     return host

@@ -23,7 +23,10 @@ from flask_babel import lazy_gettext as _l
 from peewee import CharField, DateTimeField, TextField
 
 from core import clock
-from core.db import BaseModel, db
+from core.db import BaseModel, db, is_sqlite
+
+# A run still marked running after this long is taken to be dead (its process gone unseen).
+STALE_AFTER = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -108,21 +111,27 @@ def _runner_alive(runner: str) -> bool:
 
 
 def live_run(job_id: str) -> JobRun | None:
-    """The run of this job still going in a live process; runs left by dead processes are closed."""
+    """The run of this job still going in a live process. Runs left by a dead process, or running
+    longer than STALE_AFTER (a process on another host that is gone), are closed as interrupted."""
     for run in JobRun.select().where((JobRun.job_id == job_id) & (JobRun.outcome == "running")):
-        if _runner_alive(run.runner):
+        if _runner_alive(run.runner) and clock.now() - run.started_at < STALE_AFTER:
             return run
         run.outcome, run.ended_at = "interrupted", clock.now()
         run.save()
     return None
 
 
-_claiming = threading.Lock()
-
-
-def claim(job_id: str, trigger: str) -> JobRun | None:
-    """Record the start of a run, or return None while another run of the job is going."""
-    with _claiming, db.atomic():
+def claim(app, job_id: str, trigger: str) -> JobRun | None:
+    """Record the start of a run, or return None while another run of the job is going. The job's
+    row is locked first (SQLite: the write lock every transaction takes; PostgreSQL: FOR UPDATE),
+    so two processes claiming at once are served one after the other."""
+    spec, now = specs(app)[job_id], clock.now()
+    owner = app.extensions["xiuhua.job_owners"][job_id]
+    ScheduledJob.insert(
+        id=job_id, plugin=owner, schedule=spec.describe(), next_run_at=spec.next_after(now)
+    ).on_conflict_ignore().execute()
+    with db.atomic():
+        ScheduledJob.select().where(ScheduledJob.id == job_id).for_update(not is_sqlite()).get()
         if live_run(job_id):
             return None
         return JobRun.create(job_id=job_id, trigger=trigger, started_at=clock.now(), runner=this_runner())
@@ -142,9 +151,9 @@ def _execute(app, run: JobRun) -> JobRun:
 
 def run_job(app, job_id: str, trigger: str) -> JobRun:
     """Run one job now, in this thread, and record the run; a run that would overlap another of the
-    same job is recorded as skipped. Never raises."""
+    same job is recorded as skipped. Errors in the job are recorded, not raised."""
     with app.app_context(), db.connection_context():
-        run = claim(job_id, trigger)
+        run = claim(app, job_id, trigger)
         if run is None:
             now = clock.now()
             run = JobRun.create(
@@ -161,7 +170,7 @@ def run_job(app, job_id: str, trigger: str) -> JobRun:
 def run_in_background(app, job_id: str) -> bool:
     """The admin's "run now": starts a thread, or returns False while a run of the job is going."""
     with db.connection_context():
-        run = claim(job_id, "manual")
+        run = claim(app, job_id, "manual")
     if run is None:
         return False
 

@@ -4,6 +4,7 @@ unlocking an account from the server's shell."""
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from peewee import IntegrityError
 
 from core import audit
 from core.db import db
@@ -23,26 +24,30 @@ def _get(username: str) -> User:
 @click.argument("username")
 @click.option("--name", required=True, help="The person's name as shown in the app.")
 @click.option("--role", default="admin", show_default=True, help="Role code, e.g. admin, dispatcher.")
-@click.password_option(help="Asked for when not given.")
+@click.option("--password", help="Asked for (twice, hidden) when not given.")
 def create(username, name, role, password):
-    if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
-        raise click.ClickException(
-            f"the password needs at least {current_app.config['PASSWORD_MIN_LENGTH']} characters"
-        )
-    with db.connection_context(), db.atomic():
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    with db.connection_context():
         if User.select().where(User.username == username).exists():
             raise click.ClickException(f"a user named {username!r} exists already")
         found = Role.get_or_none(Role.code == role)
         if found is None:
             codes = ", ".join(r.code for r in Role.select().order_by(Role.code))
             raise click.ClickException(f"no role {role!r}; roles are: {codes} (run `flask db upgrade` first?)")
+        if password is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if len(password) < minimum:
+            raise click.ClickException(f"the password needs at least {minimum} characters")
         user = User(username=username, name=name)
         user.set_password(password)
-        user.save()
-        UserRole.create(user=user, role=found)
-        audit.record(
-            "user.create", "user", user.id, f"{username} (command line)", after={"username": username, "roles": [role]}
-        )
+        try:
+            with db.atomic():
+                user.save()
+                UserRole.create(user=user, role=found)
+                after = {"username": username, "roles": [role]}
+                audit.record("user.create", "user", user.id, f"{username} (command line)", after=after)
+        except IntegrityError:
+            raise click.ClickException(f"a user named {username!r} exists already") from None
     click.echo(f"created {username} with role {role}")
 
 
@@ -51,6 +56,9 @@ def create(username, name, role, password):
 def unlock(username):
     with db.connection_context(), db.atomic():
         user = _get(username)
+        if not user.is_locked() and not user.failed_logins:
+            click.echo(f"{username} is not locked")
+            return
         was = user.locked_until
         user.locked_until, user.failed_logins = None, 0
         user.save()

@@ -61,6 +61,15 @@ def test_repeated_failures_lock_the_account_until_an_admin_unlocks_it(app, clien
         assert AuditEntry.select().where(AuditEntry.action == "user.unlock").count() == 1
 
 
+def test_wrong_passwords_on_a_locked_or_disabled_account_are_not_counted(app, client, users):
+    create_user("gone", "collector", active=False)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1):
+        login(client, "gone", "wrong")
+    with db.connection_context():
+        assert User.get(User.username == "gone").locked_until is None
+        assert not AuditEntry.select().where(AuditEntry.action == "user.locked").exists()
+
+
 def test_lock_expires_by_itself(app, client, users):
     start = datetime(2026, 11, 27, 9, 0)
     with clock.frozen(start):

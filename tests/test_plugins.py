@@ -52,6 +52,34 @@ def test_a_plugin_failing_in_a_later_registration_hook_registers_nothing(make_ap
     assert app.test_client().get("/half-bad/").status_code == 404
 
 
+def test_a_plugin_failing_in_register_commands_adds_no_command_and_no_page(make_app):
+    app = make_app(PLUGINS_DIR=BROKEN)
+    assert infos(app)["bad_command"].status == "failed"
+    assert "bad-command-hello" not in app.cli.commands
+    assert "bad_command.index" not in app.view_functions
+
+
+def test_a_registration_item_without_its_id_disables_the_plugin(make_app):
+    app = make_app(PLUGINS_DIR=BROKEN)
+    assert infos(app)["no_id"].status == "failed"
+    assert "without its id" in infos(app)["no_id"].error
+
+
+def test_a_plugin_command_may_not_take_a_core_command_name(make_app, tmp_path):
+    folder = tmp_path / "xh_cmdclash" / "clash"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text(
+        "from core.hookspecs import hookimpl\n"
+        "@hookimpl\n"
+        "def register_commands(cli):\n"
+        "    @cli.command('db')\n"
+        "    def db():\n"
+        "        pass\n"
+    )
+    with pytest.raises(RuntimeError, match="'db' is registered by both the core and clash"):
+        make_app(PLUGINS_DIR=str(folder.parent))
+
+
 def test_plugin_disabled_by_configuration_is_not_loaded(make_app):
     app = make_app(PLUGINS_DIR=GOOD, PLUGINS_DISABLED=["recorder"])
     assert infos(app)["recorder"].status == "disabled"

@@ -80,6 +80,37 @@ def test_a_run_of_a_job_still_running_elsewhere_is_skipped(make_app):
     assert [r.outcome for r in runs("recorder.tick")] == ["running", "skipped"]
 
 
+def test_two_threads_claiming_one_job_at_once_start_it_once(make_app):
+    app = make_app(PLUGINS_DIR=GOOD)
+    barrier = threading.Barrier(2)
+    claimed = []
+
+    def claim():
+        with app.app_context(), db.connection_context():
+            barrier.wait(timeout=10)
+            claimed.append(scheduler.claim(app, "recorder.tick", "manual"))
+
+    threads = [threading.Thread(target=claim) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(run is None for run in claimed) == [False, True]
+    assert len(runs("recorder.tick")) == 1
+
+
+def test_a_run_still_marked_running_after_half_a_day_is_taken_for_dead(make_app):
+    app = make_app(PLUGINS_DIR=GOOD)
+    start = datetime(2026, 11, 27, 1, 0)
+    with db.connection_context():
+        JobRun.create(job_id="recorder.tick", trigger="manual", started_at=start, runner="elsewhere:1")
+    with clock.frozen(start + timedelta(hours=1)):
+        assert scheduler.run_job(app, "recorder.tick", "schedule").outcome == "skipped"
+    with clock.frozen(start + scheduler.STALE_AFTER):
+        assert scheduler.run_job(app, "recorder.tick", "schedule").outcome == "success"
+    assert [r.outcome for r in runs("recorder.tick")] == ["interrupted", "skipped", "success"]
+
+
 def test_the_real_scheduler_fires_and_records(make_app, monkeypatch):
     app = make_app(PLUGINS_DIR=GOOD)
     fired = threading.Event()
