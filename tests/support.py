@@ -36,3 +36,10 @@ def csrf_token(html: str) -> str:
     )
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def seen(client, url: str) -> str:
+    """The `seen` fingerprint an edit form carries, as a browser would send it back."""
+    match = re.search(r'id="seen" name="seen" type="hidden" value="([^"]*)"', client.get(url).get_data(as_text=True))
+    assert match, f"no seen field on {url}"
+    return match.group(1)

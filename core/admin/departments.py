@@ -3,21 +3,20 @@
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from peewee import fn
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from core import audit
-from core.admin import bp
+from core.admin import EditForm, bp
 from core.db import db
 from core.org import DEPARTMENT_TYPES, Department, User, department_tree, descendants
 from core.permissions import requires
 from core.web import message, page
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(EditForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     code = StringField(
         _l("Code"),
@@ -99,7 +98,8 @@ def department_edit(dept_id):
     form = DepartmentForm(obj=dept, editing=dept)
     if request.method == "GET":
         form.parent.data = dept.parent_id or 0
-    if form.validate_on_submit():
+        form.show(snapshot(dept))
+    if form.validate_on_submit() and form.still_current(snapshot(dept)):
         with db.atomic():
             before = snapshot(dept)
             _save(form, dept)

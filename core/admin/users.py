@@ -4,14 +4,13 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from peewee import JOIN, fn
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from core import audit
-from core.admin import bp
+from core.admin import EditForm, bp
 from core.db import db
 from core.org import LANGUAGES, Department, Role, User, UserRole, department_tree
 from core.permissions import requires, role_label
@@ -20,7 +19,7 @@ from core.web import message, page
 PAGE_SIZE = 50
 
 
-class UserForm(FlaskForm):
+class UserForm(EditForm):
     username = StringField(
         _l("Username"),
         validators=[
@@ -149,7 +148,8 @@ def user_edit(user_id):
     if request.method == "GET":
         form.department.data = user.department_id or 0
         form.roles.data = [r.id for r in user.roles()]
-    if form.validate_on_submit():
+        form.show(snapshot(user))
+    if form.validate_on_submit() and form.still_current(snapshot(user)):
         if user.id == current_user.id and not form.active.data:
             form.active.errors.append(_("You cannot disable your own account."))
         else:
