@@ -6,12 +6,12 @@ from playhouse.schema_diff import diff_models
 from app import create_app
 from core import config
 from core.db import db, pending, upgrade
-from core.models import MODELS
+from core.models import core_models
 
 
 def test_migrated_schema_matches_the_models(app):
     with db.connection_context():
-        drift = diff_models(db.obj, MODELS)
+        drift = diff_models(db.obj, core_models())
     assert not drift, f"models and migrations disagree: {drift}"
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from core.db import db
-from core.plugins import PluginHost
+from core.plugins import BUILTINS, PluginHost
 from tests.support import BROKEN_PLUGINS as BROKEN
 from tests.support import GOOD_PLUGINS as GOOD
 
@@ -135,5 +135,6 @@ def test_host_is_a_pluggy_manager_with_the_hookspecs():
     app.config.update(PLUGINS_DISABLED=[], PLUGINS_DIR="/nonexistent")
     host = PluginHost(app)
     host.load_all()
-    assert set(host.infos) == {"builtin"}
+    assert set(host.infos) == {name.rsplit(".", 1)[-1] for name in BUILTINS}
+    assert all(info.source == "builtin" for info in host.infos.values())
     assert host.hook.menu_items.spec is not None

@@ -1,6 +1,6 @@
 """Core tables: organisation, audit trail, settings, areas, scheduler.
 
-Generated from core.models.MODELS by playhouse.migrations, then frozen: never edit an applied
+Generated from the core models by playhouse.migrations, then frozen: never edit an applied
 migration, add a numbered one."""
 
 from peewee import *
