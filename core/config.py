@@ -21,7 +21,9 @@ DEFAULTS = {
     "LOGIN_LOCK_MINUTES": 15,
     "PASSWORD_MIN_LENGTH": 8,
     "SCHEDULER_ENABLED": True,
-    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,  # a whole request; single photos have their own limit
+    "PHOTO_DIR": None,  # None: instance/photos (outside the web root)
+    "PHOTO_MAX_BYTES": 15 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
@@ -55,6 +57,8 @@ def load(app, overrides=None):
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'xiuhua.sqlite3'}"
+    if not app.config["PHOTO_DIR"]:
+        app.config["PHOTO_DIR"] = str(instance / "photos")
     if app.config["SECRET_KEY"] is None:
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     if app.config["ENV"] == "production":
