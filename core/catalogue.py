@@ -1,1 +1,462 @@
-"""(being written)"""
+"""The catalogue of component and event types (部件/事件 分类) in its two editions, the filing standards
+(立结案标准) attached to them, and the pages to look them up, edit them and import them.
+The CSV importer and `flask catalogue` are in core/catalogue_import.py."""
+
+import unicodedata
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from peewee import (
+    JOIN,
+    BooleanField,
+    Case,
+    CharField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+    fn,
+)
+from wtforms import BooleanField as BooleanInput
+from wtforms import IntegerField as IntegerInput
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from core import audit, clock
+from core.admin import EditForm
+from core.db import BaseModel, JSONField, db
+from core.hookspecs import hookimpl
+from core.org import Department, User, department_tree
+from core.permissions import requires
+from core.plugins import MenuItem
+from core.timelimits import UNITS, LimitError, parse_limit
+from core.web import message, page
+
+__version__ = "core"
+
+KINDS = {"component": _l("Component"), "event": _l("Event")}
+EDITIONS = {"2013": "GB/T 30428.2-2013", "2026": "GB/T 47678.5-2026"}
+CODE_LENGTHS = {"2013": 4, "2026": 5}  # class (2 digits) + type (2 or 3 digits)
+LONG_TEXT = 2000  # the longest free text accepted for a TextField (conditions, units)
+
+
+class Category(BaseModel):
+    """One component or event type of one edition of the catalogue, e.g. 2013 "0101 上水井盖"."""
+
+    kind = CharField(max_length=10, choices=list(KINDS.items()))
+    edition = CharField(max_length=4, choices=list(EDITIONS.items()))
+    class_code = CharField(max_length=2)
+    class_name = CharField(max_length=60)
+    code = CharField(max_length=5)  # a string: "0101", "01001" keep their leading zeros
+    name = CharField(max_length=100)
+    default_department = ForeignKeyField(Department, null=True, on_delete="SET NULL")
+    active = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("edition", "kind", "code"), True),)
+
+    @property
+    def kind_label(self):
+        return KINDS.get(self.kind, self.kind)
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class FilingStandard(BaseModel):
+    """One row of a filing standard: when a case of this category is filed, its time limit, when it is
+    closed, and who handles it. Natural key: (category, filing_condition) — the situation a row is about.
+    An import updates the row with the same key in place (work orders keep pointing at it) and retires
+    (active=False) rows of the imported categories that the file no longer has, so re-importing the same
+    file changes nothing."""
+
+    category = ForeignKeyField(Category, backref="standards", on_delete="CASCADE")
+    seq = IntegerField()  # position within the category, as in the file
+    filing_condition = CharField(max_length=500)  # 立案条件
+    limit_text = CharField(max_length=60)  # as published: "2紧急工作时"
+    limit_value = DecimalField(max_digits=8, decimal_places=2)
+    limit_unit = CharField(max_length=20)  # a key of core.timelimits.UNITS
+    limit_note = CharField(max_length=60, default="")  # "种植季节", "制止"
+    closing_condition = TextField(default="")  # 结案条件
+    handling_unit = TextField(default="")  # 责任主体/处置单位
+    supervising_unit = TextField(default="")  # 监管主体/主管部门
+    source = CharField(max_length=255, default="")  # the file it was imported from
+    active = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("category", "filing_condition"), True),)
+
+    @property
+    def limit_label(self) -> str:
+        """The parsed limit: "2 urgent hours (...)", with its note."""
+        text = f"{self.limit_value.normalize():f} {UNITS.get(self.limit_unit, self.limit_unit)}"
+        return f"{text}; {self.limit_note}" if self.limit_note else text
+
+    def __str__(self):
+        return f"{self.filing_condition} ({self.limit_text})"
+
+
+IMPORT_STATUSES = {
+    "running": (_l("Checking the rows"), "grey"),
+    "writing": (_l("Comparing with the database"), "grey"),
+    "done": (_l("Imported"), "green"),
+    "checked": (_l("Dry run finished: nothing was written"), "green"),
+    "rejected": (_l("Rows were rejected: nothing was written"), "red"),
+    "failed": (_l("Failed: nothing was written"), "red"),
+    "interrupted": (_l("Interrupted: the server stopped during the import"), "red"),
+}
+IMPORT_GOING = ("running", "writing")
+
+
+class CatalogueImport(BaseModel):
+    """One import started from the admin page, run in a background thread: its progress and outcome."""
+
+    filename = CharField(max_length=255)
+    status = CharField(max_length=12, default="running")  # a key of IMPORT_STATUSES
+    skip_rejected = BooleanField(default=False)
+    dry_run = BooleanField(default=False)
+    total = IntegerField(default=0)
+    done = IntegerField(default=0)
+    counts = JSONField(null=True)  # {"component": {"created": n, ...}, "event": ..., "standard": ...}
+    rejected = JSONField(null=True)  # [[line, reason], ...]
+    error = TextField(default="")
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    runner = CharField(max_length=120, default="")  # "host:pid" of the process running it
+    started_at = DateTimeField(default=clock.now)
+    ended_at = DateTimeField(null=True)
+
+    @property
+    def going(self) -> bool:
+        return self.status in IMPORT_GOING
+
+    @property
+    def status_label(self):
+        return IMPORT_STATUSES.get(self.status, (self.status, "grey"))
+
+
+# --- what other modules call -------------------------------------------------------------------------
+
+
+def standards_for(category) -> list[FilingStandard]:
+    """The filing standards in use for a category (a Category or its id), in their order."""
+    return list(
+        FilingStandard.select()
+        .where((FilingStandard.category == category) & (FilingStandard.active == True))  # noqa: E712
+        .order_by(FilingStandard.seq, FilingStandard.id)
+    )
+
+
+def search(query, edition=None, limit=20, *, kind=None) -> list[Category]:
+    """Active categories whose code starts with `query` or whose name contains it; code matches first.
+    An empty query lists the first `limit` categories."""
+    text = unicodedata.normalize("NFKC", query or "").strip()
+    found = Category.select().where(Category.active == True)  # noqa: E712
+    if edition:
+        found = found.where(Category.edition == edition)
+    if kind:
+        found = found.where(Category.kind == kind)
+    order = [Category.edition, Category.kind, Category.code]
+    if text:
+        by_code = Category.code.startswith(text)
+        found = found.where(by_code | Category.name.contains(text))
+        order.insert(0, Case(None, [(by_code, 0)], 1))
+    return list(found.order_by(*order).limit(limit))
+
+
+# --- hooks -------------------------------------------------------------------------------------------
+
+bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
+
+
+@hookimpl
+def register_blueprints():
+    return [bp]
+
+
+@hookimpl
+def register_permissions():
+    return [
+        {
+            "name": "catalogue.view",
+            "label": _l("See the categories and filing standards"),
+            "roles": ["admin", "intake", "shift_leader", "dispatcher", "evaluator", "leader"],
+        },
+        {
+            "name": "catalogue.manage",
+            "label": _l("Edit and import categories and filing standards"),
+            "roles": ["admin"],
+        },
+    ]
+
+
+@hookimpl
+def register_commands(cli):
+    from core.catalogue_import import catalogue_cli
+
+    cli.add_command(catalogue_cli)
+
+
+@hookimpl
+def menu_items(user):
+    if user.can("catalogue.view"):
+        return [MenuItem(_l("Categories and standards"), "catalogue.categories", order=880, group="admin")]
+    return []
+
+
+# --- pages -------------------------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+def _filtered_categories():
+    query = (
+        Category.select(Category, Department)
+        .join(Department, JOIN.LEFT_OUTER, on=(Category.default_department == Department.id))
+        .order_by(Category.edition, Category.kind, Category.code)
+    )
+    q = unicodedata.normalize("NFKC", request.args.get("q", "")).strip()
+    if q:
+        query = query.where(Category.code.startswith(q) | Category.name.contains(q) | Category.class_name.contains(q))
+    if request.args.get("edition") in EDITIONS:
+        query = query.where(Category.edition == request.args["edition"])
+    if request.args.get("kind") in KINDS:
+        query = query.where(Category.kind == request.args["kind"])
+    if request.args.get("active") in ("1", "0"):
+        query = query.where(Category.active == (request.args["active"] == "1"))
+    return query
+
+
+@bp.route("/")
+@requires("catalogue.view")
+def categories():
+    query = _filtered_categories()
+    total = query.count()
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page_no = min(max(request.args.get("page", 1, type=int), 1), pages)
+    rows = list(query.paginate(page_no, PAGE_SIZE))
+    counts = dict(
+        FilingStandard.select(FilingStandard.category, fn.COUNT(FilingStandard.id))
+        .where(FilingStandard.category.in_([c.id for c in rows]) & (FilingStandard.active == True))  # noqa: E712
+        .group_by(FilingStandard.category)
+        .tuples()
+    )
+    return page(
+        "catalogue/categories.html",
+        "catalogue/_category_rows.html",
+        "category-rows",
+        categories=rows,
+        counts=counts,
+        total=total,
+        page_no=page_no,
+        pages=pages,
+        kinds=KINDS,
+        editions=EDITIONS,
+    )
+
+
+class CategoryForm(EditForm):
+    default_department = SelectField(_l("Default department"), coerce=int)
+    active = BooleanInput(_l("In use"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        depts = [SelectChoice(d.id, "　" * depth + d.name) for depth, d in department_tree()]
+        self.default_department.choices = [SelectChoice(0, "—"), *depts]
+
+
+def category_snapshot(category: Category) -> dict:
+    dept = category.default_department if category.default_department_id else None
+    return {"default_department": f"{dept.name} ({dept.code})" if dept else None, "active": category.active}
+
+
+def _category_page(category: Category, form: CategoryForm | None, status=200):
+    standards = list(
+        FilingStandard.select()
+        .where(FilingStandard.category == category)
+        .order_by(FilingStandard.active.desc(), FilingStandard.seq, FilingStandard.id)
+    )
+    return page(
+        "catalogue/category.html", category=category, standards=standards, form=form, editions=EDITIONS, status=status
+    )
+
+
+@bp.route("/<int:category_id>")
+@requires("catalogue.view")
+def category(category_id):
+    found = Category.get_or_none(Category.id == category_id)
+    if found is None:
+        return message(_("There is no such category."), 404)
+    form = None
+    if current_user.can("catalogue.manage"):
+        form = CategoryForm(formdata=None, obj=found)
+        form.default_department.data = found.default_department_id or 0
+        form.show(category_snapshot(found))
+    return _category_page(found, form)
+
+
+@bp.route("/<int:category_id>/edit", methods=["POST"])
+@requires("catalogue.manage")
+def category_edit(category_id):
+    found = Category.get_or_none(Category.id == category_id)
+    if found is None:
+        return message(_("There is no such category."), 404)
+    form = CategoryForm()
+    if form.validate_on_submit() and form.still_current(category_snapshot(found)):
+        with db.atomic():
+            before = category_snapshot(found)
+            found.default_department = form.default_department.data or None
+            found.active = form.active.data
+            found.save()
+            after = category_snapshot(Category.get_by_id(found.id))
+            audit.record("catalogue.category.update", "category", found.id, str(found), before=before, after=after)
+        flash(_("Category %(name)s saved.", name=str(found)), "success")
+        return redirect(url_for("catalogue.category", category_id=found.id))
+    return _category_page(found, form, status=422)
+
+
+class StandardForm(EditForm):
+    seq = IntegerInput(_l("Order"), validators=[InputRequired(), NumberRange(min=1, max=9999)])
+    filing_condition = TextAreaField(_l("Filing condition"), validators=[DataRequired(), Length(max=500)])
+    limit_text = StringField(
+        _l("Time limit"),
+        validators=[DataRequired(), Length(max=60)],
+        description=_l("As published, e.g. 2紧急工作时, 4工作时, 3工作日, 1天."),
+    )
+    closing_condition = TextAreaField(_l("Closing condition"), validators=[Length(max=LONG_TEXT)])
+    handling_unit = TextAreaField(_l("Handling unit"), validators=[Length(max=LONG_TEXT)])
+    supervising_unit = TextAreaField(_l("Supervising unit"), validators=[Length(max=LONG_TEXT)])
+    active = BooleanInput(_l("In use"))
+
+    def __init__(self, *args, standard: FilingStandard, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.standard = standard
+        self.limit = None
+
+    def validate_limit_text(self, field):
+        try:
+            self.limit = parse_limit(field.data)
+        except LimitError as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_filing_condition(self, field):
+        clash = FilingStandard.select().where(
+            (FilingStandard.category == self.standard.category_id)
+            & (FilingStandard.filing_condition == field.data.strip())
+            & (FilingStandard.id != self.standard.id)
+        )
+        if clash.exists():
+            raise ValidationError(_l("This category already has a filing standard with this condition."))
+
+
+STANDARD_FIELDS = ["seq", "filing_condition", "limit_text", "closing_condition", "handling_unit", "supervising_unit"]
+
+
+def standard_snapshot(standard: FilingStandard) -> dict:
+    snap = {name: getattr(standard, name) for name in STANDARD_FIELDS}
+    snap["limit"] = f"{standard.limit_value.normalize():f} {standard.limit_unit} {standard.limit_note}".strip()
+    snap["active"] = standard.active
+    return snap
+
+
+@bp.route("/standards/<int:standard_id>", methods=["GET", "POST"])
+@requires("catalogue.manage")
+def standard_edit(standard_id):
+    standard = FilingStandard.get_or_none(FilingStandard.id == standard_id)
+    if standard is None:
+        return message(_("There is no such filing standard."), 404)
+    form = StandardForm(obj=standard, standard=standard)
+    if request.method == "GET":
+        form.show(standard_snapshot(standard))
+    if form.validate_on_submit() and form.still_current(standard_snapshot(standard)):
+        with db.atomic():
+            before = standard_snapshot(standard)
+            for name in STANDARD_FIELDS:
+                value = getattr(form, name).data
+                setattr(standard, name, value.strip() if isinstance(value, str) else value)
+            standard.limit_value, standard.limit_unit = form.limit.value, form.limit.unit
+            standard.limit_note = form.limit.note
+            standard.active = form.active.data
+            standard.save()
+            after = standard_snapshot(FilingStandard.get_by_id(standard.id))
+            summary = f"{standard.category}: {standard.filing_condition}"[:200]
+            audit.record("catalogue.standard.update", "filing_standard", standard.id, summary, before, after)
+        flash(_("Filing standard saved."), "success")
+        return redirect(url_for("catalogue.category", category_id=standard.category_id))
+    return page(
+        "catalogue/standard_form.html", form=form, standard=standard, status=422 if request.method == "POST" else 200
+    )
+
+
+# --- import pages ------------------------------------------------------------------------------------
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+    skip_rejected = BooleanInput(_l("Skip rejected rows and import the others"))
+    dry_run = BooleanInput(_l("Dry run: check the file and show what would change, write nothing"))
+
+
+def _import_page(form: ImportForm, status=200, note=""):
+    from core.catalogue_import import MAX_BYTES
+
+    imports = list(
+        CatalogueImport.select(CatalogueImport, User)
+        .join(User, JOIN.LEFT_OUTER)
+        .order_by(CatalogueImport.id.desc())
+        .limit(10)
+    )
+    return page(
+        "catalogue/import.html", form=form, imports=imports, max_mb=MAX_BYTES // 2**20, note=note, status=status
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires("catalogue.manage")
+def import_page():
+    from core import catalogue_import
+
+    catalogue_import.close_stale()
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _import_page(form, status=422 if request.method == "POST" else 200)
+    upload = form.file.data
+    data = upload.stream.read(catalogue_import.MAX_BYTES + 1)
+    try:
+        catalogue_import.read_table(data)
+    except catalogue_import.ImportFileError as error:
+        form.file.errors.append(str(error))
+        return _import_page(form, status=422)
+    going = CatalogueImport.get_or_none(CatalogueImport.status.in_(IMPORT_GOING))
+    if going is not None:
+        return _import_page(form, status=409, note=_("Another import is running; wait for it to finish."))
+    job = catalogue_import.start(
+        current_app._get_current_object(),
+        data,
+        catalogue_import.display_name(upload.filename),
+        skip_rejected=form.skip_rejected.data,
+        dry_run=form.dry_run.data,
+        user=current_user._get_current_object(),
+        locale=str(get_locale()),
+    )
+    return redirect(url_for("catalogue.import_status", import_id=job.id), 303)
+
+
+@bp.route("/import/<int:import_id>")
+@requires("catalogue.manage")
+def import_status(import_id):
+    from core import catalogue_import
+
+    catalogue_import.close_stale()
+    job = CatalogueImport.get_or_none(CatalogueImport.id == import_id)
+    if job is None:
+        return message(_("There is no such import."), 404)
+    return page(
+        "catalogue/import_status.html", "catalogue/_import_progress.html", "import-progress", job=job, kinds=KINDS
+    )

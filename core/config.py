@@ -24,6 +24,10 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,  # a whole request; single photos have their own limit
     "PHOTO_DIR": None,  # None: instance/photos (outside the web root)
     "PHOTO_MAX_BYTES": 15 * 1024 * 1024,
+    "PHOTO_MAX_PIXELS": 60_000_000,
+    "DEMO_HISTORY_DAYS": 90,  # `flask demo load`: days of simulated cases before today
+    "DEMO_CASES_PER_DAY": 300,
+    "CATALOGUE_EDITION": "2013",  # which edition's categories reports use: "2013" or "2026"
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,

@@ -74,3 +74,23 @@ def demo_data(ctx):
 @hookspec
 def startup(app):
     """Called once at the end of create_app, with the fully configured application."""
+
+
+@hookspec
+def workorder_created(workorder):
+    """Called after a new case has been committed (core.workorders.workflow.create_order). Return
+    nothing; raising is logged and does not undo the case."""
+
+
+@hookspec
+def workorder_transitioned(workorder, event):
+    """Called after every committed change of a case (core.workorders.workflow.transition), with the
+    case as it is now and its new `WorkOrderEvent` (action, from_status, to_status, actor, reason,
+    data). Return nothing; raising is logged and does not undo the change."""
+
+
+@hookspec
+def notify(user, message, workorder):
+    """Called when Xiuhua tells a person something outside the page they are on — today the
+    supervision reminders about cases near or past their deadline, already written to the person's
+    in-app notifications. Plugins send it on by SMS or a messaging app. `workorder` may be None."""

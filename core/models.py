@@ -15,7 +15,7 @@ MODULES = [
     "core.catalogue",
     "core.worktime",
     "core.photos",
-    "core.workorders",
+    "core.workorders.models",
 ]
 
 

@@ -20,6 +20,7 @@ UNITS = {
 }
 CONTINUOUS_SECONDS = {"urgent_hour": 3600, "hour": 3600, "urgent_day": 86400, "day": 86400}
 WORDS = [
+    ("紧急工作小时", "urgent_hour"),
     ("紧急工作时", "urgent_hour"),
     ("紧急工作日", "urgent_day"),
     ("工作小时", "work_hour"),
@@ -30,9 +31,15 @@ WORDS = [
     ("天", "day"),
     ("日", "day"),
 ]
+# "3个工作日": the measure word 个 may stand between the number and the unit.
 PATTERN = re.compile(
-    r"^(?P<before>\D*?)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<word>" + "|".join(w for w, _ in WORDS) + r")\s*(?P<after>.*)$"
+    r"^(?P<before>\D*?)\s*(?P<value>\d+(?:\.\d+)?)\s*个?\s*(?P<word>"
+    + "|".join(w for w, _ in WORDS)
+    + r")\s*(?P<after>.*)$"
 )
+# Far beyond any real handling limit, and what a DecimalField(max_digits=8, decimal_places=2) column holds.
+MAX_VALUE = Decimal(9999)
+STEP = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -62,8 +69,15 @@ def parse_limit(text: str) -> TimeLimit:
         value = Decimal(match["value"])
     except InvalidOperation:  # pragma: no cover - the pattern admits only decimal numbers
         raise LimitError(_l("Cannot read the number in %(text)s.", text=text)) from None
-    if value <= 0:
+    if value <= 0 or match["before"].rstrip().endswith(("-", "\u2212")):
         raise LimitError(_l("The time limit %(text)s is not positive.", text=text))
+    if value > MAX_VALUE or value != value.quantize(STEP):
+        raise LimitError(
+            _l("The time limit %(text)s is out of range: at most 9999, with at most two decimals.", text=text)
+        )
+    if any(ch.isdigit() for ch in match["before"] + match["after"]):
+        # "2天3小时" or "3工作日或5天": taking the first number alone would be a guess.
+        raise LimitError(_l("The time limit %(text)s holds more than one number; write a single limit.", text=text))
     unit = dict(WORDS)[match["word"]]
     note = " ".join(part for part in (match["before"].strip(), match["after"].strip()) if part)
     return TimeLimit(value=value, unit=unit, note=note)

@@ -1,1 +1,612 @@
-"""(being written)"""
+"""The working-time calendar and deadline arithmetic (domain.md §3 stage limits and lights, §4 units).
+
+The calendar is data: the working periods of a day (default 08:00–12:00 and 14:00–18:00), the
+weekdays that are normally working (default Monday–Friday), and special days (`CalendarDay`): public
+holidays (休) and make-up working days (调休, 班). A special day overrides its weekday. Administrators
+edit it on /admin/calendar or import the State Council's notice as CSV (`flask calendar import`).
+
+Every unit of core.timelimits.UNITS runs a clock; a limit of `value` units is `value × UNIT_SECONDS[unit]`
+seconds of that clock, rounded to the whole second, and the due time is the earliest instant at which
+that much has run since the start:
+
+- urgent_hour, hour: continuous time (value hours); urgent_day, day: continuous time (value × 24 h).
+  Nights, weekends and holidays count. Wall-clock arithmetic on naive local datetimes (no time zones).
+- work_hour: runs only inside the working periods of working days. A start outside a period counts from
+  the next period. A due time falling exactly on the end of a period is that end (12:00, not 14:00), so a
+  work_hour due time always lies inside or at the end of a working period of a working day.
+  Friday 2026-11-27 17:30 + 4 work_hour = Monday 2026-11-30 11:30 (default calendar).
+- work_day: runs all 24 hours of every working day and stops on non-working days; a working day counts
+  as 86,400 s. Hence, from a start on a working day at any clock time (office hours or not), N working
+  days later is the same clock time on the N-th following working day (Thursday 10:00 + 1, Friday a
+  holiday → Monday 10:00). A start on a non-working day counts from 00:00 of the next working day, so
+  the limit ends at 24:00 of the N-th working day, shown as 00:00 of the day after (Saturday + 3 →
+  Thursday 00:00 when Monday–Wednesday are working). Fractions are fractions of that 24-hour day:
+  Monday 10:00 + 0.5 work_day = Monday 22:00; Friday 20:00 + 0.5 = Monday 08:00.
+
+`counted_seconds(start, end, unit)` is how much of the unit's clock ran from start to end (negative
+when end is before start), so `counted_seconds(start, due_at(start, v, u), u) == v × UNIT_SECONDS[u]`.
+
+Lights: used = counted(start, now) / counted(start, due): green below 80 %, yellow from 80 % up to and
+including 100 %, red beyond. A working-hour case due Friday 18:00 therefore stays yellow over the weekend
+and turns red at Monday 08:00: its clock does not run in between.
+
+Suspensions (挂账) stop the clock: when a pause from `paused_from` to `paused_to` ends, the work-order
+module sets due = due_after_pause(due, paused_from, paused_to, unit), the due time moved on by exactly
+the amount of the unit's clock that ran during the pause (a pause over a weekend moves a work_hour
+deadline by nothing). For lights, pass the pauses (`(from, to)`, `to=None` while still paused) to
+light(): paused time then counts neither as used time nor as limit time.
+
+Speed: the calendar is loaded once per process and kept in memory with an index of cumulative working
+days, so any span costs O(1) after the index covers it (building it costs O(days), once). A version
+token stored in core.settings changes with every edit; the cached calendar compares it once per request
+(or, outside requests, at most once every CHECK_INTERVAL seconds) and reloads when it changed. Hot loops
+may take `cal = current_calendar()` once and call `cal.due_at(...)` directly.
+"""
+
+import re
+import time as _time
+import unicodedata
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask import g, has_request_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from peewee import CharField, DateField
+
+from core import settings
+from core.db import BaseModel, db
+from core.hookspecs import hookimpl
+from core.plugins import MenuItem
+from core.timelimits import CONTINUOUS_SECONDS, UNITS, TimeLimit, parse_limit
+
+__version__ = "core"
+
+UNIT_SECONDS = {**CONTINUOUS_SECONDS, "work_hour": 3600, "work_day": 86400}
+WORK_UNITS = ("work_hour", "work_day")
+KINDS = {"holiday": _l("Public holiday"), "workday": _l("Make-up working day")}
+DEFAULT_PERIODS = ((8 * 3600, 12 * 3600), (14 * 3600, 18 * 3600))
+DEFAULT_WEEKDAYS = (1, 2, 3, 4, 5)  # ISO: 1 = Monday … 7 = Sunday
+PERIODS_KEY, WEEKDAYS_KEY, VERSION_KEY = "worktime.periods", "worktime.weekdays", "worktime.version"
+CHECK_INTERVAL = 1.0  # seconds between version checks outside requests
+MAX_INDEX_DAYS = 100 * 366  # deadlines more than ~100 years away are refused
+_US = 1_000_000
+DAY_US = 86_400 * _US
+
+
+class CalendarError(ValueError):
+    """Bad calendar data or an impossible deadline; str() says why, in the user's language."""
+
+
+class CalendarDay(BaseModel):
+    """A day that is not what its weekday says: a public holiday or a make-up working day."""
+
+    date = DateField(unique=True)
+    kind = CharField(max_length=10)  # "holiday" | "workday"
+    name = CharField(max_length=60, default="")
+
+
+# --- periods and weekdays as text ------------------------------------------------------------------------
+
+_PERIOD = re.compile(r"^(\d{1,2}):(\d{2})\s*(?:-|–|—|~|～|至|到)\s*(\d{1,2}):(\d{2})$")
+
+
+def _clock_seconds(hours: str, minutes: str) -> int | None:
+    h, m = int(hours), int(minutes)
+    if m >= 60 or h > 24 or (h == 24 and m):
+        return None
+    return h * 3600 + m * 60
+
+
+def hm(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def format_periods(periods) -> str:
+    return ", ".join(f"{hm(s)}-{hm(e)}" for s, e in periods)
+
+
+def check_periods(periods) -> list[tuple[int, int]]:
+    """Sorted (start, end) seconds of the day; raises CalendarError unless each lies within the day,
+    starts before it ends and none overlap (touching is allowed)."""
+    periods = sorted((int(s), int(e)) for s, e in periods)
+    if not periods:
+        raise CalendarError(_l("Give at least one working period, such as 08:00-12:00."))
+    for s, e in periods:
+        if not 0 <= s < e <= 86400:
+            raise CalendarError(
+                _l("The period %(period)s must start before it ends, within one day.", period=format_periods([(s, e)]))
+            )
+    for (s1, e1), (s2, e2) in zip(periods, periods[1:], strict=False):
+        if s2 < e1:
+            raise CalendarError(
+                _l(
+                    "The periods %(first)s and %(second)s overlap.",
+                    first=format_periods([(s1, e1)]),
+                    second=format_periods([(s2, e2)]),
+                )
+            )
+    return periods
+
+
+def parse_periods(text: str) -> list[tuple[int, int]]:
+    """ "08:00-12:00, 14:00-18:00" (also full-width, 、；and new lines, – ~ 至 between) → checked periods."""
+    cleaned = unicodedata.normalize("NFKC", text or "")
+    periods = []
+    for part in re.split(r"[,;、，；\n]+", cleaned):
+        part = part.strip()
+        if not part:
+            continue
+        match = _PERIOD.match(part)
+        start = match and _clock_seconds(match[1], match[2])
+        end = match and _clock_seconds(match[3], match[4])
+        if start is None or end is None:
+            raise CalendarError(_l("Cannot read the period %(text)s: write it as 08:00-12:00.", text=part))
+        periods.append((start, end))
+    return check_periods(periods)
+
+
+def check_weekdays(weekdays) -> tuple[int, ...]:
+    days = tuple(sorted({int(d) for d in weekdays}))
+    if not days:
+        raise CalendarError(_l("Choose at least one working weekday."))
+    if days[0] < 1 or days[-1] > 7:
+        raise CalendarError(_l("Weekdays are numbered 1 (Monday) to 7 (Sunday)."))
+    return days
+
+
+# --- the arithmetic ----------------------------------------------------------------------------------------
+
+
+class _Clock:
+    """A day's counting periods in microseconds: how much ran before a time of day, and back."""
+
+    def __init__(self, periods_us):
+        self.starts = [s for s, _ in periods_us]
+        self.ends = [e for _, e in periods_us]
+        self.cum = []  # counted before each period
+        self.cum_end = []  # counted at the end of each period
+        total = 0
+        for s, e in periods_us:
+            self.cum.append(total)
+            total += e - s
+            self.cum_end.append(total)
+        self.total = total
+
+    def before(self, t: int) -> int:
+        """Counted time of a working day from 00:00 to t."""
+        k = bisect_right(self.starts, t) - 1
+        if k < 0:
+            return 0
+        return self.cum[k] + min(t, self.ends[k]) - self.starts[k]
+
+    def at(self, x: int) -> int:
+        """The earliest time of day by which x (0 < x <= total) has been counted: the end of a period
+        rather than the start of the next."""
+        k = bisect_left(self.cum_end, x)
+        return self.starts[k] + x - self.cum[k]
+
+
+def _split(dt: datetime) -> tuple[int, int]:
+    return dt.toordinal(), ((dt.hour * 60 + dt.minute) * 60 + dt.second) * _US + dt.microsecond
+
+
+def _join(ordinal: int, us: int) -> datetime:
+    try:
+        return datetime.fromordinal(ordinal) + timedelta(microseconds=us)
+    except (OverflowError, ValueError):
+        raise CalendarError(_l("The deadline falls outside the years the calendar can count.")) from None
+
+
+def _continuous(start: datetime, need: int) -> datetime:
+    try:
+        return start + timedelta(microseconds=need)
+    except OverflowError:
+        raise CalendarError(_l("The deadline falls outside the years the calendar can count.")) from None
+
+
+def amount_us(value, unit: str) -> int:
+    """A limit's value in microseconds of its unit's clock, rounded to the whole second."""
+    if unit not in UNIT_SECONDS:
+        raise CalendarError(_l("Unknown time-limit unit %(unit)s.", unit=unit))
+    if type(value) is int and value >= 0:
+        return value * UNIT_SECONDS[unit] * _US
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise CalendarError(_l("The time limit %(value)s is not a number.", value=value)) from None
+    if not number.is_finite() or number < 0:
+        raise CalendarError(_l("The time limit %(value)s is not a positive number.", value=value))
+    return int((number * UNIT_SECONDS[unit]).to_integral_value(ROUND_HALF_UP)) * _US
+
+
+class Calendar:
+    """One working-time calendar in memory. Build one by hand (tests, benchmarks) or get the
+    installation's with `current_calendar()`. Thread-safe: the day index is replaced, never changed in place."""
+
+    def __init__(self, periods=DEFAULT_PERIODS, weekdays=DEFAULT_WEEKDAYS, days=None, version=None):
+        """periods: (start, end) seconds of the day; weekdays: ISO numbers (1 = Monday); days: {date: kind}
+        or {date: (kind, name)} with kind "holiday" or "workday"."""
+        self.periods = tuple(check_periods(periods))
+        self.weekdays = check_weekdays(weekdays)
+        self.version = version
+        self.days: dict[date, tuple[str, str]] = {}
+        for day, spec in (days or {}).items():
+            kind, name = (spec, "") if isinstance(spec, str) else spec
+            if kind not in KINDS:
+                raise CalendarError(_l("Unknown kind of day %(kind)s.", kind=kind))
+            self.days[day] = (kind, name)
+        self._special = {day.toordinal(): kind == "workday" for day, (kind, _) in self.days.items()}
+        self._mask = tuple((wd + 1) in self.weekdays for wd in range(7))  # by date.weekday()
+        self._clocks = {
+            "work_hour": _Clock([(s * _US, e * _US) for s, e in self.periods]),
+            "work_day": _Clock([(0, DAY_US)]),
+        }
+        self._index: tuple[int, list[int]] = (0, [])
+
+    # --- days -----------------------------------------------------------------------------------------
+
+    def _working(self, ordinal: int) -> bool:
+        special = self._special.get(ordinal)
+        return self._mask[(ordinal - 1) % 7] if special is None else special
+
+    def is_working_day(self, day: date) -> bool:
+        return self._working(day.toordinal())
+
+    def _ensure(self, lo: int, hi: int) -> tuple[int, list[int]]:
+        """The index (base, cum) with cum[i] = working days in [base, base + i), covering lo..hi."""
+        base, cum = self._index
+        if cum and base <= lo and hi < base + len(cum):
+            return base, cum
+        if cum and max(hi, base + len(cum)) - min(lo, base) <= MAX_INDEX_DAYS // 2:
+            lo, hi = min(lo, base), max(hi, base + len(cum) - 1)
+        lo, hi = max(1, lo - 366), min(date.max.toordinal(), hi + 2 * 366)
+        if hi - lo > MAX_INDEX_DAYS or lo > hi:
+            raise CalendarError(_l("The deadline falls outside the years the calendar can count."))
+        built, running = [0], 0
+        working = self._working
+        for ordinal in range(lo, hi):
+            running += working(ordinal)
+            built.append(running)
+        self._index = (lo, built)
+        return lo, built
+
+    def working_days(self, first: date, last: date) -> int:
+        """Working days from first to last, both included."""
+        a, b = first.toordinal(), last.toordinal() + 1
+        if b <= a:
+            return 0
+        base, cum = self._ensure(a, b)
+        return cum[b - base] - cum[a - base]
+
+    def _nth_after(self, ordinal: int, n: int) -> int:
+        """The n-th (n >= 1) working day after `ordinal`."""
+        span = n * 7 // len(self.weekdays) + 30
+        while True:
+            if span > MAX_INDEX_DAYS:
+                raise CalendarError(_l("The deadline falls outside the years the calendar can count."))
+            base, cum = self._ensure(ordinal + 1, ordinal + span)
+            target = cum[ordinal + 1 - base] + n
+            if cum[-1] >= target:
+                return base + bisect_left(cum, target, ordinal + 1 - base) - 1
+            span *= 2
+
+    # --- clocks ---------------------------------------------------------------------------------------
+
+    def _advance(self, start: datetime, need: int, unit: str) -> datetime:
+        if unit not in WORK_UNITS:
+            return _continuous(start, need)
+        if need <= 0:
+            return start
+        ck = self._clocks[unit]
+        ordinal, t = _split(start)
+        if self._working(ordinal):
+            done = ck.before(t)
+            if need <= ck.total - done:
+                return _join(ordinal, ck.at(done + need))
+            need -= ck.total - done
+        full = (need - 1) // ck.total
+        return _join(self._nth_after(ordinal, full + 1), ck.at(need - full * ck.total))
+
+    def _counted(self, start: datetime, end: datetime, unit: str) -> int:
+        """Microseconds of the unit's clock from start to end (negative when end < start)."""
+        if unit not in WORK_UNITS:
+            if unit not in UNIT_SECONDS:
+                raise CalendarError(_l("Unknown time-limit unit %(unit)s.", unit=unit))
+            delta = end - start
+            return (delta.days * 86400 + delta.seconds) * _US + delta.microseconds
+        if end < start:
+            return -self._counted(end, start, unit)
+        ck = self._clocks[unit]
+        o1, t1 = _split(start)
+        o2, t2 = _split(end)
+        base, cum = self._ensure(o1, o2)
+        whole = (cum[o2 - base] - cum[o1 - base]) * ck.total
+        return whole - (ck.before(t1) if self._working(o1) else 0) + (ck.before(t2) if self._working(o2) else 0)
+
+    def due_at(self, start: datetime, value, unit: str) -> datetime:
+        return self._advance(start, amount_us(value, unit), unit)
+
+    def advance(self, start: datetime, seconds: float, unit: str) -> datetime:
+        """The instant at which `seconds` of the unit's clock have run since start."""
+        return self._advance(start, round(seconds * _US), unit)
+
+    def counted_seconds(self, start: datetime, end: datetime, unit: str) -> float:
+        return self._counted(start, end, unit) / _US
+
+    def first_counted(self, start: datetime, unit: str) -> datetime:
+        """When the unit's clock starts running for a start at `start`."""
+        if unit not in WORK_UNITS:
+            return start
+        ck = self._clocks[unit]
+        ordinal, t = _split(start)
+        if self._working(ordinal) and ck.before(t) < ck.total:
+            k = bisect_right(ck.ends, t)
+            return _join(ordinal, max(t, ck.starts[k]))
+        return _join(self._nth_after(ordinal, 1), ck.starts[0])
+
+    def due_after_pause(self, due: datetime, paused_from: datetime, paused_to: datetime, unit: str) -> datetime:
+        return self._advance(due, max(self._counted(paused_from, paused_to, unit), 0), unit)
+
+    def _used_and_total(self, start, due, now, unit, pauses) -> tuple[int, int]:
+        used, total = self._counted(start, now, unit), self._counted(start, due, unit)
+        for paused_from, paused_to in pauses:
+            stop = now if paused_to is None else paused_to
+            used -= max(0, self._counted(max(paused_from, start), min(stop, now), unit))
+            if paused_to is not None:
+                total -= max(0, self._counted(max(paused_from, start), min(paused_to, due), unit))
+        return used, total
+
+    def used_ratio(self, start, due, now, unit, pauses=()) -> float:
+        used, total = self._used_and_total(start, due, now, unit, pauses)
+        if total <= 0:
+            return float("inf") if used > 0 else 1.0
+        return used / total
+
+    def light(self, start: datetime, due: datetime, now: datetime, unit: str, pauses=()) -> str:
+        used, total = self._used_and_total(start, due, now, unit, pauses)
+        if used > total:
+            return "red"
+        return "yellow" if used * 5 >= total * 4 else "green"
+
+
+# --- the installation's calendar, cached per process ---------------------------------------------------------
+
+_cache: dict = {"key": None, "calendar": None, "checked": 0.0}
+
+
+def stored_hours() -> tuple[list[tuple[int, int]], tuple[int, ...]]:
+    """The working periods and weekdays as stored (the defaults until an administrator saves them)."""
+    periods_text = settings.get(PERIODS_KEY)
+    weekdays_text = settings.get(WEEKDAYS_KEY)
+    periods = parse_periods(periods_text) if periods_text else list(DEFAULT_PERIODS)
+    weekdays = check_weekdays(weekdays_text.split(",")) if weekdays_text else DEFAULT_WEEKDAYS
+    return periods, weekdays
+
+
+def load() -> Calendar:
+    """Read the calendar from the database (the version first, so a concurrent edit makes it stale)."""
+    version = settings.get(VERSION_KEY)
+    periods, weekdays = stored_hours()
+    days = {row.date: (row.kind, row.name) for row in CalendarDay.select()}
+    return Calendar(periods, weekdays, days, version=version)
+
+
+def invalidate():
+    """Forget the cached calendar in this process (after an edit; other processes see the new version)."""
+    _cache.update(key=None, calendar=None, checked=0.0)
+    if has_request_context():
+        g.pop("_worktime_calendar", None)
+
+
+def _current(check: bool) -> Calendar:
+    cached = _cache["calendar"]
+    if cached is not None and not check and _time.monotonic() - _cache["checked"] < CHECK_INTERVAL:
+        return cached
+    key = (id(db.obj), settings.get(VERSION_KEY))
+    if cached is None or key != _cache["key"]:
+        cached = load()
+        _cache.update(key=(key[0], cached.version), calendar=cached)
+    _cache["checked"] = _time.monotonic()
+    return cached
+
+
+def current_calendar() -> Calendar:
+    """The installation's calendar: checked against the stored version once per request, or at most
+    every CHECK_INTERVAL seconds outside requests. Needs the database (an app context)."""
+    if has_request_context():
+        found = g.get("_worktime_calendar")
+        if found is None:
+            found = g._worktime_calendar = _current(check=True)
+        return found
+    return _current(check=False)
+
+
+def _cal(calendar: Calendar | None) -> Calendar:
+    return calendar if calendar is not None else current_calendar()
+
+
+def due_at(start: datetime, value, unit: str, *, calendar: Calendar | None = None) -> datetime:
+    """The due time of a limit of `value` units (see the module docstring for each unit's rule)."""
+    if unit in CONTINUOUS_SECONDS:
+        return _continuous(start, amount_us(value, unit))
+    return _cal(calendar).due_at(start, value, unit)
+
+
+def counted_seconds(start: datetime, end: datetime, unit: str, *, calendar: Calendar | None = None) -> float:
+    """How many seconds of the unit's clock ran from start to end (negative if end < start)."""
+    if unit in CONTINUOUS_SECONDS:
+        return (end - start).total_seconds()
+    return _cal(calendar).counted_seconds(start, end, unit)
+
+
+def advance(start: datetime, seconds: float, unit: str, *, calendar: Calendar | None = None) -> datetime:
+    """The instant at which `seconds` of the unit's clock have run since start."""
+    if unit in CONTINUOUS_SECONDS:
+        return _continuous(start, round(seconds * _US))
+    return _cal(calendar).advance(start, seconds, unit)
+
+
+def light(start: datetime, due: datetime, now: datetime, unit: str, *, pauses=(), calendar=None) -> str:
+    """ "green" below 80 % of the limit used, "yellow" from 80 % to 100 % included, "red" beyond."""
+    return _cal(calendar).light(start, due, now, unit, pauses)
+
+
+def used_ratio(start: datetime, due: datetime, now: datetime, unit: str, *, pauses=(), calendar=None) -> float:
+    return _cal(calendar).used_ratio(start, due, now, unit, pauses)
+
+
+def due_after_pause(due: datetime, paused_from: datetime, paused_to: datetime, unit: str, *, calendar=None):
+    """The due time moved on by what the unit's clock ran from paused_from to paused_to."""
+    return _cal(calendar).due_after_pause(due, paused_from, paused_to, unit)
+
+
+def is_working_day(day: date, *, calendar: Calendar | None = None) -> bool:
+    return _cal(calendar).is_working_day(day)
+
+
+# --- explaining a deadline --------------------------------------------------------------------------------
+
+
+def format_moment(at: datetime) -> str:
+    return f"{at:%Y-%m-%d} ({_weekday(at.date())}) {at:%H:%M}" + (f":{at:%S}" if at.second else "")
+
+
+def limit_text(limit: TimeLimit) -> str:
+    return f"{limit.value.normalize():f} {UNITS[limit.unit]}"
+
+
+@dataclass
+class Explanation:
+    start: datetime
+    limit: TimeLimit
+    due: datetime
+    first: datetime  # when the unit's clock starts running
+    periods: tuple  # the working periods the explanation speaks of
+    skipped: list[tuple[date, date, str]] = field(default_factory=list)  # first runs of non-working days
+    skipped_count: int = 0  # non-working days from the start to the due time, all of them
+
+    @property
+    def text(self) -> str:
+        """One line, in the user's language."""
+        due = format_moment(self.due)
+        if self.limit.unit not in WORK_UNITS:
+            return _(
+                "%(limit)s, counted continuously (nights, weekends and holidays included): due %(due)s.",
+                limit=limit_text(self.limit),
+                due=due,
+            )
+        shown = [f"{a:%m-%d}{'' if a == b else f'–{b:%m-%d}'} {label}" for a, b, label in self.skipped]
+        rest = self.skipped_count - sum((b - a).days + 1 for a, b, _label in self.skipped)
+        if rest > 0:
+            shown.append(_("%(n)d more", n=rest))
+        if self.limit.unit == "work_hour":
+            rule = _("counted in %(periods)s on working days", periods=format_periods(self.periods))
+        else:
+            rule = _("counted in whole working days, to the same clock time")
+        return _(
+            "%(limit)s, %(rule)s. Counting starts %(first)s; skipped: %(skipped)s. Due %(due)s.",
+            limit=limit_text(self.limit),
+            rule=rule,
+            first=format_moment(self.first),
+            skipped="、".join(shown) if shown else _("nothing"),
+            due=due,
+        )
+
+
+SHOWN_SKIPPED = 6  # runs of non-working days named in an explanation
+
+
+def explain(start: datetime, limit: TimeLimit | str, *, calendar: Calendar | None = None) -> Explanation:
+    """The due time of `limit` from `start` and why; raises LimitError or CalendarError on bad input."""
+    limit = parse_limit(limit) if isinstance(limit, str) else limit
+    cal = _cal(calendar)
+    due = cal.due_at(start, limit.value, limit.unit)
+    result = Explanation(start, limit, due, cal.first_counted(start, limit.unit), cal.periods)
+    if limit.unit not in WORK_UNITS:
+        return result
+    # The days the clock stood still on, up to the due time (a due time at 00:00 ends the day before);
+    # consecutive days of one holiday are one run.
+    last = (due.date() if due.time() else due.date() - timedelta(days=1)).toordinal()
+    first = start.toordinal()
+    if last < first:
+        return result
+    result.skipped_count = last - first + 1 - cal.working_days(start.date(), date.fromordinal(last))
+    runs = result.skipped
+    for ordinal in range(first, last + 1):
+        if cal._working(ordinal):
+            continue
+        day = date.fromordinal(ordinal)
+        name = cal.days.get(day, ("", ""))[1]
+        if runs and name and runs[-1][2] == name and (day - runs[-1][1]).days == 1:
+            runs[-1] = (runs[-1][0], day, name)
+        elif len(runs) < SHOWN_SKIPPED:
+            runs.append((day, day, name or _weekday(day)))
+        else:
+            break
+    return result
+
+
+def _weekday(day: date) -> str:
+    from flask_babel import format_date
+
+    return format_date(day, "EEE")
+
+
+def parse_start(text: str) -> datetime:
+    """ "2026-11-27 17:30" (or with T, seconds, or a bare date) → a naive datetime; CalendarError if not."""
+    cleaned = unicodedata.normalize("NFKC", text or "").strip()
+    try:
+        value = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise CalendarError(
+            _l("Cannot read the start time %(text)s: write it as 2026-11-27 17:30.", text=text or "")
+        ) from None
+    if value.tzinfo is not None:
+        raise CalendarError(_l("Give the start time in local time, without a time zone."))
+    return value
+
+
+# --- hooks ----------------------------------------------------------------------------------------------------
+
+
+@hookimpl
+def register_blueprints():
+    from core.worktime_admin import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_permissions():
+    return [
+        {"name": "calendar.manage", "label": _l("Edit the working-time calendar"), "roles": ["admin"]},
+        {
+            "name": "calendar.view",
+            "label": _l("See the working-time calendar and explain deadlines"),
+            "roles": ["admin", "intake", "shift_leader", "dispatcher", "evaluator", "leader"],
+        },
+    ]
+
+
+@hookimpl
+def menu_items(user):
+    if user.can("calendar.manage"):
+        return [MenuItem(_l("Working calendar"), "worktime.manage", order=910, group="admin")]
+    if user.can("calendar.view"):
+        return [MenuItem(_l("Working calendar"), "worktime.year", order=910, group="admin")]
+    return []
+
+
+@hookimpl
+def register_commands(cli):
+    from core.worktime_admin import calendar_cli
+
+    cli.add_command(calendar_cli)
+
+
+@hookimpl
+def startup(app):
+    invalidate()  # a new application may stand on another database

@@ -45,6 +45,7 @@ def make_app(tmp_path):
             "DATABASE_URL": url,
             "WTF_CSRF_ENABLED": False,
             "SCHEDULER_ENABLED": False,
+            "DEMO_HISTORY_DAYS": 2,  # the demo city's simulated history, kept small
             "INSTANCE_PATH": str(tmp_path / "instance"),
         }
         config.update(overrides)

@@ -3,11 +3,14 @@ documented in docs/plugins.md under its exact signature, and every hook is exerc
 
 import inspect
 import re
+from datetime import datetime
 from pathlib import Path
 
-from core import demo, hookspecs
+from core import clock, demo, hookspecs
 from core.db import db
+from core.workorders.jobs import supervise
 from tests.support import GOOD_PLUGINS, PLUGIN_SETS
+from tests.workorder_support import build_city, report, to_dispatched
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,12 +30,13 @@ def test_every_hook_is_documented_under_its_exact_signature():
     assert {d for d in documented if d.split("(")[0] in {s.split("(")[0] for s in expected}} == expected
 
 
-def test_every_hook_is_exercised(make_app, users, monkeypatch):
+def test_every_hook_is_exercised(make_app, monkeypatch):
     monkeypatch.syspath_prepend(str(PLUGIN_SETS))
     from xh_good import recorder
 
     recorder.CALLS.clear()
     app = make_app(PLUGINS_DIR=GOOD_PLUGINS)
+    city = build_city()
     client = app.test_client()
     client.post("/login", data={"username": "dispatcher", "password": "correct-horse-9"})
     home = client.get("/").get_data(as_text=True)
@@ -41,7 +45,7 @@ def test_every_hook_is_exercised(make_app, users, monkeypatch):
     assert app.test_cli_runner().invoke(args=["recorder-hello"]).output == "hello from recorder\n"  # register_commands
     assert app.config["RECORDER_STARTED"]  # startup
     assert "recorder.tick" in app.extensions["xiuhua.jobs"]  # register_jobs
-    with db.connection_context():
+    with app.app_context(), db.connection_context():
         from core.org import Role
 
         clerk = Role.get(Role.code == "recorder_clerk")  # register_roles
@@ -50,4 +54,8 @@ def test_every_hook_is_exercised(make_app, users, monkeypatch):
         from xh_good.recorder.models import Note
 
         assert Note.select().count() == 1  # register_migrations made the table
+        with clock.frozen(datetime(2026, 11, 30, 8, 0)):
+            to_dispatched(city, report(city))  # workorder_created, workorder_transitioned
+        with clock.frozen(datetime(2026, 11, 30, 14, 30)):
+            supervise()  # notify: the case is overdue
     assert set(recorder.CALLS) >= set(hookspec_signatures()), "hooks never called"

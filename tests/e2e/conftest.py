@@ -2,6 +2,7 @@
 thread, and Debian's Chromium driven by Playwright. No sleeping anywhere: Playwright's `expect`
 auto-waits for the page to reach the asserted state."""
 
+import contextlib
 import threading
 
 import pytest
@@ -24,32 +25,41 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 800}
 
 
+@contextlib.contextmanager
+def serving(app):
+    """Serve `app` over real HTTP with waitress on a free port; yields the base URL."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, name="waitress-e2e", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+
+        def stop():
+            # Runs inside the server's own loop thread (via its trigger), so the socket map is not
+            # changed under a running select(). Keep-alive connections the browser left are closed
+            # too; with the map empty, the loop and thus server.run() return.
+            for channel in list(server._map.values()):
+                if channel is not server and channel is not server.trigger:
+                    channel.close()
+            server.close()
+
+        server.trigger.pull_trigger(stop)
+        thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
+        assert not thread.is_alive(), "the waitress thread did not stop"
+        if not dbmod.db.is_closed():
+            dbmod.db.close()
+
+
 @pytest.fixture
 def live_server(make_app):
     """The base URL of the app (real CSRF, demo city loaded) served by waitress on a free port."""
     app = make_app(WTF_CSRF_ENABLED=True)
     with dbmod.db.connection_context():
         demo.load(app)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="waitress-e2e", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-
-    def stop():
-        # Runs inside the server's own loop thread (via its trigger), so the socket map is not
-        # changed under a running select(). Keep-alive connections the browser left are closed
-        # too; with the map empty, the loop and thus server.run() return.
-        for channel in list(server._map.values()):
-            if channel is not server and channel is not server.trigger:
-                channel.close()
-        server.close()
-
-    server.trigger.pull_trigger(stop)
-    thread.join(timeout=10)
-    server.task_dispatcher.shutdown()
-    assert not thread.is_alive(), "the waitress thread did not stop"
-    if not dbmod.db.is_closed():
-        dbmod.db.close()
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -91,3 +91,18 @@ def demo_data(ctx):
 def startup(app):
     CALLS.append("startup")
     app.config["RECORDER_STARTED"] = True
+
+
+@hookimpl
+def workorder_created(workorder):
+    CALLS.append("workorder_created")
+
+
+@hookimpl
+def workorder_transitioned(workorder, event):
+    CALLS.append("workorder_transitioned")
+
+
+@hookimpl
+def notify(user, message, workorder):
+    CALLS.append("notify")

@@ -1,0 +1,88 @@
+"""Work orders: the closed loop from report to close (domain.md §3), as a built-in plugin module."""
+
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from core.hookspecs import hookimpl
+from core.plugins import MenuItem, Widget
+from core.scheduler import JobSpec
+
+CENTRE = ["admin", "intake", "shift_leader", "dispatcher", "evaluator", "leader"]
+PERMISSIONS = [
+    ("workorder.view_all", _l("See every case"), CENTRE),
+    ("workorder.view_department", _l("See the cases of one's own department"), ["handler", "dept_head"]),
+    ("workorder.view_grid", _l("See the cases in one's own grids"), ["collector"]),
+    ("workorder.report", _l("Report a problem found on patrol"), ["collector"]),
+    ("workorder.intake", _l("Take citizen and hotline reports; refuse at intake"), ["intake"]),
+    ("workorder.verify", _l("Verify citizen reports on site"), ["collector"]),
+    ("workorder.file", _l("File or void cases"), ["shift_leader"]),
+    ("workorder.dispatch", _l("Dispatch cases to departments"), ["dispatcher"]),
+    ("workorder.handle", _l("Handle cases of one's own department"), ["handler", "dept_head"]),
+    ("workorder.approve", _l("Approve or refuse extensions and suspensions"), ["dispatcher", "shift_leader"]),
+    ("workorder.check", _l("Check handled cases on site"), ["collector"]),
+    ("workorder.close", _l("Close checked cases"), ["shift_leader"]),
+    ("workorder.supervise", _l("Write supervision notes (督办)"), ["dispatcher", "shift_leader", "leader"]),
+]
+
+
+@hookimpl
+def register_permissions():
+    return [{"name": name, "label": label, "roles": roles} for name, label, roles in PERMISSIONS]
+
+
+@hookimpl
+def register_blueprints():
+    from core.workorders.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_jobs():
+    from core.workorders.jobs import resume_suspended, supervise
+
+    return [
+        JobSpec(
+            "workorders.supervise",
+            _l("Remind departments of cases near or past their deadline"),
+            supervise,
+            every=timedelta(minutes=10),
+        ),
+        JobSpec(
+            "workorders.resume",
+            _l("Resume suspended cases whose end date has come"),
+            resume_suspended,
+            cron="5 0 * * *",
+        ),
+    ]
+
+
+@hookimpl
+def demo_data(ctx):
+    from flask import current_app
+
+    from core.workorders.demo import load_history
+
+    load_history(ctx, current_app.config["DEMO_HISTORY_DAYS"], current_app.config["DEMO_CASES_PER_DAY"])
+
+
+@hookimpl
+def menu_items(user):
+    items = []
+    if user.can("workorder.view_all") or user.can("workorder.view_department") or user.can("workorder.view_grid"):
+        items.append(MenuItem(_l("Cases"), "workorders.inbox", order=10))
+    if user.can("workorder.report"):
+        items.append(MenuItem(_l("Report a problem"), "workorders.new", order=11))
+    if user.can("workorder.intake"):
+        items.append(MenuItem(_l("Hotline intake"), "workorders.intake", order=12))
+    return items
+
+
+@hookimpl
+def dashboard_widgets(user):
+    if not (user.can("workorder.view_all") or user.can("workorder.view_department") or user.can("workorder.view_grid")):
+        return []
+    from core.workorders.views import my_queue_counts
+
+    return [Widget(_l("My work"), "workorders/_widget_queue.html", {"counts": my_queue_counts(user)}, order=1)]

@@ -1,0 +1,134 @@
+"""Work orders (案件), their append-only event log, photos by stage, grid assignments of collectors,
+in-app notifications, and the yearly number counter."""
+
+from flask_babel import lazy_gettext as _l
+from peewee import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from core import clock
+from core.areas import Area
+from core.catalogue import Category, FilingStandard
+from core.db import BaseModel, JSONField
+from core.org import Department, User
+from core.photos import Photo
+
+SOURCES = {
+    "collector": _l("Collector patrol"),
+    "hotline": _l("Hotline (12345/12319)"),
+    "citizen": _l("Citizen report"),
+    "video": _l("Video patrol"),
+    "leader": _l("Leader's instruction"),
+    "campaign": _l("Special campaign"),
+}
+
+
+class WorkOrder(BaseModel):
+    number = CharField(max_length=20, unique=True)  # "2026-000123": year and sequence, read out on the phone
+    source = CharField(max_length=20, index=True)
+    status = CharField(max_length=20, index=True)
+    version = IntegerField(default=1)  # optimistic lock: every transition increments it
+    category = ForeignKeyField(Category, null=True, on_delete="RESTRICT")
+    standard = ForeignKeyField(FilingStandard, null=True, on_delete="SET NULL")
+    grid = ForeignKeyField(Area, null=True, on_delete="RESTRICT", index=True)
+    department = ForeignKeyField(Department, null=True, on_delete="RESTRICT", index=True)
+    description = TextField(default="")
+    address = CharField(max_length=200, default="")
+    latitude = DecimalField(max_digits=9, decimal_places=6, null=True)
+    longitude = DecimalField(max_digits=9, decimal_places=6, null=True)
+    reporter = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="reported_orders")
+    caller_name = CharField(max_length=60, default="")  # citizen reports: never shown in public views
+    caller_phone = CharField(max_length=30, default="")
+    tracking_code = CharField(max_length=12, null=True, unique=True)
+    # The handling time limit, copied from the filing standard when filed: later edits of the
+    # standard do not rewrite an existing case's deadline.
+    limit_value = DecimalField(max_digits=8, decimal_places=2, null=True)
+    limit_unit = CharField(max_length=20, default="")
+    # Milestones (null until reached).
+    reported_at = DateTimeField(index=True)
+    filed_at = DateTimeField(null=True)
+    dispatched_at = DateTimeField(null=True)  # the first dispatch: the handling clock starts here
+    handled_at = DateTimeField(null=True)
+    closed_at = DateTimeField(null=True, index=True)
+    due_at = DateTimeField(null=True, index=True)  # handling deadline, moved by extensions and suspensions
+    # The clock of the stage the case is in now (intake, verify, file, dispatch, handle, check, close).
+    stage = CharField(max_length=12, default="")
+    stage_started_at = DateTimeField(null=True)
+    stage_due_at = DateTimeField(null=True)
+    stage_unit = CharField(max_length=20, default="")
+    extensions = IntegerField(default=0)
+    extension_requested = BooleanField(default=False)
+    suspension_requested_until = DateTimeField(null=True)
+    suspended_from = DateTimeField(null=True)
+    suspended_until = DateTimeField(null=True)
+    suspensions = IntegerField(default=0)
+    reworks = IntegerField(default=0)
+    returns = IntegerField(default=0)
+    resume_status = CharField(max_length=20, default="")  # where a suspended case goes back to
+
+    class Meta:
+        # The inboxes: a status (or a department's statuses), most urgent first.
+        indexes = ((("status", "stage_due_at"), False), (("department", "status", "stage_due_at"), False))
+
+    def __str__(self):
+        return self.number
+
+
+class WorkOrderEvent(BaseModel):
+    """Append-only: one row for every change of a case. Everything measured is derived from here."""
+
+    order = ForeignKeyField(WorkOrder, backref="events", on_delete="CASCADE")
+    at = DateTimeField(index=True)
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    actor_name = CharField(max_length=60, default="")
+    action = CharField(max_length=24, index=True)
+    from_status = CharField(max_length=20, default="")
+    to_status = CharField(max_length=20, default="")
+    department = ForeignKeyField(Department, null=True, on_delete="SET NULL")  # responsible after the event
+    reason = TextField(default="")
+    data = JSONField(null=True)
+
+
+class WorkOrderPhoto(BaseModel):
+    order = ForeignKeyField(WorkOrder, backref="photo_links", on_delete="CASCADE")
+    photo = ForeignKeyField(Photo, on_delete="RESTRICT")
+    stage = CharField(max_length=12)  # report, handling, verification
+    event = ForeignKeyField(WorkOrderEvent, null=True, on_delete="SET NULL")
+    added_at = DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = ((("order", "photo", "stage"), True),)
+
+
+class GridAssignment(BaseModel):
+    """A collector's responsibility area: a unit grid, or a community/street/district meaning every
+    grid under it."""
+
+    user = ForeignKeyField(User, backref="grid_assignments", on_delete="CASCADE")
+    area = ForeignKeyField(Area, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("user", "area"), True),)
+
+
+class Notification(BaseModel):
+    user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
+    at = DateTimeField(default=clock.now, index=True)
+    order = ForeignKeyField(WorkOrder, null=True, on_delete="CASCADE")
+    kind = CharField(max_length=20)  # e.g. "due-soon", "overdue"
+    text = TextField()
+    read = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("user", "order", "kind"), True),)
+
+
+class NumberCounter(BaseModel):
+    year = IntegerField(primary_key=True)
+    last = IntegerField(default=0)

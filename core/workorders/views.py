@@ -1,0 +1,431 @@
+"""Pages of the closed loop: inboxes per role, the case page with its actions, the collector's report
+form, hotline intake, and photos served only to those who may see the case."""
+
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from peewee import JOIN
+
+from core import clock, photos
+from core.areas import Area
+from core.catalogue import Category, standards_for
+from core.org import Department, department_tree
+from core.permissions import login_required, requires
+from core.web import message, page
+from core.workorders import workflow
+from core.workorders.models import SOURCES, Notification, WorkOrder, WorkOrderEvent, WorkOrderPhoto
+from core.workorders.workflow import ACTIONS, STATUSES, WorkflowError
+
+bp = Blueprint("workorders", __name__, url_prefix="/orders")
+PAGE_SIZE = 50
+MAX_PHOTOS = 6
+
+
+# inbox → (label, statuses or "approvals", the permission that makes it someone's inbox); built per
+# request so that the labels come out in the user's language.
+def boxes():
+    return {
+        "to_verify": (_("Awaiting verification"), {"to_verify"}, "workorder.verify"),
+        "to_file": (_("To file"), {"reported"}, "workorder.file"),
+        "to_dispatch": (_("To dispatch"), {"filed", "returned"}, "workorder.dispatch"),
+        "approvals": (_("Awaiting approval"), "approvals", "workorder.approve"),
+        "department": (_("At my department"), {"dispatched", "handling", "suspended"}, "workorder.handle"),
+        "to_check": (_("To check on site"), {"handled"}, "workorder.check"),
+        "to_close": (_("To close"), {"checked"}, "workorder.close"),
+        "open": (_("All open"), workflow.OPEN, None),
+        "all": (_("All"), None, None),
+    }
+
+
+def my_boxes(user) -> list[str]:
+    return [
+        name for name, (_label, _which, permission) in boxes().items() if permission is None or user.can(permission)
+    ]
+
+
+def _box_query(name, user):
+    _label, which, _permission = boxes()[name]
+    query = workflow.visible(user)
+    if which == "approvals":
+        return query.where(
+            WorkOrder.status.in_(list(workflow.AT_DEPARTMENT))
+            & ((WorkOrder.extension_requested == True) | WorkOrder.suspension_requested_until.is_null(False))
+        )
+    if which is not None:
+        query = query.where(WorkOrder.status.in_(list(which)))
+    if name == "department" and user.department_id:
+        query = query.where(WorkOrder.department == user.department_id)
+    return query
+
+
+def my_queue_counts(user) -> list[tuple[str, str, int]]:
+    return [
+        (name, boxes()[name][0], _box_query(name, user).count())
+        for name in my_boxes(user)
+        if name not in ("open", "all")
+    ]
+
+
+def _can_view_cases():
+    return any(current_user.can(p) for p in ("workorder.view_all", "workorder.view_department", "workorder.view_grid"))
+
+
+def _filtered(query):
+    args = request.args
+    if args.get("status") in STATUSES:
+        query = query.where(WorkOrder.status == args["status"])
+    if args.get("source") in SOURCES:
+        query = query.where(WorkOrder.source == args["source"])
+    grid = args.get("grid", "").strip()
+    if grid:
+        query = query.where(
+            WorkOrder.grid.in_(Area.select(Area.id).where(Area.code.startswith(grid) | Area.name.contains(grid)))
+        )
+    category = args.get("category", "").strip()
+    if category:
+        query = query.where(
+            WorkOrder.category.in_(
+                Category.select(Category.id).where(
+                    Category.code.startswith(category) | Category.name.contains(category)
+                )
+            )
+        )
+    q = args.get("q", "").strip()
+    if q:
+        query = query.where(
+            WorkOrder.number.contains(q) | WorkOrder.description.contains(q) | WorkOrder.address.contains(q)
+        )
+    if args.get("sort") == "newest":
+        return query.order_by(WorkOrder.reported_at.desc(), WorkOrder.id.desc())
+    return query.order_by(WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
+
+
+@bp.route("/")
+@login_required
+def inbox():
+    if not _can_view_cases():
+        abort(403)
+    mine = my_boxes(current_user)
+    box = request.args.get("box") if request.args.get("box") in mine else mine[0]
+    query = _filtered(_box_query(box, current_user))
+    page_no = max(request.args.get("page", 1, type=int), 1)
+    total = query.count()
+    rows = list(
+        query.select(WorkOrder, Category, Area, Department)
+        .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
+        .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
+        .join_from(WorkOrder, Department, JOIN.LEFT_OUTER)
+        .paginate(page_no, PAGE_SIZE)
+    )
+    now = clock.now()
+    return page(
+        "workorders/inbox.html",
+        "workorders/_rows.html",
+        "order-rows",
+        box=box,
+        boxes=[(name, boxes()[name][0]) for name in mine],
+        rows=[(order, workflow.light(order, now)) for order in rows],
+        total=total,
+        page_no=page_no,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        statuses=STATUSES,
+        sources=SOURCES,
+        departments=_dispatch_departments() if box == "to_dispatch" and current_user.can("workorder.dispatch") else [],
+    )
+
+
+def _dispatch_departments():
+    return [(depth, d) for depth, d in department_tree() if d.type in ("professional", "district", "street")]
+
+
+@bp.route("/bulk-dispatch", methods=["POST"])
+@requires("workorder.dispatch")
+def bulk_dispatch():
+    department = request.form.get("department", type=int)
+    done, refused = 0, []
+    for raw in request.form.getlist("order"):
+        order_id = int(raw) if raw.isdigit() else 0
+        version = request.form.get(f"v{order_id}", type=int)
+        try:
+            workflow.transition(
+                order_id, "dispatch", current_user._get_current_object(), version, data={"department": department}
+            )
+            done += 1
+        except WorkflowError as error:
+            number = WorkOrder.select(WorkOrder.number).where(WorkOrder.id == order_id).scalar() or raw
+            refused.append(f"{number}: {error.message}")
+    if done:
+        flash(_("%(n)d cases dispatched.", n=done), "success")
+    for line in refused:
+        flash(line, "error")
+    if not done and not refused:
+        flash(_("Tick the cases to dispatch first."), "warning")
+    return redirect(url_for("workorders.inbox", box="to_dispatch"))
+
+
+# --- one case --------------------------------------------------------------------------------------
+
+
+def _visible_order(order_id) -> WorkOrder:
+    order = WorkOrder.get_or_none(WorkOrder.id == order_id)
+    if order is None or not _can_view_cases() or not workflow.can_see(current_user, order):
+        abort(404)  # someone else's case: as if it did not exist
+    return order
+
+
+def _case_context(order):
+    events = list(order.events.order_by(WorkOrderEvent.id))
+    links = list(WorkOrderPhoto.select().where(WorkOrderPhoto.order == order).order_by(WorkOrderPhoto.id))
+    photos_by_stage = {
+        stage: [link for link in links if link.stage == stage] for stage in ("report", "handling", "verification")
+    }
+    category = order.category
+    return {
+        "order": order,
+        "events": events,
+        "photos": photos_by_stage,
+        "actions": [(name, ACTIONS[name]) for name in workflow.allowed_actions(order, current_user)],
+        "light": workflow.light(order),
+        "overdue": workflow.overdue(order),
+        "statuses": STATUSES,
+        "stages": workflow.STAGES,
+        "sources": SOURCES,
+        "action_labels": {name: a.label for name, a in ACTIONS.items()},
+        "standards": standards_for(category) if category else [],
+        "departments": _dispatch_departments(),
+        "show_caller": current_user.can("workorder.view_all"),
+    }
+
+
+@bp.route("/<int:order_id>")
+@login_required
+def show(order_id):
+    order = _visible_order(order_id)
+    return page("workorders/show.html", **_case_context(order))
+
+
+@bp.route("/<int:order_id>/act", methods=["POST"])
+@login_required
+def act(order_id):
+    order = _visible_order(order_id)
+    action = request.form.get("action", "")
+    data = {key: request.form.get(key) for key in ("standard", "department", "until") if request.form.get(key)}
+    for key in ("standard", "department"):
+        if key in data:
+            data[key] = int(data[key]) if str(data[key]).isdigit() else None
+    try:
+        attached = _claimed_photos(request.form.getlist("photo_ids")) + _store_uploads()
+        workflow.transition(
+            order.id,
+            action,
+            current_user._get_current_object(),
+            request.form.get("version", type=int),
+            reason=request.form.get("reason", ""),
+            data=data,
+            photos=attached,
+        )
+    except (WorkflowError, photos.PhotoError) as error:
+        text = error.message if isinstance(error, WorkflowError) else str(error)
+        status = getattr(error, "status", 422)
+        fresh = WorkOrder.get_by_id(order.id)
+        context = _case_context(fresh)
+        return page("workorders/show.html", status=status, error=text, failed_action=action, **context)
+    flash(_("%(action)s: done.", action=ACTIONS[action].label), "success")
+    return redirect(url_for("workorders.show", order_id=order.id))
+
+
+@bp.route("/<int:order_id>/photos/<int:photo_id>/<variant>")
+@login_required
+def photo(order_id, photo_id, variant):
+    order = _visible_order(order_id)
+    link = WorkOrderPhoto.get_or_none((WorkOrderPhoto.order == order) & (WorkOrderPhoto.photo == photo_id))
+    if link is None or variant not in ("thumb", "display", "original"):
+        abort(404)
+    return photos.send(link.photo, variant)
+
+
+# --- new cases ---------------------------------------------------------------------------------------
+
+
+def _claimed_photos(ids) -> list:
+    """Photos uploaded earlier in this session (one by one, so a failed upload loses nothing)."""
+    mine = set(session.get("uploads", []))
+    chosen = [int(i) for i in ids if str(i).isdigit() and int(i) in mine]
+    return list(photos.Photo.select().where(photos.Photo.id.in_(chosen))) if chosen else []
+
+
+def _store_uploads() -> list:
+    """Photos sent with the form itself (the path without JavaScript)."""
+    stored = []
+    for upload in request.files.getlist("photos"):
+        if upload and upload.filename:
+            stored.append(photos.store(upload.stream, upload.filename, current_user._get_current_object()))
+    return stored
+
+
+@bp.route("/photos", methods=["POST"])
+@login_required
+def upload_photo():
+    if not any(
+        current_user.can(p) for p in ("workorder.report", "workorder.intake", "workorder.handle", "workorder.check")
+    ):
+        abort(403)
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        return message(_("Choose a photo first."), 422)
+    try:
+        stored = photos.store(upload.stream, upload.filename, current_user._get_current_object())
+    except photos.PhotoError as error:
+        return page("workorders/_upload_failed.html", status=422, name=upload.filename, error=str(error))
+    session["uploads"] = (session.get("uploads", []) + [stored.id])[-50:]
+    return page("workorders/_upload.html", photo=stored, name=upload.filename)
+
+
+@bp.route("/uploads/<int:photo_id>/thumb")
+@login_required
+def upload_thumb(photo_id):
+    if photo_id not in session.get("uploads", []):
+        abort(404)
+    return photos.send(photos.Photo.get_by_id(photo_id), "thumb")
+
+
+def _location_fields(form) -> tuple[dict, list[str]]:
+    errors, fields = [], {}
+    grid_code = form.get("grid", "").strip().split(" ")[0]
+    if grid_code:
+        grid = Area.get_or_none((Area.code == grid_code) & (Area.level == "grid"))
+        if grid is None:
+            errors.append(_("There is no unit grid %(code)s.", code=grid_code))
+        fields["grid"] = grid
+    for key in ("latitude", "longitude"):
+        raw = form.get(key, "").strip()
+        if raw:
+            try:
+                fields[key] = Decimal(raw).quantize(Decimal("0.000001"))
+            except InvalidOperation:
+                errors.append(_("The location is not a number."))
+    fields["address"] = form.get("address", "").strip()[:200]
+    return fields, errors
+
+
+def _category(form, errors) -> Category | None:
+    code = form.get("category", "").strip().split(" ")[0]
+    if not code:
+        return None
+    found = Category.get_or_none(
+        (Category.code == code)
+        & (Category.edition == current_app.config["CATALOGUE_EDITION"])
+        & (Category.active == True)
+    )
+    if found is None:
+        errors.append(_("Unknown category %(code)s: choose one from the list.", code=code))
+    return found
+
+
+def _new_form_context(form):
+    edition = current_app.config["CATALOGUE_EDITION"]
+    categories = (
+        Category.select().where((Category.edition == edition) & (Category.active == True)).order_by(Category.code)
+    )
+    grids = Area.select().where(Area.level == "grid").order_by(Area.code)
+    if not current_user.can("workorder.view_all") and current_user.can("workorder.view_grid"):
+        mine = workflow.grid_ids(current_user)
+        grids = grids.where(Area.id.in_(list(mine))) if mine else grids
+    return {
+        "form": form,
+        "categories": list(categories),
+        "grids": list(grids),
+        "sources": SOURCES,
+        "max_photos": MAX_PHOTOS,
+    }
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("workorder.report")
+def new():
+    form = request.form
+    if request.method == "POST":
+        errors = []
+        fields, location_errors = _location_fields(form)
+        errors += location_errors
+        category = _category(form, errors)
+        description = form.get("description", "").strip()
+        if category is None and not errors:
+            errors.append(_("Choose the category of the problem."))
+        if not description:
+            errors.append(_("Describe the problem."))
+        if not fields.get("grid"):
+            errors.append(_("Choose the unit grid (or use your location)."))
+        try:
+            attached = _claimed_photos(form.getlist("photo_ids")) + _store_uploads()
+        except photos.PhotoError as error:
+            attached, errors = [], errors + [str(error)]
+        if not errors and not 1 <= len(attached) <= MAX_PHOTOS:
+            errors.append(_("Add between 1 and %(n)d photos.", n=MAX_PHOTOS))
+        if not errors:
+            order = workflow.create_order(
+                current_user._get_current_object(),
+                "collector",
+                category=category,
+                description=description,
+                photos=attached,
+                **fields,
+            )
+            flash(_("Case %(number)s reported.", number=order.number), "success")
+            return redirect(url_for("workorders.show", order_id=order.id))
+        return page(
+            "workorders/new.html",
+            status=422,
+            errors=errors,
+            kept=_claimed_photos(form.getlist("photo_ids")),
+            **_new_form_context(form),
+        )
+    return page("workorders/new.html", errors=[], kept=[], **_new_form_context(form))
+
+
+@bp.route("/intake", methods=["GET", "POST"])
+@requires("workorder.intake")
+def intake():
+    form = request.form
+    if request.method == "POST":
+        errors = []
+        fields, location_errors = _location_fields(form)
+        errors += location_errors
+        category = _category(form, errors)
+        source = form.get("source") if form.get("source") in ("hotline", "citizen") else "hotline"
+        caller_name = form.get("caller_name", "").strip()[:60]
+        caller_phone = form.get("caller_phone", "").strip()[:30]
+        description = form.get("description", "").strip()
+        if not description:
+            errors.append(_("Write down what the caller reported."))
+        if not caller_phone and not caller_name:
+            errors.append(_("Write down the caller's name or phone number."))
+        if not fields.get("grid") and not fields.get("address"):
+            errors.append(_("Give the address or the unit grid."))
+        if not errors:
+            order = workflow.create_order(
+                current_user._get_current_object(),
+                source,
+                category=category,
+                description=description,
+                caller_name=caller_name,
+                caller_phone=caller_phone,
+                **fields,
+            )
+            return page("workorders/intake_done.html", order=order)
+        return page("workorders/intake.html", status=422, errors=errors, **_new_form_context(form))
+    return page("workorders/intake.html", errors=[], **_new_form_context(form))
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@login_required
+def notifications():
+    mine = Notification.select().where(Notification.user == current_user.id)
+    if request.method == "POST":
+        Notification.update(read=True).where(
+            (Notification.user == current_user.id) & (Notification.read == False)
+        ).execute()
+        return redirect(url_for("workorders.notifications"))
+    return page("workorders/notifications.html", notes=list(mine.order_by(Notification.id.desc()).limit(100)))

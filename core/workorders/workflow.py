@@ -1,0 +1,566 @@
+"""The closed loop. `transition()` is the one place that changes a case's status: it checks the
+actor's permission and scope, the case's version (two people acting at once: one wins, the other is
+told who did what), writes the append-only event, recomputes the deadlines and the stage clock, and
+fires the `workorder_transitioned` hook. `create_order()` is the one place cases are born."""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask import current_app, g
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core import clock, worktime
+from core.areas import Area
+from core.catalogue import FilingStandard
+from core.db import db, is_sqlite
+from core.org import Department
+from core.timelimits import parse_limit
+from core.workorders.models import (
+    GridAssignment,
+    NumberCounter,
+    WorkOrder,
+    WorkOrderEvent,
+    WorkOrderPhoto,
+)
+
+STATUSES = {
+    "to_verify": _l("Awaiting on-site verification"),
+    "reported": _l("Awaiting filing"),
+    "filed": _l("Awaiting dispatch"),
+    "returned": _l("Returned, awaiting re-dispatch"),
+    "dispatched": _l("Dispatched"),
+    "handling": _l("Being handled"),
+    "suspended": _l("Suspended"),
+    "handled": _l("Handled, awaiting check"),
+    "checked": _l("Checked, awaiting closing"),
+    "closed": _l("Closed"),
+    "voided": _l("Voided"),
+    "rejected": _l("Not accepted"),
+}
+FINAL = {"closed", "voided", "rejected"}
+OPEN = set(STATUSES) - FINAL
+AT_DEPARTMENT = {"dispatched", "handling"}
+
+# status → the stage whose clock runs while a case is in it (domain.md §3: stage limits)
+STAGE_OF = {
+    "to_verify": "verify",
+    "reported": "file",
+    "filed": "dispatch",
+    "returned": "dispatch",
+    "dispatched": "handle",
+    "handling": "handle",
+    "handled": "check",
+    "checked": "close",
+}
+STAGES = {
+    "verify": _l("On-site verification"),
+    "file": _l("Filing"),
+    "dispatch": _l("Dispatch"),
+    "handle": _l("Handling"),
+    "check": _l("Check on site"),
+    "close": _l("Closing"),
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    label: object
+    permission: str
+    sources: frozenset
+    target: str | None  # None: the status does not change
+    reason: bool = False  # a written reason is required
+    scope: str = "any"  # "department": only the responsible department's people
+    style: str = ""  # "danger" for the buttons of refusals
+
+
+def _a(label, permission, sources, target, **kw):
+    return Action(label, permission, frozenset(sources), target, **kw)
+
+
+ACTIONS = {
+    "verify_true": _a(_l("Confirm on site"), "workorder.verify", {"to_verify"}, "reported"),
+    "verify_false": _a(
+        _l("Not found on site"), "workorder.verify", {"to_verify"}, "voided", reason=True, style="danger"
+    ),
+    "reject": _a(
+        _l("Do not accept"), "workorder.intake", {"to_verify", "reported"}, "rejected", reason=True, style="danger"
+    ),
+    "file": _a(_l("File the case"), "workorder.file", {"reported"}, "filed"),
+    "void": _a(_l("Void"), "workorder.file", {"reported", "filed"}, "voided", reason=True, style="danger"),
+    "dispatch": _a(_l("Dispatch"), "workorder.dispatch", {"filed", "returned"}, "dispatched"),
+    "accept": _a(_l("Start handling"), "workorder.handle", {"dispatched"}, "handling", scope="department"),
+    "return": _a(
+        _l("Return: not ours"),
+        "workorder.handle",
+        AT_DEPARTMENT,
+        "returned",
+        reason=True,
+        scope="department",
+        style="danger",
+    ),
+    "report_handled": _a(
+        _l("Report handled"), "workorder.handle", AT_DEPARTMENT, "handled", reason=True, scope="department"
+    ),
+    "request_extension": _a(
+        _l("Ask for an extension"), "workorder.handle", AT_DEPARTMENT, None, reason=True, scope="department"
+    ),
+    "approve_extension": _a(_l("Approve the extension"), "workorder.approve", AT_DEPARTMENT, None),
+    "refuse_extension": _a(
+        _l("Refuse the extension"), "workorder.approve", AT_DEPARTMENT, None, reason=True, style="danger"
+    ),
+    "request_suspension": _a(
+        _l("Ask to suspend"), "workorder.handle", AT_DEPARTMENT, None, reason=True, scope="department"
+    ),
+    "approve_suspension": _a(_l("Approve the suspension"), "workorder.approve", AT_DEPARTMENT, "suspended"),
+    "refuse_suspension": _a(
+        _l("Refuse the suspension"), "workorder.approve", AT_DEPARTMENT, None, reason=True, style="danger"
+    ),
+    "resume": _a(_l("Resume now"), "workorder.approve", {"suspended"}, None),
+    "check_pass": _a(_l("Check passed"), "workorder.check", {"handled"}, "checked"),
+    "check_fail": _a(
+        _l("Check failed: rework"), "workorder.check", {"handled"}, "dispatched", reason=True, style="danger"
+    ),
+    "close": _a(_l("Close the case"), "workorder.close", {"checked"}, "closed"),
+    "supervise": _a(_l("Add a supervision note"), "workorder.supervise", OPEN, None, reason=True),
+}
+CREATE = "create"
+
+
+class WorkflowError(Exception):
+    status = 422
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class NotAllowed(WorkflowError):
+    status = 403
+
+
+class Conflict(WorkflowError):
+    status = 409
+
+
+@dataclass
+class Rules:
+    """Configurable workflow rules (config key WORKFLOW)."""
+
+    max_extensions: int = 2
+    extension_when_overdue: bool = False
+    max_suspensions: int = 1
+    max_suspension_days: int = 365
+    stage_limits: dict = field(
+        default_factory=lambda: {
+            "verify": "2小时",
+            "file": "0.5小时",
+            "dispatch": "0.25小时",
+            "check": "2小时",
+            "close": "1小时",
+        }
+    )
+
+
+def rules() -> Rules:
+    return Rules(**current_app.config.get("WORKFLOW", {}))
+
+
+# --- who may see what ------------------------------------------------------------------------------
+
+
+def grid_ids(user) -> set[int]:
+    """The unit grids of a collector's responsibility areas (an area means every grid under it)."""
+    cache = g.setdefault("_grid_ids", {})
+    if user.id not in cache:
+        codes = [
+            a.area.code
+            for a in GridAssignment.select(GridAssignment, Area).join(Area).where(GridAssignment.user == user)
+        ]
+        ids: set[int] = set()
+        if codes:
+            condition = None
+            for code in codes:
+                clause = Area.code.startswith(code)
+                condition = clause if condition is None else condition | clause
+            ids = {a.id for a in Area.select(Area.id).where((Area.level == "grid") & condition)}
+        cache[user.id] = ids
+    return cache[user.id]
+
+
+def scope_condition(user):
+    """A where-clause limiting WorkOrder rows to those the user may see, or None for everything."""
+    if user.can("workorder.view_all"):
+        return None
+    condition = WorkOrder.reporter == user.id
+    if user.can("workorder.view_department") and user.department_id:
+        condition |= WorkOrder.department == user.department_id
+    if user.can("workorder.view_grid"):
+        grids = grid_ids(user)
+        if grids:
+            condition |= WorkOrder.grid.in_(list(grids))
+    return condition
+
+
+def visible(user, query=None):
+    query = query if query is not None else WorkOrder.select()
+    condition = scope_condition(user)
+    return query if condition is None else query.where(condition)
+
+
+def can_see(user, order: WorkOrder) -> bool:
+    return visible(user, WorkOrder.select(WorkOrder.id).where(WorkOrder.id == order.id)).exists()
+
+
+def allowed_actions(order: WorkOrder, user) -> list[str]:
+    """The actions this user may take on this case now (what the case page offers)."""
+    names = []
+    for name, action in ACTIONS.items():
+        if order.status not in action.sources or not user.can(action.permission):
+            continue
+        if action.scope == "department" and user.department_id != order.department_id:
+            continue
+        if name in ("approve_extension", "refuse_extension") and not order.extension_requested:
+            continue
+        if name in ("approve_suspension", "refuse_suspension") and not order.suspension_requested_until:
+            continue
+        if name == "request_extension" and order.extension_requested:
+            continue
+        if name == "request_suspension" and order.suspension_requested_until:
+            continue
+        names.append(name)
+    return names
+
+
+# --- clocks ----------------------------------------------------------------------------------------
+
+
+def _stage_clock(order: WorkOrder, now: datetime):
+    stage = STAGE_OF.get(order.status, "")
+    order.stage = stage
+    if not stage:
+        order.stage_started_at = order.stage_due_at = None
+        order.stage_unit = ""
+        return
+    order.stage_started_at = now
+    if stage == "handle":
+        order.stage_due_at, order.stage_unit = order.due_at, order.limit_unit
+        return
+    limit = parse_limit(rules().stage_limits[stage])
+    order.stage_unit = limit.unit
+    order.stage_due_at = worktime.due_at(now, limit.value, limit.unit)
+
+
+def light(order: WorkOrder, now: datetime | None = None) -> str:
+    """green, yellow or red for an open case's current stage; "" when no clock runs."""
+    if order.status in FINAL or order.status == "suspended" or not order.stage_due_at:
+        return ""
+    return worktime.light(order.stage_started_at, order.stage_due_at, now or clock.now(), order.stage_unit)
+
+
+def overdue(order: WorkOrder, now: datetime | None = None) -> bool:
+    return order.due_at is not None and order.status in AT_DEPARTMENT and (now or clock.now()) > order.due_at
+
+
+# --- numbers ---------------------------------------------------------------------------------------
+
+TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def next_number(year: int) -> str:
+    """Year and sequence, unique under concurrency: the counter row is locked by the update until the
+    surrounding transaction commits."""
+    NumberCounter.insert(year=year, last=0).on_conflict_ignore().execute()
+    NumberCounter.update(last=NumberCounter.last + 1).where(NumberCounter.year == year).execute()
+    return f"{year}-{NumberCounter.get_by_id(year).last:06d}"
+
+
+def tracking_code() -> str:
+    raw = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+# --- creating and changing cases -------------------------------------------------------------------
+
+
+def _event(order, action, actor, from_status, reason="", data=None, now=None):
+    return WorkOrderEvent.create(
+        order=order,
+        at=now or clock.now(),
+        actor=actor,
+        actor_name=actor.username if actor else "system",
+        action=action,
+        from_status=from_status,
+        to_status=order.status,
+        department=order.department_id,
+        reason=reason,
+        data=data,
+    )
+
+
+def _attach(order, photos, stage, event):
+    for photo in photos:
+        WorkOrderPhoto.insert(order=order, photo=photo, stage=stage, event=event).on_conflict_ignore().execute()
+
+
+def new_order(actor, source: str, now: datetime, number: str, **fields) -> WorkOrder:
+    """A case as it is born, not yet saved. Collectors' own reports wait for filing; reports from
+    citizens and hotlines wait for the grid's collector to verify them on site first."""
+    order = WorkOrder(
+        number=number,
+        source=source,
+        status="to_verify" if source in ("hotline", "citizen") else "reported",
+        reporter=actor,
+        reported_at=now,
+        tracking_code=tracking_code() if source in ("hotline", "citizen") else None,
+        **fields,
+    )
+    if order.category_id and not order.department_id:
+        order.department = order.category.default_department_id
+    _stage_clock(order, now)
+    return order
+
+
+def create_order(actor, source: str, *, photos=(), **fields) -> WorkOrder:
+    """File a new report: the one place cases are born."""
+    now = clock.now()
+    with db.atomic():
+        order = new_order(actor, source, now, next_number(now.year), **fields)
+        order.save()
+        event = _event(order, CREATE, actor, "", data={"source": source}, now=now)
+        _attach(order, photos, "report", event)
+    _fire("workorder_created", workorder=order)
+    return order
+
+
+def transition(order_id: int, action: str, actor, version: int | None, *, reason: str = "", data=None, photos=()):
+    """Apply one action to one case, or raise a WorkflowError saying why not. Returns the event."""
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise WorkflowError(_("Unknown action."))
+    with db.atomic():
+        query = WorkOrder.select().where(WorkOrder.id == order_id)
+        order = (query if is_sqlite() else query.for_update()).get_or_none()
+        if order is None or (actor is not None and not can_see(actor, order)):
+            raise NotAllowed(_("There is no such case, or you may not see it."))
+        if version is not None and order.version != version:
+            raise Conflict(_conflict_message(order))
+        if actor is not None and action not in allowed_actions(order, actor):
+            if order.status not in spec.sources:
+                raise WorkflowError(
+                    _("This case is %(status)s now; that action is not possible.", status=STATUSES[order.status])
+                )
+            raise NotAllowed(_("You may not do that with this case."))
+        fields = apply(order, action, actor, clock.now(), reason, data, photos)
+        updated = (
+            WorkOrder.update({f.name: getattr(order, f.name) for f in WorkOrder._meta.sorted_fields if f.name != "id"})
+            .where((WorkOrder.id == order.id) & (WorkOrder.version == order.version - 1))
+            .execute()
+        )
+        if updated != 1:  # pragma: no cover - the row lock makes this unreachable; kept as a guard
+            raise Conflict(_conflict_message(WorkOrder.get_by_id(order.id)))
+        event = WorkOrderEvent.create(order=order, **fields)
+        stage = {"report_handled": "handling", "check_pass": "verification", "check_fail": "verification"}.get(action)
+        if stage:
+            _attach(order, photos, stage, event)
+    _fire("workorder_transitioned", workorder=order, event=event)
+    return event
+
+
+def apply(order: WorkOrder, action: str, actor, now: datetime, reason="", data=None, photos=()) -> dict:
+    """The change itself, in memory: status, deadlines, stage clock, version. Returns the fields of
+    the event to record. transition() persists it; the demo history generator uses it directly so
+    that generated cases follow exactly the same rules."""
+    spec = ACTIONS[action]
+    if order.status not in spec.sources:
+        raise WorkflowError(
+            _("This case is %(status)s now; that action is not possible.", status=STATUSES[order.status])
+        )
+    reason = (reason or "").strip()
+    if spec.reason and not reason:
+        raise WorkflowError(_("Please write the reason."))
+    data = dict(data or {})
+    if photos:
+        data["photos"] = [photo.id for photo in photos]
+    before = order.status
+    APPLY.get(action, _apply_nothing)(order, now, reason, data)
+    if spec.target is not None:
+        order.status = spec.target
+    if order.status != before and action not in KEEP_CLOCK:
+        _stage_clock(order, now)
+    order.version += 1
+    return {
+        "at": now,
+        "actor": actor,
+        "actor_name": actor.username if actor else "system",
+        "action": action,
+        "from_status": before,
+        "to_status": order.status,
+        "department": order.department_id,
+        "reason": reason,
+        "data": data or None,
+    }
+
+
+def _conflict_message(order: WorkOrder) -> str:
+    last = order.events.order_by(WorkOrderEvent.id.desc()).first()
+    label = ACTIONS[last.action].label if last and last.action in ACTIONS else _("created it")
+    return _(
+        "Someone acted on this case before you: %(who)s — %(what)s at %(when)s. "
+        "Nothing of yours was saved; the page now shows the case as it is.",
+        who=last.actor_name if last else "?",
+        what=label,
+        when=last.at.strftime("%H:%M:%S") if last else "",
+    )
+
+
+def _fire(hook, **kwargs):
+    current_app.extensions["xiuhua.plugins"].call_each(hook, **kwargs)
+
+
+# --- what each action changes besides the status ---------------------------------------------------
+
+
+def _row(model, value):
+    """`data` names rows by id (from forms) or hands the row itself (the demo generator)."""
+    if isinstance(value, model):
+        return value
+    return model.get_or_none(model.id == value) if isinstance(value, int) else None
+
+
+def _apply_nothing(order, now, reason, data):
+    pass
+
+
+def _apply_file(order, now, reason, data):
+    standard = _row(FilingStandard, data.get("standard"))
+    if standard is None:
+        raise WorkflowError(_("Choose the filing-standard row this case meets."))
+    order.standard = standard
+    order.category = standard.category_id
+    order.limit_value, order.limit_unit = standard.limit_value, standard.limit_unit
+    order.filed_at = now
+    data["standard"] = standard.id
+    data["limit"] = standard.limit_text
+
+
+def _apply_dispatch(order, now, reason, data):
+    department = _row(Department, data.get("department"))
+    if department is None:
+        raise WorkflowError(_("Choose the department to dispatch to."))
+    if order.limit_value is None:
+        raise WorkflowError(_("The case has no time limit: file it with a filing-standard row first."))
+    order.department = department
+    order.dispatched_at = order.dispatched_at or now
+    order.due_at = worktime.due_at(now, Decimal(order.limit_value), order.limit_unit)
+    data["department"] = department.id
+    data["due_at"] = order.due_at.isoformat()
+
+
+def _apply_return(order, now, reason, data):
+    order.returns += 1
+    data["from_department"] = order.department_id
+    order.extension_requested = False
+    order.suspension_requested_until = None
+
+
+def _apply_handled(order, now, reason, data):
+    if not data.get("photos"):
+        raise WorkflowError(_("Add at least one photo of the result."))
+    order.handled_at = now
+    order.extension_requested = False
+    order.suspension_requested_until = None
+
+
+def _apply_request_extension(order, now, reason, data):
+    r = rules()
+    if order.extensions >= r.max_extensions:
+        raise WorkflowError(_("This case has had the most extensions allowed (%(n)d).", n=r.max_extensions))
+    if not r.extension_when_overdue and order.due_at and now > order.due_at:
+        raise WorkflowError(_("The case is already overdue: an extension must be asked for before the deadline."))
+    order.extension_requested = True
+
+
+def _apply_approve_extension(order, now, reason, data):
+    order.extensions += 1
+    order.extension_requested = False
+    order.due_at = worktime.due_at(order.due_at, Decimal(order.limit_value), order.limit_unit)
+    order.stage_due_at = order.due_at
+    data["due_at"] = order.due_at.isoformat()
+
+
+def _apply_refuse_extension(order, now, reason, data):
+    order.extension_requested = False
+
+
+def _apply_request_suspension(order, now, reason, data):
+    r = rules()
+    if order.suspensions >= r.max_suspensions:
+        raise WorkflowError(_("A case can be suspended only %(n)d time(s).", n=r.max_suspensions))
+    until = data.get("until")
+    try:
+        until = datetime.fromisoformat(str(until)) if until else None
+    except ValueError:
+        until = None
+    if until is None or until <= now:
+        raise WorkflowError(_("Give the date until which the work cannot be done (in the future)."))
+    if until > now + timedelta(days=r.max_suspension_days):
+        raise WorkflowError(_("A suspension may last at most %(n)d days.", n=r.max_suspension_days))
+    order.suspension_requested_until = until
+    data["until"] = until.isoformat()
+
+
+def _apply_approve_suspension(order, now, reason, data):
+    order.suspensions += 1
+    order.resume_status = order.status
+    order.suspended_from, order.suspended_until = now, order.suspension_requested_until
+    order.suspension_requested_until = None
+    data["until"] = order.suspended_until.isoformat()
+
+
+def _apply_refuse_suspension(order, now, reason, data):
+    order.suspension_requested_until = None
+
+
+def _apply_resume(order, now, reason, data):
+    """The clock stood still while suspended: the deadline moves by the paused time of its unit."""
+    paused_from, unit = order.suspended_from, order.limit_unit
+    order.due_at = worktime.due_after_pause(order.due_at, paused_from, now, unit)
+    order.stage_started_at = worktime.due_after_pause(order.stage_started_at, paused_from, now, unit)
+    order.stage_due_at = order.due_at
+    order.status = order.resume_status or "dispatched"
+    order.suspended_from = order.suspended_until = None
+    data["due_at"] = order.due_at.isoformat()
+
+
+def _apply_check_fail(order, now, reason, data):
+    """Rework: back to the same department, with a new handling round."""
+    order.reworks += 1
+    order.handled_at = None
+    order.due_at = worktime.due_at(now, Decimal(order.limit_value), order.limit_unit)
+    data["due_at"] = order.due_at.isoformat()
+
+
+def _apply_close(order, now, reason, data):
+    order.closed_at = now
+
+
+APPLY = {
+    "file": _apply_file,
+    "dispatch": _apply_dispatch,
+    "return": _apply_return,
+    "report_handled": _apply_handled,
+    "request_extension": _apply_request_extension,
+    "approve_extension": _apply_approve_extension,
+    "refuse_extension": _apply_refuse_extension,
+    "request_suspension": _apply_request_suspension,
+    "approve_suspension": _apply_approve_suspension,
+    "refuse_suspension": _apply_refuse_suspension,
+    "resume": _apply_resume,
+    "check_fail": _apply_check_fail,
+    "close": _apply_close,
+}
+# A suspension pauses the stage clock rather than ending it; resuming shifts it by the pause.
+KEEP_CLOCK = {"approve_suspension", "resume"}

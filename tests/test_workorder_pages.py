@@ -1,0 +1,171 @@
+"""The work-order pages over HTTP: inboxes by role, the case page and its actions, the report form
+with photos, hotline intake, and rows hidden from those who may not see them."""
+
+import io
+
+import pytest
+
+from core.db import db
+from core.workorders.models import WorkOrder, WorkOrderPhoto
+from tests.support import login
+from tests.workorder_support import build_city, jpeg, report, to_dispatched
+
+
+@pytest.fixture
+def city(app):
+    return build_city()
+
+
+def client_for(app, username):
+    client = app.test_client()
+    assert login(client, username).status_code == 302
+    return client
+
+
+def in_db(app, fn):
+    with app.app_context(), db.connection_context():
+        return fn()
+
+
+def test_collector_reports_with_photos_sent_with_the_form(app, city):
+    collector = client_for(app, "collector")
+    assert collector.get("/orders/new").status_code == 200
+    response = collector.post(
+        "/orders/new",
+        data={
+            "category": "0101 暴露垃圾",
+            "description": "垃圾桶满溢",
+            "grid": "430602001001001 洞庭社区1号网格",
+            "address": "洞庭路1号",
+            "latitude": "29.37",
+            "longitude": "113.13",
+            "photos": [(io.BytesIO(jpeg()), "a.jpg"), (io.BytesIO(jpeg("blue")), "b.jpg")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    order = in_db(app, lambda: WorkOrder.get())
+    assert order.status == "reported" and order.grid_id == city.grid.id
+    assert in_db(app, lambda: WorkOrderPhoto.select().count()) == 2
+
+
+def test_a_report_without_photo_is_refused_and_keeps_what_was_typed(app, city):
+    collector = client_for(app, "collector")
+    response = collector.post(
+        "/orders/new", data={"category": "0101", "description": "垃圾桶满溢", "grid": "430602001001001"}
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "垃圾桶满溢" in page
+    assert in_db(app, lambda: WorkOrder.select().count()) == 0
+
+
+def test_photos_uploaded_one_by_one_survive_a_failed_one(app, city):
+    collector = client_for(app, "collector")
+    good = collector.post(
+        "/orders/photos", data={"photo": (io.BytesIO(jpeg()), "good.jpg")}, content_type="multipart/form-data"
+    )
+    assert good.status_code == 200 and 'name="photo_ids"' in good.get_data(as_text=True)
+    bad = collector.post(
+        "/orders/photos", data={"photo": (io.BytesIO(b"not an image"), "bad.jpg")}, content_type="multipart/form-data"
+    )
+    assert bad.status_code == 422 and "bad.jpg" in bad.get_data(as_text=True)
+    photo_id = int(good.get_data(as_text=True).split('name="photo_ids" value="')[1].split('"')[0])
+    response = collector.post(
+        "/orders/new",
+        data={"category": "0101", "description": "垃圾", "grid": "430602001001001", "photo_ids": str(photo_id)},
+    )
+    assert response.status_code == 302
+    # Someone else cannot attach that photo by guessing its id.
+    other = client_for(app, "other_collector")
+    response = other.post(
+        "/orders/new",
+        data={"category": "0101", "description": "x", "grid": "430602001002001", "photo_ids": str(photo_id)},
+    )
+    assert response.status_code == 422
+
+
+def test_inbox_defaults_to_the_roles_own_queue(app, city):
+    in_db(app, lambda: report(city))
+    page = client_for(app, "shift_leader").get("/orders/").get_data(as_text=True)
+    assert "2026-" in page or "-000001" in page
+    assert 'aria-current="page">' in page
+
+
+def test_someone_elses_case_answers_404(app, city):
+    order = in_db(app, lambda: to_dispatched(city, report(city)))
+    assert client_for(app, "handler").get(f"/orders/{order.id}").status_code == 200
+    assert client_for(app, "other_handler").get(f"/orders/{order.id}").status_code == 404
+    assert client_for(app, "other_collector").get(f"/orders/{order.id}").status_code == 404
+
+
+def test_the_case_page_offers_only_what_this_user_may_do(app, city):
+    order = in_db(app, lambda: report(city))
+    leader_page = client_for(app, "shift_leader").get(f"/orders/{order.id}").get_data(as_text=True)
+    assert 'value="file"' in leader_page and 'value="void"' in leader_page
+    dispatcher_page = client_for(app, "dispatcher").get(f"/orders/{order.id}").get_data(as_text=True)
+    assert 'value="file"' not in dispatcher_page
+
+
+def test_acting_with_a_stale_page_tells_who_acted_first(app, city):
+    order = in_db(app, lambda: report(city))
+    leader = client_for(app, "shift_leader")
+    stale = order.version
+    ok = leader.post(f"/orders/{order.id}/act", data={"action": "file", "version": stale, "standard": city.standard.id})
+    assert ok.status_code == 302
+    again = leader.post(f"/orders/{order.id}/act", data={"action": "void", "version": stale, "reason": "重复"})
+    assert again.status_code == 409
+    assert "shift_leader" in again.get_data(as_text=True)
+    assert in_db(app, lambda: WorkOrder.get_by_id(order.id).status) == "filed"
+
+
+def test_a_refused_action_is_403_with_a_message(app, city):
+    order = in_db(app, lambda: report(city))
+    response = client_for(app, "collector").post(f"/orders/{order.id}/act", data={"action": "file", "version": 1})
+    assert response.status_code == 403
+
+
+def test_hotline_intake_gives_a_tracking_number_and_hides_the_caller(app, city):
+    intake = client_for(app, "intake")
+    response = intake.post(
+        "/orders/intake",
+        data={
+            "source": "hotline",
+            "caller_name": "王先生",
+            "caller_phone": "13912345678",
+            "description": "路灯不亮",
+            "grid": "430602001001001",
+        },
+    )
+    assert response.status_code == 200
+    order = in_db(app, lambda: WorkOrder.get())
+    assert order.tracking_code in response.get_data(as_text=True)
+    assert "13912345678" in intake.get(f"/orders/{order.id}").get_data(as_text=True)
+    collector_view = client_for(app, "collector").get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "13912345678" not in collector_view and "王先生" not in collector_view
+
+
+def test_bulk_dispatch(app, city):
+    def make_two():
+        orders = [report(city), report(city)]
+        from tests.workorder_support import act
+
+        for order in orders:
+            act(city, order, "file", "shift_leader", data={"standard": city.standard.id})
+        return [WorkOrder.get_by_id(o.id) for o in orders]
+
+    orders = in_db(app, make_two)
+    dispatcher = client_for(app, "dispatcher")
+    assert "bulk-dept" in dispatcher.get("/orders/?box=to_dispatch").get_data(as_text=True)
+    data = {"department": city.sanitation.id, "order": [str(o.id) for o in orders]}
+    data.update({f"v{o.id}": o.version for o in orders})
+    assert dispatcher.post("/orders/bulk-dispatch", data=data).status_code == 302
+    assert in_db(app, lambda: WorkOrder.select().where(WorkOrder.status == "dispatched").count()) == 2
+
+
+def test_photos_are_served_only_with_their_case(app, city):
+    order = in_db(app, lambda: report(city))
+    link = in_db(app, lambda: WorkOrderPhoto.get())
+    url = f"/orders/{order.id}/photos/{link.photo_id}/thumb"
+    assert client_for(app, "collector").get(url).status_code == 200
+    assert client_for(app, "other_collector").get(url).status_code == 404
