@@ -440,7 +440,7 @@ def import_csv():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            rows, errors = read_csv(decode(upload.read()))
+            rows, errors = read_csv(decode(upload.read(MAX_CSV_BYTES + 1)))
         except CalendarError as error:
             rows, errors = [], [(0, str(error))]
         if not errors:
@@ -469,11 +469,12 @@ def _explain_context(start="", limit=""):
 def explain_deadline():
     start, limit = request.args.get("start", "").strip(), request.args.get("limit", "").strip()
     context = _explain_context(start, limit)
-    try:
-        moment = parse_start(start) if start else clock.now()
-        context["result"] = explain(moment, limit)
-    except (CalendarError, LimitError) as error:
-        context["error"] = str(error)
+    if limit or start:  # a bare visit shows the empty form
+        try:
+            moment = parse_start(start) if start else clock.now()
+            context["result"] = explain(moment, limit)
+        except (CalendarError, LimitError) as error:
+            context["error"] = str(error)
     status = 422 if context["error"] else 200
     return page("worktime/explain.html", "worktime/_explain.html", "explain-result", status=status, **context)
 

@@ -597,6 +597,9 @@ def test_explain_box(as_role):
     assert response.status_code == 422 and "soon" in response.get_data(as_text=True)
     response = dispatcher.get("/calendar/explain?start=tomorrow&limit=4工作时")
     assert response.status_code == 422 and "<html" in response.get_data(as_text=True)
+    assert dispatcher.get("/calendar/explain").status_code == 200  # a bare visit: the empty form
+    response = dispatcher.get("/calendar/explain?start=2026-11-27T17:30&limit=", headers=headers)
+    assert response.status_code == 422  # a start without a limit says the limit is empty
 
 
 def test_year_view_marks_holidays_and_make_up_days(as_role):

@@ -6,12 +6,12 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from peewee import JOIN
+from peewee import JOIN, Case
 
 from core import clock, photos
 from core.areas import Area
 from core.catalogue import Category, standards_for
-from core.org import Department, department_tree
+from core.org import Department, User, department_tree
 from core.permissions import login_required, requires
 from core.web import message, page
 from core.workorders import workflow
@@ -99,7 +99,9 @@ def _filtered(query):
         )
     if args.get("sort") == "newest":
         return query.order_by(WorkOrder.reported_at.desc(), WorkOrder.id.desc())
-    return query.order_by(WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
+    # Most urgent first; a suspended case's clock stands still, so it goes last.
+    paused = Case(None, [(WorkOrder.status == "suspended", 1)], 0)
+    return query.order_by(paused, WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
 
 
 @bp.route("/")
@@ -176,7 +178,12 @@ def _visible_order(order_id) -> WorkOrder:
 
 
 def _case_context(order):
-    events = list(order.events.order_by(WorkOrderEvent.id))
+    events = list(
+        WorkOrderEvent.select(WorkOrderEvent, User)
+        .join(User, JOIN.LEFT_OUTER)
+        .where(WorkOrderEvent.order == order)
+        .order_by(WorkOrderEvent.id)
+    )
     links = list(WorkOrderPhoto.select().where(WorkOrderPhoto.order == order).order_by(WorkOrderPhoto.id))
     photos_by_stage = {
         stage: [link for link in links if link.stage == stage] for stage in ("report", "handling", "verification")
