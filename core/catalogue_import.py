@@ -29,7 +29,7 @@ from core import audit, clock
 from core.catalogue import EDITIONS, IMPORT_GOING, KINDS, LONG_TEXT, CatalogueImport, Category, FilingStandard
 from core.db import db
 from core.org import User
-from core.scheduler import _runner_alive, this_runner
+from core.scheduler import runner_alive, this_runner
 from core.timelimits import LimitError, parse_limit
 
 log = logging.getLogger(__name__)
@@ -521,7 +521,7 @@ def close_stale():
     """Imports left going by a process that stopped (or going for longer than STALE_AFTER, on another
     host) are marked interrupted. Reads only, unless there is one to close."""
     for job in CatalogueImport.select().where(CatalogueImport.status.in_(IMPORT_GOING)):
-        if not _runner_alive(job.runner) or clock.now() - job.started_at >= STALE_AFTER:
+        if not runner_alive(job.runner) or clock.now() - job.started_at >= STALE_AFTER:
             CatalogueImport.update(status="interrupted", ended_at=clock.now()).where(
                 (CatalogueImport.id == job.id) & CatalogueImport.status.in_(IMPORT_GOING)
             ).execute()

@@ -97,7 +97,7 @@ def this_runner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _runner_alive(runner: str) -> bool:
+def runner_alive(runner: str) -> bool:
     host, _, pid = runner.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return True  # another machine's process: it cannot be checked from here, so trust it
@@ -114,7 +114,7 @@ def live_run(job_id: str) -> JobRun | None:
     """The run of this job still going in a live process. Runs left by a dead process, or running
     longer than STALE_AFTER (a process on another host that is gone), are closed as interrupted."""
     for run in JobRun.select().where((JobRun.job_id == job_id) & (JobRun.outcome == "running")):
-        if _runner_alive(run.runner) and clock.now() - run.started_at < STALE_AFTER:
+        if runner_alive(run.runner) and clock.now() - run.started_at < STALE_AFTER:
             return run
         run.outcome, run.ended_at = "interrupted", clock.now()
         run.save()

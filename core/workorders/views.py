@@ -349,19 +349,23 @@ def _new_form_context(form):
     }
 
 
+def _report_fields(form) -> tuple[dict, list[str]]:
+    """What both report forms take: grid, location, address, category and description."""
+    fields, errors = _location_fields(form)
+    fields["category"] = _category(form, errors)
+    fields["description"] = form.get("description", "").strip()
+    return fields, errors
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @requires("workorder.report")
 def new():
     form = request.form
     if request.method == "POST":
-        errors = []
-        fields, location_errors = _location_fields(form)
-        errors += location_errors
-        category = _category(form, errors)
-        description = form.get("description", "").strip()
-        if category is None and not errors:
+        fields, errors = _report_fields(form)
+        if fields["category"] is None and not errors:
             errors.append(_("Choose the category of the problem."))
-        if not description:
+        if not fields["description"]:
             errors.append(_("Describe the problem."))
         if not fields.get("grid"):
             errors.append(_("Choose the unit grid (or use your location)."))
@@ -372,14 +376,7 @@ def new():
         if not errors and not 1 <= len(attached) <= MAX_PHOTOS:
             errors.append(_("Add between 1 and %(n)d photos.", n=MAX_PHOTOS))
         if not errors:
-            order = workflow.create_order(
-                current_user._get_current_object(),
-                "collector",
-                category=category,
-                description=description,
-                photos=attached,
-                **fields,
-            )
+            order = workflow.create_order(current_user._get_current_object(), "collector", photos=attached, **fields)
             flash(_("Case %(number)s reported.", number=order.number), "success")
             return redirect(url_for("workorders.show", order_id=order.id))
         return page(
@@ -397,15 +394,11 @@ def new():
 def intake():
     form = request.form
     if request.method == "POST":
-        errors = []
-        fields, location_errors = _location_fields(form)
-        errors += location_errors
-        category = _category(form, errors)
+        fields, errors = _report_fields(form)
         source = form.get("source") if form.get("source") in ("hotline", "citizen") else "hotline"
         caller_name = form.get("caller_name", "").strip()[:60]
         caller_phone = form.get("caller_phone", "").strip()[:30]
-        description = form.get("description", "").strip()
-        if not description:
+        if not fields["description"]:
             errors.append(_("Write down what the caller reported."))
         if not caller_phone and not caller_name:
             errors.append(_("Write down the caller's name or phone number."))
@@ -413,13 +406,7 @@ def intake():
             errors.append(_("Give the address or the unit grid."))
         if not errors:
             order = workflow.create_order(
-                current_user._get_current_object(),
-                source,
-                category=category,
-                description=description,
-                caller_name=caller_name,
-                caller_phone=caller_phone,
-                **fields,
+                current_user._get_current_object(), source, caller_name=caller_name, caller_phone=caller_phone, **fields
             )
             return page("workorders/intake_done.html", order=order)
         return page("workorders/intake.html", status=422, errors=errors, **_new_form_context(form))
