@@ -1,6 +1,7 @@
 """Configuration: defaults, then instance/config.py, then XIUHUA_* environment variables, then the
 mapping handed to create_app (tests)."""
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -28,6 +29,7 @@ DEFAULTS = {
     "DEMO_HISTORY_DAYS": 90,  # `flask demo load`: days of simulated cases before today
     "DEMO_CASES_PER_DAY": 300,
     "CATALOGUE_EDITION": "2013",  # which edition's categories reports use: "2013" or "2026"
+    "WORKFLOW": {},  # overrides of core.workorders.workflow.Rules
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
@@ -45,6 +47,8 @@ def _coerce(default, raw: str):
         return int(raw)
     if isinstance(default, list):
         return [part.strip() for part in raw.split(",") if part.strip()]
+    if isinstance(default, dict):
+        return json.loads(raw)  # e.g. XIUHUA_WORKFLOW='{"max_extensions": 3}'
     return raw
 
 
