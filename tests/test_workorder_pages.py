@@ -6,6 +6,7 @@ import io
 import pytest
 
 from core.db import db
+from core.workorders import workflow
 from core.workorders.models import WorkOrder, WorkOrderPhoto
 from tests.support import login
 from tests.workorder_support import build_city, jpeg, report, to_dispatched
@@ -169,3 +170,41 @@ def test_photos_are_served_only_with_their_case(app, city):
     url = f"/orders/{order.id}/photos/{link.photo_id}/thumb"
     assert client_for(app, "collector").get(url).status_code == 200
     assert client_for(app, "other_collector").get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "username, sees_own_grid_case, sees_other_department_case",
+    [
+        ("admin", True, True),
+        ("intake", True, True),
+        ("shift_leader", True, True),
+        ("dispatcher", True, True),
+        ("evaluator", True, True),
+        ("leader", True, True),
+        ("collector", True, False),
+        ("other_collector", False, True),
+        ("handler", True, False),
+        ("dept_head", True, False),
+        ("other_handler", False, True),
+    ],
+)
+def test_row_scoping_for_every_role(app, city, username, sees_own_grid_case, sees_other_department_case):
+    """Case A: in the collector's grid, at sanitation. Case B: in the other grid, at landscaping."""
+
+    def make():
+        from tests.workorder_support import act
+
+        a = to_dispatched(city, report(city))
+        b = workflow.create_order(
+            city.users["other_collector"], "collector", category=city.category, description="x", grid=city.other_grid
+        )
+        act(city, b, "file", "shift_leader", data={"standard": city.standard.id})
+        act(city, b, "dispatch", "dispatcher", data={"department": city.landscaping.id})
+        return a, b
+
+    a, b = in_db(app, make)
+    client = client_for(app, username)
+    assert (client.get(f"/orders/{a.id}").status_code == 200) is sees_own_grid_case
+    assert (client.get(f"/orders/{b.id}").status_code == 200) is sees_other_department_case
+    listed = client.get("/orders/?box=all").get_data(as_text=True)
+    assert (a.number in listed) is sees_own_grid_case and (b.number in listed) is sees_other_department_case

@@ -244,3 +244,14 @@ def test_collectors_see_only_their_grids_and_departments_only_theirs(city):
     assert workflow.can_see(city.users["handler"], reload(mine))
     assert not workflow.can_see(city.users["other_handler"], reload(mine))
     assert workflow.can_see(city.users["leader"], reload(mine))
+
+
+def test_workflow_rules_come_from_configuration(make_app):
+    app = make_app(WORKFLOW={"max_extensions": 1})
+    city = build_city()
+    with app.app_context(), db.connection_context(), clock.frozen(datetime(2026, 11, 30, 8, 0)):
+        order = to_dispatched(city, report(city))
+        act(city, order, "request_extension", "handler", reason="一次")
+        act(city, order, "approve_extension", "dispatcher")
+        with pytest.raises(WorkflowError):
+            act(city, order, "request_extension", "handler", reason="两次")
