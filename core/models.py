@@ -16,6 +16,7 @@ MODULES = [
     "core.worktime",
     "core.photos",
     "core.workorders.models",
+    "core.grids",
 ]
 
 

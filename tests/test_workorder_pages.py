@@ -208,3 +208,45 @@ def test_row_scoping_for_every_role(app, city, username, sees_own_grid_case, see
     assert (client.get(f"/orders/{b.id}").status_code == 200) is sees_other_department_case
     listed = client.get("/orders/?box=all").get_data(as_text=True)
     assert (a.number in listed) is sees_own_grid_case and (b.number in listed) is sees_other_department_case
+
+
+def test_the_grid_comes_from_the_location_when_not_chosen(app, city):
+    from core import grids
+    from core.grids import GridShape
+
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[113.1, 29.3], [113.2, 29.3], [113.2, 29.4], [113.1, 29.4], [113.1, 29.3]]],
+    }
+
+    def shape():
+        import datetime
+        import json
+
+        GridShape.create(
+            area=city.grid,
+            geometry=json.dumps(square),
+            min_lon=113.1,
+            min_lat=29.3,
+            max_lon=113.2,
+            max_lat=29.4,
+            area_m2=1.0,
+            valid_from=datetime.date(2020, 1, 1),
+        )
+        grids.bump_version()
+
+    in_db(app, shape)
+    collector = client_for(app, "collector")
+    response = collector.post(
+        "/orders/new",
+        data={
+            "category": "0101",
+            "description": "井盖破损",
+            "latitude": "29.35",
+            "longitude": "113.15",
+            "photos": [(io.BytesIO(jpeg()), "a.jpg")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert in_db(app, lambda: WorkOrder.get().grid_id) == city.grid.id

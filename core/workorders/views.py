@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import JOIN, Case
 
-from core import clock, photos
+from core import clock, grids, photos
 from core.areas import Area
 from core.catalogue import Category, standards_for
 from core.org import Department, User, department_tree
@@ -313,6 +313,8 @@ def _location_fields(form) -> tuple[dict, list[str]]:
                 fields[key] = Decimal(raw).quantize(Decimal("0.000001"))
             except InvalidOperation:
                 errors.append(_("The location is not a number."))
+    if not fields.get("grid") and fields.get("latitude") is not None and fields.get("longitude") is not None:
+        fields["grid"] = grids.locate(float(fields["longitude"]), float(fields["latitude"]))  # GPS → unit grid
     fields["address"] = form.get("address", "").strip()[:200]
     return fields, errors
 
