@@ -39,6 +39,24 @@ HTMX_POLL = {"HX-Request": "true", "HX-Target": "import-progress"}
 DAY_ONE = date(2026, 1, 1)
 
 
+@pytest.fixture
+def make_app(make_app):
+    """These tests read the English messages (the Chinese ones are checked by tests/test_i18n.py)."""
+    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
+
+
+@pytest.fixture
+def as_role(as_role):
+    """Logged-in clients that chose English."""
+
+    def make(role):
+        client = as_role(role)
+        client.post("/lang", data={"lang": "en"})
+        return client
+
+    return make
+
+
 def pt(x, y):
     return [round(LON0 + x * STEP, 7), round(LAT0 + y * STEP, 7)]
 
