@@ -31,6 +31,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from core import audit, clock
 from core.admin import EditForm
+from core.background import GOING
 from core.db import BaseModel, JSONField, db
 from core.hookspecs import hookimpl
 from core.org import Department, User, department_tree
@@ -112,7 +113,7 @@ IMPORT_STATUSES = {
     "failed": (_l("Failed: nothing was written"), "red"),
     "interrupted": (_l("Interrupted: the server stopped during the import"), "red"),
 }
-IMPORT_GOING = ("running", "writing")
+IMPORT_GOING = GOING  # the statuses of an import still under way
 
 
 class CatalogueImport(BaseModel):

@@ -12,11 +12,8 @@ import csv
 import io
 import logging
 import re
-import threading
-import time
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -25,17 +22,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
-from core import audit, clock
-from core.catalogue import EDITIONS, IMPORT_GOING, KINDS, LONG_TEXT, CatalogueImport, Category, FilingStandard
+from core import audit, background
+from core.catalogue import EDITIONS, KINDS, LONG_TEXT, CatalogueImport, Category, FilingStandard
 from core.db import db
-from core.org import User
-from core.scheduler import runner_alive, this_runner
 from core.timelimits import LimitError, parse_limit
 
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
-STALE_AFTER = timedelta(hours=1)  # an import going for longer died with its process (if on another host)
 
 FORMATS = {
     "catalogue": ("kind", "class_code", "class_name", "code", "name"),
@@ -518,61 +512,39 @@ def import_file(source, filename, *, skip_rejected=False, dry_run=False, progres
 
 
 def close_stale():
-    """Imports left going by a process that stopped (or going for longer than STALE_AFTER, on another
-    host) are marked interrupted. Reads only, unless there is one to close."""
-    for job in CatalogueImport.select().where(CatalogueImport.status.in_(IMPORT_GOING)):
-        if not runner_alive(job.runner) or clock.now() - job.started_at >= STALE_AFTER:
-            CatalogueImport.update(status="interrupted", ended_at=clock.now()).where(
-                (CatalogueImport.id == job.id) & CatalogueImport.status.in_(IMPORT_GOING)
-            ).execute()
+    background.close_stale(CatalogueImport)
 
 
 def start(app, data: bytes, filename: str, *, skip_rejected: bool, dry_run: bool, user, locale: str):
-    """Record an import and run it in a thread of this process (its own app context and connection)."""
-    job = CatalogueImport.create(
+    """Record an import and run it in a background thread; the page polls the returned row."""
+    return background.start(
+        app,
+        CatalogueImport,
+        data,
+        locale,
+        _work,
         filename=filename,
         skip_rejected=skip_rejected,
         dry_run=dry_run,
         user=user,
-        runner=this_runner(),
-        started_at=clock.now(),
     )
 
-    def work():
-        with app.app_context(), db.connection_context(), force_locale(locale):
-            run(job.id, data)
 
-    threading.Thread(target=work, name=f"catalogue-import-{job.id}", daemon=True).start()
-    return job
-
-
-def run(job_id: int, data: bytes):
-    job = CatalogueImport.get_by_id(job_id)
-    user = User.get_or_none(User.id == job.user_id) if job.user_id else None
-    shown = [0.0]
-
-    def progress(stage, done, total):
-        now = time.monotonic()
-        if stage == "database" or done in (1, total) or now - shown[0] >= 0.25:
-            shown[0] = now
-            status = "writing" if stage == "database" else "running"
-            CatalogueImport.update(status=status, done=done, total=total).where(CatalogueImport.id == job_id).execute()
-
-    outcome = {"status": "failed"}
+def _work(job, data, user, progress) -> dict:
     try:
         result = import_file(
             data, job.filename, skip_rejected=job.skip_rejected, dry_run=job.dry_run, progress=progress, user=user
         )
     except ImportFileError as error:
-        outcome["error"] = str(error)
-    except Exception:
-        log.exception("catalogue import %s failed", job_id)
-        outcome["error"] = _("Something went wrong on the server. The error was logged; nothing was written.")
-    else:
-        status = "done" if result.written else "checked" if job.dry_run else "rejected"
-        outcome.update(status=status, counts=result.counts, rejected=[list(r) for r in result.rejected])
-        outcome.update(total=result.total, done=result.total)
-    CatalogueImport.update(ended_at=clock.now(), **outcome).where(CatalogueImport.id == job_id).execute()
+        return {"status": "failed", "error": str(error)}
+    status = "done" if result.written else "checked" if job.dry_run else "rejected"
+    return {
+        "status": status,
+        "counts": result.counts,
+        "rejected": [list(r) for r in result.rejected],
+        "total": result.total,
+        "done": result.total,
+    }
 
 
 # --- flask catalogue ---------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from wtforms.validators import Optional as OptionalInput
 
 from core import clock, settings
 from core.areas import LEVELS, Area
+from core.background import GOING
 from core.db import BaseModel, JSONField
 from core.hookspecs import hookimpl
 from core.org import User
@@ -115,7 +116,7 @@ IMPORT_STATUSES = {
     "failed": (_l("Failed: nothing was written"), "red"),
     "interrupted": (_l("Interrupted: the server stopped during the import"), "red"),
 }
-IMPORT_GOING = ("running", "writing")
+IMPORT_GOING = GOING  # the statuses of an import still under way
 
 
 class GridImport(BaseModel):

@@ -17,11 +17,9 @@ import logging
 import math
 import random
 import re
-import threading
-import time
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import click
@@ -32,12 +30,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
-from core import audit, clock, grids, settings
+from core import audit, background, clock, grids, settings
 from core.areas import LEVELS, Area
 from core.db import db, is_sqlite
 from core.grids import (
     CRS,
-    IMPORT_GOING,
     TOLERANCE_M2,
     VERSION_KEY,
     GridImport,
@@ -50,14 +47,11 @@ from core.grids import (
     same_grid_codes,
     to_wgs84,
 )
-from core.org import User
-from core.scheduler import runner_alive, this_runner
 from core.settings import Setting
 
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 50 * 1024 * 1024
-STALE_AFTER = timedelta(hours=1)
 CHUNK = 400  # rows per statement, well inside SQLite's limit on bound parameters
 ACCEPTED_CRS_NAMES = ("crs84", "4326", "4490")  # WGS84 lon/lat, and CGCS2000 (the same within centimetres)
 VALIDITY_AT = re.compile(r"\[([-+0-9.eE]+) ([-+0-9.eE]+)\]")
@@ -699,49 +693,18 @@ def export_text(on: date | None = None) -> str:
 
 
 def close_stale():
-    """Imports left going by a process that stopped (or going for longer than STALE_AFTER) are marked
-    interrupted."""
-    for job in GridImport.select().where(GridImport.status.in_(IMPORT_GOING)):
-        if not runner_alive(job.runner) or clock.now() - job.started_at >= STALE_AFTER:
-            GridImport.update(status="interrupted", ended_at=clock.now()).where(
-                (GridImport.id == job.id) & GridImport.status.in_(IMPORT_GOING)
-            ).execute()
+    background.close_stale(GridImport)
 
 
 def start(app, data: bytes, filename: str, *, crs, valid_from, accept_warnings, dry_run, user, locale) -> GridImport:
-    """Record an import and run it in a thread of this process (its own app context and connection)."""
-    job = GridImport.create(
-        filename=filename,
-        crs=crs,
-        valid_from=valid_from,
-        accept_warnings=accept_warnings,
-        dry_run=dry_run,
-        user=user,
-        runner=this_runner(),
-        started_at=clock.now(),
-    )
-
-    def work():
-        with app.app_context(), db.connection_context(), force_locale(locale):
-            run(job.id, data)
-
-    threading.Thread(target=work, name=f"grids-import-{job.id}", daemon=True).start()
-    return job
+    """Record an import and run it in a background thread; the page polls the returned row."""
+    return background.start(
+        app, GridImport, data, locale, _work, filename=filename, crs=crs, valid_from=valid_from,
+        accept_warnings=accept_warnings, dry_run=dry_run, user=user,
+    )  # fmt: skip
 
 
-def run(job_id: int, data: bytes):
-    job = GridImport.get_by_id(job_id)
-    user = User.get_or_none(User.id == job.user_id) if job.user_id else None
-    shown = [0.0]
-
-    def progress(stage, done, total):
-        now = time.monotonic()
-        if stage == "database" or done in (1, total) or now - shown[0] >= 0.25:
-            shown[0] = now
-            status = "writing" if stage == "database" else "running"
-            GridImport.update(status=status, done=done, total=total).where(GridImport.id == job_id).execute()
-
-    outcome = {"status": "failed"}
+def _work(job, data, user, progress) -> dict:
     try:
         result = import_file(
             data,
@@ -754,21 +717,22 @@ def run(job_id: int, data: bytes):
             user=user,
         )
     except ImportFileError as error:
-        outcome["error"] = str(error)
-    except Exception:
-        log.exception("grid import %s failed", job_id)
-        outcome["error"] = _("Something went wrong on the server. The error was logged; nothing was written.")
+        return {"status": "failed", "error": str(error)}
+    if result.written:
+        status = "done"
+    elif job.dry_run:
+        status = "checked"
     else:
-        if result.written:
-            status = "done"
-        elif job.dry_run:
-            status = "checked"
-        else:
-            status = "rejected" if result.errors else "warned"
-        outcome.update(status=status, counts=result.counts, total=result.total, done=result.total)
-        outcome.update(errors=[list(e) for e in result.errors], warnings=[list(w) for w in result.warnings])
-        outcome["legacy"] = result.legacy
-    GridImport.update(ended_at=clock.now(), **outcome).where(GridImport.id == job_id).execute()
+        status = "rejected" if result.errors else "warned"
+    return {
+        "status": status,
+        "counts": result.counts,
+        "total": result.total,
+        "done": result.total,
+        "errors": [list(e) for e in result.errors],
+        "warnings": [list(w) for w in result.warnings],
+        "legacy": result.legacy,
+    }
 
 
 # --- flask grids -------------------------------------------------------------------------------------

@@ -1,0 +1,67 @@
+"""Long imports started from an admin page run in a thread of the web process and record their progress
+in a row of their own (a model with status, total, done, error, user, runner, started_at, ended_at), which
+the page polls. The catalogue and grid importers share this machinery."""
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from core import clock
+from core.db import db
+from core.org import User
+from core.scheduler import runner_alive, this_runner
+
+log = logging.getLogger(__name__)
+GOING = ("running", "writing")
+# An import takes minutes: one still "going" after this long lost its process (on another host, unseen).
+STALE_AFTER = timedelta(hours=1)
+
+
+def close_stale(model):
+    """Imports left going by a process that stopped (or going for longer than STALE_AFTER, on another
+    host) are marked interrupted. Reads only, unless there is one to close."""
+    for job in model.select().where(model.status.in_(GOING)):
+        if not runner_alive(job.runner) or clock.now() - job.started_at >= STALE_AFTER:
+            model.update(status="interrupted", ended_at=clock.now()).where(
+                (model.id == job.id) & model.status.in_(GOING)
+            ).execute()
+
+
+def start(app, model, data: bytes, locale: str, work, **fields):
+    """Record an import and run `work(job, data, user, progress) -> dict of outcome fields` in a thread
+    (its own app context, connection and the user's language)."""
+    job = model.create(runner=this_runner(), started_at=clock.now(), **fields)
+
+    def thread():
+        with app.app_context(), db.connection_context(), force_locale(locale):
+            _run(model, job.id, data, work)
+
+    threading.Thread(target=thread, name=f"{model._meta.table_name}-{job.id}", daemon=True).start()
+    return job
+
+
+def _run(model, job_id, data, work):
+    job = model.get_by_id(job_id)
+    user = User.get_or_none(User.id == job.user_id) if job.user_id else None
+    shown = [0.0]
+
+    def progress(stage, done, total):
+        now = time.monotonic()
+        if stage == "database" or done in (1, total) or now - shown[0] >= 0.25:
+            shown[0] = now
+            status = "writing" if stage == "database" else "running"
+            model.update(status=status, done=done, total=total).where(model.id == job_id).execute()
+
+    try:
+        outcome = work(job, data, user, progress)
+    except Exception:
+        log.exception("%s %s failed", model.__name__, job_id)
+        outcome = {
+            "status": "failed",
+            "error": _("Something went wrong on the server. The error was logged; nothing was written."),
+        }
+    model.update(ended_at=clock.now(), **outcome).where(model.id == job_id).execute()
