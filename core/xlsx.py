@@ -1,0 +1,64 @@
+"""Excel exports: one shape for every table the app offers as a spreadsheet."""
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import send_file
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+
+@dataclass
+class Sheet:
+    title: str
+    headers: list[str]
+    rows: list[list] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # lines written under the table (formula, source, period)
+
+
+def workbook_bytes(sheets: list[Sheet]) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    for sheet in sheets:
+        ws = book.create_sheet(_sheet_title(sheet.title))
+        ws.append([str(h) for h in sheet.headers])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in sheet.rows:
+            ws.append([_cell(value) for value in row])
+        if sheet.notes:
+            ws.append([])
+            for note in sheet.notes:
+                ws.append([str(note)])
+        ws.freeze_panes = "A2"
+        for index, header in enumerate(sheet.headers, start=1):
+            width = max([len(str(header))] + [len(str(row[index - 1])) for row in sheet.rows[:200] if len(row) >= index])
+            ws.column_dimensions[get_column_letter(index)].width = min(max(width * 1.6, 8), 60)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def send_workbook(filename: str, sheets: list[Sheet]):
+    """A download response; `filename` without extension may contain Chinese."""
+    return send_file(
+        io.BytesIO(workbook_bytes(sheets)),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"{filename}.xlsx",
+    )
+
+
+def _cell(value):
+    if value is None or isinstance(value, (int, float, datetime)):
+        return value
+    return str(value)
+
+
+def _sheet_title(title: str) -> str:
+    # Excel forbids these characters and more than 31 characters in a sheet name.
+    for char in "[]:*?/\\":
+        title = str(title).replace(char, " ")
+    return title[:31] or "Sheet"

@@ -1,0 +1,26 @@
+import io
+from datetime import datetime
+
+from openpyxl import load_workbook
+
+from core.xlsx import Sheet, workbook_bytes
+
+
+def test_workbook_holds_headers_rows_and_notes():
+    data = workbook_bytes(
+        [Sheet("部门排名: 2026/10", ["部门", "按期率"], [["环卫", 0.95], ["园林", None]], notes=["按期率 = 按期处置数 / 应处置数"])]
+    )
+    book = load_workbook(io.BytesIO(data))
+    ws = book.worksheets[0]
+    assert ws.title == "部门排名  2026 10"
+    assert [c.value for c in ws[1]] == ["部门", "按期率"]
+    assert [c.value for c in ws[2]] == ["环卫", 0.95]
+    assert ws["B3"].value is None
+    assert ws["A5"].value == "按期率 = 按期处置数 / 应处置数"
+
+
+def test_dates_stay_dates_and_other_values_become_text():
+    data = workbook_bytes([Sheet("x", ["when", "what"], [[datetime(2026, 11, 26, 9, 30), ["a"]]])])
+    ws = load_workbook(io.BytesIO(data)).worksheets[0]
+    assert ws["A2"].value == datetime(2026, 11, 26, 9, 30)
+    assert ws["B2"].value == "['a']"
