@@ -461,3 +461,55 @@ def import_status(import_id):
     return page(
         "catalogue/import_status.html", "catalogue/_import_progress.html", "import-progress", job=job, kinds=KINDS
     )
+
+
+def sync_plugin_categories(host):
+    """Create or update the categories plugins declare through register_categories, in every
+    edition, with their filing standards. Names and standards follow the plugin; the plugin's default
+    department is used only where a category has none, so an administrator's choice stands. Standards the plugin no
+    longer lists are retired, as a catalogue re-import retires them. Run by `flask db upgrade`."""
+    from core.timelimits import parse_limit
+
+    departments = {d.code: d for d in Department.select()}
+    for plugin, spec in host.items("register_categories"):
+        for edition in EDITIONS:
+            category, created = Category.get_or_create(
+                edition=edition,
+                kind=spec["kind"],
+                code=spec["code"],
+                defaults={
+                    "class_code": spec["class_code"],
+                    "class_name": str(spec["class_name"]),
+                    "name": str(spec["name"]),
+                    "default_department": departments.get(spec.get("department")),
+                },
+            )
+            if not created:
+                category.class_code, category.class_name = spec["class_code"], str(spec["class_name"])
+                category.name = str(spec["name"])
+                if category.default_department_id is None:
+                    category.default_department = departments.get(spec.get("department"))
+                category.save()
+            kept = []
+            for seq, row in enumerate(spec.get("standards", []), start=1):
+                limit = parse_limit(row["limit"])
+                values = {
+                    "seq": seq,
+                    "limit_text": row["limit"],
+                    "limit_value": limit.value,
+                    "limit_unit": limit.unit,
+                    "limit_note": limit.note,
+                    "closing_condition": str(row.get("closing_condition", "")),
+                    "handling_unit": str(row.get("handling_unit", "")),
+                    "source": f"plugin {plugin}",
+                    "active": True,
+                }
+                standard, made = FilingStandard.get_or_create(
+                    category=category, filing_condition=str(row["filing_condition"]), defaults=values
+                )
+                if not made:
+                    FilingStandard.update(values).where(FilingStandard.id == standard.id).execute()
+                kept.append(standard.id)
+            FilingStandard.update(active=False).where(
+                (FilingStandard.category == category) & FilingStandard.id.not_in(kept or [0])
+            ).execute()

@@ -73,6 +73,17 @@ def load(app, overrides=None):
         check_production_secret(app.config["SECRET_KEY"])
 
 
+def add_defaults(app, defaults: dict):
+    """A plugin's configuration defaults, under whatever instance/config.py, the environment or
+    create_app's overrides already set (environment strings are converted to the default's type)."""
+    for key, default in defaults.items():
+        raw = os.environ.get(f"XIUHUA_{key}")
+        if key not in app.config:
+            app.config[key] = default
+        elif raw is not None and app.config[key] == raw:
+            app.config[key] = _coerce(default, raw)
+
+
 def _instance_secret(path: Path) -> str:
     if not path.exists():
         path.write_text(secrets.token_hex(32))

@@ -75,8 +75,8 @@ def runner(component: str, directory: str) -> Runner:
 
 
 def upgrade(app) -> list[str]:
-    """Apply pending migrations, then bring hook-registered roles and permissions in."""
-    from core import permissions
+    """Apply pending migrations, then bring hook-registered roles, permissions and categories in."""
+    from core import catalogue, permissions
 
     applied = []
     with db.connection_context():
@@ -84,6 +84,7 @@ def upgrade(app) -> list[str]:
             applied += [f"{component}: {name}" for name in runner(component, directory).up()]
         with db.atomic():
             permissions.sync(app.extensions["xiuhua.plugins"])
+            catalogue.sync_plugin_categories(app.extensions["xiuhua.plugins"])
     return applied
 
 

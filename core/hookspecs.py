@@ -53,6 +53,26 @@ def register_jobs():
 
 
 @hookspec
+def config_defaults():
+    """Called at start-up. Return a dict of this plugin's configuration keys and their defaults,
+    e.g. `{"ZOMBIE_NOTICE_DAYS": 7}`. instance/config.py and `XIUHUA_<KEY>` environment variables
+    override them (environment strings are converted to the default's type). Keys must be unique
+    and may not be the core's own (core/config.py DEFAULTS)."""
+
+
+@hookspec
+def register_categories():
+    """Called at start-up. Return a list of dicts describing the catalogue categories this plugin's
+    cases use, each with its filing standards:
+    `{"kind": "event", "class_code": "90", "class_name": str, "code": "9001", "name": str,
+    "department": "parking", "standards": [{"filing_condition": str, "limit": "5工作日",
+    "closing_condition": str, "handling_unit": str}]}`. `flask db upgrade` creates or updates them
+    in every catalogue edition; `department` (a department code) becomes the default department
+    of a category that has none, so an administrator's choice stands. Use class codes 90–99, which the national
+    catalogue leaves free; codes must be unique across plugins."""
+
+
+@hookspec
 def menu_items(user):
     """Called for every full page. Return a list of `core.plugins.MenuItem` the user may see
     (check `user.can(...)`); the core's own items come through this hook too."""
@@ -62,6 +82,14 @@ def menu_items(user):
 def dashboard_widgets(user):
     """Called when the home dashboard renders. Return a list of `core.plugins.Widget`: a title, a
     template name and the context it needs, and an `order` (lower first)."""
+
+
+@hookspec
+def workorder_panels(workorder, user):
+    """Called when a case page renders for `user`. Return a list of `core.plugins.Panel` to show
+    below the case's details: a title, a template and its context. A panel may hold the plugin's
+    own actions (forms posting to the plugin's blueprint, with `{{ csrf_token() }}`), shown only
+    when `user.can(...)` allows them. Return an empty list for cases the plugin has nothing on."""
 
 
 @hookspec

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pluggy
 
-from core import hookspecs
+from core import config, hookspecs
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +21,8 @@ BUILTINS = ["core.builtin", "core.catalogue", "core.worktime", "core.photos", "c
 
 # Called once at start-up, plugin by plugin; their results are kept in PluginHost.registered.
 REGISTRATION_HOOKS = [
+    "config_defaults",
+    "register_categories",
     "register_blueprints",
     "register_migrations",
     "register_permissions",
@@ -36,6 +38,8 @@ UNIQUE_KEYS = {
     "register_roles": lambda role: role["code"],
     "register_jobs": lambda job: job.id,
     "register_commands": lambda command: command.name,
+    "register_categories": lambda category: f"{category['kind']}:{category['code']}",
+    "config_defaults": lambda key: key,
 }
 
 
@@ -55,6 +59,14 @@ class Widget:
     context: dict = field(default_factory=dict)
     order: int = 100
     width: str = "half"  # "half" or "full"
+
+
+@dataclass
+class Panel:
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+    order: int = 100
 
 
 @dataclass
@@ -158,6 +170,7 @@ class PluginHost(pluggy.PluginManager):
         self.registered = {hook: [(p, r) for p, r in pairs if p in alive] for hook, pairs in results.items()}
         owners: dict[str, dict[str, str]] = {hook: {} for hook in UNIQUE_KEYS}
         owners["register_commands"] = {name: "the core" for name in taken_commands}
+        owners["config_defaults"] = {name: "the core" for name in config.DEFAULTS}
         for hook, key in UNIQUE_KEYS.items():
             for plugin, item in self.items(hook):
                 unique_or_fail(hook, owners[hook], key(item), plugin)
@@ -203,6 +216,8 @@ def init_app(app):
     app.extensions["xiuhua.plugins"] = host
 
     host.register_all(taken_commands=RESERVED_COMMANDS)
+    for _, defaults in host.registered["config_defaults"]:
+        config.add_defaults(app, defaults)
     for _, command in host.items("register_commands"):
         app.cli.add_command(command)
     for _, blueprint in host.items("register_blueprints"):

@@ -55,7 +55,14 @@ def test_every_hook_is_exercised(make_app, monkeypatch):
 
         assert Note.select().count() == 1  # register_migrations made the table
         with clock.frozen(datetime(2026, 11, 30, 8, 0)):
-            to_dispatched(city, report(city))  # workorder_created, workorder_transitioned
+            order = to_dispatched(city, report(city))  # workorder_created, workorder_transitioned
         with clock.frozen(datetime(2026, 11, 30, 14, 30)):
             supervise()  # notify: the case is overdue
+    case_page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert f"Recorder notes on {order.number}" in case_page  # workorder_panels
+    assert app.config["RECORDER_LIMIT"] == 3  # config_defaults
+    with app.app_context(), db.connection_context():
+        from core.catalogue import Category
+
+        assert Category.select().where(Category.code == "9901").count() == 2  # register_categories
     assert set(recorder.CALLS) >= set(hookspec_signatures()), "hooks never called"

@@ -138,3 +138,46 @@ def test_host_is_a_pluggy_manager_with_the_hookspecs():
     assert set(host.infos) == {name.rsplit(".", 1)[-1] for name in BUILTINS}
     assert all(info.source == "builtin" for info in host.infos.values())
     assert host.hook.menu_items.spec is not None
+
+
+def test_config_defaults_fill_in_under_instance_and_environment_settings(make_app, monkeypatch):
+    monkeypatch.setenv("XIUHUA_RECORDER_LIMIT", "9")
+    app = make_app(PLUGINS_DIR=GOOD, RECORDER_GREETING="ni hao")
+    assert app.config["RECORDER_GREETING"] == "ni hao"  # the override stands
+    assert app.config["RECORDER_LIMIT"] == 9  # the environment's string, as the default's type
+
+
+def test_a_plugin_may_not_default_a_core_setting(make_app, tmp_path):
+    folder = tmp_path / "xh_cfg" / "grabby"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text(
+        "from core.hookspecs import hookimpl\n@hookimpl\ndef config_defaults():\n    return {'TIMEZONE': 'UTC'}\n"
+    )
+    with pytest.raises(RuntimeError, match="TIMEZONE.*the core and grabby"):
+        make_app(PLUGINS_DIR=str(folder.parent))
+
+
+def test_plugin_categories_are_created_in_every_edition_and_follow_the_plugin(make_app):
+    from core.catalogue import Category, FilingStandard
+    from core.db import upgrade
+    from core.org import Department
+
+    app = make_app(PLUGINS_DIR=GOOD)
+    with db.connection_context():
+        cats = list(Category.select().where(Category.code == "9901").order_by(Category.edition))
+        assert [(c.edition, c.kind, c.name, c.default_department_id) for c in cats] == [
+            ("2013", "event", "Recorded thing", None),
+            ("2026", "event", "Recorded thing", None),
+        ]
+        parks = Department.create(name="Parks", code="parks", type="professional")
+        sanitation = Department.create(name="Sanitation", code="sanitation", type="professional")
+        Category.update(default_department=parks).where(Category.edition == "2013", Category.code == "9901").execute()
+        FilingStandard.create(
+            category=cats[0], seq=9, filing_condition="old row", limit_text="1天", limit_value=1, limit_unit="day"
+        )
+    upgrade(app)  # a second run: the admin's department stands, the other edition gets the plugin's
+    with db.connection_context():
+        cats = list(Category.select().where(Category.code == "9901").order_by(Category.edition))
+        assert [c.default_department_id for c in cats] == [parks.id, sanitation.id]
+        rows = {(s.filing_condition, s.limit_unit, s.active) for s in cats[0].standards}
+        assert rows == {("A thing is recorded", "work_day", True), ("old row", "day", False)}

@@ -13,6 +13,7 @@ from core.areas import Area
 from core.catalogue import Category, standards_for
 from core.org import Department, User, department_tree
 from core.permissions import login_required, requires
+from core.plugins import host
 from core.web import message, page
 from core.workorders import workflow
 from core.workorders.models import SOURCES, Notification, WorkOrder, WorkOrderEvent, WorkOrderPhoto
@@ -203,6 +204,10 @@ def _case_context(order):
         "standards": standards_for(category) if category else [],
         "departments": _dispatch_departments(),
         "show_caller": current_user.can("workorder.view_all"),
+        "panels": sorted(
+            host().collect("workorder_panels", workorder=order, user=current_user._get_current_object()),
+            key=lambda panel: panel.order,
+        ),
     }
 
 

@@ -8,7 +8,7 @@ from flask import Blueprint
 
 from core.hookspecs import hookimpl
 from core.permissions import requires
-from core.plugins import MenuItem, Widget
+from core.plugins import MenuItem, Panel, Widget
 from core.scheduler import JobSpec
 
 __version__ = "1.2.3"
@@ -68,6 +68,28 @@ def register_jobs():
 
 
 @hookimpl
+def config_defaults():
+    CALLS.append("config_defaults")
+    return {"RECORDER_GREETING": "hello", "RECORDER_LIMIT": 3}
+
+
+@hookimpl
+def register_categories():
+    CALLS.append("register_categories")
+    return [
+        {
+            "kind": "event",
+            "class_code": "99",
+            "class_name": "Recorder campaign",
+            "code": "9901",
+            "name": "Recorded thing",
+            "department": "sanitation",
+            "standards": [{"filing_condition": "A thing is recorded", "limit": "2工作日", "closing_condition": "Gone"}],
+        }
+    ]
+
+
+@hookimpl
 def menu_items(user):
     CALLS.append("menu_items")
     return [MenuItem("Recorder", "recorder.index", order=50)] if user.can("recorder.view") else []
@@ -77,6 +99,12 @@ def menu_items(user):
 def dashboard_widgets(user):
     CALLS.append("dashboard_widgets")
     return [Widget("Recorder widget", "recorder/_widget.html", {"who": user.username}, order=5)]
+
+
+@hookimpl
+def workorder_panels(workorder, user):
+    CALLS.append("workorder_panels")
+    return [Panel("Recorder panel", "recorder/_panel.html", {"number": workorder.number})]
 
 
 @hookimpl
