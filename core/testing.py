@@ -15,7 +15,10 @@ and then has:
 - `users`: one user per built-in role, named after the role (password `PASSWORD`).
 - `login_as(role)`: a test client logged in as that role's user (a username from `users`).
 - `frozen_clock`: `core.clock.now()` stands still at `START` until you `set()` or `advance()` it.
-- `run_job(app, job_id)`: run a registered job now and get its `JobRun` (outcome, summary, error)."""
+- `run_job(job_id)`: run one of `app`'s jobs now and get its `JobRun` (outcome, summary, error).
+
+Import nothing from this module in a test file that lists it in `pytest_plugins` (pytest could then
+not rewrite its asserts); take everything as fixtures."""
 
 import contextlib
 import os
@@ -73,11 +76,6 @@ def create_user(username, role_code=None, department=None, password=PASSWORD, **
 
 def login(client, username, password=PASSWORD):
     return client.post("/login", data={"username": username, "password": password})
-
-
-def run_job(app, job_id: str):
-    """Run a registered job now, as "Run now" on /admin/jobs does, and return its JobRun."""
-    return scheduler.run_job(app, job_id, "manual")
 
 
 class FrozenClock:
@@ -155,6 +153,13 @@ def login_as(app, users):
         return c
 
     return make
+
+
+@pytest.fixture
+def run_job(app):
+    """run_job("plugin.job") → run that registered job of `app` now, as "Run now" on /admin/jobs does,
+    and return its JobRun (outcome, summary, error)."""
+    return lambda job_id: scheduler.run_job(app, job_id, "manual")
 
 
 @pytest.fixture
