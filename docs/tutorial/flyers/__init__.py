@@ -66,7 +66,7 @@ def register_categories():
                     "filing_condition": "张贴、涂写、刻画小广告",
                     "limit": "1工作日",
                     "closing_condition": "清除干净，无残留",
-                    "handling_unit": "城管执法大队",
+                    "handling_unit": "城管执法支队",
                 },
             ],
         }
