@@ -20,6 +20,13 @@ def make_app(xiuhua_app):
 
 
 @pytest.fixture
+def app(make_app):
+    """The kit's `app`, built through `make_app` so that a module overriding `make_app` (say, to
+    force English) gets its `app`, `users` and `as_role` that way too."""
+    return make_app()
+
+
+@pytest.fixture
 def as_role(login_as):
     """as_role("dispatcher") → a test client logged in as that role's user."""
     return login_as
