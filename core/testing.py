@@ -14,7 +14,8 @@ and then has:
 - `client`: a test client of `app`, logged out.
 - `users`: one user per built-in role, named after the role (password `PASSWORD`).
 - `login_as(role)`: a test client logged in as that role's user (a username from `users`).
-- `frozen_clock`: `core.clock.now()` stands still at `START` until you `set()` or `advance()` it.
+- `frozen_clock`: `core.clock.now()` stands still at `START` until you `set()` or `advance()` it. Sessions
+  expire after SESSION_IDLE_MINUTES of that clock too: log in again after a long jump.
 - `run_job(job_id)`: run one of `app`'s jobs now and get its `JobRun` (outcome, summary, error).
 
 Import nothing from this module in a test file that lists it in `pytest_plugins` (pytest could then
