@@ -30,7 +30,7 @@ REGISTRATION_HOOKS = [
     "register_jobs",
 ]
 # `flask` sub-commands the core and Flask define outside the hooks; no plugin may take these names.
-RESERVED_COMMANDS = ["db", "scheduler", "demo", "serve", "run", "shell", "routes"]
+RESERVED_COMMANDS = ["db", "scheduler", "demo", "serve", "plugins", "run", "shell", "routes"]
 # What must be unique across plugins in each registration hook's items (start-up fails naming both).
 UNIQUE_KEYS = {
     "register_blueprints": lambda bp: bp.name,
@@ -211,6 +211,9 @@ def unique_or_fail(hook: str, owners: dict, key: str, plugin: str):
 
 
 def init_app(app):
+    from core.plugins_cli import plugins_cli
+
+    app.cli.add_command(plugins_cli)
     host = PluginHost(app)
     host.load_all()
     app.extensions["xiuhua.plugins"] = host

@@ -3,31 +3,11 @@
 import re
 from pathlib import Path
 
-from werkzeug.security import generate_password_hash
-
-from core import db as dbmod
-from core.org import Role, User, UserRole
+from core.testing import PASSWORD, ROLES, create_user, login  # noqa: F401 (the kit's, re-exported)
 
 PLUGIN_SETS = Path(__file__).resolve().parent / "plugin_sets"
 GOOD_PLUGINS = str(PLUGIN_SETS / "xh_good")  # "recorder": implements every hook
 BROKEN_PLUGINS = str(PLUGIN_SETS / "xh_broken")  # fails at import, at registration, and in menu_items
-PASSWORD = "correct-horse-9"
-PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow by design
-ROLES = ["admin", "intake", "shift_leader", "dispatcher", "collector", "handler", "dept_head", "evaluator", "leader"]
-
-
-def create_user(username, role_code=None, department=None, password=PASSWORD, **fields):
-    with dbmod.db.connection_context():
-        user = User(username=username, name=fields.pop("name", username.title()), department=department, **fields)
-        user.password_hash = PASSWORD_HASH if password == PASSWORD else generate_password_hash(password)
-        user.save()
-        if role_code:
-            UserRole.create(user=user, role=Role.get(Role.code == role_code))
-        return user
-
-
-def login(client, username, password=PASSWORD):
-    return client.post("/login", data={"username": username, "password": password})
 
 
 def csrf_token(html: str) -> str:

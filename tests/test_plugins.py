@@ -1,6 +1,7 @@
 """The plugin host: folder plugins, entry points, configuration, and failures that stay contained."""
 
 import pytest
+from flask import url_for
 
 from core.db import db
 from core.plugins import BUILTINS, PluginHost
@@ -27,6 +28,19 @@ def test_plugin_blueprint_menu_and_permission_work(make_app, users):
     # register_permissions granted recorder.view to dispatchers on first sight.
     assert client.get("/recorder/").get_data(as_text=True) == "recorder page"
     assert 'href="/recorder/"' in client.get("/").get_data(as_text=True)
+
+
+def test_plugin_static_files_and_templates_live_under_its_own_namespace(make_app, users):
+    app = make_app(PLUGINS_DIR=GOOD)
+    with app.test_request_context():
+        assert url_for("recorder.static", filename="recorder.css") == "/recorder/static/recorder.css"
+    client = app.test_client()
+    css = client.get("/recorder/static/recorder.css")  # public, like the core's static files
+    assert css.status_code == 200 and css.mimetype == "text/css" and b".recorder" in css.data
+    assert client.get("/recorder/static/missing.css").status_code == 404
+    client.post("/login", data={"username": "dispatcher", "password": "correct-horse-9"})
+    # templates/recorder/_widget.html is found as "recorder/_widget.html" beside the core's templates
+    assert "Recorder sees dispatcher" in client.get("/").get_data(as_text=True)
 
 
 def test_broken_plugins_are_disabled_and_the_app_keeps_serving(make_app, users):

@@ -64,7 +64,7 @@ def world(tmp_path_factory):
     """One app and city for all examples (each example makes its own case)."""
     from app import create_app
     from core import db as dbmod
-    from tests.conftest import database_url, wipe
+    from core.testing import database_url, wipe
 
     folder = tmp_path_factory.mktemp("properties")
     url = database_url(folder)

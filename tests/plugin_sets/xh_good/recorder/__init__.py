@@ -14,7 +14,14 @@ from core.scheduler import JobSpec
 __version__ = "1.2.3"
 
 CALLS: list[str] = []
-bp = Blueprint("recorder", __name__, url_prefix="/recorder", template_folder="templates")
+bp = Blueprint(
+    "recorder",
+    __name__,
+    url_prefix="/recorder",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 
 @bp.route("/")

@@ -1,0 +1,169 @@
+"""The test kit: pytest fixtures for testing Xiuhua and its plugins. A plugin's test module (or its
+conftest.py) loads it with
+
+    pytest_plugins = ["core.testing"]
+
+and then has:
+
+- `xiuhua_app(plugins_dir=None, **config)`: a factory building an application on a fresh, migrated
+  database (`flask db upgrade` has run: the core's and every plugin's migrations, roles, permissions
+  and categories). A second app in the same test shares the first one's database, as a restarted
+  process would. SQLite in the test's temporary folder by default; PostgreSQL when
+  XIUHUA_TEST_DATABASE_URL names a server database whose name contains "test" (it is wiped).
+- `app`: `xiuhua_app()`; override it to load your plugin, e.g. `return xiuhua_app(PLUGINS)`.
+- `client`: a test client of `app`, logged out.
+- `users`: one user per built-in role, named after the role (password `PASSWORD`).
+- `login_as(role)`: a test client logged in as that role's user (a username from `users`).
+- `frozen_clock`: `core.clock.now()` stands still at `START` until you `set()` or `advance()` it. Sessions
+  expire after SESSION_IDLE_MINUTES of that clock too: log in again after a long jump.
+- `run_job(job_id)`: run one of `app`'s jobs now and get its `JobRun` (outcome, summary, error).
+
+Import nothing from this module in a test file that lists it in `pytest_plugins` (pytest could then
+not rewrite its asserts); take everything as fixtures."""
+
+import contextlib
+import os
+from datetime import datetime, timedelta
+from urllib.parse import urlparse
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from core import clock, scheduler
+from core import db as dbmod
+
+PASSWORD = "correct-horse-9"
+PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow by design
+ROLES = ["admin", "intake", "shift_leader", "dispatcher", "collector", "handler", "dept_head", "evaluator", "leader"]
+START = datetime(2026, 3, 2, 9, 0)  # a Monday morning, a working day
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-that-is-long-enough-1234",
+    "WTF_CSRF_ENABLED": False,
+    "SCHEDULER_ENABLED": False,
+    "DEMO_HISTORY_DAYS": 2,  # the demo city's simulated history, kept small
+}
+
+
+def database_url(tmp_path) -> str:
+    url = os.environ.get("XIUHUA_TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    if "test" not in urlparse(url).path:
+        raise RuntimeError("XIUHUA_TEST_DATABASE_URL must name a database with 'test' in its name: tests wipe it")
+    return url
+
+
+def wipe(url: str):
+    if url.startswith("postgres"):
+        database = dbmod.open_database(url)
+        with database.connection_context():
+            database.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        database.close()
+
+
+def create_user(username, role_code=None, department=None, password=PASSWORD, **fields):
+    from core.org import Role, User, UserRole
+
+    with dbmod.db.connection_context():
+        user = User(username=username, name=fields.pop("name", username.title()), department=department, **fields)
+        user.password_hash = PASSWORD_HASH if password == PASSWORD else generate_password_hash(password)
+        user.save()
+        if role_code:
+            UserRole.create(user=user, role=Role.get(Role.code == role_code))
+        return user
+
+
+def login(client, username, password=PASSWORD):
+    return client.post("/login", data={"username": username, "password": password})
+
+
+class FrozenClock:
+    """What `core.clock.now()` answers during a test; `set` and `advance` move it."""
+
+    def __init__(self, stack: contextlib.ExitStack, at: datetime):
+        self._stack = stack
+        self.set(at)
+
+    def set(self, at: datetime) -> datetime:
+        self._stack.enter_context(clock.frozen(at))
+        self.now = at
+        return at
+
+    def advance(self, delta: timedelta | None = None, **kwargs) -> datetime:
+        """advance(timedelta(hours=2)) or advance(days=1)."""
+        return self.set(self.now + (delta or timedelta(**kwargs)))
+
+
+@pytest.fixture
+def xiuhua_app(tmp_path):
+    """xiuhua_app(plugins_dir=None, **config) → an app on a fresh, migrated database."""
+    url = database_url(tmp_path)
+    wipe(url)
+
+    def factory(plugins_dir=None, **overrides):
+        from app import create_app
+
+        config = {**BASE_CONFIG, "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance")}
+        if plugins_dir is not None:
+            config["PLUGINS_DIR"] = str(plugins_dir)
+        config.update(overrides)
+        application = create_app(config)
+        dbmod.upgrade(application)
+        return application
+
+    yield factory
+    if not dbmod.db.is_closed():
+        dbmod.db.close()
+
+
+@pytest.fixture
+def app(xiuhua_app):
+    return xiuhua_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def users(app):
+    """One user per built-in role, named after the role, in a department of the right kind."""
+    from core.org import Department
+
+    with dbmod.db.connection_context():
+        centre = Department.create(name="指挥中心", code="command", type="command")
+        sanitation = Department.create(name="环卫处", code="sanitation", type="professional")
+    made = {}
+    for role in ROLES:
+        dept = sanitation if role in ("handler", "dept_head") else centre
+        made[role] = create_user(role, role, dept)
+    return made
+
+
+@pytest.fixture
+def login_as(app, users):
+    """login_as("dispatcher") → a test client logged in as that role's user."""
+
+    def make(role):
+        c = app.test_client()
+        response = login(c, role)
+        assert response.status_code == 302, response.data
+        return c
+
+    return make
+
+
+@pytest.fixture
+def run_job(app):
+    """run_job("plugin.job") → run that registered job of `app` now, as "Run now" on /admin/jobs does,
+    and return its JobRun (outcome, summary, error)."""
+    return lambda job_id: scheduler.run_job(app, job_id, "manual")
+
+
+@pytest.fixture
+def frozen_clock():
+    with contextlib.ExitStack() as stack:
+        yield FrozenClock(stack, START)
