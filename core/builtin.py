@@ -10,8 +10,6 @@ from core.permissions import BUILTIN_ROLES, CORE_PERMISSIONS
 from core.plugins import MenuItem, Widget
 from core.scheduler import JobRun, JobSpec
 
-__version__ = "core"
-
 RUN_LOG_DAYS = 180
 
 

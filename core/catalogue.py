@@ -40,8 +40,6 @@ from core.plugins import MenuItem
 from core.timelimits import UNITS, LimitError, parse_limit
 from core.web import message, page
 
-__version__ = "core"
-
 KINDS = {"component": _l("Component"), "event": _l("Event")}
 EDITIONS = {"2013": "GB/T 30428.2-2013", "2026": "GB/T 47678.5-2026"}
 CODE_LENGTHS = {"2013": 4, "2026": 5}  # class (2 digits) + type (2 or 3 digits)

@@ -58,8 +58,6 @@ from core.permissions import requires
 from core.plugins import MenuItem
 from core.web import message, page
 
-__version__ = "core"
-
 CRS = {
     "wgs84": _l("WGS84 (GPS, most GIS software)"),
     "gcj02": _l("GCJ-02 (Amap/Gaode, Tencent and other maps in China)"),

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 import pluggy
 
+import core
 from core import config, hookspecs
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ class PluginHost(pluggy.PluginManager):
 
     def load_all(self):
         for name in BUILTINS:
-            self._load(name.rsplit(".", 1)[-1], "builtin", lambda n=name: importlib.import_module(n))
+            self._load(name.rsplit(".", 1)[-1], "builtin", lambda n=name: importlib.import_module(n), core.__version__)
         for ep in importlib.metadata.entry_points(group="xiuhua"):
             version = ep.dist.version if ep.dist else ""
             self._load(ep.name, "entry point", ep.load, version)

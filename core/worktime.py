@@ -62,8 +62,6 @@ from core.hookspecs import hookimpl
 from core.plugins import MenuItem
 from core.timelimits import CONTINUOUS_SECONDS, UNITS, TimeLimit, parse_limit
 
-__version__ = "core"
-
 UNIT_SECONDS = {**CONTINUOUS_SECONDS, "work_hour": 3600, "work_day": 86400}
 WORK_UNITS = ("work_hour", "work_day")
 KINDS = {"holiday": _l("Public holiday"), "workday": _l("Make-up working day")}

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import core
 from tests.support import BROKEN_PLUGINS, GOOD_PLUGINS, csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,7 @@ def test_plugins_list_shows_name_version_source_and_status(make_app):
     lines = cli(make_app(PLUGINS_DIR=GOOD_PLUGINS), "plugins", "list").output.splitlines()
     assert lines[0].split() == ["NAME", "VERSION", "SOURCE", "STATUS"]
     rows = {line.split()[0]: line.split() for line in lines[1:]}
-    assert rows["builtin"] == ["builtin", "core", "builtin", "enabled"]
+    assert rows["builtin"] == ["builtin", core.__version__, "builtin", "enabled"]
     assert rows["recorder"] == ["recorder", "1.2.3", "folder", "enabled"]
     assert rows["photos"] == ["photos", "-", "builtin", "enabled"]
     status_at = lines[0].index("STATUS")  # the columns line up
