@@ -30,7 +30,7 @@ def test_plugins_list_shows_name_version_source_and_status(make_app):
     rows = {line.split()[0]: line.split() for line in lines[1:]}
     assert rows["builtin"] == ["builtin", core.__version__, "builtin", "enabled"]
     assert rows["recorder"] == ["recorder", "1.2.3", "folder", "enabled"]
-    assert rows["photos"] == ["photos", "-", "builtin", "enabled"]
+    assert rows["photos"] == ["photos", core.__version__, "builtin", "enabled"]
     status_at = lines[0].index("STATUS")  # the columns line up
     assert [line[status_at:] for line in lines[1:4]] == ["enabled"] * 3
 
