@@ -15,7 +15,6 @@ Another module adds one with `MEASURES["score"] = Measure(_l("Score"), score_of,
 page's picker lists every registered measure."""
 
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,13 +50,13 @@ class Measure:
 
 def count_bands(values: dict) -> list[Band]:
     """For counts of things that should be none: 0 green, then thresholds from the data (the median and
-    the 90th percentile of the non-zero values) for yellow, orange and red."""
+    the 90th percentile of the non-zero values: above it is red) for yellow, orange and red."""
     positive = sorted(v for v in values.values() if v and v > 0)
     bands = [Band(0, GREEN, "0")]
     if not positive:
         return bands
     median = max(positive[len(positive) // 2], 1)
-    high = max(positive[min(len(positive) - 1, math.ceil(len(positive) * 0.9) - 1)], median + 1)
+    high = max(positive[int(0.9 * (len(positive) - 1))], median + 1)
     lows = [1, median + 1, high + 1] if median > 1 else [1, 2, high + 1]
     colours = [YELLOW, ORANGE, RED]
     for index, (low, colour) in enumerate(zip(lows, colours, strict=True)):

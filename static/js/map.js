@@ -127,6 +127,7 @@
     const overlays = {};
     const specs = parseLayers(el).filter((spec) => spec && spec.url && sameOrigin(spec.url));
     let fitted = L.latLngBounds([]);
+    const pending = [];  // layers are added once the view is set: clusters are not animated in from afar
 
     function selectedIds() {
       return new Set(selectBox ? Array.from(selectBox.selectedOptions).map((o) => o.value) : []);
@@ -216,7 +217,7 @@
         layer = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 40});
         layer.addLayer(geo);
       }
-      if (spec.visible !== false) layer.addTo(map);
+      if (spec.visible !== false) pending.push(layer);
       overlays[spec.name || String(Object.keys(overlays).length + 1)] = layer;
       if (spec.fit !== false && geo.getLayers().length) fitted.extend(geo.getBounds());
       if (data && Array.isArray(data.legend) && data.legend.length) legend(data.legend, spec.name);
@@ -241,8 +242,10 @@
     function finish() {
       if (fitted.isValid()) {
         const single = fitted.getNorthEast().equals(fitted.getSouthWest());
-        if (single) map.setView(fitted.getCenter(), 17); else map.fitBounds(fitted, {padding: [16, 16], maxZoom: 18});
+        if (single) map.setView(fitted.getCenter(), 17, {animate: false});
+        else map.fitBounds(fitted, {padding: [16, 16], maxZoom: 18, animate: false});
       }
+      pending.forEach((layer) => layer.addTo(map));
       if (Object.keys(overlays).length > 1) L.control.layers(null, overlays, {collapsed: false}).addTo(map);
       map.on("zoomend", labels);
       labels();
