@@ -319,9 +319,12 @@ def case_layers(order) -> list[dict]:
 def grid_map_layers(user, measure: str = "open", **grid_args) -> list[dict]:
     """The layers of a map of unit grids: the grids coloured by `measure`, and the open cases as
     clustered pins for users who may see cases."""
+    name = _("Unit grids")
+    if measure in MEASURES:
+        name = f"{name}: {MEASURES[measure].label}"
     layers = [
         {
-            "name": _("Unit grids"),
+            "name": name,
             "url": url_for("maps.grids_geojson", measure=measure, **grid_args),
             "kind": "areas",
             "fit": True,

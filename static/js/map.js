@@ -214,13 +214,26 @@
       });
       let layer = geo;
       if (spec.cluster && L.markerClusterGroup) {
-        layer = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 40});
+        layer = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 40, iconCreateFunction: clusterIcon});
         layer.addLayer(geo);
       }
       if (spec.visible !== false) pending.push(layer);
       overlays[spec.name || String(Object.keys(overlays).length + 1)] = layer;
       if (spec.fit !== false && geo.getLayers().length) fitted.extend(geo.getBounds());
       if (data && Array.isArray(data.legend) && data.legend.length) legend(data.legend, spec.name);
+    }
+
+    // A cluster takes the most urgent colour among its pins (red before yellow before green before grey).
+    const URGENCY = ["#c62828", "#f9a825", "#2e7d32"];
+    function clusterIcon(cluster) {
+      const colours = cluster.getAllChildMarkers().map((m) => (m.options.fillColor || "").toLowerCase());
+      const colour = URGENCY.find((c) => colours.includes(c)) || colours[0] || GREY;
+      const count = cluster.getChildCount();
+      const size = count < 10 ? 28 : count < 100 ? 34 : 40;
+      const html = document.createElement("span");
+      html.textContent = String(count);
+      html.style.background = colour;
+      return L.divIcon({html, className: "xh-cluster", iconSize: L.point(size, size)});
     }
 
     function legend(rows, title) {
