@@ -105,7 +105,7 @@
       return;
     }
     const L = window.L;
-    const gcj = el.dataset.tileCrs === "gcj02";
+    const gcj = Boolean(el.dataset.tileUrl) && el.dataset.tileCrs === "gcj02";  // without tiles nothing to match
     const toMap = (lon, lat) => { const p = gcj ? toGcj(lon, lat) : [lon, lat]; return L.latLng(p[1], p[0]); };
     const fromMap = (latlng) => (gcj ? fromGcj(latlng.lng, latlng.lat) : [latlng.lng, latlng.lat]);
     const selectBox = el.dataset.select ? document.getElementById(el.dataset.select) : null;

@@ -124,3 +124,18 @@ def test_a_tap_on_the_report_forms_map_fills_the_location(city_server, make_page
     expect(collector.locator("#longitude")).to_have_value(re.compile(r"^113\.130\d+$"))
     expect(collector.locator("#latitude")).to_have_value(re.compile(r"^29\.370\d+$"))
     expect(collector.locator("#pick-map path.xh-picked")).to_have_count(1)
+
+
+def test_map_js_shifts_to_gcj02_like_the_server(city_server, make_page):
+    from core.grids import gcj02_to_wgs84, wgs84_to_gcj02
+
+    _app, base, _city = city_server
+    admin = as_user(make_page, base, "admin")
+    admin.goto(base + "/grids/")
+    expect(admin.locator("#grid-map[data-ready=true]")).to_be_attached()
+    for lon, lat in [(113.13, 29.37), (116.397, 39.909), (121.47, 31.23)]:
+        shifted = admin.evaluate(f"XiuhuaMap.toGcj({lon}, {lat})")
+        assert shifted == pytest.approx(list(wgs84_to_gcj02(lon, lat)), abs=1e-9)
+        back = admin.evaluate(f"XiuhuaMap.fromGcj({shifted[0]}, {shifted[1]})")
+        assert back == pytest.approx(list(gcj02_to_wgs84(*shifted)), abs=1e-8)
+        assert back == pytest.approx([lon, lat], abs=1e-8)
