@@ -30,6 +30,9 @@ DEFAULTS = {
     "DEMO_CASES_PER_DAY": 300,
     "CATALOGUE_EDITION": "2013",  # which edition's categories reports use: "2013" or "2026"
     "WORKFLOW": {},  # overrides of core.workorders.workflow.Rules
+    "MAP_TILE_URL": "",  # e.g. "https://tiles.example.gov.cn/{z}/{x}/{y}.png"; empty: maps on a plain background
+    "MAP_TILE_ATTRIBUTION": "",  # shown in the map's corner when tiles are used
+    "MAP_TILE_CRS": "wgs84",  # "gcj02" when the tile server draws Chinese (GCJ-02) coordinates
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,

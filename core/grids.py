@@ -28,6 +28,7 @@ import math
 import threading
 import time
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -500,14 +501,20 @@ def _grid_rows():
 @bp.route("/")
 @requires("grids.view")
 def index():
+    from core.maps import MEASURES, grid_map_layers
+
     query = _grid_rows()
     total = query.count()
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page_no = min(max(request.args.get("page", 1, type=int), 1), pages)
+    measure = request.args.get("measure") if request.args.get("measure") in MEASURES else "open"
     return page(
         "grids/grids.html",
         "grids/_grid_rows.html",
         "grid-rows",
+        measures=MEASURES,
+        measure=measure,
+        layers=grid_map_layers(current_user, measure),
         grids=list(query.objects().paginate(page_no, PAGE_SIZE)),
         total=total,
         page_no=page_no,
@@ -553,6 +560,8 @@ def locate_page():
 @bp.route("/<int:area_id>")
 @requires("grids.view")
 def grid(area_id):
+    from core.maps import grid_map_layers
+
     found = Area.get_or_none((Area.id == area_id) & (Area.level == "grid"))
     if found is None:
         return message(_("There is no such unit grid."), 404)
@@ -563,7 +572,43 @@ def grid(area_id):
     shapes = list(
         GridShape.select().where(GridShape.area == found).order_by(GridShape.valid_from.desc(), GridShape.id.desc())
     )
-    return page("grids/grid.html", grid=found, chain=chain, shapes=shapes, levels=LEVELS, code_form=code_form)
+    sections = []
+    for section in sorted(grid_sections, key=lambda s: s.order):
+        context = section.context(found, current_user)
+        if context is not None:
+            sections.append((section, context))
+    return page(
+        "grids/grid.html",
+        grid=found,
+        chain=chain,
+        shapes=shapes,
+        levels=LEVELS,
+        code_form=code_form,
+        sections=sections,
+        has_shape=any(s.valid_to is None for s in shapes),
+        grid_layers=grid_map_layers(current_user, "", area=found.id),
+    )
+
+
+@dataclass
+class GridSection:
+    """A section of the grid page: `context(grid, user)` returns the template's context (a dict), or None
+    to leave the section out for this grid or user. `key` is unique: adding a section with a key already
+    there replaces it (how a placeholder gives way to the real thing)."""
+
+    key: str
+    title: object
+    template: str
+    context: object
+    order: int = 100
+
+
+grid_sections: list[GridSection] = []
+
+
+def add_grid_section(section: GridSection):
+    """Put a section on the grid page (call at import time of the module that owns it)."""
+    grid_sections[:] = [s for s in grid_sections if s.key != section.key] + [section]
 
 
 @bp.route("/export.geojson")

@@ -18,7 +18,16 @@ from core import config, hookspecs
 log = logging.getLogger(__name__)
 
 # Core modules that implement hooks exactly as plugins do (each is listed on /admin/plugins).
-BUILTINS = ["core.builtin", "core.catalogue", "core.worktime", "core.photos", "core.workorders", "core.grids"]
+BUILTINS = [
+    "core.builtin",
+    "core.catalogue",
+    "core.worktime",
+    "core.photos",
+    "core.workorders",
+    "core.grids",
+    "core.maps",
+    "core.responsibility",
+]
 
 # Called once at start-up, plugin by plugin; their results are kept in PluginHost.registered.
 REGISTRATION_HOOKS = [

@@ -1,6 +1,8 @@
 """Web plumbing shared by every page: htmx, CSRF, language, security headers, error pages, and the
 page-or-fragment rule."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
@@ -16,9 +18,32 @@ babel = Babel()
 bp = Blueprint("web", __name__)
 
 CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; img-src 'self' data: blob:{tiles}; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
 )
+
+
+def tile_origin(url: str) -> str:
+    """The origin ("https://tiles.example.cn:8443") of a map tile URL template, "" for none or a
+    relative one; what the CSP lets images come from besides this site."""
+    parts = urlsplit((url or "").strip())
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not host:
+        return ""
+    if host.startswith("{s}."):  # Leaflet's subdomain placeholder: a.tiles…, b.tiles…
+        host = "*." + host[4:]
+    if not all(c.isalnum() or c in ".-:*" for c in host):
+        return ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}"
+
+
+def content_security_policy() -> str:
+    origin = tile_origin(current_app.config.get("MAP_TILE_URL", ""))
+    return CSP.format(tiles=f" {origin}" if origin else "")
 
 
 def select_locale():
@@ -43,7 +68,7 @@ def init_app(app):
 
 
 def security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("Content-Security-Policy", content_security_policy())
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

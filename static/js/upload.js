@@ -56,6 +56,7 @@
         (position) => {
           form.querySelector("[name=latitude]").value = position.coords.latitude.toFixed(6);
           form.querySelector("[name=longitude]").value = position.coords.longitude.toFixed(6);
+          form.querySelector("[name=longitude]").dispatchEvent(new Event("change", {bubbles: true}));  // moves a map's pin
         },
         () => alert(button.dataset.failed),
         {enableHighAccuracy: true, timeout: 15000},

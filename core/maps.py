@@ -1,0 +1,372 @@
+"""The GeoJSON layers behind the maps (static/js/map.js draws them; templates/_map.html places them):
+unit grids coloured by a measure, the open cases as pins coloured by their warning light, one case's pin
+and grid. Every layer is guarded like a page and scoped like the lists: the counts and pins a user gets
+are those of the cases `workflow.visible` lets them see.
+
+Measures are a small registry, `MEASURES`: name → `Measure(label, values, bands)`.
+
+- `values(user)` returns `{area_id: number}` for the unit grids (missing grids: no data, drawn grey).
+  It must apply the user's scoping itself when its numbers come from cases (see `_case_counts`).
+- `bands(values)` returns `[Band(low, colour, text), ...]` in ascending `low`: a value takes the colour of
+  the last band whose `low` it reaches; the bands are also the map's legend. Default: `count_bands`
+  (0 green, then the rest split by the data into yellow, orange and red).
+
+Another module adds one with `MEASURES["score"] = Measure(_l("Score"), score_of, grade_bands)`; the grid
+page's picker lists every registered measure."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, abort, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from peewee import JOIN, fn
+
+from core import clock
+from core.areas import Area
+from core.hookspecs import hookimpl
+from core.permissions import login_required, requires
+
+GREEN, YELLOW, ORANGE, RED, GREY = "#2e7d32", "#f9a825", "#ef6c00", "#c62828", "#9e9e9e"
+LIGHT_COLOURS = {"green": GREEN, "yellow": YELLOW, "red": RED}
+MAX_PINS = 3000  # the most urgent open cases first; beyond this a map is no way to read them
+
+
+@dataclass(frozen=True)
+class Band:
+    low: float
+    colour: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Measure:
+    label: object
+    values: Callable  # (user) -> {area_id: number}
+    bands: Callable | None = None  # (values) -> [Band, ...]; None: count_bands
+
+
+def count_bands(values: dict) -> list[Band]:
+    """For counts of things that should be none: 0 green, then thresholds from the data (the median and
+    the 90th percentile of the non-zero values: above it is red) for yellow, orange and red."""
+    positive = sorted(v for v in values.values() if v and v > 0)
+    bands = [Band(0, GREEN, "0")]
+    if not positive:
+        return bands
+    median = max(positive[len(positive) // 2], 1)
+    high = max(positive[int(0.9 * (len(positive) - 1))], median + 1)
+    lows = [1, median + 1, high + 1] if median > 1 else [1, 2, high + 1]
+    colours = [YELLOW, ORANGE, RED]
+    for index, (low, colour) in enumerate(zip(lows, colours, strict=True)):
+        top = lows[index + 1] - 1 if index + 1 < len(lows) else None
+        if top is not None and top < low:
+            continue
+        if low > positive[-1]:
+            break
+        text = f"≥ {_fmt(low)}" if top is None else (_fmt(low) if top == low else f"{_fmt(low)}–{_fmt(top)}")
+        bands.append(Band(low, colour, text))
+    return bands
+
+
+def _fmt(number) -> str:
+    return f"{number:g}" if isinstance(number, float) else str(number)
+
+
+def colour_of(value, bands: list[Band]) -> str:
+    if value is None:
+        return GREY
+    chosen = GREY
+    for band in bands:
+        if value >= band.low:
+            chosen = band.colour
+    return chosen
+
+
+def _case_counts(user, condition) -> dict:
+    from core.workorders import workflow
+    from core.workorders.models import WorkOrder
+
+    query = (
+        workflow.visible(user, WorkOrder.select(WorkOrder.grid, fn.COUNT(WorkOrder.id).alias("n")))
+        .where(condition & WorkOrder.grid.is_null(False))
+        .group_by(WorkOrder.grid)
+    )
+    return {row["grid"]: row["n"] for row in query.dicts()}
+
+
+def open_counts(user) -> dict:
+    from core.workorders import workflow
+    from core.workorders.models import WorkOrder
+
+    return _case_counts(user, WorkOrder.status.in_(list(workflow.OPEN)))
+
+
+def overdue_counts(user) -> dict:
+    from core.workorders import workflow
+    from core.workorders.models import WorkOrder
+
+    return _case_counts(user, WorkOrder.status.in_(list(workflow.AT_DEPARTMENT)) & (WorkOrder.due_at < clock.now()))
+
+
+MEASURES: dict[str, Measure] = {
+    "open": Measure(_l("Open cases"), open_counts),
+    "overdue": Measure(_l("Overdue cases"), overdue_counts),
+}
+
+
+# --- building GeoJSON --------------------------------------------------------------------------------
+
+
+def geojson_response(features: list[str], **members) -> Response:
+    """A FeatureCollection from features already serialised (grid geometries are stored as GeoJSON text,
+    so they are pasted in, not parsed and dumped again)."""
+    extra = "".join(f',"{key}":{json.dumps(value, ensure_ascii=False)}' for key, value in members.items())
+    body = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]" + extra + "}"
+    return Response(body, mimetype="application/geo+json")
+
+
+def feature(geometry_text: str, properties: dict) -> str:
+    return (
+        '{"type":"Feature","geometry":'
+        + geometry_text
+        + ',"properties":'
+        + json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
+        + "}"
+    )
+
+
+def point(lon, lat) -> str:
+    return json.dumps({"type": "Point", "coordinates": [float(lon), float(lat)]})
+
+
+def grid_rows(area: Area | None = None, ids=None):
+    """(area id, code, name, geometry text) of the current unit grids with a shape: all, those under
+    `area` (or `area` itself), or those with the given ids."""
+    from core.grids import GridShape
+
+    today = clock.now().date()
+    query = (
+        GridShape.select(Area.id, Area.code, Area.name, GridShape.geometry)
+        .join(Area)
+        .where(
+            GridShape.valid_to.is_null() & (Area.level == "grid") & (Area.valid_to.is_null() | (Area.valid_to > today))
+        )
+        .order_by(Area.code)
+    )
+    if area is not None:
+        query = query.where(Area.code.startswith(area.code))
+    if ids is not None:
+        query = query.where(Area.id.in_(list(ids) or [0]))
+    return query.tuples()
+
+
+# --- routes ------------------------------------------------------------------------------------------
+
+bp = Blueprint("maps", __name__)
+
+
+@hookimpl
+def register_blueprints():
+    return [bp]
+
+
+@hookimpl
+def demo_data(ctx):
+    from core.maps_demo import place_demo_orders
+
+    place_demo_orders()
+
+
+def can_view_cases(user) -> bool:
+    return any(user.can(p) for p in ("workorder.view_all", "workorder.view_department", "workorder.view_grid"))
+
+
+@bp.route("/grids/map.geojson")
+@requires("grids.view")
+def grids_geojson():
+    """Current unit grids, each with label, href, id, value and colour of the chosen measure
+    (`measure=` empty: no measure, all grey). `area=<id>`: only the grids under that area; `mine=1`:
+    only the grids of the user's own responsibility areas (collectors)."""
+    name = request.args.get("measure", "")
+    measure = MEASURES.get(name)
+    if name and measure is None:
+        abort(404)
+    area = None
+    if request.args.get("area"):
+        area = Area.get_or_none(Area.id == request.args.get("area", type=int))
+        if area is None:
+            abort(404)
+    ids = None
+    if request.args.get("mine") == "1":
+        from core.workorders import workflow
+
+        ids = workflow.grid_ids(current_user) or None
+    values = measure.values(current_user) if measure else {}
+    bands = (measure.bands or count_bands)(values) if measure else []
+    missing = 0 if measure and measure.bands is None else None  # a count is 0 where nothing was counted
+    features = []
+    for area_id, code, grid_name, geometry in grid_rows(area, ids):
+        value = values.get(area_id, missing)
+        properties = {
+            "id": area_id,
+            "label": f"{grid_name} {code}",
+            "href": url_for("grids.grid", area_id=area_id),
+            "color": colour_of(value, bands) if measure else "#90a4ae",
+        }
+        if value is not None:
+            properties["value"] = value
+        features.append(feature(geometry, properties))
+    legend = [[band.colour, band.text] for band in bands]
+    if measure and measure.bands is not None:
+        legend.append([GREY, _("No data")])
+    return geojson_response(features, legend=legend) if measure else geojson_response(features)
+
+
+def _pin(order, light: str, label_extra="") -> str:
+    from core.workorders.workflow import STATUSES
+
+    properties = {
+        "id": order.id,
+        "label": f"{order.number} {order.category.name if order.category_id else ''}{label_extra}".strip(),
+        "value": str(STATUSES.get(order.status, order.status)),
+        "href": url_for("workorders.show", order_id=order.id),
+        "color": LIGHT_COLOURS.get(light, GREY),
+    }
+    return feature(point(order.longitude, order.latitude), properties)
+
+
+@bp.route("/orders/map.geojson")
+@login_required
+def orders_geojson():
+    """Pins of the open cases the user may see that have a location, coloured by their warning light
+    (grey: no clock runs, e.g. suspended). `grid=<id>`: only that grid's. The most urgent MAX_PINS."""
+    from core.catalogue import Category
+    from core.workorders import workflow
+    from core.workorders.models import WorkOrder
+
+    if not can_view_cases(current_user):
+        abort(403)
+    query = (
+        workflow.visible(current_user, WorkOrder.select(WorkOrder, Category).join(Category, JOIN.LEFT_OUTER))
+        .where(
+            WorkOrder.status.in_(list(workflow.OPEN))
+            & WorkOrder.latitude.is_null(False)
+            & WorkOrder.longitude.is_null(False)
+        )
+        .order_by(WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
+        .limit(MAX_PINS)
+    )
+    grid = request.args.get("grid", type=int)
+    if grid:
+        query = query.where(WorkOrder.grid == grid)
+    now = clock.now()
+    features = [_pin(order, workflow.light(order, now)) for order in query]
+    legend = [[GREEN, _("on time")], [YELLOW, _("due soon")], [RED, _("overdue")], [GREY, _("no clock running")]]
+    return geojson_response(features, legend=legend)
+
+
+def _visible_order(order_id):
+    from core.workorders import workflow
+    from core.workorders.models import WorkOrder
+
+    order = WorkOrder.get_or_none(WorkOrder.id == order_id)
+    if order is None or not can_view_cases(current_user) or not workflow.can_see(current_user, order):
+        abort(404)
+    return order
+
+
+@bp.route("/orders/<int:order_id>/pin.geojson")
+@login_required
+def order_pin(order_id):
+    """One case's location (none if it has no coordinates), for its page."""
+    from core.workorders import workflow
+
+    order = _visible_order(order_id)
+    if order.latitude is None or order.longitude is None:
+        return geojson_response([])
+    return geojson_response([_pin(order, workflow.light(order))])
+
+
+@bp.route("/orders/<int:order_id>/grid.geojson")
+@login_required
+def order_grid(order_id):
+    """The current outline of a case's unit grid, for its page (handlers see it without grids.view)."""
+    order = _visible_order(order_id)
+    if not order.grid_id:
+        return geojson_response([])
+    features = [
+        feature(geometry, {"label": f"{name} {code}", "color": "#90a4ae"})
+        for _id, code, name, geometry in grid_rows(ids=[order.grid_id])
+    ]
+    return geojson_response(features)
+
+
+def case_layers(order) -> list[dict]:
+    """The layers of a case page's map (used only when the case has coordinates)."""
+    return [
+        {
+            "name": _("Unit grid"),
+            "url": url_for("maps.order_grid", order_id=order.id),
+            "kind": "areas",
+            "fit": False,
+        },
+        {"name": _("Case"), "url": url_for("maps.order_pin", order_id=order.id), "kind": "points", "fit": True},
+    ]
+
+
+def grid_map_layers(user, measure: str = "open", **grid_args) -> list[dict]:
+    """The layers of a map of unit grids: the grids coloured by `measure`, and the open cases as
+    clustered pins for users who may see cases."""
+    name = _("Unit grids")
+    if measure in MEASURES:
+        name = f"{name}: {MEASURES[measure].label}"
+    layers = [
+        {
+            "name": name,
+            "url": url_for("maps.grids_geojson", measure=measure, **grid_args),
+            "kind": "areas",
+            "fit": True,
+        }
+    ]
+    if can_view_cases(user):
+        pin_args = {"grid": grid_args["area"]} if "area" in grid_args else {}
+        layers.append(
+            {
+                "name": _("Open cases"),
+                "url": url_for("maps.orders_geojson", **pin_args),
+                "kind": "points",
+                "cluster": True,
+                "fit": False,
+            }
+        )
+    return layers
+
+
+def pick_layers() -> list[dict]:
+    """The report form's map: the user's own grids (collectors), or every grid, as outlines."""
+    if not current_user.can("grids.view"):
+        return []
+    from core.workorders import workflow
+
+    mine = {"mine": "1"} if workflow.grid_ids(current_user) else {}
+    return [{"name": _("Unit grids"), "url": url_for("maps.grids_geojson", **mine), "kind": "areas", "fit": True}]
+
+
+def responsible_people(order) -> list:
+    """The grid's responsible people for the case's department (or, before dispatch, for the department
+    its category suggests)."""
+    from core.responsibility import people_for
+
+    department = order.department_id
+    if department is None and order.category_id:
+        department = order.category.default_department_id
+    return people_for(order.grid_id, department)
+
+
+@hookimpl
+def startup(app):
+    app.jinja_env.globals.update(
+        case_layers=case_layers, pick_layers=pick_layers, responsible_people=responsible_people
+    )

@@ -1,0 +1,245 @@
+"""The pages of grid responsibility: the administrators' bulk assignment page (/grids/responsibility/) and
+the grid page's sections "Who is responsible" and "Open cases", with the placeholders for components and
+evaluation that their modules replace (core.grids.add_grid_section). The rules are in core/responsibility.py."""
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from peewee import fn
+
+from core import clock
+from core.areas import LEVELS, Area
+from core.org import Department, User, department_tree, descendants
+from core.permissions import requires
+from core.responsibility import (
+    Responsibility,
+    assign,
+    assign_collector,
+    collectors,
+    collectors_of,
+    grids_under,
+    responsible_for,
+    unassign,
+    unassign_collector,
+)
+from core.web import page
+from core.workorders.models import GridAssignment
+
+bp = Blueprint("responsibility", __name__, url_prefix="/grids/responsibility")
+
+
+# --- the page ----------------------------------------------------------------------------------------
+
+
+def _area_choices() -> list[Area]:
+    """Districts, streets and communities in code order: the "whole area" choices."""
+    return list(Area.select().where(Area.level.in_(["district", "street", "community"])).order_by(Area.code))
+
+
+def _people() -> list[tuple[Department, list[User]]]:
+    by_department: dict[int, list[User]] = {}
+    for user in User.select().where((User.active == True) & User.department.is_null(False)).order_by(User.name):
+        by_department.setdefault(user.department_id, []).append(user)
+    return [(dept, by_department[dept.id]) for _depth, dept in department_tree() if dept.id in by_department]
+
+
+def _summary():
+    grids = Area.select().where(Area.level == "grid").count()
+    per_department = list(
+        Department.select(Department, fn.COUNT(fn.DISTINCT(Responsibility.area)).alias("grids"))
+        .join(Responsibility)
+        .group_by(Department)
+        .order_by(Department.sort, Department.name)
+    )
+    per_collector = list(
+        User.select(User, fn.COUNT(GridAssignment.id).alias("areas"))
+        .join(GridAssignment)
+        .group_by(User)
+        .order_by(User.name)
+    )
+    return grids, per_department, per_collector
+
+
+def _table(area: Area | None):
+    """For the grids under the chosen area: (grid, [(department, [rows])], [(collector, via)])."""
+    if area is None:
+        return []
+    grids = grids_under([area])[:300]
+    rows = (
+        Responsibility.select(Responsibility, User, Department)
+        .join(User)
+        .switch(Responsibility)
+        .join(Department)
+        .where(Responsibility.area.in_([g.id for g in grids] or [0]))
+        .order_by(Department.sort, Department.name, User.name)
+    )
+    by_grid: dict[int, dict[int, tuple]] = {}
+    for row in rows:
+        by_grid.setdefault(row.area_id, {}).setdefault(row.department_id, (row.department, []))[1].append(row)
+    assignments = list(GridAssignment.select(GridAssignment, User, Area).join(User).switch(GridAssignment).join(Area))
+    table = []
+    for grid in grids:
+        mine = [(a.user, a.area) for a in assignments if grid.code.startswith(a.area.code)]
+        table.append((grid, list(by_grid.get(grid.id, {}).values()), mine))
+    return table
+
+
+def _chosen_grids(form, errors) -> tuple[list[Area], Area | None, list[Area]]:
+    """(grids, the whole area chosen or None, the areas as chosen) from the map's selection or the area
+    picker."""
+    ids = [int(v) for v in form.getlist("grids") if v.isdigit()]
+    area_id = form.get("area", "")
+    if area_id.isdigit():
+        area = Area.get_or_none(Area.id == int(area_id))
+        if area is None:
+            errors.append(_("That area no longer exists."))
+            return [], None, []
+        return grids_under([area]), area, [area]
+    if ids:
+        grids = list(Area.select().where(Area.id.in_(ids) & (Area.level == "grid")).order_by(Area.code))
+        return grids, None, grids
+    errors.append(_("Select grids on the map, or choose a whole street or community."))
+    return [], None, []
+
+
+@bp.route("/", methods=["GET", "POST"])
+@requires("grids.assign")
+def index():
+    from core.maps import grid_map_layers
+
+    errors: list[str] = []
+    form = request.form
+    if request.method == "POST":
+        grids, area, chosen = _chosen_grids(form, errors)
+        kind = form.get("kind") if form.get("kind") in ("department", "collector") else "department"
+        op = form.get("op") if form.get("op") in ("assign", "unassign") else "assign"
+        if not errors:
+            if kind == "collector":
+                done = _collector_change(form, op, chosen, errors)
+            else:
+                done = _department_change(form, op, grids, errors)
+            if not errors:
+                flash(done, "success")
+                target = area.id if area is not None else (grids[0].parent_id if grids else None)
+                return redirect(url_for("responsibility.index", area=target), 303)
+    shown = Area.get_or_none(Area.id == request.args.get("area", type=int)) if request.args.get("area") else None
+    grids_total, per_department, per_collector = _summary()
+    return page(
+        "grids/responsibility.html",
+        status=422 if errors else 200,
+        errors=errors,
+        form=form,
+        layers=grid_map_layers(current_user, measure="")[:1],
+        areas=_area_choices(),
+        levels=LEVELS,
+        people=_people(),
+        departments=[(depth, d) for depth, d in department_tree()],
+        collector_users=collectors(),
+        shown=shown,
+        table=_table(shown),
+        grids_total=grids_total,
+        per_department=per_department,
+        per_collector=per_collector,
+        selected=list(Area.select().where(Area.id.in_([int(v) for v in form.getlist("grids") if v.isdigit()] or [0]))),
+    )
+
+
+def _department_change(form, op, grids, errors) -> str:
+    department = Department.get_or_none(Department.id == form.get("department", type=int))
+    if department is None:
+        errors.append(_("Choose the department."))
+        return ""
+    user = None
+    if form.get("user"):
+        user = User.get_or_none((User.id == form.get("user", type=int)) & (User.active == True))
+        if user is None or user.department_id not in descendants(department):
+            errors.append(_("Choose a person of that department (or of an office under it)."))
+            return ""
+    if op == "assign":
+        if user is None:
+            errors.append(_("Choose the person to make responsible."))
+            return ""
+        changed = assign(grids, department, user, form.get("role", ""))
+        return _(
+            "%(who)s is responsible for %(n)d grids for %(department)s (%(changed)d changed, the others already were).",
+            who=user.name,
+            n=len(grids),
+            department=department.name,
+            changed=changed,
+        )
+    removed = unassign(grids, department, user)
+    return _("%(n)d grids no longer have %(who)s responsible for %(department)s.", n=removed,
+             who=user.name if user else _("anyone"), department=department.name)  # fmt: skip
+
+
+def _collector_change(form, op, chosen, errors) -> str:
+    user = User.get_or_none(User.id == form.get("collector", type=int))
+    if user is None or user.id not in {u.id for u in collectors()}:
+        errors.append(_("Choose the collector."))
+        return ""
+    if op == "assign":
+        added = assign_collector(chosen, user)
+        return _("%(who)s now patrols %(n)d more areas (%(same)d already theirs).", who=user.name, n=added,
+                 same=len(chosen) - added)  # fmt: skip
+    removed, still = unassign_collector(chosen, user)
+    text = _("%(n)d areas removed from %(who)s.", n=removed, who=user.name)
+    if still:
+        covering = ", ".join(a.code for a in still[:5])
+        flash(_("Still covered through a larger area of theirs: %(codes)s. Unassign that area instead.", codes=covering),
+              "warning")  # fmt: skip
+    return text
+
+
+# --- the grid page's sections --------------------------------------------------------------------------
+
+
+def _responsibility_section(grid, user):
+    return {
+        "responsible": responsible_for(grid),
+        "collectors": collectors_of(grid),
+        "can_assign": user.can("grids.assign"),
+    }
+
+
+def _orders_section(grid, user):
+    from core.maps import can_view_cases
+    from core.workorders import workflow
+    from core.workorders.models import WorkOrder
+
+    if not can_view_cases(user):
+        return None
+    now = clock.now()
+    query = workflow.visible(user).where((WorkOrder.grid == grid.id) & WorkOrder.status.in_(list(workflow.OPEN)))
+    rows = list(query.order_by(WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id).limit(20))
+    overdue = query.where(WorkOrder.status.in_(list(workflow.AT_DEPARTMENT)) & (WorkOrder.due_at < now)).count()
+    return {
+        "rows": [(order, workflow.light(order, now), workflow.overdue(order, now)) for order in rows],
+        "open_total": query.count(),
+        "overdue_total": overdue,
+        "statuses": workflow.STATUSES,
+    }
+
+
+def _placeholder(note):
+    return lambda grid, user: {"note": note}
+
+
+def _register_sections():
+    from core.grids import GridSection, add_grid_section, grid_sections
+
+    sections = [
+        GridSection("responsibility", _l("Who is responsible"), "grids/_responsibility_section.html", _responsibility_section, 10),
+        GridSection("orders", _l("Open cases"), "grids/_orders_section.html", _orders_section, 20),
+        GridSection("components", _l("Components"), "grids/_placeholder_section.html",
+                    _placeholder(_l("No components are recorded for this grid yet.")), 30),
+        GridSection("evaluation", _l("Recent evaluation"), "grids/_placeholder_section.html",
+                    _placeholder(_l("No evaluation has been published for this grid yet.")), 40),
+    ]  # fmt: skip
+    have = {s.key for s in grid_sections}
+    for section in sections:
+        if section.key not in have:  # a module that registered its own (components...) keeps it
+            add_grid_section(section)
+
+
+_register_sections()

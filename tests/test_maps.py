@@ -1,0 +1,326 @@
+"""Maps: the GeoJSON layers (permissions, row scoping, colours, the measures registry), the map on the grid,
+grid-list and case pages, the report form's "pick on the map", the tile server in the CSP, and the demo
+city's case locations."""
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from core import clock, maps, maps_demo
+from core.db import db
+from core.grids_import import import_file
+from core.workorders import workflow
+from core.workorders.models import WorkOrder
+from tests.support import create_user, login
+from tests.workorder_support import build_city, report
+
+LON0, LAT0, STEP = 113.13, 29.37, 0.001
+
+
+def box(x0, y0, x1, y1):
+    pt = lambda x, y: [round(LON0 + x * STEP, 7), round(LAT0 + y * STEP, 7)]  # noqa: E731
+    return {"type": "Polygon", "coordinates": [[pt(x0, y0), pt(x1, y0), pt(x1, y1), pt(x0, y1), pt(x0, y0)]]}
+
+
+def shapes(*grids):
+    """Give the grids (Areas) side-by-side 0.001° squares."""
+    features = [
+        {"type": "Feature", "properties": {"code": g.code, "name": g.name}, "geometry": box(i, 0, i + 1, 1)}
+        for i, g in enumerate(grids)
+    ]
+    data = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    result = import_file(data, "test.geojson", crs="wgs84", accept_warnings=True)
+    assert result.written, result.errors
+
+
+@pytest.fixture
+def make_app(make_app):
+    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
+
+
+@pytest.fixture
+def city(app):
+    city = build_city()
+    with app.app_context(), db.connection_context():
+        shapes(city.grid, city.other_grid)
+    return city
+
+
+def client_of(app, username):
+    client = app.test_client()
+    assert login(client, username).status_code == 302
+    client.post("/lang", data={"lang": "en"})
+    return client
+
+
+@pytest.fixture
+def placed(app, city):
+    """placed(grid=None, lon=..., lat=...) → a reported case with a location (the first grid by default);
+    placed(located=False) → one without."""
+
+    def make(grid=None, lon="113.130500", lat="29.370500", located=True, by="collector"):
+        where = {"longitude": Decimal(lon), "latitude": Decimal(lat)} if located else {}
+        with app.app_context(), db.connection_context():
+            if by == "collector":
+                return report(city, grid=grid or city.grid, **where)
+            return workflow.create_order(
+                city.users[by], "collector", category=city.category, description="x", grid=grid or city.grid, **where
+            )
+
+    return make
+
+
+@pytest.fixture
+def dispatched(app, city):
+    def make(order, department):
+        users = city.users
+        with app.app_context(), db.connection_context():
+            workflow.transition(order.id, "file", users["shift_leader"], None, data={"standard": city.standard.id})
+            workflow.transition(order.id, "dispatch", users["dispatcher"], None, data={"department": department.id})
+
+    return make
+
+
+def geojson(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, response.data
+    assert response.mimetype == "application/geo+json"
+    return json.loads(response.data)
+
+
+# --- grid layer ----------------------------------------------------------------------------------------
+
+
+def test_grid_layer_counts_open_cases_per_grid_and_colours_them(app, city, placed):
+    placed()
+    placed()
+    admin = client_of(app, "admin")
+    data = geojson(admin, "/grids/map.geojson?measure=open")
+    by_code = {f["properties"]["label"].split()[-1]: f["properties"] for f in data["features"]}
+    assert set(by_code) == {city.grid.code, city.other_grid.code}
+    first, other = by_code[city.grid.code], by_code[city.other_grid.code]
+    assert first["value"] == 2 and other["value"] == 0
+    assert first["href"] == f"/grids/{city.grid.id}" and first["id"] == city.grid.id
+    assert other["color"] == maps.GREEN and first["color"] != maps.GREEN
+    assert [row[0] for row in data["legend"]][0] == maps.GREEN
+    assert data["features"][0]["geometry"]["type"] == "Polygon"
+
+
+def test_grid_layer_overdue_measure_and_unknown_measure(app, city, placed, dispatched):
+    order = placed()
+    dispatched(order, city.sanitation)
+    with app.app_context(), db.connection_context():
+        past = clock.now() - timedelta(hours=1)
+        WorkOrder.update(due_at=past).where(WorkOrder.id == order.id).execute()
+    admin = client_of(app, "admin")
+    values = {
+        f["properties"]["id"]: f["properties"]["value"]
+        for f in geojson(admin, "/grids/map.geojson?measure=overdue")["features"]
+    }
+    assert values == {city.grid.id: 1, city.other_grid.id: 0}
+    assert admin.get("/grids/map.geojson?measure=nonsense").status_code == 404
+    plain = geojson(admin, "/grids/map.geojson")
+    assert all("value" not in f["properties"] for f in plain["features"]) and "legend" not in plain
+
+
+def test_grid_layer_counts_only_cases_the_viewer_may_see(app, city, placed):
+    placed()  # in the collector's grid
+    placed(grid=city.other_grid, lon="113.131500", by="other_collector")
+    collector = client_of(app, "collector")
+    values = {
+        f["properties"]["id"]: f["properties"]["value"]
+        for f in geojson(collector, "/grids/map.geojson?measure=open")["features"]
+    }
+    assert values == {city.grid.id: 1, city.other_grid.id: 0}
+
+
+def test_grid_layer_area_and_mine_filters(app, city):
+    admin = client_of(app, "admin")
+    one = geojson(admin, f"/grids/map.geojson?area={city.grid.parent_id}")["features"]
+    assert [f["properties"]["id"] for f in one] == [city.grid.id]
+    mine = geojson(client_of(app, "collector"), "/grids/map.geojson?mine=1")["features"]
+    assert [f["properties"]["id"] for f in mine] == [city.grid.id]
+    assert admin.get("/grids/map.geojson?area=999999").status_code == 404
+
+
+def test_a_measure_added_to_the_registry_is_offered_and_coloured_by_its_bands(app, city, monkeypatch):
+    bands = [maps.Band(0, maps.RED, "< 60"), maps.Band(60, maps.YELLOW, "60–89"), maps.Band(90, maps.GREEN, "≥ 90")]
+    measure = maps.Measure("Score", lambda user: {city.grid.id: 95}, lambda values: bands)
+    monkeypatch.setitem(maps.MEASURES, "score", measure)
+    admin = client_of(app, "admin")
+    data = geojson(admin, "/grids/map.geojson?measure=score")
+    colours = {
+        f["properties"]["id"]: (f["properties"]["color"], f["properties"].get("value")) for f in data["features"]
+    }
+    assert colours == {city.grid.id: (maps.GREEN, 95), city.other_grid.id: (maps.GREY, None)}
+    assert data["legend"][-1] == [maps.GREY, "No data"]
+    page = admin.get("/grids/?measure=score").get_data(as_text=True)
+    assert '<option value="score" selected>Score</option>' in page
+
+
+def test_count_bands_split_the_data():
+    assert maps.count_bands({}) == [maps.Band(0, maps.GREEN, "0")]
+    bands = maps.count_bands({i: v for i, v in enumerate([0, 1, 1, 2, 3, 5, 8, 13, 21, 40])})
+    assert [b.colour for b in bands] == [maps.GREEN, maps.YELLOW, maps.ORANGE, maps.RED]
+    assert [maps.colour_of(v, bands) for v in (0, 1, 5, 40, None)][0] == maps.GREEN
+    assert maps.colour_of(40, bands) == maps.RED and maps.colour_of(None, bands) == maps.GREY
+
+
+def test_grid_layers_need_grids_view_and_a_login(app, city):
+    anonymous = app.test_client().get("/grids/map.geojson?measure=open")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    assert client_of(app, "handler").get("/grids/map.geojson?measure=open").status_code == 403
+
+
+# --- case pins -----------------------------------------------------------------------------------------
+
+
+def test_pins_are_scoped_like_the_lists(app, city, placed, dispatched):
+    ours = placed()
+    theirs = placed(lon="113.130700")
+    placed(located=False)  # a case without a location has no pin
+    dispatched(ours, city.sanitation)
+    dispatched(theirs, city.landscaping)
+
+    def pins(username):
+        return {f["properties"]["id"] for f in geojson(client_of(app, username), "/orders/map.geojson")["features"]}
+
+    assert pins("admin") == {ours.id, theirs.id}
+    assert pins("handler") == {ours.id}  # sanitation sees only its own
+    assert pins("other_handler") == {theirs.id}
+    assert pins("collector") == {ours.id, theirs.id}  # both in the collector's grid
+    assert pins("other_collector") == set()
+
+
+def test_pins_carry_light_colour_label_and_link(app, city, placed):
+    order = placed()
+    data = geojson(client_of(app, "admin"), "/orders/map.geojson")
+    (pin,) = data["features"]
+    assert pin["geometry"] == {"type": "Point", "coordinates": [113.1305, 29.3705]}
+    assert pin["properties"]["href"] == f"/orders/{order.id}"
+    assert pin["properties"]["label"].startswith(order.number)
+    assert pin["properties"]["color"] == maps.GREEN  # just reported: the filing clock has barely started
+    assert [row[0] for row in data["legend"]] == [maps.GREEN, maps.YELLOW, maps.RED, maps.GREY]
+    grid_only = geojson(client_of(app, "admin"), f"/orders/map.geojson?grid={city.other_grid.id}")
+    assert grid_only["features"] == []
+
+
+def test_closed_cases_have_no_pin(app, city, placed):
+    order = placed()
+    with app.app_context(), db.connection_context():
+        workflow.transition(order.id, "void", city.users["shift_leader"], None, reason="duplicate")
+    assert geojson(client_of(app, "admin"), "/orders/map.geojson")["features"] == []
+
+
+def test_pin_layers_need_a_login_and_a_case_permission(app, city):
+    anonymous = app.test_client().get("/orders/map.geojson")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    create_user("nobody")
+    assert client_of(app, "nobody").get("/orders/map.geojson").status_code == 403
+
+
+def test_one_case_pin_and_grid_answer_404_to_those_who_may_not_see_it(app, city, placed, dispatched):
+    order = placed()
+    dispatched(order, city.sanitation)
+    handler = client_of(app, "handler")
+    (pin,) = geojson(handler, f"/orders/{order.id}/pin.geojson")["features"]
+    assert pin["properties"]["id"] == order.id
+    (outline,) = geojson(handler, f"/orders/{order.id}/grid.geojson")["features"]  # without grids.view
+    assert outline["geometry"]["type"] == "Polygon"
+    other = client_of(app, "other_handler")
+    assert other.get(f"/orders/{order.id}/pin.geojson").status_code == 404
+    assert other.get(f"/orders/{order.id}/grid.geojson").status_code == 404
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+
+
+def test_case_page_has_a_map_only_with_coordinates(app, city, placed):
+    with_location = placed()
+    without = placed(located=False)
+    admin = client_of(app, "admin")
+    page = admin.get(f"/orders/{with_location.id}").get_data(as_text=True)
+    assert 'id="case-map"' in page and "leaflet.js" in page and "js/map.js" in page
+    layers = json.loads(page.split('id="case-map"')[1].split('data-layers="')[1].split('"')[0].replace("&#34;", '"'))
+    assert [layer["url"] for layer in layers] == [
+        f"/orders/{with_location.id}/grid.geojson",
+        f"/orders/{with_location.id}/pin.geojson",
+    ]
+    assert 'id="case-map"' not in admin.get(f"/orders/{without.id}").get_data(as_text=True)
+
+
+def test_grid_list_has_the_map_with_a_measure_picker_and_the_pins_layer(app, city):
+    admin = client_of(app, "admin")
+    page = admin.get("/grids/?measure=overdue").get_data(as_text=True)
+    assert 'id="grid-map"' in page and "/grids/map.geojson?measure=overdue" in page
+    assert '<option value="overdue" selected>' in page and "/orders/map.geojson" in page
+    create_user("viewer", "collector")  # collectors see cases; a role without case permissions does not
+    with db.connection_context():
+        from core.org import Role, RolePermission
+
+        role = Role.create(code="mapper", name="Mapper")
+        RolePermission.create(role=role, permission="grids.view")
+    create_user("mapper", "mapper")
+    mapper_page = client_of(app, "mapper").get("/grids/").get_data(as_text=True)
+    assert "/grids/map.geojson?measure=open" in mapper_page and "/orders/map.geojson" not in mapper_page
+
+
+def test_report_form_offers_pick_on_the_map(app, city):
+    page = client_of(app, "collector").get("/orders/new").get_data(as_text=True)
+    assert 'data-pick-lon="longitude"' in page and 'data-pick-lat="latitude"' in page
+    assert 'id="longitude"' in page and "/grids/map.geojson?mine=1" in page
+
+
+def test_csp_allows_only_the_configured_tile_origin(make_app):
+    plain = make_app().test_client().get("/login")
+    assert "img-src 'self' data: blob:;" in plain.headers["Content-Security-Policy"]
+    app = make_app(MAP_TILE_URL="https://tiles.example.gov.cn:8443/osm/{z}/{x}/{y}.png")
+    response = app.test_client().get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "img-src 'self' data: blob: https://tiles.example.gov.cn:8443;" in csp
+    assert "connect-src 'self';" in csp and "script-src 'self';" in csp
+    bad = make_app(MAP_TILE_URL="javascript:alert(1)//{z}").test_client().get("/login")
+    assert "img-src 'self' data: blob:;" in bad.headers["Content-Security-Policy"]
+
+
+def test_map_div_carries_the_tile_settings(make_app):
+    app = make_app(MAP_TILE_URL="https://tiles.example.gov.cn/{z}/{x}/{y}.png", MAP_TILE_CRS="gcj02")
+    build_city()
+    client = client_of(app, "admin")
+    page = client.get("/grids/").get_data(as_text=True)
+    assert 'data-tile-url="https://tiles.example.gov.cn/{z}/{x}/{y}.png"' in page
+    assert 'data-tile-crs="gcj02"' in page
+
+
+def test_demo_cases_get_locations_inside_their_grids(app):
+    import shapely
+
+    from core import demo
+    from core.grids import shape_of
+
+    with app.app_context(), db.connection_context():
+        demo.load(app)
+        orders = list(WorkOrder.select().limit(50))
+        assert orders and all(o.latitude is not None for o in orders)
+        for order in orders[:10]:
+            assert shape_of(order.grid_id).shape.covers(shapely.Point(float(order.longitude), float(order.latitude)))
+        assert maps_demo.place_demo_orders() == 0  # idempotent
+
+
+def test_demo_city_has_responsible_people_for_every_grid_and_department(app):
+    from core import demo
+    from core.areas import Area
+    from core.org import Department
+    from core.responsibility import Responsibility
+
+    with app.app_context(), db.connection_context():
+        demo.load(app)
+        grids = Area.select().where(Area.level == "grid").count()
+        for department in Department.select().where(Department.type == "professional"):
+            covered = Responsibility.select(Responsibility.area).where(Responsibility.department == department)
+            assert covered.distinct().count() == grids, department.code
+        rows = Responsibility.select().count()
+        demo.load(app)
+        assert Responsibility.select().count() == rows
