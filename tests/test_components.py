@@ -123,6 +123,7 @@ def test_id_rule_16_digits_for_2013_and_17_for_2026(app):
         assert "2013 catalogue" in census.id_problem("43060201001000001", "2013")
         assert "has 15 digits" in census.id_problem("430602010100001", "2013")
         assert "not made of digits" in census.id_problem("43060201010000A1", "2013")
+        assert "format the ID column as text" in census.id_problem("4.30602E+15", "2013")
         assert census.type_code("4306020101000001", "2013") == "0101"
         assert census.type_code("43060201001000001", "2026") == "01001"
 
@@ -280,7 +281,7 @@ def test_list_filters_by_grid_category_and_status(app, city):
     page = collector.get("/components/")
     assert page.status_code == 200 and "2 components" in page.get_data(as_text=True)
     assert "1 components" in collector.get(f"/components/?grid={city.other_grid.code}").get_data(as_text=True)
-    assert "1 components" in collector.get(f"/components/?grid={city.grid.id}").get_data(as_text=True)
+    assert "1 components" in collector.get(f"/components/?grid_id={city.grid.id}").get_data(as_text=True)
     assert "1 components" in collector.get("/components/?category=0102").get_data(as_text=True)
     fragment = collector.get(
         "/components/?status=damaged", headers={"HX-Request": "true", "HX-Target": "component-rows"}

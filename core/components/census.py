@@ -211,12 +211,16 @@ def read_table(data: bytes) -> Table:
 
 def id_problem(code: str, edition: str) -> str | None:
     """Why a component ID cannot be right for this edition by its form alone, or None."""
+    if re.fullmatch(r"[0-9.]+[eE]\+?[0-9]+", code):
+        return _(
+            "The ID %(code)s was turned into a number by a spreadsheet: format the ID column as text and export again.",
+            code=code,
+        )
     if not DIGITS.fullmatch(code):
         return _("The ID %(code)s is not made of digits.", code=code)
     if len(code) not in ID_DIGITS.values():
         return _(
-            "The ID %(code)s has %(n)d digits; a component ID has 16 (2013 edition) or 17 (2026 edition). "
-            "Spreadsheets turn long numbers into 1.23E+15: format the ID column as text.",
+            "The ID %(code)s has %(n)d digits; a component ID has 16 (2013 edition) or 17 (2026 edition).",
             code=code,
             n=len(code),
         )

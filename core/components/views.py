@@ -60,7 +60,7 @@ def grid_components(area) -> dict:
     return {
         "total": sum(counts.values()),
         "by_status": [(key, label, counts[key]) for key, label in STATUSES.items() if counts.get(key)],
-        "list_url": url_for("components.index", grid=area_id),
+        "list_url": url_for("components.index", grid_id=area_id),
         "layer": map_layer(area_id, fit=False),
     }
 
@@ -76,10 +76,11 @@ def _filtered():
         .order_by(Component.code)
     )
     args = request.args
+    grid_id = args.get("grid_id", type=int)  # from a grid page's link
+    if grid_id:
+        query = query.where(Component.grid == grid_id)
     grid = unicodedata.normalize("NFKC", args.get("grid", "")).strip().split(" ")[0]
-    if grid.isdigit() and len(grid) < 10:  # an Area id (from a grid page's link)
-        query = query.where(Component.grid == int(grid))
-    elif grid:
+    if grid:
         query = query.where(Area.code.startswith(grid) | Area.name.contains(grid))
     category = unicodedata.normalize("NFKC", args.get("category", "")).strip().split(" ")[0]
     if category:
@@ -109,7 +110,9 @@ def index():
         pages=pages,
         statuses=STATUSES,
         badges=STATUS_BADGES,
-        export_args={k: v for k, v in request.args.items() if k in ("grid", "category", "status", "q") and v},
+        export_args={
+            k: v for k, v in request.args.items() if k in ("grid", "grid_id", "category", "status", "q") and v
+        },
     )
 
 
