@@ -475,3 +475,10 @@ def test_demo_components_have_valid_ids_and_the_sample_file_imports(app):
     assert first.exit_code == 0 and "20 created" in first.output, first.output
     second = runner.invoke(args=["components", "import", str(SAMPLE)])
     assert "20 unchanged" in second.output
+
+
+def test_the_grid_page_can_call_grid_components_from_its_template(app, city):
+    imported(app, city)
+    with app.test_request_context(), db.connection_context():
+        template = app.jinja_env.from_string("{{ grid_components(grid).total }} {{ grid_components(grid).list_url }}")
+        assert template.render(grid=city.grid) == f"1 /components/?grid_id={city.grid.id}"

@@ -61,3 +61,12 @@ def demo_data(ctx):
     from core.components.demo import load_components
 
     load_components(ctx, current_app.config.get("DEMO_COMPONENTS", 3000))
+
+
+@hookimpl
+def startup(app):
+    # The unit-grid page (core/grids.py) shows its components without importing this plugin:
+    # `{% if grid_components is defined %}{% set census = grid_components(grid) %}...{% endif %}`.
+    from core.components.views import grid_components
+
+    app.jinja_env.globals["grid_components"] = grid_components
