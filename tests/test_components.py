@@ -356,6 +356,8 @@ def test_report_a_problem_from_a_component_prefills_and_links_the_case(app, city
         )
     listed = collector.get(f"/components/{component.id}").get_data(as_text=True)
     assert order.number in listed
+    case = collector.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert f'<a href="/components/{component.id}" id="order-component">上水井盖 4306020101000001</a>' in case
     bad = dict(data, component="999999", photos=(io.BytesIO(jpeg()), "p.jpg"))
     refused = collector.post("/orders/new", data=bad, content_type="multipart/form-data")
     assert refused.status_code == 422 and "There is no such component." in refused.get_data(as_text=True)

@@ -1,7 +1,6 @@
 """Pages of the component census: the list, one component with its status history and its work orders,
 the status change, the map layer, exports, and the import page."""
 
-import json
 import unicodedata
 
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request, url_for
@@ -186,10 +185,7 @@ def _show(component, form=None, status=200, error=""):
         form=form,
         error=error,
         report_url=report_url(component) if current_user.can("workorder.report") else None,
-        layers=[
-            map_layer(name=_("Components"), fit=False)
-            | {"url": url_for("components.map_geojson", id=component.id), "fit": True}
-        ],
+        layers=[{**map_layer(), "url": url_for("components.map_geojson", id=component.id), "fit": True}],
         tile_url=current_app.config.get("MAP_TILE_URL", ""),
     )
 
@@ -386,7 +382,3 @@ def import_status(import_id):
     return page(
         "components/import_status.html", "components/_import_progress.html", "import-progress", job=job, crs=grids.CRS
     )
-
-
-def layers_json(layers) -> str:
-    return json.dumps(layers, ensure_ascii=False)

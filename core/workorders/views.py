@@ -203,7 +203,17 @@ def _case_context(order):
         "standards": standards_for(category) if category else [],
         "departments": _dispatch_departments(),
         "show_caller": current_user.can("workorder.view_all"),
+        "component_url": _component_url(order),
     }
+
+
+def _component_url(order) -> str | None:
+    """The link to the census component a case is about, when the census plugin is on and the user may
+    see it."""
+    if order.component_id and "components.show" in current_app.view_functions:
+        if current_user.can("components.view"):
+            return url_for("components.show", component_id=order.component_id)
+    return None
 
 
 @bp.route("/<int:order_id>")
