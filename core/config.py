@@ -28,6 +28,7 @@ DEFAULTS = {
     "PHOTO_MAX_PIXELS": 60_000_000,
     "DEMO_HISTORY_DAYS": 90,  # `flask demo load`: days of simulated cases before today
     "DEMO_CASES_PER_DAY": 300,
+    "DEMO_COMPONENTS": 3000,  # `flask demo load`: components of the census, spread over the demo grids
     "CATALOGUE_EDITION": "2013",  # which edition's categories reports use: "2013" or "2026"
     "WORKFLOW": {},  # overrides of core.workorders.workflow.Rules
     "MAP_TILE_URL": "",  # e.g. "https://tiles.example.gov.cn/{z}/{x}/{y}.png"; empty: maps on a plain background

@@ -12,7 +12,10 @@ Measures are a small registry, `MEASURES`: name → `Measure(label, values, band
   (0 green, then the rest split by the data into yellow, orange and red).
 
 Another module adds one with `MEASURES["score"] = Measure(_l("Score"), score_of, grade_bands)`; the grid
-page's picker lists every registered measure."""
+page's picker lists every registered measure.
+
+Other modules add layers of their own to every grid map with `add_layer(layer_of)`: `layer_of(user,
+area_id)` returns a layer dict (area_id is None on the city map) or None when the user may not see it."""
 
 import json
 from collections.abc import Callable
@@ -316,6 +319,14 @@ def case_layers(order) -> list[dict]:
     ]
 
 
+extra_layers: list[Callable] = []
+
+
+def add_layer(layer_of: Callable):
+    """Put a layer on every grid map (the city's and a grid's page); see the module docstring."""
+    extra_layers.append(layer_of)
+
+
 def grid_map_layers(user, measure: str = "open", **grid_args) -> list[dict]:
     """The layers of a map of unit grids: the grids coloured by `measure`, and the open cases as
     clustered pins for users who may see cases."""
@@ -341,6 +352,7 @@ def grid_map_layers(user, measure: str = "open", **grid_args) -> list[dict]:
                 "fit": False,
             }
         )
+    layers += [layer for layer in (of(user, grid_args.get("area")) for of in extra_layers) if layer]
     return layers
 
 

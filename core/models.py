@@ -18,6 +18,7 @@ MODULES = [
     "core.workorders.models",
     "core.grids",
     "core.responsibility",
+    "core.components.models",
 ]
 
 

@@ -27,6 +27,7 @@ BUILTINS = [
     "core.grids",
     "core.maps",
     "core.responsibility",
+    "core.components",
 ]
 
 # Called once at start-up, plugin by plugin; their results are kept in PluginHost.registered.

@@ -15,6 +15,7 @@ from peewee import (
 from core import clock
 from core.areas import Area
 from core.catalogue import Category, FilingStandard
+from core.components.models import Component
 from core.db import BaseModel, JSONField
 from core.org import Department, User
 from core.photos import Photo
@@ -71,6 +72,7 @@ class WorkOrder(BaseModel):
     reworks = IntegerField(default=0)
     returns = IntegerField(default=0)
     resume_status = CharField(max_length=20, default="")  # where a suspended case goes back to
+    component = ForeignKeyField(Component, null=True, on_delete="SET NULL", index=True)  # the census entry it is about
 
     class Meta:
         # The inboxes: a status (or a department's statuses), most urgent first.

@@ -208,7 +208,17 @@ def _case_context(order):
             host().collect("workorder_panels", workorder=order, user=current_user._get_current_object()),
             key=lambda panel: panel.order,
         ),
+        "component_url": _component_url(order),
     }
+
+
+def _component_url(order) -> str | None:
+    """The link to the census component a case is about, when the census plugin is on and the user may
+    see it."""
+    if order.component_id and "components.show" in current_app.view_functions:
+        if current_user.can("components.view"):
+            return url_for("components.show", component_id=order.component_id)
+    return None
 
 
 @bp.route("/<int:order_id>")
@@ -353,6 +363,7 @@ def _new_form_context(form):
         "grids": list(grids),
         "sources": SOURCES,
         "max_photos": MAX_PHOTOS,
+        "component": _component(form, []),
     }
 
 
@@ -364,12 +375,28 @@ def _report_fields(form) -> tuple[dict, list[str]]:
     return fields, errors
 
 
+def _component(form, errors):
+    """The census component a report is about (the form carries its id when started from its page)."""
+    from core.components.models import Component
+
+    raw = form.get("component", "").strip()
+    if not raw:
+        return None
+    found = Component.get_or_none(Component.id == int(raw)) if raw.isdigit() else None
+    if found is None:
+        errors.append(_("There is no such component."))
+    return found
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @requires("workorder.report")
 def new():
-    form = request.form
+    # A GET may carry the fields to start with (category, grid, latitude, longitude, address, component):
+    # "Report a problem" on a component's page links here with them.
+    form = request.form if request.method == "POST" else request.args
     if request.method == "POST":
         fields, errors = _report_fields(form)
+        fields["component"] = _component(form, errors)
         if fields["category"] is None and not errors:
             errors.append(_("Choose the category of the problem."))
         if not fields["description"]:

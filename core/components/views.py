@@ -1,0 +1,384 @@
+"""Pages of the component census: the list, one component with its status history and its work orders,
+the status change, the map layer, exports, and the import page."""
+
+import unicodedata
+
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from peewee import JOIN, fn
+from wtforms import BooleanField as BooleanInput
+from wtforms import RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length
+
+from core import audit, clock, grids, xlsx
+from core.areas import Area
+from core.catalogue import Category
+from core.components import census
+from core.components.models import STATUS_BADGES, STATUSES, Component, ComponentImport, ComponentStatusChange
+from core.db import db
+from core.org import User
+from core.permissions import requires
+from core.web import message, page
+
+bp = Blueprint("components", __name__, url_prefix="/components")
+PAGE_SIZE = 50
+
+
+# --- what the grid page calls ------------------------------------------------------------------------
+
+
+def map_layer(grid_id: int | None = None, name=None, fit=False) -> dict:
+    """A layer for the map contract: the components (of one grid), clustered."""
+    url = url_for("components.map_geojson", grid=grid_id) if grid_id else url_for("components.map_geojson")
+    return {
+        "name": str(name or _("Components")),
+        "url": url,
+        "kind": "points",
+        "cluster": True,
+        "fit": fit,
+        "visible": True,
+    }
+
+
+def grid_components(area) -> dict:
+    """What a unit-grid page shows about its components: the total, the count per status (in STATUSES
+    order, statuses with none left out), the list URL filtered to the grid, and a map layer."""
+    area_id = area.id if hasattr(area, "id") else int(area)
+    counts = dict(
+        Component.select(Component.status, fn.COUNT(Component.id))
+        .where(Component.grid == area_id)
+        .group_by(Component.status)
+        .tuples()
+    )
+    return {
+        "total": sum(counts.values()),
+        "by_status": [(key, label, counts[key]) for key, label in STATUSES.items() if counts.get(key)],
+        "list_url": url_for("components.index", grid_id=area_id),
+        "layer": map_layer(area_id, fit=False),
+    }
+
+
+# --- list --------------------------------------------------------------------------------------------
+
+
+def _filtered():
+    query = (
+        Component.select(Component, Category, Area)
+        .join_from(Component, Category)
+        .join_from(Component, Area)
+        .order_by(Component.code)
+    )
+    args = request.args
+    grid_id = args.get("grid_id", type=int)  # from a grid page's link
+    if grid_id:
+        query = query.where(Component.grid == grid_id)
+    grid = unicodedata.normalize("NFKC", args.get("grid", "")).strip().split(" ")[0]
+    if grid:
+        query = query.where(Area.code.startswith(grid) | Area.name.contains(grid))
+    category = unicodedata.normalize("NFKC", args.get("category", "")).strip().split(" ")[0]
+    if category:
+        query = query.where(Category.code.startswith(category) | Category.name.contains(category))
+    if args.get("status") in STATUSES:
+        query = query.where(Component.status == args["status"])
+    q = unicodedata.normalize("NFKC", args.get("q", "")).strip()
+    if q:
+        query = query.where(Component.code.startswith(q) | Component.name.contains(q) | Component.address.contains(q))
+    return query
+
+
+@bp.route("/")
+@requires("components.view")
+def index():
+    query = _filtered()
+    total = query.count()
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page_no = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return page(
+        "components/index.html",
+        "components/_rows.html",
+        "component-rows",
+        components=list(query.paginate(page_no, PAGE_SIZE)),
+        total=total,
+        page_no=page_no,
+        pages=pages,
+        statuses=STATUSES,
+        badges=STATUS_BADGES,
+        export_args={
+            k: v for k, v in request.args.items() if k in ("grid", "grid_id", "category", "status", "q") and v
+        },
+    )
+
+
+# --- one component -----------------------------------------------------------------------------------
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("New status"), validators=[InputRequired()])
+    current = StringField()  # the status the form was shown with: a stale form is refused
+    note = StringField(_l("Note"), validators=[Length(max=500)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [SelectChoice(key, label) for key, label in STATUSES.items()]
+
+
+def _component_or_none(component_id):
+    return (
+        Component.select(Component, Category, Area)
+        .join_from(Component, Category)
+        .join_from(Component, Area)
+        .where(Component.id == component_id)
+        .first()
+    )
+
+
+def _orders_about(component):
+    """The work orders about this component that the user may see (none without a case permission)."""
+    from core.workorders import workflow
+    from core.workorders.models import WorkOrder
+
+    if not any(current_user.can(p) for p in ("workorder.view_all", "workorder.view_department", "workorder.view_grid")):
+        return None
+    query = workflow.visible(current_user, WorkOrder.select().where(WorkOrder.component == component.id))
+    return list(query.order_by(WorkOrder.reported_at.desc(), WorkOrder.id.desc()).limit(200))
+
+
+def report_url(component) -> str:
+    category = component.category
+    return url_for(
+        "workorders.new",
+        component=component.id,
+        category=f"{category.code} {category.name}",
+        grid=f"{component.grid.code} {component.grid.name}",
+        latitude=f"{component.latitude:.6f}",
+        longitude=f"{component.longitude:.6f}",
+        address=component.address or component.name,
+    )
+
+
+def _show(component, form=None, status=200, error=""):
+    from core.workorders.workflow import STATUSES as ORDER_STATUSES
+
+    if form is None and current_user.can("components.manage"):
+        form = StatusForm(formdata=None, status=component.status, current=component.status)
+    history = list(
+        ComponentStatusChange.select(ComponentStatusChange, User)
+        .join(User, JOIN.LEFT_OUTER)
+        .where(ComponentStatusChange.component == component)
+        .order_by(ComponentStatusChange.at.desc(), ComponentStatusChange.id.desc())
+    )
+    return page(
+        "components/show.html",
+        status=status,
+        component=component,
+        history=history,
+        orders=_orders_about(component),
+        order_statuses=ORDER_STATUSES,
+        statuses=STATUSES,
+        badges=STATUS_BADGES,
+        form=form,
+        error=error,
+        report_url=report_url(component) if current_user.can("workorder.report") else None,
+        layers=[{**map_layer(), "url": url_for("components.map_geojson", id=component.id), "fit": True}],
+        tile_url=current_app.config.get("MAP_TILE_URL", ""),
+    )
+
+
+@bp.route("/<int:component_id>")
+@requires("components.view")
+def show(component_id):
+    component = _component_or_none(component_id)
+    if component is None:
+        return message(_("There is no such component."), 404)
+    return _show(component)
+
+
+@bp.route("/<int:component_id>/status", methods=["POST"])
+@requires("components.manage")
+def change_status(component_id):
+    component = _component_or_none(component_id)
+    if component is None:
+        return message(_("There is no such component."), 404)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _show(component, form, status=422)
+    if form.current.data != component.status:
+        form = StatusForm(formdata=None, status=component.status, current=component.status)
+        return _show(
+            component,
+            form,
+            status=409,
+            error=_(
+                "Someone changed the status to %(status)s in the meantime; nothing was saved. Check and try again.",
+                status=component.status_label,
+            ),
+        )
+    new = form.status.data
+    if new == component.status:
+        flash(_("The status is already %(status)s.", status=component.status_label), "warning")
+        return redirect(url_for("components.show", component_id=component.id))
+    note = form.note.data.strip()
+    with db.atomic():
+        changed = (
+            Component.update(status=new, updated_at=clock.now())
+            .where((Component.id == component.id) & (Component.status == component.status))
+            .execute()
+        )
+        if changed:
+            ComponentStatusChange.create(
+                component=component, from_status=component.status, to_status=new, by=current_user.id, note=note
+            )
+            audit.record(
+                "components.status",
+                "component",
+                component.id,
+                f"{component.code} {component.name}: {component.status} → {new}",
+                before={"status": component.status},
+                after={"status": new, "note": note},
+            )
+    if not changed:
+        return _show(
+            _component_or_none(component.id),
+            status=409,
+            error=_("Someone changed the status in the meantime; nothing was saved."),
+        )
+    flash(_("Status changed to %(status)s.", status=STATUSES[new]), "success")
+    return redirect(url_for("components.show", component_id=component.id))
+
+
+# --- map and exports ---------------------------------------------------------------------------------
+
+
+@bp.route("/map.geojson")
+@requires("components.view")
+def map_geojson():
+    """Points for the map contract: label, href, colour by status, the status as value. ?grid=<area id>
+    limits to one grid, ?id=<component id> to one component."""
+    query = Component.select(
+        Component.id, Component.code, Component.name, Component.status, Component.longitude, Component.latitude
+    )
+    grid, one = request.args.get("grid", type=int), request.args.get("id", type=int)
+    if grid:
+        query = query.where(Component.grid == grid)
+    if one:
+        query = query.where(Component.id == one)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [c.longitude, c.latitude]},
+            "properties": {
+                "label": f"{c.name} {c.code}",
+                "href": url_for("components.show", component_id=c.id),
+                "color": c.colour,
+                "value": str(c.status_label),
+            },
+        }
+        for c in query.order_by(Component.id).objects()
+    ]
+    response = jsonify({"type": "FeatureCollection", "features": features})
+    response.mimetype = "application/geo+json"
+    return response
+
+
+def _filename() -> str:
+    return f"components-{clock.now().date().isoformat()}"
+
+
+@bp.route("/export.csv")
+@requires("components.view")
+def export_csv():
+    data = census.export_csv(_filtered())
+    return Response(
+        data, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{_filename()}.csv"'}
+    )
+
+
+@bp.route("/export.xlsx")
+@requires("components.view")
+def export_xlsx():
+    header, rows = census.export_rows(_filtered())
+    for row in rows:
+        row[3] = str(STATUSES[census.STATUS_WORDS[row[3]]])
+    notes = [_("Coordinates: WGS84. Status in the file: %(words)s.", words=", ".join(STATUSES))]
+    return xlsx.send_workbook(_filename(), [xlsx.Sheet(_("Components"), header, rows, notes)])
+
+
+# --- import ------------------------------------------------------------------------------------------
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+    crs = RadioField(
+        _l("Coordinates in the file"),
+        choices=[SelectChoice(code, label) for code, label in grids.CRS.items()],
+        default="wgs84",
+        validators=[InputRequired(_l("Say which coordinates the file uses."))],
+    )
+    skip_bad = BooleanInput(_l("Skip bad rows and import the others"))
+    dry_run = BooleanInput(_l("Dry run: check the file and show what would change, write nothing"))
+
+
+def _import_page(form, status=200, note=""):
+    imports = list(
+        ComponentImport.select(ComponentImport, User)
+        .join(User, JOIN.LEFT_OUTER)
+        .order_by(ComponentImport.id.desc())
+        .limit(10)
+    )
+    return page(
+        "components/import.html",
+        form=form,
+        imports=imports,
+        max_mb=census.MAX_BYTES // 2**20,
+        columns=census.COLUMNS,
+        required=census.REQUIRED,
+        note=note,
+        status=status,
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires("components.manage")
+def import_page():
+    census.close_stale()
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _import_page(form, status=422 if request.method == "POST" else 200)
+    upload = form.file.data
+    data = upload.stream.read(census.MAX_BYTES + 1)
+    try:
+        census.read_table(census.read_bytes(data))
+    except census.ImportFileError as error:
+        form.file.errors.append(str(error))
+        return _import_page(form, status=422)
+    if ComponentImport.select().where(ComponentImport.status.in_(census.background.GOING)).exists():
+        return _import_page(form, status=409, note=_("Another import is running; wait for it to finish."))
+    job = census.start(
+        current_app._get_current_object(),
+        data,
+        census.display_name(upload.filename),
+        crs=form.crs.data,
+        skip_bad=form.skip_bad.data,
+        dry_run=form.dry_run.data,
+        user=current_user._get_current_object(),
+        locale=str(get_locale()),
+    )
+    return redirect(url_for("components.import_status", import_id=job.id), 303)
+
+
+@bp.route("/import/<int:import_id>")
+@requires("components.manage")
+def import_status(import_id):
+    census.close_stale()
+    job = ComponentImport.get_or_none(ComponentImport.id == import_id)
+    if job is None:
+        return message(_("There is no such import."), 404)
+    return page(
+        "components/import_status.html", "components/_import_progress.html", "import-progress", job=job, crs=grids.CRS
+    )
