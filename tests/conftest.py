@@ -40,6 +40,6 @@ def csrf_app(make_app):
 
 @pytest.fixture
 def demo_app(app):
-    with db.connection_context():
+    with app.app_context(), db.connection_context():  # the plugins' demo_data reads current_app
         demo.load(app)
     return app

@@ -81,3 +81,15 @@ def test_demo_roles_carry_their_permissions(demo_app):
     with db.connection_context():
         admin = Role.get(Role.code == "admin")
     assert "admin.users" in admin.permission_names()
+
+
+def test_the_built_in_plugins_demo_data_arrives_too(demo_app):
+    from core.components.models import Component
+    from core.grids import GridShape
+    from core.workorders.models import WorkOrder
+
+    with db.connection_context():
+        shaped = GridShape.select().join(Area).where(Area.level == "grid").count()
+        assert shaped == Area.select().where(Area.level == "grid").count()
+        assert WorkOrder.select().count() > 0
+        assert Component.select().count() == demo_app.config["DEMO_COMPONENTS"]

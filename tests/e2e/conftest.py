@@ -56,7 +56,7 @@ def serving(app):
 def live_server(make_app):
     """The base URL of the app (real CSRF, demo city loaded) served by waitress on a free port."""
     app = make_app(WTF_CSRF_ENABLED=True)
-    with dbmod.db.connection_context():
+    with app.app_context(), dbmod.db.connection_context():  # the plugins' demo_data reads current_app
         demo.load(app)
     with serving(app) as url:
         yield url

@@ -101,7 +101,7 @@ def test_htmx_widgets_work_after_login(live_server, page):
 
     page.goto(live_server + "/admin/users")
     rows = page.locator("#user-rows tbody tr")
-    expect(rows).to_have_count(9)
+    expect(rows.nth(8)).to_be_visible()  # at least one demo user per built-in role
     page.get_by_role("searchbox").fill("dispatch")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("dispatcher")
