@@ -30,6 +30,7 @@ DEFAULTS = {
     "DEMO_CASES_PER_DAY": 300,
     "CATALOGUE_EDITION": "2013",  # which edition's categories reports use: "2013" or "2026"
     "WORKFLOW": {},  # overrides of core.workorders.workflow.Rules
+    "DASHBOARD_REFRESH_SECONDS": 30,  # how often each dashboard widget fetches itself again
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
