@@ -34,9 +34,7 @@ def workbook_bytes(sheets: list[Sheet]) -> bytes:
                 ws.append([str(note)])
         ws.freeze_panes = "A2"
         for index, header in enumerate(sheet.headers, start=1):
-            width = max(
-                [len(str(header))] + [len(str(row[index - 1])) for row in sheet.rows[:200] if len(row) >= index]
-            )
+            width = max([len(str(header))] + [len(str(row[index - 1])) for row in sheet.rows[:200] if len(row) >= index])
             ws.column_dimensions[get_column_letter(index)].width = min(max(width * 1.6, 8), 60)
     buffer = io.BytesIO()
     book.save(buffer)

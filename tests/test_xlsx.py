@@ -8,14 +8,7 @@ from core.xlsx import Sheet, workbook_bytes
 
 def test_workbook_holds_headers_rows_and_notes():
     data = workbook_bytes(
-        [
-            Sheet(
-                "部门排名: 2026/10",
-                ["部门", "按期率"],
-                [["环卫", 0.95], ["园林", None]],
-                notes=["按期率 = 按期处置数 / 应处置数"],
-            )
-        ]
+        [Sheet("部门排名: 2026/10", ["部门", "按期率"], [["环卫", 0.95], ["园林", None]], notes=["按期率 = 按期处置数 / 应处置数"])]
     )
     book = load_workbook(io.BytesIO(data))
     ws = book.worksheets[0]
