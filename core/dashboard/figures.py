@@ -11,11 +11,12 @@ docs/dashboard.md lists the same definitions for users.
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from peewee import JOIN, Case, fn
+from peewee import JOIN, Case, Window, fn
 
 from core import clock, worktime
 from core.areas import Area
 from core.catalogue import Category
+from core.db import db
 from core.timelimits import parse_limit
 from core.workorders import workflow
 from core.workorders.models import WorkOrder, WorkOrderEvent
@@ -128,26 +129,48 @@ def _dispatch_stages(start, end, scope):
     are read, so a past period's figure does not change later: a stage still undispatched at `end`
     with its deadline before `end` was late."""
     limit = parse_limit(workflow.rules().stage_limits["dispatch"])
+    value = Decimal(limit.value)
     if limit.unit in worktime.WORK_UNITS:
-        margin = WORK_TIME_MARGIN + timedelta(seconds=float(limit.value) * worktime.UNIT_SECONDS[limit.unit])
+        margin = WORK_TIME_MARGIN + timedelta(seconds=float(value) * worktime.UNIT_SECONDS[limit.unit])
+        calendar = worktime.current_calendar()
+
+        def deadline_of(at):
+            return worktime.due_at(at, value, limit.unit, calendar=calendar)
     else:
-        margin = timedelta(seconds=float(limit.value) * worktime.UNIT_SECONDS[limit.unit])
-    query = (
+        margin = timedelta(seconds=float(value) * worktime.UNIT_SECONDS[limit.unit])
+
+        def deadline_of(at):
+            return at + margin
+
+    # Each stage start with the event that follows it (LEAD over the case's events), in one query.
+    E = WorkOrderEvent
+    case_events = Window(partition_by=[E.order], order_by=[E.at, E.id])
+    inner = (
         _events(start - margin, end, ["file", "return", "dispatch", "void"], scope)
-        .select(WorkOrderEvent.order, WorkOrderEvent.action, WorkOrderEvent.at)
-        .order_by(WorkOrderEvent.order, WorkOrderEvent.at, WorkOrderEvent.id)
+        .select(
+            E.action.alias("action"),
+            E.at.alias("at"),
+            fn.LEAD(E.action).over(case_events).alias("next_action"),
+            fn.LEAD(E.at).over(case_events).alias("next_at"),
+        )
+        .window(case_events)
     )
-    stages, open_stage = [], {}
-    calendar = worktime.current_calendar() if limit.unit in worktime.WORK_UNITS else None
-    for order_id, action, at in query.tuples():
-        if action in ("file", "return"):
-            open_stage[order_id] = worktime.due_at(at, Decimal(limit.value), limit.unit, calendar=calendar)
+    query = inner.select_from(inner.c.at, inner.c.next_action, inner.c.next_at).where(
+        inner.c.action.in_(["file", "return"])
+    )
+    stages = []
+    # Raw rows: peewee's per-value conversion would cost more than the rest of the work together.
+    for at, next_action, next_at in db.execute(query).fetchall():
+        deadline = deadline_of(_datetime(at))
+        if not start <= deadline < end or next_action == "void":
             continue
-        deadline = open_stage.pop(order_id, None)
-        if deadline is not None and action == "dispatch" and start <= deadline < end:
-            stages.append((deadline, at <= deadline))
-    stages += [(deadline, False) for deadline in open_stage.values() if start <= deadline < end]
+        stages.append((deadline, next_action == "dispatch" and _datetime(next_at) <= deadline))
     return stages
+
+
+def _datetime(value) -> datetime:
+    """A raw database value as a datetime (SQLite gives ISO text, PostgreSQL a datetime)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 def rates(start: datetime, end: datetime, scope=None, now: datetime | None = None) -> dict:
