@@ -283,6 +283,23 @@ def test_fragment_endpoints_are_guarded(app, city):
     assert client.get("/dashboard/widgets/today").status_code == 200
 
 
+def test_polling_does_not_keep_an_idle_session_alive(app, city):
+    poll = {"HX-Request": "true", "HX-Target": "dash-today"}
+    with clock.frozen(MONDAY.replace(hour=9)):
+        client = client_for(app, "dispatcher")
+    with clock.frozen(MONDAY.replace(hour=9, minute=20)):
+        assert client.get("/dashboard/widgets/today", headers=poll).status_code == 200
+    with clock.frozen(MONDAY.replace(hour=9, minute=40)):
+        expired = client.get("/dashboard/widgets/today", headers=poll)
+    assert expired.status_code == 204 and "/login" in expired.headers["HX-Redirect"]
+    with clock.frozen(MONDAY.replace(hour=10)):
+        client = client_for(app, "dispatcher")
+    with clock.frozen(MONDAY.replace(hour=10, minute=20)):
+        assert client.get("/dashboard/widgets/today").status_code == 200  # opened by hand: activity
+    with clock.frozen(MONDAY.replace(hour=10, minute=40)):
+        assert client.get("/dashboard/widgets/today", headers=poll).status_code == 200
+
+
 def test_users_without_dashboard_permission_are_refused(app, city):
     from core.org import Role, RolePermission
 

@@ -29,6 +29,11 @@ def fragment(name):
     return page("dashboard/widget.html", "dashboard/_fragment.html", f"dash-{name}", widget=found)
 
 
+# A widget polling itself is not the user doing something: it does not hold off the idle logout
+# (core.auth), or a dashboard left open would keep its session alive for ever.
+fragment.polled = True
+
+
 @bp.route("/overdue")
 @requires("dashboard.view")
 def overdue():
