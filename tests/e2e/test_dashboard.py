@@ -12,9 +12,13 @@ from tests.e2e.conftest import serving
 from tests.e2e.test_case_loop import as_user
 from tests.workorder_support import act, build_city, report
 
-CANVAS_HAS_INK = """canvas => {
-  const ctx = canvas.getContext("2d");
-  const {data} = ctx.getImageData(0, 0, canvas.width, canvas.height);
+# True once the chart in `selector` is drawn and its canvas has a non-transparent pixel. Polled by
+# wait_for_function: the widgets replace themselves every second, and a canvas just swapped in is
+# blank until htmx:load has run.
+CHART_DRAWN = """selector => {
+  const canvas = document.querySelector(selector + " canvas");
+  if (!canvas || canvas.dataset.drawn !== "true" || !canvas.width) return false;
+  const {data} = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
   for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
   return false;
 }"""
@@ -39,12 +43,11 @@ def test_charts_are_drawn_and_the_feed_updates_without_a_reload(dashboard_server
     base = dashboard_server
     board = as_user(make_page, base, "dispatcher")
     board.goto(base + "/")
-    trend = board.locator("#dash-trend canvas")
-    expect(trend).to_have_attribute("data-drawn", "true")
-    assert trend.evaluate(CANVAS_HAS_INK), "the trend chart canvas is blank"
-    expect(board.locator("#dash-top canvas")).to_have_attribute("data-drawn", "true")
+    board.wait_for_function(CHART_DRAWN, arg="#dash-trend")
+    board.wait_for_function(CHART_DRAWN, arg="#dash-top")
     expect(board.locator("#dash-today dd").first).to_have_text("1")  # reported today
     board.evaluate("window.notReloaded = true")
+    board.evaluate("document.querySelector('#dash-trend canvas').dataset.first = 'yes'")
     first_update = board.locator("#dash-feed").get_attribute("data-updated")
 
     intake = as_user(make_page, base, "intake")
@@ -60,6 +63,6 @@ def test_charts_are_drawn_and_the_feed_updates_without_a_reload(dashboard_server
     assert board.evaluate("window.notReloaded === true"), "the page was reloaded"
     assert board.locator("#dash-feed").get_attribute("data-updated") != first_update
     # The polled trend widget replaced itself meanwhile; its new chart is drawn too.
-    expect(board.locator("#dash-trend canvas")).to_have_attribute("data-drawn", "true")
-    assert board.locator("#dash-trend canvas").evaluate(CANVAS_HAS_INK)
+    expect(board.locator("#dash-trend canvas")).not_to_have_attribute("data-first", "yes")
+    board.wait_for_function(CHART_DRAWN, arg="#dash-trend")
     expect(board.locator("#dash-today dd").first).to_have_text("2")
