@@ -66,3 +66,11 @@ def test_charts_are_drawn_and_the_feed_updates_without_a_reload(dashboard_server
     expect(board.locator("#dash-trend canvas")).not_to_have_attribute("data-first", "yes")
     board.wait_for_function(CHART_DRAWN, arg="#dash-trend")
     expect(board.locator("#dash-today dd").first).to_have_text("2")
+
+    # Away and back through the boosted navigation (no full page load): the charts are drawn again.
+    board.locator(".mainnav a[href='/orders/']").click()
+    expect(board.locator("#dash-trend")).to_have_count(0)
+    board.locator(".mainnav a[href='/']").click()
+    board.wait_for_function(CHART_DRAWN, arg="#dash-trend")
+    board.wait_for_function(CHART_DRAWN, arg="#dash-top")
+    assert board.evaluate("window.notReloaded === true"), "the navigation reloaded the page"
