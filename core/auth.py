@@ -92,7 +92,8 @@ def enforce_session_and_permission():
         logout_user()
         session.clear()
         return _to_login(_("Your session expired after a period of inactivity. Please log in again."))
-    session["seen"] = now.isoformat()
+    if not (getattr(view, "polled", False) and htmx):
+        session["seen"] = now.isoformat()  # automatic refreshes (dashboard polling) are not activity
     if needed != LOGIN and not current_user.can(needed):
         abort(403)
     return None

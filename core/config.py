@@ -34,6 +34,7 @@ DEFAULTS = {
     "MAP_TILE_URL": "",  # e.g. "https://tiles.example.gov.cn/{z}/{x}/{y}.png"; empty: maps on a plain background
     "MAP_TILE_ATTRIBUTION": "",  # shown in the map's corner when tiles are used
     "MAP_TILE_CRS": "wgs84",  # "gcj02" when the tile server draws Chinese (GCJ-02) coordinates
+    "DASHBOARD_REFRESH_SECONDS": 30,  # how often each dashboard widget fetches itself again
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,

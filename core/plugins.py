@@ -28,6 +28,7 @@ BUILTINS = [
     "core.maps",
     "core.responsibility",
     "core.components",
+    "core.dashboard",
 ]
 
 # Called once at start-up, plugin by plugin; their results are kept in PluginHost.registered.

@@ -96,6 +96,10 @@ class WorkOrderEvent(BaseModel):
     reason = TextField(default="")
     data = JSONField(null=True)
 
+    class Meta:
+        # Figures over a period count events of given actions in a time range (core/dashboard/figures.py).
+        indexes = ((("action", "at"), False),)
+
 
 class WorkOrderPhoto(BaseModel):
     order = ForeignKeyField(WorkOrder, backref="photo_links", on_delete="CASCADE")

@@ -1,0 +1,140 @@
+"""What each dashboard widget's template needs, for one user: the figures of core.dashboard.figures
+over the user's scope (the same row scoping as the case lists)."""
+
+from datetime import timedelta
+
+from flask import current_app, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from core import clock
+from core.dashboard import figures
+from core.workorders import workflow
+from core.workorders.models import WorkOrder
+
+VIEW_PERMISSIONS = ("workorder.view_all", "workorder.view_department", "workorder.view_grid")
+TREND_DAYS = 30
+COLOURS = {"reported": "#1f6feb", "closed": "#2e7d32", "rate": "#c62828", "bar": "#b4232a"}
+
+
+def can_view_cases(user) -> bool:
+    return any(user.can(p) for p in VIEW_PERMISSIONS)
+
+
+def scope_label(user) -> str:
+    if user.can("workorder.view_all"):
+        return _("The whole city")
+    if user.can("workorder.view_department") and user.department_id:
+        return _("Cases of %(department)s", department=user.department.name)
+    if user.can("workorder.view_grid") and workflow.grid_ids(user):
+        return _("Cases in your grids")
+    return _("Cases you reported")
+
+
+def _base(name, user) -> dict:
+    return {
+        "name": name,
+        "url": url_for("dashboard.fragment", name=name),
+        "refresh": int(current_app.config["DASHBOARD_REFRESH_SECONDS"]),
+        "scope_label": scope_label(user),
+        "updated": clock.now(),
+    }
+
+
+def _today(user, scope, now):
+    start, end = figures.today_period(now)
+    return {"counts": figures.counts(start, end, scope)}
+
+
+def _rates(user, scope, now):
+    today = figures.rates(*figures.today_period(now), scope, now=now)
+    month = figures.rates(*figures.last_days_period(TREND_DAYS, now), scope, now=now)
+    return {"periods": [(_("Today"), today), (_("Last %(n)d days", n=TREND_DAYS), month)]}
+
+
+def _overdue(user, scope, now):
+    query = figures.overdue_now(scope, now)
+    oldest = query.order_by(WorkOrder.due_at).limit(5)
+    return {"count": query.count(), "oldest": list(oldest), "now": now}
+
+
+def _feed(user, scope, now):
+    return {"orders": figures.newest(scope, 10), "statuses": workflow.STATUSES}
+
+
+def _trend(user, scope, now):
+    start, end = figures.last_days_period(TREND_DAYS, now)
+    days = [(start + timedelta(days=i)).date() for i in range(TREND_DAYS)]
+    daily = figures.daily_counts(start, end, scope)
+    handling = figures.daily_handling(start, end, scope, now=now)
+    rates = []
+    for day in days:
+        due, on_time = handling.get(day, (0, 0))
+        rates.append(figures.rate(on_time, due))
+    chart = {
+        "type": "bar",
+        "labels": [format_date(day, "MM-dd") for day in days],
+        "datasets": [
+            {"label": _("Reported"), "data": [daily["reported"].get(d, 0) for d in days], "color": COLOURS["reported"]},
+            {"label": _("Closed"), "data": [daily["closed"].get(d, 0) for d in days], "color": COLOURS["closed"]},
+            {
+                "label": _("On-time handling rate (%)"),
+                "data": [None if r is None else round(r, 1) for r in rates],
+                "color": COLOURS["rate"],
+                "type": "line",
+                "axis": "percent",
+            },
+        ],
+        "percent_axis": _("On-time handling rate (%)"),
+        "count_axis": _("Cases"),
+    }
+    totals = {
+        "reported": sum(daily["reported"].values()),
+        "closed": sum(daily["closed"].values()),
+    }
+    return {"chart": chart, "totals": totals, "first": days[0], "last": days[-1]}
+
+
+def _map(user, scope, now):
+    if not user.can("grids.view"):
+        return None
+    from core.maps import grid_map_layers
+
+    by_grid = figures.open_by_grid(scope)
+    return {
+        "layers": grid_map_layers(user, "open"),
+        "open_total": sum(by_grid.values()),
+        "grids_with_open": len(by_grid),
+    }
+
+
+def _top(user, scope, now):
+    start, end = figures.last_days_period(TREND_DAYS, now)
+    categories = figures.top_categories(start, end, scope)
+    chart = {
+        "type": "bar",
+        "horizontal": True,
+        "labels": [name for _code, name, _n in categories],
+        "datasets": [{"label": _("Cases"), "data": [n for *_rest, n in categories], "color": COLOURS["bar"]}],
+    }
+    return {"categories": categories, "hotspots": figures.hotspots(start, end, scope), "chart": chart}
+
+
+CONTEXTS = {
+    "today": _today,
+    "rates": _rates,
+    "overdue": _overdue,
+    "feed": _feed,
+    "trend": _trend,
+    "map": _map,
+    "top": _top,
+}
+
+
+def context_for(name: str, user) -> dict | None:
+    """The template context of widget `name` for `user`, or None when the user may not see it."""
+    if name not in CONTEXTS or not user.can("dashboard.view") or not can_view_cases(user):
+        return None
+    now = clock.now()
+    own = CONTEXTS[name](user, workflow.scope_condition(user), now)
+    return None if own is None else {**_base(name, user), **own}

@@ -1,0 +1,343 @@
+"""The command-centre dashboard: every figure against a hand-built history, "—" for empty
+denominators, row scoping per role, the polled fragment URLs, and fast (index-using) queries."""
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+from core import clock
+from core.dashboard import figures
+from core.db import db, is_sqlite
+from core.workorders import workflow
+from core.workorders.models import WorkOrder
+from tests.support import login
+from tests.workorder_support import act, build_city, photo, report
+
+FRIDAY = datetime(2026, 11, 27)
+MONDAY = datetime(2026, 11, 30)
+NOW = MONDAY.replace(hour=17)
+
+
+@pytest.fixture
+def make_app(make_app):
+    """These tests read English text."""
+    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
+
+
+def at(day, hh, mm=0):
+    return day.replace(hour=hh, minute=mm)
+
+
+def step(city, order, when, action, role, **kwargs):
+    with clock.frozen(when):
+        act(city, order, action, role, **kwargs)
+
+
+def file(city, order, when):
+    step(city, order, when, "file", "shift_leader", data={"standard": city.standard.id})
+
+
+def dispatch(city, order, when, department=None):
+    step(city, order, when, "dispatch", "dispatcher", data={"department": (department or city.sanitation).id})
+
+
+def handled(city, order, when):
+    step(city, order, when, "report_handled", "handler", reason="done", photos=[photo(city.users["handler"])])
+
+
+def reported(city, when, **fields):
+    with clock.frozen(when):
+        return report(city, **fields)
+
+
+@pytest.fixture
+def city(app):
+    return build_city()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context with a connection, for calling the figures directly. (Requests of the
+    test client must not run inside it: they would share its `g`, and with it the logged-in user.)"""
+    with app.app_context(), db.connection_context():
+        yield
+
+
+@pytest.fixture
+def history(app, city):
+    with app.app_context(), db.connection_context():
+        return _history(city)
+
+
+def _history(city):
+    """Friday: F dispatched to landscaping at 10:10 (on time), due 16:10, never handled: overdue.
+    Monday (limit 4 working hours; dispatch stage limit 15 minutes):
+      A reported 9:00, filed 9:05, dispatched 9:10 (on time), due 15:10, handled 11:00 (on time), closed 12:00;
+      B reported 9:00, filed 9:05, dispatched 9:40 (late), due 15:40, handled 16:00 (late);
+      C reported 10:00, filed 10:05, never dispatched (late from 10:20);
+      D reported 9:30, filed 9:45, dispatched 9:50 (on time), suspended (approved): not due to handle;
+      E reported 10:30 in the other community, not filed."""
+    f = reported(city, at(FRIDAY, 10))
+    file(city, f, at(FRIDAY, 10, 5))
+    dispatch(city, f, at(FRIDAY, 10, 10), city.landscaping)
+
+    a = reported(city, at(MONDAY, 9))
+    b = reported(city, at(MONDAY, 9))
+    d = reported(city, at(MONDAY, 9, 30))
+    c = reported(city, at(MONDAY, 10))
+    e = reported(city, at(MONDAY, 10, 30), grid=city.other_grid)
+    file(city, a, at(MONDAY, 9, 5))
+    file(city, b, at(MONDAY, 9, 5))
+    dispatch(city, a, at(MONDAY, 9, 10))
+    step(city, a, at(MONDAY, 9, 30), "accept", "handler")
+    dispatch(city, b, at(MONDAY, 9, 40))
+    file(city, d, at(MONDAY, 9, 45))
+    dispatch(city, d, at(MONDAY, 9, 50))
+    file(city, c, at(MONDAY, 10, 5))
+    until = (MONDAY + timedelta(days=20)).date().isoformat()
+    step(city, d, at(MONDAY, 10, 30), "request_suspension", "handler", reason="budget", data={"until": until})
+    step(city, d, at(MONDAY, 10, 40), "approve_suspension", "dispatcher")
+    handled(city, a, at(MONDAY, 11))
+    step(city, a, at(MONDAY, 11, 30), "check_pass", "collector")
+    step(city, a, at(MONDAY, 12), "close", "shift_leader")
+    handled(city, b, at(MONDAY, 16))
+    orders = {name: WorkOrder.get_by_id(o.id) for name, o in zip("abcdef", (a, b, c, d, e, f), strict=True)}
+    assert orders["a"].due_at == at(MONDAY, 15, 10) and orders["b"].due_at == at(MONDAY, 15, 40)
+    assert orders["f"].due_at == at(FRIDAY, 16, 10) and orders["d"].status == "suspended"
+    return orders
+
+
+def test_todays_counts_come_from_todays_events(history, ctx):
+    start, end = figures.today_period(NOW)
+    assert figures.counts(start, end) == {"reported": 5, "filed": 4, "dispatched": 3, "handled": 2, "closed": 1}
+    friday = figures.today_period(at(FRIDAY, 20))
+    assert figures.counts(*friday) == {"reported": 1, "filed": 1, "dispatched": 1, "handled": 0, "closed": 0}
+
+
+def test_rates_today(history, ctx):
+    r = figures.rates(*figures.today_period(NOW), now=NOW)
+    # Handling: A on time, B late; D is suspended; F fell due on Friday.
+    assert (r["due_to_handle"], r["handled_on_time"], r["on_time_handling_rate"]) == (2, 1, 50.0)
+    # Dispatch: A and D on time, B late, C still waiting past its deadline.
+    assert (r["due_to_dispatch"], r["dispatched_on_time"], r["on_time_dispatch_rate"]) == (4, 2, 50.0)
+
+
+def test_rates_count_only_deadlines_that_have_passed(history, ctx):
+    r = figures.rates(*figures.today_period(NOW), now=at(MONDAY, 15, 30))
+    assert (r["due_to_handle"], r["handled_on_time"]) == (1, 1)  # B is due only at 15:40
+    r = figures.rates(*figures.today_period(NOW), now=at(MONDAY, 10, 10))
+    assert (r["due_to_dispatch"], r["dispatched_on_time"]) == (3, 2)  # C is due only at 10:20
+
+
+def test_rates_over_thirty_days_and_per_day(history, ctx):
+    start, end = figures.last_days_period(30, NOW)
+    r = figures.rates(start, end, now=NOW)
+    assert (r["due_to_handle"], r["handled_on_time"]) == (3, 1)
+    assert round(r["on_time_handling_rate"], 2) == 33.33
+    assert (r["due_to_dispatch"], r["dispatched_on_time"]) == (5, 3)
+    daily = figures.daily_handling(start, end, now=NOW)
+    assert daily == {FRIDAY.date(): (1, 0), MONDAY.date(): (2, 1)}
+    per_day = figures.daily_counts(start, end)
+    assert per_day == {"reported": {FRIDAY.date(): 1, MONDAY.date(): 5}, "closed": {MONDAY.date(): 1}}
+
+
+def test_a_resumed_suspension_is_due_again(city, history, ctx):
+    step(city, history["d"], at(MONDAY, 16, 30), "resume", "dispatcher")
+    d = WorkOrder.get_by_id(history["d"].id)
+    # Suspended from 10:40 to 16:30 on the same working day: the deadline moves by the working time paused.
+    assert d.status == "dispatched" and d.due_at > NOW
+    assert figures.rates(*figures.today_period(NOW), now=NOW)["due_to_handle"] == 2
+
+
+def test_a_voided_case_is_not_due_to_dispatch(city, ctx):
+    c = reported(city, at(MONDAY, 10))
+    file(city, c, at(MONDAY, 10, 5))
+    step(city, c, at(MONDAY, 10, 10), "void", "shift_leader", reason="duplicate")
+    assert figures.rates(*figures.today_period(NOW), now=NOW)["due_to_dispatch"] == 0
+
+
+def test_overdue_feed_top_and_hotspots(history, city, ctx):
+    assert [o.number for o in figures.overdue_now(now=NOW)] == [history["f"].number]
+    assert figures.overdue_now(now=at(FRIDAY, 16)).count() == 0
+    newest = figures.newest(limit=3)
+    assert [o.id for o in newest] == [history["e"].id, history["c"].id, history["d"].id]
+    start, end = figures.last_days_period(30, NOW)
+    assert figures.top_categories(start, end) == [("0101", "暴露垃圾", 6)]
+    assert figures.hotspots(start, end) == [
+        (city.grid.code, city.grid.name, 5),
+        (city.other_grid.code, city.other_grid.name, 1),
+    ]
+    assert figures.open_by_grid() == {city.grid.code: 4, city.other_grid.code: 1}
+
+
+def test_scoped_figures(history, city, ctx):
+    landscaping = workflow.scope_condition(city.users["other_handler"])
+    today = figures.today_period(NOW)
+    assert figures.counts(*today, landscaping)["reported"] == 0
+    month = figures.last_days_period(30, NOW)
+    r = figures.rates(*month, landscaping, now=NOW)
+    assert (r["due_to_handle"], r["handled_on_time"], r["on_time_handling_rate"]) == (1, 0, 0.0)
+    assert figures.overdue_now(landscaping, NOW).count() == 1
+    other_grid = workflow.scope_condition(city.users["other_collector"])
+    assert figures.counts(*today, other_grid) == {"reported": 1, "filed": 0, "dispatched": 0, "handled": 0, "closed": 0}
+    assert [o.id for o in figures.newest(other_grid)] == [history["e"].id]
+
+
+def test_zero_denominators_are_none():
+    assert figures.rate(0, 0) is None
+    assert figures.rate(1, 4) == 25.0
+
+
+# --- over HTTP --------------------------------------------------------------------------------------
+
+
+def client_for(app, username):
+    client = app.test_client()
+    assert login(client, username).status_code == 302
+    client.post("/lang", data={"lang": "en"})
+    return client
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_dashboard_shows_every_widget_with_its_polling(app, history):
+    with clock.frozen(NOW):
+        html = client_for(app, "dispatcher").get("/").get_data(as_text=True)
+    for name in ("today", "rates", "overdue", "feed", "trend", "map", "top"):
+        assert f'id="dash-{name}"' in html
+        assert f'hx-get="/dashboard/widgets/{name}" hx-trigger="every 30s"' in html
+    assert "The whole city" in html
+    assert history["e"].number in html  # the feed
+    assert "/grids/map.geojson?measure=open" in html
+    assert html.count('<script type="application/json">') == 2  # trend and top categories charts
+    assert "chart.umd.min.js" in html and "js/charts.js" in html
+    assert "handled on time / due to handle" in html and "dispatched on time / due to dispatch" in html
+
+
+def test_the_refresh_interval_is_configurable(make_app):
+    app = make_app(DASHBOARD_REFRESH_SECONDS=5)
+    build_city()
+    html = client_for(app, "dispatcher").get("/").get_data(as_text=True)
+    assert 'hx-trigger="every 5s"' in html
+
+
+def test_zero_denominator_shows_a_dash(app, city):
+    with clock.frozen(NOW):
+        html = (
+            client_for(app, "dispatcher")
+            .get("/dashboard/widgets/rates", headers={"HX-Request": "true", "HX-Target": "dash-rates"})
+            .get_data(as_text=True)
+        )
+    assert html.lstrip().startswith('<div id="dash-rates"')  # the fragment alone
+    assert re.findall(r'data-figure="on_time_\w+_rate">([^<]*)<', html) == ["—", "—", "—", "—"]
+    assert "0 / 0" in html
+
+
+def test_rates_widget_shows_the_figures(app, history):
+    with clock.frozen(NOW):
+        html = client_for(app, "dispatcher").get("/dashboard/widgets/rates").get_data(as_text=True)
+    assert re.findall(r'data-figure="on_time_\w+_rate">([^<]*)<', html) == ["50.0 %", "60.0 %", "50.0 %", "33.3 %"]
+    assert "<html" in html  # without htmx, the widget is a page of its own
+
+
+@pytest.mark.parametrize(
+    ("username", "scope", "today_reported"),
+    [
+        ("dispatcher", "The whole city", 5),
+        ("leader", "The whole city", 5),
+        ("handler", "Cases of 环卫处", 5),  # every Monday case is at (or waiting for) sanitation
+        ("other_handler", "Cases of 园林处", 0),
+        ("other_collector", "Cases in your grids", 1),
+    ],
+)
+def test_widgets_respect_who_is_looking(app, history, username, scope, today_reported):
+    with clock.frozen(NOW):
+        client = client_for(app, username)
+        html = client.get("/dashboard/widgets/today", headers={"HX-Request": "true", "HX-Target": "dash-today"})
+    page = text_of(html.get_data(as_text=True))
+    assert scope in page
+    assert f"Reported {today_reported} " in page
+
+
+def test_overdue_list_is_scoped(app, history):
+    with clock.frozen(NOW):
+        city_wide = client_for(app, "dispatcher").get("/dashboard/overdue").get_data(as_text=True)
+        sanitation = client_for(app, "handler").get("/dashboard/overdue").get_data(as_text=True)
+        landscaping = client_for(app, "other_handler").get("/dashboard/overdue").get_data(as_text=True)
+        widget = client_for(app, "dispatcher").get("/dashboard/widgets/overdue").get_data(as_text=True)
+    number = history["f"].number
+    assert number in city_wide and number in landscaping and number not in sanitation
+    assert 'data-figure="overdue">1<' in widget
+
+
+def test_fragment_endpoints_are_guarded(app, city):
+    anonymous = app.test_client().get("/dashboard/widgets/today")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    htmx = app.test_client().get("/dashboard/widgets/today", headers={"HX-Request": "true"})
+    assert htmx.status_code == 204 and "/login" in htmx.headers["HX-Redirect"]
+    client = client_for(app, "dispatcher")
+    assert client.get("/dashboard/widgets/nosuch").status_code == 404
+    assert client.get("/dashboard/widgets/today").status_code == 200
+
+
+def test_polling_does_not_keep_an_idle_session_alive(app, city):
+    poll = {"HX-Request": "true", "HX-Target": "dash-today"}
+    with clock.frozen(MONDAY.replace(hour=9)):
+        client = client_for(app, "dispatcher")
+    with clock.frozen(MONDAY.replace(hour=9, minute=20)):
+        assert client.get("/dashboard/widgets/today", headers=poll).status_code == 200
+    with clock.frozen(MONDAY.replace(hour=9, minute=40)):
+        expired = client.get("/dashboard/widgets/today", headers=poll)
+    assert expired.status_code == 204 and "/login" in expired.headers["HX-Redirect"]
+    with clock.frozen(MONDAY.replace(hour=10)):
+        client = client_for(app, "dispatcher")
+    with clock.frozen(MONDAY.replace(hour=10, minute=20)):
+        assert client.get("/dashboard/widgets/today").status_code == 200  # opened by hand: activity
+    with clock.frozen(MONDAY.replace(hour=10, minute=40)):
+        assert client.get("/dashboard/widgets/today", headers=poll).status_code == 200
+
+
+def test_users_without_dashboard_permission_are_refused(app, city):
+    from core.org import Role, RolePermission
+
+    with db.connection_context():
+        role = Role.get(Role.code == "dispatcher")
+        RolePermission.delete().where(
+            (RolePermission.role == role) & (RolePermission.permission == "dashboard.view")
+        ).execute()
+    client = client_for(app, "dispatcher")
+    assert client.get("/dashboard/widgets/today").status_code == 403
+    assert client.get("/dashboard/overdue").status_code == 403
+
+
+def test_the_plugin_widget_example_still_renders(make_app, monkeypatch):
+    from tests.support import GOOD_PLUGINS, PLUGIN_SETS
+
+    monkeypatch.syspath_prepend(str(PLUGIN_SETS))
+    app = make_app(PLUGINS_DIR=GOOD_PLUGINS)
+    build_city()
+    html = client_for(app, "dispatcher").get("/").get_data(as_text=True)
+    assert "Recorder sees dispatcher" in html and 'id="dash-today"' in html
+
+
+def test_queries_use_the_indexes(app, history, ctx):
+    """EXPLAIN: the period queries search an index instead of scanning the table (on PostgreSQL with
+    sequential scans discouraged, since a table this small would otherwise be read whole)."""
+    sqlite = is_sqlite()
+    if not sqlite:
+        db.execute_sql("SET enable_seqscan = off")
+    start, end = figures.last_days_period(30, NOW)
+    queries = {
+        "counts": figures._events(start, end, ["create"], None),
+        "handling": WorkOrder.select().where((WorkOrder.due_at >= start) & (WorkOrder.due_at < end)),
+        "reported": WorkOrder.select().where((WorkOrder.reported_at >= start) & (WorkOrder.reported_at < end)),
+        "overdue": figures.overdue_now(now=NOW),
+    }
+    for name, query in queries.items():
+        sql, params = query.sql()
+        explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+        plan = " ".join(str(row[-1]) for row in db.execute_sql(explain + sql, params).fetchall())
+        assert ("USING INDEX" in plan or "USING COVERING INDEX" in plan) if sqlite else "Index" in plan, (name, plan)
