@@ -8,7 +8,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from core import clock
+from core import clock, scheduler
 from core.audit import AuditEntry
 from core.db import db
 from core.org import Department
@@ -268,9 +268,15 @@ def test_notice_runs_out_tow_order_is_handled_closed_and_the_vehicle_is_towed(ap
         assert {"zombie_cars.register", "zombie_cars.notify", "zombie_cars.tow_order", "zombie_cars.towed"} <= actions
 
 
-def test_the_tow_job_is_registered_daily(app):
+def test_the_scheduler_runs_the_daily_tow_job(app, city):
     jobs = {job.id: job for _, job in app.extensions["xiuhua.plugins"].items("register_jobs")}
     assert jobs["zombie_cars.tow_overdue"].cron == "30 6 * * *"
+    with clock.frozen(MONDAY):
+        in_db(app, lambda: service.notify(register(city), city.users["dispatcher"]))
+    with clock.frozen(datetime(2026, 11, 10, 6, 30)):
+        run = scheduler.run_job(app, "zombie_cars.tow_overdue", "schedule")
+    assert run.outcome == "success" and run.summary == "1 tow orders created (2026-000001)"
+    assert in_db(app, lambda: WorkOrder.get().status) == "dispatched"
 
 
 def test_the_case_page_of_a_tow_order_shows_the_vehicle(app, city):
