@@ -99,7 +99,14 @@ def snapshot(vehicle: Vehicle) -> dict:
         "brand": vehicle.brand,
         "address": vehicle.address,
         "grid": vehicle.grid.code if vehicle.grid_id else None,
+        "longitude": str(vehicle.longitude) if vehicle.longitude is not None else None,
+        "latitude": str(vehicle.latitude) if vehicle.latitude is not None else None,
+        "dusty": vehicle.dusty,
+        "flat_tyres": vehicle.flat_tyres,
+        "days_unmoved": vehicle.days_unmoved,
         "advertising": vehicle.advertising,
+        "survey_round": vehicle.survey_round_id,
+        "notes": vehicle.notes,
         "stage": vehicle.stage,
     }
 
@@ -130,6 +137,40 @@ def register(user, *, plate: str | None, photos=(), **fields) -> tuple[Vehicle, 
             raise
         return existing, False
     return vehicle, True
+
+
+def update(vehicle: Vehicle, *, plate: str | None, photos=(), **fields) -> Vehicle:
+    """Change a vehicle's details. A plate another record holds is refused (CampaignError, 409); moved
+    coordinates find the grid again."""
+    from core import grids
+
+    before = snapshot(vehicle)
+    if plate and Vehicle.select().where((Vehicle.plate == plate) & (Vehicle.id != vehicle.id)).exists():
+        raise CampaignError(_("%(plate)s is already registered as another vehicle.", plate=plate), 409)
+    moved = (fields.get("longitude"), fields.get("latitude")) != (vehicle.longitude, vehicle.latitude)
+    for name, value in fields.items():
+        setattr(vehicle, name, value)
+    vehicle.plate = plate or None
+    if moved:
+        found = None
+        if vehicle.longitude is not None and vehicle.latitude is not None:
+            found = grids.locate(vehicle.longitude, vehicle.latitude)
+        vehicle.grid = found.id if found is not None else vehicle.grid_id
+    try:
+        with db.atomic():
+            vehicle.save()
+            add_photos(vehicle, photos)
+            audit.record(
+                "zombie_cars.edit",
+                "zombie_car",
+                vehicle.id,
+                str(vehicle.plate_text),
+                before=before,
+                after=snapshot(vehicle),
+            )
+    except IntegrityError:  # the plate was taken a moment ago
+        raise CampaignError(_("%(plate)s is already registered as another vehicle.", plate=plate), 409) from None
+    return vehicle
 
 
 def add_photos(vehicle: Vehicle, photos):

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, ValidationErro
 from wtforms.validators import Optional as OptionalInput
 
 from core import audit, clock, photos, xlsx
+from core.admin import EditForm
 from core.areas import Area
 from core.permissions import requires
 from core.web import message, page
@@ -136,6 +137,10 @@ class VehicleForm(FlaskForm):
         self.lat = self._coordinate(field, -90, 90)
         if (self.lat is None) != (not unicodedata.normalize("NFKC", self.longitude.data or "").strip()):
             raise ValidationError(_("Give both the longitude and the latitude, or neither."))
+
+
+class VehicleEditForm(VehicleForm, EditForm):
+    pass
 
 
 class ContactForm(FlaskForm):
@@ -299,28 +304,70 @@ def new():
         stored = _store_uploads()
     except photos.PhotoError as error:
         return page("zombie_cars/new.html", form=form, photo_error=str(error), status=422)
-    vehicle, created = service.register(
-        _user(),
-        plate=form.normalised_plate,
-        plate_kind=form.plate_kind,
-        vehicle_type=form.vehicle_type.data,
-        colour=_text(form.colour),
-        brand=_text(form.brand),
-        address=_text(form.address),
-        longitude=form.lon,
-        latitude=form.lat,
-        dusty=form.dusty.data,
-        flat_tyres=form.flat_tyres.data,
-        days_unmoved=form.days_unmoved.data,
-        advertising=form.advertising.data,
-        survey_round=form.survey_round.data or None,
-        notes=_text(form.notes),
-        photos=stored,
-    )
+    vehicle, created = service.register(_user(), plate=form.normalised_plate, photos=stored, **_vehicle_fields(form))
     if not created:
         service.add_photos(vehicle, stored)
         return _already_registered(vehicle)
     flash(_("Vehicle %(plate)s registered.", plate=vehicle.plate_text), "success")
+    return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
+
+
+def _vehicle_fields(form: VehicleForm) -> dict:
+    return {
+        "plate_kind": form.plate_kind,
+        "vehicle_type": form.vehicle_type.data,
+        "colour": _text(form.colour),
+        "brand": _text(form.brand),
+        "address": _text(form.address),
+        "longitude": form.lon,
+        "latitude": form.lat,
+        "dusty": form.dusty.data,
+        "flat_tyres": form.flat_tyres.data,
+        "days_unmoved": form.days_unmoved.data,
+        "advertising": form.advertising.data,
+        "survey_round": form.survey_round.data or None,
+        "notes": _text(form.notes),
+    }
+
+
+@bp.route("/<int:vehicle_id>/edit", methods=["GET", "POST"])
+@requires("zombie_cars.manage")
+def edit(vehicle_id):
+    vehicle = _vehicle_or_404(vehicle_id)
+    if request.method == "GET":
+        form = VehicleEditForm(
+            formdata=None,
+            plate=vehicle.plate or "",
+            no_plate=vehicle.plate is None,
+            vehicle_type=vehicle.vehicle_type,
+            colour=vehicle.colour,
+            brand=vehicle.brand,
+            address=vehicle.address,
+            longitude="" if vehicle.longitude is None else str(vehicle.longitude),
+            latitude="" if vehicle.latitude is None else str(vehicle.latitude),
+            dusty=vehicle.dusty,
+            flat_tyres=vehicle.flat_tyres,
+            days_unmoved=vehicle.days_unmoved,
+            advertising=vehicle.advertising,
+            survey_round=vehicle.survey_round_id or 0,
+            notes=vehicle.notes,
+        )
+        form.show(service.snapshot(vehicle))
+        return page("zombie_cars/edit.html", form=form, vehicle=vehicle)
+    form = VehicleEditForm()
+    if not form.validate_on_submit():
+        return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=422)
+    if not form.still_current(service.snapshot(vehicle)):
+        return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=409)
+    try:
+        stored = _store_uploads()
+        service.update(vehicle, plate=form.normalised_plate, photos=stored, **_vehicle_fields(form))
+    except photos.PhotoError as error:
+        return page("zombie_cars/edit.html", form=form, vehicle=vehicle, photo_error=str(error), status=422)
+    except service.CampaignError as error:
+        form.plate.errors = [*form.plate.errors, str(error.message)]
+        return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=error.status)
+    flash(_("Vehicle %(plate)s saved.", plate=vehicle.plate_text), "success")
     return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
 
 
