@@ -31,6 +31,13 @@ HTMX_POLL = {"HX-Request": "true", "HX-Target": "import-progress"}
 
 
 @pytest.fixture
+def make_app(make_app, tmp_path):
+    """Without folder plugins: these tests count the national catalogue's rows exactly, and plugins
+    add their own categories (register_categories, tested in test_plugins.py)."""
+    return lambda **overrides: make_app(**{"PLUGINS_DIR": str(tmp_path / "no-plugins"), **overrides})
+
+
+@pytest.fixture
 def ctx(app):
     """An app context with a connection, as the command line has."""
     with app.app_context(), db.connection_context():

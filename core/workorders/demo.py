@@ -43,7 +43,8 @@ def prepare_reference_data():
     from core.catalogue_import import import_file
     from core.worktime_admin import import_days, read_csv
 
-    if not FilingStandard.select().exists():
+    # Plugins' categories (register_categories) exist from `flask db upgrade` on: they are not the catalogue.
+    if not FilingStandard.select().where(~FilingStandard.source.startswith("plugin ")).exists():
         import_file(DATA / "catalogue" / "filing-standards-yuncheng.csv", "filing-standards-yuncheng.csv")
     calendar_file = DATA / "calendar" / "cn-2026.csv"
     rows, errors = read_csv(calendar_file.read_text(encoding="utf-8"))
@@ -99,7 +100,9 @@ class Simulation:
         self.intake = ctx.users["intake"]
         self.grids = [a for a in ctx.areas.values() if a.level == "grid"]
         self.standards = list(
-            FilingStandard.select(FilingStandard, Category).join(Category).where(FilingStandard.active == True)
+            FilingStandard.select(FilingStandard, Category)
+            .join(Category)
+            .where((FilingStandard.active == True) & ~FilingStandard.source.startswith("plugin "))
         )
         self.departments = [d for d in Department.select().where(Department.type == "professional")]
         self.department_by_id = {d.id: d for d in self.departments}

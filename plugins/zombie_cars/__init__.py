@@ -1,0 +1,142 @@
+"""The zombie-car campaign (僵尸车专项整治): a vehicle registry, survey rounds, owner contacts,
+printable notices, and tow orders opened by a daily job when a notice runs out. Written against the
+plugin API only (docs/plugins.md), as any third-party plugin would be."""
+
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+
+from core.hookspecs import hookimpl
+from core.plugins import MenuItem, Panel, Widget
+from core.scheduler import JobSpec
+
+__version__ = "1.0.0"
+
+CENTRE = ["admin", "intake", "shift_leader", "dispatcher", "evaluator", "leader"]
+
+
+@hookimpl
+def config_defaults():
+    return {
+        "ZOMBIE_NOTICE_DAYS": 7,  # calendar days the owner has after the notice is posted
+        "ZOMBIE_TOW_DEPARTMENT": "parking",  # department code tow orders are dispatched to
+        "ZOMBIE_ISSUING_OFFICE": "城市管理综合执法局",
+        "ZOMBIE_LEGAL_BASIS": (
+            "依据《中华人民共和国道路交通安全法》第五十六条、《城市市容和环境卫生管理条例》"
+            "第十四条及本市机动车停放管理相关规定，长期停放、无人管理的车辆影响市容和通行秩序。"
+            "请车辆所有人或管理人在期限内自行将车辆移走；逾期未移走的，将依法拖移至指定停放场所，"
+            "由此产生的费用由车辆所有人承担。"
+        ),
+    }
+
+
+@hookimpl
+def register_migrations():
+    return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def register_blueprints():
+    from .views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_permissions():
+    return [
+        {
+            "name": "zombie_cars.view",
+            "label": _l("See the zombie-car campaign"),
+            "roles": [*CENTRE, "collector", "handler", "dept_head"],
+        },
+        {
+            "name": "zombie_cars.manage",
+            "label": _l("Register zombie cars, post notices, record contacts and outcomes"),
+            "roles": ["admin", "shift_leader", "dispatcher", "collector"],
+        },
+    ]
+
+
+@hookimpl
+def register_jobs():
+    from .service import tow_overdue
+
+    return [
+        JobSpec(
+            "zombie_cars.tow_overdue",
+            _l("Open tow orders for zombie cars whose notice has run out"),
+            tow_overdue,
+            cron="30 6 * * *",
+        )
+    ]
+
+
+@hookimpl
+def register_categories():
+    return [
+        {
+            "kind": "event",
+            "class_code": "90",
+            "class_name": "专项整治",
+            "code": "9001",
+            "name": "僵尸车拖移",
+            "department": "parking",
+            "standards": [
+                {
+                    "filing_condition": "告知期满车辆仍未移走",
+                    "limit": "3工作日",
+                    "closing_condition": "车辆已拖移至指定停放场所",
+                    "handling_unit": "停车管理办公室",
+                },
+            ],
+        }
+    ]
+
+
+@hookimpl
+def menu_items(user):
+    if user.can("zombie_cars.view"):
+        return [MenuItem(_l("Zombie cars"), "zombie_cars.index", order=30)]
+    return []
+
+
+@hookimpl
+def dashboard_widgets(user):
+    if not user.can("zombie_cars.view"):
+        return []
+    from .service import counts, visible_vehicles
+
+    return [Widget(_l("Zombie-car campaign"), "zombie_cars/_widget.html", counts(visible_vehicles(user)), order=40)]
+
+
+@hookimpl
+def workorder_panels(workorder, user):
+    if workorder.source != "campaign":
+        return []
+    from .models import Notice
+
+    notice = Notice.get_or_none(Notice.tow_order == workorder.id)
+    if notice is None:
+        return []
+    return [
+        Panel(
+            _l("Zombie car"),
+            "zombie_cars/_panel.html",
+            {"vehicle": notice.vehicle, "notice": notice, "may_view": user.can("zombie_cars.view")},
+        )
+    ]
+
+
+@hookimpl
+def workorder_transitioned(workorder, event):
+    from .service import on_transition
+
+    on_transition(workorder, event)
+
+
+@hookimpl
+def demo_data(ctx):
+    from .demo import load
+
+    load(ctx)

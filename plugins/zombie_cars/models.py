@@ -1,0 +1,153 @@
+"""The campaign's own tables: vehicles, their photos, survey rounds, owner contacts and notices."""
+
+from flask_babel import lazy_gettext as _l
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from core import clock
+from core.areas import Area
+from core.db import BaseModel
+from core.org import User
+from core.photos import Photo
+from core.workorders.models import WorkOrder
+
+# A vehicle's stage in the campaign, in the order it usually moves through them.
+STAGES = {
+    "surveyed": _l("Surveyed"),
+    "notified": _l("Notice posted"),
+    "tow_ordered": _l("Tow ordered"),
+    "moved": _l("Moved by the owner"),
+    "towed": _l("Towed"),
+    "disposed": _l("Disposed of"),
+    "not_abandoned": _l("Not abandoned"),
+}
+OPEN_STAGES = ("surveyed", "notified", "tow_ordered")
+# Outcomes staff record by hand (towed follows the tow order's closing).
+OUTCOMES = {
+    "moved": _l("The owner moved it"),
+    "disposed": _l("Disposed of"),
+    "not_abandoned": _l("Not abandoned after all"),
+}
+STAGE_COLOURS = {
+    "surveyed": "#9e9e9e",
+    "notified": "#f9a825",
+    "tow_ordered": "#c62828",
+    "moved": "#2e7d32",
+    "towed": "#1565c0",
+    "disposed": "#6a1b9a",
+    "not_abandoned": "#78909c",
+}
+VEHICLE_TYPES = {
+    "car": _l("Car"),
+    "van": _l("Van"),
+    "truck": _l("Truck"),
+    "bus": _l("Bus"),
+    "tricycle": _l("Tricycle"),
+    "motorcycle": _l("Motorcycle"),
+    "other": _l("Other"),
+}
+
+
+class SurveyRound(BaseModel):
+    """A survey round (摸底): a sweep of an area on given days, counting what was found."""
+
+    name = CharField(max_length=100)
+    started_on = DateField()
+    ended_on = DateField(null=True)
+    area_note = CharField(max_length=200, default="")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=clock.now)
+
+    class Meta:
+        table_name = "zombie_cars_round"
+
+
+class Vehicle(BaseModel):
+    plate = CharField(max_length=16, null=True, unique=True)  # normalised; NULL when it has none
+    plate_kind = CharField(max_length=20, default="")
+    vehicle_type = CharField(max_length=20, default="car")
+    colour = CharField(max_length=20, default="")
+    brand = CharField(max_length=40, default="")
+    address = CharField(max_length=200, default="")
+    latitude = DecimalField(max_digits=9, decimal_places=6, null=True)
+    longitude = DecimalField(max_digits=9, decimal_places=6, null=True)
+    grid = ForeignKeyField(Area, null=True, on_delete="SET NULL", index=True)
+    dusty = BooleanField(default=False)
+    flat_tyres = BooleanField(default=False)
+    days_unmoved = IntegerField(null=True)
+    advertising = BooleanField(default=False)  # a vehicle parked to carry advertising
+    notes = TextField(default="")
+    survey_round = ForeignKeyField(SurveyRound, null=True, on_delete="SET NULL", backref="vehicles")
+    stage = CharField(max_length=16, default="surveyed", index=True)
+    reported_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reported_at = DateTimeField(default=clock.now)
+    outcome_at = DateTimeField(null=True)
+    outcome_note = TextField(default="")
+
+    class Meta:
+        table_name = "zombie_cars_vehicle"
+
+    @property
+    def stage_label(self):
+        return STAGES.get(self.stage, self.stage)
+
+    @property
+    def type_label(self):
+        return VEHICLE_TYPES.get(self.vehicle_type, self.vehicle_type)
+
+    @property
+    def plate_text(self):
+        return self.plate or _l("No plate")
+
+    def __str__(self):
+        return str(self.plate_text)
+
+
+class VehiclePhoto(BaseModel):
+    vehicle = ForeignKeyField(Vehicle, backref="photo_links", on_delete="CASCADE")
+    photo = ForeignKeyField(Photo, on_delete="RESTRICT")
+    added_at = DateTimeField(default=clock.now)
+
+    class Meta:
+        table_name = "zombie_cars_photo"
+        indexes = ((("vehicle", "photo"), True),)
+
+
+class OwnerContact(BaseModel):
+    vehicle = ForeignKeyField(Vehicle, backref="contacts", on_delete="CASCADE")
+    contacted_on = DateField()
+    caller = CharField(max_length=60)  # who called the owner
+    outcome = TextField()
+    promised_on = DateField(null=True)  # the date the owner promised to move it by
+    recorded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    recorded_at = DateTimeField(default=clock.now)
+
+    class Meta:
+        table_name = "zombie_cars_contact"
+
+
+class Notice(BaseModel):
+    """A notice (告知书) posted on the vehicle. When its deadline passes with the vehicle still there,
+    the daily job opens a tow order and links it here."""
+
+    vehicle = ForeignKeyField(Vehicle, backref="notices", on_delete="CASCADE")
+    number = CharField(max_length=20, unique=True)
+    issued_on = DateField()
+    deadline = DateField(index=True)
+    days = IntegerField()
+    legal_basis = TextField()
+    office = CharField(max_length=100)
+    issued_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    status = CharField(max_length=12, default="open", index=True)  # open, expired, cancelled
+    tow_order = ForeignKeyField(WorkOrder, null=True, on_delete="SET NULL", unique=True)
+
+    class Meta:
+        table_name = "zombie_cars_notice"

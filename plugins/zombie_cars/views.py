@@ -1,0 +1,523 @@
+"""The campaign's pages under /campaigns/zombie-cars: the list with its figures and map, registering
+a vehicle, its record (notices, contacts, outcome), the printable notice, survey rounds, the map
+layer and the Excel export."""
+
+import math
+import unicodedata
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from peewee import JOIN
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
+from wtforms.validators import Optional as OptionalInput
+
+from core import audit, clock, photos, xlsx
+from core.admin import EditForm
+from core.areas import Area
+from core.permissions import requires
+from core.web import message, page
+from core.workorders import workflow
+
+from . import plates, service
+from .models import (
+    OUTCOMES,
+    STAGE_COLOURS,
+    STAGES,
+    VEHICLE_TYPES,
+    Notice,
+    OwnerContact,
+    SurveyRound,
+    Vehicle,
+    VehiclePhoto,
+)
+
+bp = Blueprint(
+    "zombie_cars",
+    __name__,
+    url_prefix="/campaigns/zombie-cars",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+PAGE_SIZE = 50
+
+
+def _text(field) -> str:
+    return (field.data or "").strip()
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _vehicle_or_404(vehicle_id: int) -> Vehicle:
+    query = service.visible_vehicles(_user(), Vehicle.select().where(Vehicle.id == vehicle_id))
+    vehicle = query.first()
+    if vehicle is None:
+        abort(404)
+    return vehicle
+
+
+def _store_uploads(field_name="photos") -> list:
+    stored = []
+    for upload in request.files.getlist(field_name):
+        if upload and upload.filename:
+            stored.append(photos.store(upload.stream, upload.filename, _user()))
+    return stored
+
+
+# --- forms -------------------------------------------------------------------------------------------
+
+
+def _round_choices():
+    rounds = SurveyRound.select().order_by(SurveyRound.started_on.desc(), SurveyRound.id.desc())
+    return [SelectChoice(0, _("— none —"))] + [SelectChoice(r.id, f"{r.name} ({r.started_on})") for r in rounds]
+
+
+class VehicleForm(FlaskForm):
+    plate = StringField(
+        _l("Plate number"), validators=[Length(max=40)], description=_l("For example 湘F12345 or 湘FD12345")
+    )
+    no_plate = BooleanField(_l("No plate"))
+    vehicle_type = SelectField(
+        _l("Type"), choices=[SelectChoice(code, label) for code, label in VEHICLE_TYPES.items()], default="car"
+    )
+    colour = StringField(_l("Colour"), validators=[Length(max=20)])
+    brand = StringField(_l("Brand"), validators=[Length(max=40)])
+    address = StringField(
+        _l("Location"), validators=[DataRequired(_l("Say where the vehicle stands.")), Length(max=200)]
+    )
+    longitude = StringField(_l("Longitude (WGS84)"))
+    latitude = StringField(_l("Latitude (WGS84)"))
+    dusty = BooleanField(_l("Covered in dust"))
+    flat_tyres = BooleanField(_l("Flat tyres"))
+    days_unmoved = IntegerField(_l("Days unmoved"), validators=[OptionalInput(), NumberRange(min=0, max=36500)])
+    advertising = BooleanField(_l("Advertising vehicle"))
+    survey_round = SelectField(_l("Survey round"), coerce=int, default=0)
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.survey_round.choices = _round_choices()
+        self.normalised_plate, self.plate_kind = None, ""
+        self.lon = self.lat = None
+
+    def validate_plate(self, field):
+        if self.no_plate.data:
+            if plates.normalise(field.data):
+                raise ValidationError(_("Either enter a plate or tick “No plate”, not both."))
+            return
+        try:
+            self.normalised_plate, self.plate_kind = plates.validate(field.data)
+        except plates.PlateError as error:
+            raise ValidationError(str(error.message)) from None
+
+    def _coordinate(self, field, low, high):
+        text = unicodedata.normalize("NFKC", field.data or "").strip()
+        if not text:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or not low <= value <= high:
+            raise ValidationError(_("Give a number between %(low)s and %(high)s.", low=low, high=high))
+        return Decimal(f"{value:.6f}")
+
+    def validate_longitude(self, field):
+        self.lon = self._coordinate(field, -180, 180)
+
+    def validate_latitude(self, field):
+        self.lat = self._coordinate(field, -90, 90)
+        if (self.lat is None) != (not unicodedata.normalize("NFKC", self.longitude.data or "").strip()):
+            raise ValidationError(_("Give both the longitude and the latitude, or neither."))
+
+
+class VehicleEditForm(VehicleForm, EditForm):
+    pass
+
+
+class ContactForm(FlaskForm):
+    contacted_on = DateField(_l("Date"), validators=[DataRequired(_l("Give the date of the call."))])
+    caller = StringField(_l("Who called"), validators=[DataRequired(_l("Say who called.")), Length(max=60)])
+    outcome = TextAreaField(_l("Outcome"), validators=[DataRequired(_l("Say what the owner said.")), Length(max=2000)])
+    promised_on = DateField(_l("Promised to move it by"), validators=[OptionalInput()])
+
+
+class OutcomeForm(FlaskForm):
+    outcome = SelectField(_l("Outcome"), choices=[SelectChoice(code, label) for code, label in OUTCOMES.items()])
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+
+
+class RoundForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Name the round.")), Length(max=100)])
+    started_on = DateField(_l("Started on"), validators=[DataRequired(_l("Give the first day."))])
+    ended_on = DateField(_l("Ended on"), validators=[OptionalInput()])
+    area_note = StringField(_l("Area covered"), validators=[Length(max=200)])
+
+    def validate_ended_on(self, field):
+        if field.data and self.started_on.data and field.data < self.started_on.data:
+            raise ValidationError(_("The round cannot end before it starts."))
+
+
+# --- the list, map and export ------------------------------------------------------------------------
+
+
+def _filtered():
+    query = service.visible_vehicles(_user(), Vehicle.select(Vehicle, Area).join(Area, JOIN.LEFT_OUTER))
+    stage = request.args.get("stage", "")
+    if stage in STAGES:
+        query = query.where(Vehicle.stage == stage)
+    if request.args.get("advertising") == "1":
+        query = query.where(Vehicle.advertising == True)
+    q = plates.normalise(request.args.get("q", ""))
+    if q:
+        query = query.where(Vehicle.plate.contains(q) | Vehicle.address.contains(request.args.get("q", "").strip()))
+    return query.order_by(Vehicle.reported_at.desc(), Vehicle.id.desc())
+
+
+@bp.route("/")
+@requires("zombie_cars.view")
+def index():
+    query = _filtered()
+    total = query.count()
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page_no = min(max(request.args.get("page", 1, type=int), 1), pages)
+    layer = {
+        "name": _("Zombie cars"),
+        "url": url_for(".map_geojson", **{k: v for k, v in request.args.items() if k in ("stage", "advertising", "q")}),
+        "kind": "points",
+        "cluster": True,
+        "fit": True,
+        "visible": True,
+    }
+    return page(
+        "zombie_cars/index.html",
+        "zombie_cars/_rows.html",
+        "vehicle-rows",
+        vehicles=list(query.paginate(page_no, PAGE_SIZE)),
+        total=total,
+        page_no=page_no,
+        pages=pages,
+        figures=service.counts(service.visible_vehicles(_user())),
+        stages=STAGES,
+        colours=STAGE_COLOURS,
+        layers=[layer],
+    )
+
+
+@bp.route("/map.geojson")
+@requires("zombie_cars.view")
+def map_geojson():
+    """The vehicles as points for the map (see docs/MAP-CONTRACT): coloured by stage."""
+    features = []
+    for vehicle in _filtered().where(Vehicle.longitude.is_null(False) & Vehicle.latitude.is_null(False)):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [float(vehicle.longitude), float(vehicle.latitude)]},
+                "properties": {
+                    "label": str(vehicle.plate_text),
+                    "value": str(vehicle.stage_label),
+                    "color": STAGE_COLOURS.get(vehicle.stage, "#9e9e9e"),
+                    "href": url_for(".vehicle", vehicle_id=vehicle.id),
+                    "stage": vehicle.stage,
+                },
+            }
+        )
+    response = jsonify({"type": "FeatureCollection", "features": features})
+    response.mimetype = "application/geo+json"
+    return response
+
+
+@bp.route("/export.xlsx")
+@requires("zombie_cars.view")
+def export():
+    rows = []
+    query = _filtered()
+    latest = {n.vehicle_id: n for n in Notice.select().order_by(Notice.issued_on, Notice.id)}
+    for v in query:
+        notice = latest.get(v.id)
+        rows.append(
+            [
+                str(v.plate_text),
+                str(v.type_label),
+                v.colour,
+                v.brand,
+                v.address,
+                v.grid.code if v.grid_id else "",
+                v.grid.name if v.grid_id else "",
+                _("yes") if v.dusty else "",
+                _("yes") if v.flat_tyres else "",
+                v.days_unmoved,
+                _("yes") if v.advertising else "",
+                str(v.stage_label),
+                v.reported_at,
+                notice.number if notice else "",
+                notice.deadline.isoformat() if notice else "",
+                notice.tow_order.number if notice and notice.tow_order_id else "",
+                v.outcome_at,
+            ]
+        )
+    headers = [
+        _("Plate"), _("Type"), _("Colour"), _("Brand"), _("Location"), _("Grid code"), _("Grid"), _("Dusty"),
+        _("Flat tyres"), _("Days unmoved"), _("Advertising"), _("Stage"), _("Registered"), _("Notice"),
+        _("Deadline"), _("Tow order"), _("Outcome at"),
+    ]  # fmt: skip
+    figures = service.counts(service.visible_vehicles(_user()))
+    summary = xlsx.Sheet(
+        _("Summary"),
+        [_("Figure"), _("Vehicles")],
+        [
+            [_("Surveyed"), figures["surveyed"]],
+            [_("Notified"), figures["notified"]],
+            [_("Moved by owners"), figures["moved"]],
+            [_("Towed"), figures["towed"]],
+            [_("Advertising vehicles cleared"), figures["advertising_cleared"]],
+        ],
+        notes=[_("Exported %(at)s", at=clock.now().strftime("%Y-%m-%d %H:%M"))],
+    )
+    return xlsx.send_workbook(
+        f"zombie-cars-{clock.now().date().isoformat()}", [xlsx.Sheet(_("Vehicles"), headers, rows), summary]
+    )
+
+
+# --- registering -------------------------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("zombie_cars.manage")
+def new():
+    form = VehicleForm()
+    if not form.validate_on_submit():
+        return page("zombie_cars/new.html", form=form, status=422 if request.method == "POST" else 200)
+    existing = Vehicle.get_or_none(Vehicle.plate == form.normalised_plate) if form.normalised_plate else None
+    if existing is not None:
+        return _already_registered(existing)
+    try:
+        stored = _store_uploads()
+    except photos.PhotoError as error:
+        return page("zombie_cars/new.html", form=form, photo_error=str(error), status=422)
+    vehicle, created = service.register(_user(), plate=form.normalised_plate, photos=stored, **_vehicle_fields(form))
+    if not created:
+        service.add_photos(vehicle, stored)
+        return _already_registered(vehicle)
+    flash(_("Vehicle %(plate)s registered.", plate=vehicle.plate_text), "success")
+    return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
+
+
+def _vehicle_fields(form: VehicleForm) -> dict:
+    return {
+        "plate_kind": form.plate_kind,
+        "vehicle_type": form.vehicle_type.data,
+        "colour": _text(form.colour),
+        "brand": _text(form.brand),
+        "address": _text(form.address),
+        "longitude": form.lon,
+        "latitude": form.lat,
+        "dusty": form.dusty.data,
+        "flat_tyres": form.flat_tyres.data,
+        "days_unmoved": form.days_unmoved.data,
+        "advertising": form.advertising.data,
+        "survey_round": form.survey_round.data or None,
+        "notes": _text(form.notes),
+    }
+
+
+@bp.route("/<int:vehicle_id>/edit", methods=["GET", "POST"])
+@requires("zombie_cars.manage")
+def edit(vehicle_id):
+    vehicle = _vehicle_or_404(vehicle_id)
+    if request.method == "GET":
+        form = VehicleEditForm(
+            formdata=None,
+            plate=vehicle.plate or "",
+            no_plate=vehicle.plate is None,
+            vehicle_type=vehicle.vehicle_type,
+            colour=vehicle.colour,
+            brand=vehicle.brand,
+            address=vehicle.address,
+            longitude="" if vehicle.longitude is None else str(vehicle.longitude),
+            latitude="" if vehicle.latitude is None else str(vehicle.latitude),
+            dusty=vehicle.dusty,
+            flat_tyres=vehicle.flat_tyres,
+            days_unmoved=vehicle.days_unmoved,
+            advertising=vehicle.advertising,
+            survey_round=vehicle.survey_round_id or 0,
+            notes=vehicle.notes,
+        )
+        form.show(service.snapshot(vehicle))
+        return page("zombie_cars/edit.html", form=form, vehicle=vehicle)
+    form = VehicleEditForm()
+    if not form.validate_on_submit():
+        return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=422)
+    if not form.still_current(service.snapshot(vehicle)):
+        return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=409)
+    try:
+        stored = _store_uploads()
+        service.update(vehicle, plate=form.normalised_plate, photos=stored, **_vehicle_fields(form))
+    except photos.PhotoError as error:
+        return page("zombie_cars/edit.html", form=form, vehicle=vehicle, photo_error=str(error), status=422)
+    except service.CampaignError as error:
+        form.plate.errors = [*form.plate.errors, str(error.message)]
+        return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=error.status)
+    flash(_("Vehicle %(plate)s saved.", plate=vehicle.plate_text), "success")
+    return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
+
+
+def _already_registered(vehicle: Vehicle):
+    flash(_("%(plate)s is already registered: this is its record.", plate=vehicle.plate_text), "info")
+    if service.visible_vehicles(_user(), Vehicle.select().where(Vehicle.id == vehicle.id)).exists():
+        return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
+    return message(_("%(plate)s is already registered, in an area you do not see.", plate=vehicle.plate_text), 409)
+
+
+# --- one vehicle -------------------------------------------------------------------------------------
+
+
+def _vehicle_page(vehicle, contact_form=None, outcome_form=None, status=200, error=""):
+    notices = list(vehicle.notices.order_by(Notice.issued_on.desc(), Notice.id.desc()))
+    user = _user()
+    orders = [
+        (n, n.tow_order, n.tow_order_id is not None and workflow.can_see(user, n.tow_order))
+        for n in notices
+        if n.tow_order_id
+    ]
+    return page(
+        "zombie_cars/vehicle.html",
+        vehicle=vehicle,
+        photos=list(vehicle.photo_links.order_by(VehiclePhoto.id)),
+        notices=notices,
+        orders=orders,
+        statuses=workflow.STATUSES,
+        colours=STAGE_COLOURS,
+        contacts=list(vehicle.contacts.order_by(OwnerContact.contacted_on.desc(), OwnerContact.id.desc())),
+        contact_form=contact_form or ContactForm(formdata=None, contacted_on=clock.now().date()),
+        outcome_form=outcome_form or OutcomeForm(formdata=None),
+        may_manage=user.can("zombie_cars.manage"),
+        kinds=plates.KINDS,
+        notice_days=service.config("ZOMBIE_NOTICE_DAYS"),
+        error=error,
+        status=status,
+    )
+
+
+@bp.route("/<int:vehicle_id>")
+@requires("zombie_cars.view")
+def vehicle(vehicle_id):
+    return _vehicle_page(_vehicle_or_404(vehicle_id))
+
+
+@bp.route("/<int:vehicle_id>/notify", methods=["POST"])
+@requires("zombie_cars.manage")
+def notify(vehicle_id):
+    vehicle = _vehicle_or_404(vehicle_id)
+    if not FlaskForm().validate_on_submit():
+        return message(_("The form expired; reload the page and try again."), 400)
+    try:
+        notice = service.notify(vehicle, _user())
+    except service.CampaignError as error:
+        return _vehicle_page(vehicle, status=error.status, error=str(error.message))
+    flash(_("Notice %(number)s issued: print it and post it on the vehicle.", number=notice.number), "success")
+    return redirect(url_for(".notice", vehicle_id=vehicle.id, notice_id=notice.id), 303)
+
+
+@bp.route("/<int:vehicle_id>/contacts", methods=["POST"])
+@requires("zombie_cars.manage")
+def add_contact(vehicle_id):
+    vehicle = _vehicle_or_404(vehicle_id)
+    form = ContactForm()
+    if not form.validate_on_submit():
+        return _vehicle_page(vehicle, contact_form=form, status=422)
+    service.add_contact(
+        vehicle,
+        _user(),
+        contacted_on=form.contacted_on.data,
+        caller=_text(form.caller),
+        outcome=_text(form.outcome),
+        promised_on=form.promised_on.data,
+    )
+    flash(_("Contact recorded."), "success")
+    return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
+
+
+@bp.route("/<int:vehicle_id>/outcome", methods=["POST"])
+@requires("zombie_cars.manage")
+def outcome(vehicle_id):
+    vehicle = _vehicle_or_404(vehicle_id)
+    form = OutcomeForm()
+    if not form.validate_on_submit():
+        return _vehicle_page(vehicle, outcome_form=form, status=422)
+    try:
+        stored = _store_uploads("photo")
+        service.set_outcome(vehicle, form.outcome.data, _user(), _text(form.note), stored[0] if stored else None)
+        service.add_photos(vehicle, stored)
+    except photos.PhotoError as error:
+        return _vehicle_page(vehicle, outcome_form=form, status=422, error=str(error))
+    except (service.CampaignError, workflow.WorkflowError) as error:
+        return _vehicle_page(vehicle, outcome_form=form, status=getattr(error, "status", 422), error=str(error.message))
+    flash(_("Outcome recorded: %(outcome)s.", outcome=OUTCOMES[form.outcome.data]), "success")
+    return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
+
+
+@bp.route("/<int:vehicle_id>/notices/<int:notice_id>")
+@requires("zombie_cars.view")
+def notice(vehicle_id, notice_id):
+    vehicle = _vehicle_or_404(vehicle_id)
+    found = Notice.get_or_none((Notice.id == notice_id) & (Notice.vehicle == vehicle.id))
+    if found is None:
+        abort(404)
+    return page("zombie_cars/notice.html", vehicle=vehicle, notice=found)
+
+
+@bp.route("/<int:vehicle_id>/photos/<int:photo_id>/<any(thumb, display, original):variant>")
+@requires("zombie_cars.view")
+def photo(vehicle_id, photo_id, variant):
+    vehicle = _vehicle_or_404(vehicle_id)
+    link = VehiclePhoto.get_or_none((VehiclePhoto.vehicle == vehicle.id) & (VehiclePhoto.photo == photo_id))
+    if link is None:
+        abort(404)
+    return photos.send(link.photo, variant)
+
+
+# --- survey rounds -----------------------------------------------------------------------------------
+
+
+@bp.route("/rounds", methods=["GET", "POST"])
+@requires("zombie_cars.view")
+def rounds():
+    form = RoundForm()
+    status = 200
+    if request.method == "POST":
+        if not _user().can("zombie_cars.manage"):
+            abort(403)
+        if form.validate_on_submit():
+            made = SurveyRound.create(
+                name=_text(form.name),
+                started_on=form.started_on.data,
+                ended_on=form.ended_on.data,
+                area_note=_text(form.area_note),
+                created_by=_user(),
+                created_at=clock.now(),
+            )
+            audit.record("zombie_cars.round", "zombie_car_round", made.id, made.name)
+            flash(_("Survey round %(name)s added.", name=made.name), "success")
+            return redirect(url_for(".rounds"), 303)
+        status = 422
+    visible = service.visible_vehicles(_user())
+    figures = []
+    for survey in SurveyRound.select().order_by(SurveyRound.started_on.desc(), SurveyRound.id.desc()):
+        figures.append((survey, service.counts(visible.where(Vehicle.survey_round == survey.id))))
+    return page(
+        "zombie_cars/rounds.html",
+        form=form,
+        rounds=figures,
+        may_manage=_user().can("zombie_cars.manage"),
+        status=status,
+    )

@@ -1,0 +1,73 @@
+"""The zombie-car campaign in Chromium: a collector registers a vehicle with a photo, issues its
+notice and prints it; the print view shows the notice alone."""
+
+from datetime import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from core import clock
+from tests.e2e.conftest import serving
+from tests.support import PASSWORD
+from tests.workorder_support import build_city, jpeg
+
+MONDAY = datetime(2026, 11, 2, 9, 0)
+
+
+@pytest.fixture
+def campaign_server(make_app, tmp_path):
+    app = make_app(WTF_CSRF_ENABLED=True, ZOMBIE_ISSUING_OFFICE="岳阳市城市管理综合执法局")
+    build_city()
+    car = tmp_path / "car.jpg"
+    car.write_bytes(jpeg("grey", (640, 480)))
+    with clock.frozen(MONDAY), serving(app) as url:
+        yield url, car
+
+
+def test_register_a_vehicle_and_print_its_notice(campaign_server, page):
+    base, car = campaign_server
+    csp_errors = []
+    page.on("console", lambda msg: csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+
+    page.goto(base + "/login")
+    page.locator("input[name=username]").fill("collector")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button.primary").click()
+    expect(page.locator("h1")).to_be_visible()
+
+    page.goto(base + "/campaigns/zombie-cars/new")
+    page.locator("#plate").fill("湘f 3k721")
+    page.locator("#colour").fill("白色")
+    page.locator("#brand").fill("大众捷达")
+    page.locator("#address").fill("洞庭路1号旁")
+    page.locator("#dusty").check()
+    page.locator("#flat_tyres").check()
+    page.locator("#days_unmoved").fill("120")
+    page.locator("#photos").set_input_files(str(car))
+    page.locator("#vehicle-form button[type=submit]").click()
+
+    expect(page.locator("#vehicle-plate")).to_have_text("湘F3K721")
+    expect(page.locator("#vehicle-stage")).to_have_attribute("data-stage", "surveyed")
+    expect(page.locator(".zc-photos img")).to_have_count(1)
+
+    page.locator("#issue-notice").click()
+    expect(page.locator("#notice")).to_be_visible()
+    expect(page.locator("#notice-plate")).to_have_text("湘F3K721")
+    expect(page.locator("#notice-date")).to_have_text("2026-11-02")
+    expect(page.locator("#notice-deadline")).to_have_text("2026-11-09")
+    expect(page.locator("#notice-office")).to_have_text("岳阳市城市管理综合执法局")
+    expect(page.locator("#notice-basis")).to_contain_text("道路交通安全法")
+
+    # The Print button (a script file, no inline handler) opens the browser's print dialog.
+    page.evaluate("() => { window.print = () => { window.printed = (window.printed || 0) + 1; }; }")
+    page.locator("#print-notice").click()
+    assert page.evaluate("window.printed") == 1
+
+    page.emulate_media(media="print")
+    expect(page.locator("header.topbar")).to_be_hidden()
+    expect(page.locator("#print-notice")).to_be_hidden()
+    expect(page.locator("#notice")).to_be_visible()
+    expect(page.locator("#notice-deadline")).to_be_visible()
+    page.emulate_media(media="screen")
+    expect(page.locator("header.topbar")).to_be_visible()
+    assert csp_errors == []
