@@ -11,9 +11,7 @@ INDEX = "workorder_grid_id_category_id_status_stage_due_at"
 
 
 def up(migrator, db):
-    migrator.migrate(
-        migrator.add_index("work_order", ("grid_id", "category_id", "status", "stage_due_at"), name=INDEX)
-    )
+    migrator.migrate(migrator.add_index("work_order", ("grid_id", "category_id", "status", "stage_due_at"), name=INDEX))
     migrator.migrate(migrator.drop_index("work_order", "workorder_grid_id"))
 
 
