@@ -150,24 +150,25 @@ def _ordered_parts(query, statuses: set[str], sort: str | None):
     return [(_with_status(query, statuses), urgent)]
 
 
-# What a row of the list shows (templates/workorders/_rows.html and workflow.light()).
+# What a row of the list shows (templates/workorders/_rows.html and workflow.light()): plain named
+# tuples, the names flattened (category_name...: None when the case has none).
 ROW_FIELDS = (
     WorkOrder.id,
     WorkOrder.number,
     WorkOrder.version,
     WorkOrder.status,
-    WorkOrder.category,
-    WorkOrder.grid,
-    WorkOrder.department,
     WorkOrder.reported_at,
     WorkOrder.stage_started_at,
     WorkOrder.stage_due_at,
     WorkOrder.stage_unit,
     WorkOrder.suspended_until,
+    Category.name.alias("category_name"),
+    Area.name.alias("grid_name"),
+    Department.name.alias("department_name"),
 )
 
 
-def _page(parts, page_no) -> tuple[int, list[WorkOrder]]:
+def _page(parts, page_no) -> tuple[int, list]:
     """The number of cases and one page of them. The page's ids are chosen first, with WHERE, ORDER BY
     and LIMIT alone (an index answers that without reading the table); then only those rows are read
     and joined to the names they show."""
@@ -182,11 +183,12 @@ def _page(parts, page_no) -> tuple[int, list[WorkOrder]]:
     if not ids:
         return total, []
     rows = (
-        WorkOrder.select(*ROW_FIELDS, Category.id, Category.name, Area.id, Area.name, Department.id, Department.name)
+        WorkOrder.select(*ROW_FIELDS)
         .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
         .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
         .join_from(WorkOrder, Department, JOIN.LEFT_OUTER)
         .where(WorkOrder.id.in_(ids))
+        .namedtuples()
     )
     position = {order_id: i for i, order_id in enumerate(ids)}
     return total, sorted(rows, key=lambda order: position[order.id])
@@ -259,7 +261,9 @@ def _load_order(order_id) -> WorkOrder | None:
     """The case with the rows its page names (category, grid, department, reporter, standard), in one query."""
     reporter = User.alias()
     return (
-        WorkOrder.select(WorkOrder, Category, Area, Department, reporter, FilingStandard)
+        WorkOrder.select(
+            WorkOrder, Category, Area, Department, reporter.id, reporter.username, reporter.name, FilingStandard
+        )
         .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
         .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
         .join_from(WorkOrder, Department, JOIN.LEFT_OUTER)
