@@ -28,7 +28,9 @@ JOINS = (
     "LEFT OUTER JOIN area a ON a.id = o.grid_id "
     "LEFT OUTER JOIN department d ON d.id = o.department_id"
 )
-# The inbox order (core.workorders.views._filtered): suspended last, most urgent first, then id.
+# The inbox order (core.workorders.views._ordered_parts): most urgent first, then id; suspended cases last,
+# which only matters (and is only written) when the list mixes them with others: the department inbox.
+URGENT = "ORDER BY o.stage_due_at ASC NULLS LAST, o.id"
 ORDER = "ORDER BY CASE WHEN o.status = 'suspended' THEN 1 ELSE 0 END, o.stage_due_at ASC NULLS LAST, o.id"
 
 LIST_TEMPLATE = """<!doctype html><title>floor</title>
@@ -78,10 +80,11 @@ def list_sql(box: str, args, form: str = "ids-first") -> tuple[str, list]:
         params += [args["status"], f"{grid}%", f"%{grid}%", f"{category}%", f"%{category}%"]
     else:
         abort(404)
+    order = ORDER if box == "department" else URGENT
     if form == "plain":
-        return f"SELECT {COLUMNS} {JOINS} WHERE {' AND '.join(where)} {ORDER} LIMIT 50", params
-    ids = f"SELECT o.id FROM work_order o WHERE {' AND '.join(where)} {ORDER} LIMIT 50"
-    return f"SELECT {COLUMNS} {JOINS} WHERE o.id IN ({ids}) {ORDER}", params
+        return f"SELECT {COLUMNS} {JOINS} WHERE {' AND '.join(where)} {order} LIMIT 50", params
+    ids = f"SELECT o.id FROM work_order o WHERE {' AND '.join(where)} {order} LIMIT 50"
+    return f"SELECT {COLUMNS} {JOINS} WHERE o.id IN ({ids}) {order}", params
 
 
 def department_sql(dept: int) -> tuple[str, list]:
