@@ -28,7 +28,9 @@ JOINS = (
     "LEFT OUTER JOIN area a ON a.id = o.grid_id "
     "LEFT OUTER JOIN department d ON d.id = o.department_id"
 )
-# The inbox order (core.workorders.views._filtered): suspended last, most urgent first, then id.
+# The inbox order (core.workorders.views._ordered_parts): most urgent first, then id; suspended cases last,
+# which only matters (and is only written) when the list mixes them with others: the department inbox.
+URGENT = "ORDER BY o.stage_due_at ASC NULLS LAST, o.id"
 ORDER = "ORDER BY CASE WHEN o.status = 'suspended' THEN 1 ELSE 0 END, o.stage_due_at ASC NULLS LAST, o.id"
 
 LIST_TEMPLATE = """<!doctype html><title>floor</title>
@@ -62,12 +64,13 @@ def list_sql(box: str, args, form: str = "ids-first") -> tuple[str, list]:
     if box == "to_dispatch":  # the dispatcher sees everything (workorder.view_all): no scope clause
         where.append(f"o.status IN ({p}, {p})")
         params += ["filed", "returned"]
-    elif box == "department":  # workflow.visible() for a handler, then the box's statuses and department
-        user, dept = int(args["user"]), int(args["dept"])
-        where.append(f"(o.reporter_id = {p} OR o.department_id = {p})")
-        where.append(f"o.status IN ({p}, {p}, {p})")
+    elif box == "department":  # the handler's department (implies workflow.visible()), the box's statuses
+        dept = int(args["dept"])
+        if form != "plain":
+            return department_sql(dept)
         where.append(f"o.department_id = {p}")
-        params += [user, dept, "dispatched", "handling", "suspended", dept]
+        where.append(f"o.status IN ({p}, {p}, {p})")
+        params += [dept, "dispatched", "handling", "suspended"]
     elif box == "filtered":  # box=all for a view_all user, then views._filtered()
         like = _like()
         where.append(f"o.status = {p}")
@@ -77,10 +80,31 @@ def list_sql(box: str, args, form: str = "ids-first") -> tuple[str, list]:
         params += [args["status"], f"{grid}%", f"%{grid}%", f"{category}%", f"%{category}%"]
     else:
         abort(404)
+    order = ORDER if box == "department" else URGENT
     if form == "plain":
-        return f"SELECT {COLUMNS} {JOINS} WHERE {' AND '.join(where)} {ORDER} LIMIT 50", params
-    ids = f"SELECT o.id FROM work_order o WHERE {' AND '.join(where)} {ORDER} LIMIT 50"
-    return f"SELECT {COLUMNS} {JOINS} WHERE o.id IN ({ids}) {ORDER}", params
+        return f"SELECT {COLUMNS} {JOINS} WHERE {' AND '.join(where)} {order} LIMIT 50", params
+    ids = f"SELECT o.id FROM work_order o WHERE {' AND '.join(where)} {order} LIMIT 50"
+    return f"SELECT {COLUMNS} {JOINS} WHERE o.id IN ({ids}) {order}", params
+
+
+def department_sql(dept: int) -> tuple[str, list]:
+    """The department inbox, ids-first. Its statuses include "suspended", which sorts last: a CASE in the
+    id subquery's ORDER BY would make SQLite sort every case of the department, so the subquery takes
+    the first 50 running and the first 50 suspended cases, each in index order, and keeps 50 of those."""
+    p = db.obj.param
+    part = (
+        "SELECT id, {n} AS part, stage_due_at AS due FROM work_order WHERE department_id = {p} AND {status} "
+        "ORDER BY stage_due_at ASC NULLS LAST, id LIMIT 50"
+    )
+    running = part.format(n=0, p=p, status=f"status IN ({p}, {p})")
+    paused = part.format(n=1, p=p, status=f"status = {p}")
+    ids = (
+        f"SELECT id FROM (SELECT id, part, due FROM ({running}) AS running "
+        f"UNION ALL SELECT id, part, due FROM ({paused}) AS paused) AS parts "
+        "ORDER BY part, due ASC NULLS LAST, id LIMIT 50"
+    )
+    sql = f"SELECT {COLUMNS} {JOINS} WHERE o.id IN ({ids}) {ORDER}"
+    return sql, [dept, "dispatched", "handling", dept, "suspended"]
 
 
 def case_sql() -> str:

@@ -37,7 +37,7 @@ class WorkOrder(BaseModel):
     version = IntegerField(default=1)  # optimistic lock: every transition increments it
     category = ForeignKeyField(Category, null=True, on_delete="RESTRICT")
     standard = ForeignKeyField(FilingStandard, null=True, on_delete="SET NULL")
-    grid = ForeignKeyField(Area, null=True, on_delete="RESTRICT", index=True)
+    grid = ForeignKeyField(Area, null=True, on_delete="RESTRICT", index=False)  # leads an index in Meta
     department = ForeignKeyField(Department, null=True, on_delete="RESTRICT", index=True)
     description = TextField(default="")
     address = CharField(max_length=200, default="")
@@ -75,8 +75,13 @@ class WorkOrder(BaseModel):
     component = ForeignKeyField(Component, null=True, on_delete="SET NULL", index=True)  # the census entry it is about
 
     class Meta:
-        # The inboxes: a status (or a department's statuses), most urgent first.
-        indexes = ((("status", "stage_due_at"), False), (("department", "status", "stage_due_at"), False))
+        # The inboxes: a status (or a department's statuses), most urgent first; the lists filtered by
+        # grid, category and status (answered from the index alone, without reading the table).
+        indexes = (
+            (("status", "stage_due_at"), False),
+            (("department", "status", "stage_due_at"), False),
+            (("grid", "category", "status", "stage_due_at"), False),
+        )
 
     def __str__(self):
         return self.number

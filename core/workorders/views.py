@@ -6,11 +6,11 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from peewee import JOIN, Case
+from peewee import JOIN
 
 from core import clock, grids, photos
 from core.areas import Area
-from core.catalogue import Category, standards_for
+from core.catalogue import Category, FilingStandard, standards_for
 from core.org import Department, User, department_tree
 from core.permissions import login_required, requires
 from core.plugins import host
@@ -40,32 +40,63 @@ def boxes():
     }
 
 
-def my_boxes(user) -> list[str]:
+def my_boxes(user, all_boxes=None) -> list[str]:
     return [
-        name for name, (_label, _which, permission) in boxes().items() if permission is None or user.can(permission)
+        name
+        for name, (_label, _which, permission) in (all_boxes or boxes()).items()
+        if permission is None or user.can(permission)
     ]
 
 
-def _box_query(name, user):
-    _label, which, _permission = boxes()[name]
-    query = workflow.visible(user)
+def _box_statuses(which) -> set[str]:
+    """The statuses a box can hold."""
     if which == "approvals":
-        return query.where(
-            WorkOrder.status.in_(list(workflow.AT_DEPARTMENT))
-            & ((WorkOrder.extension_requested == True) | WorkOrder.suspension_requested_until.is_null(False))
+        return set(workflow.AT_DEPARTMENT)
+    return set(STATUSES) if which is None else set(which)
+
+
+def _status_clause(statuses: set[str]):
+    """WHERE status is one of these, or None when that is every status."""
+    if statuses >= set(STATUSES):
+        return None
+    if len(statuses) == 1:
+        return WorkOrder.status == next(iter(statuses))
+    return WorkOrder.status.in_(sorted(statuses))
+
+
+def _with_status(query, statuses: set[str]):
+    clause = _status_clause(statuses)
+    return query if clause is None else query.where(clause)
+
+
+def _box_query(name, user, which):
+    """A box's cases, apart from the status (see _box_statuses)."""
+    if (
+        name == "department"
+        and user.department_id
+        and (user.can("workorder.view_all") or user.can("workorder.view_department"))
+    ):
+        # visible() would add (reporter = me OR department = mine): implied by department = mine, and the
+        # OR would make the database read every row of the department instead of its index.
+        query = WorkOrder.select().where(WorkOrder.department == user.department_id)
+    else:
+        query = workflow.visible(user)
+        if name == "department" and user.department_id:
+            query = query.where(WorkOrder.department == user.department_id)
+    if which == "approvals":
+        query = query.where(
+            (WorkOrder.extension_requested == True) | WorkOrder.suspension_requested_until.is_null(False)
         )
-    if which is not None:
-        query = query.where(WorkOrder.status.in_(list(which)))
-    if name == "department" and user.department_id:
-        query = query.where(WorkOrder.department == user.department_id)
     return query
 
 
 def my_queue_counts(user) -> list[tuple[str, str, int]]:
+    all_boxes = boxes()
     return [
-        (name, boxes()[name][0], _box_query(name, user).count())
-        for name in my_boxes(user)
+        (name, label, _with_status(_box_query(name, user, which), _box_statuses(which)).count())
+        for name in my_boxes(user, all_boxes)
         if name not in ("open", "all")
+        for label, which, _permission in [all_boxes[name]]
     ]
 
 
@@ -73,10 +104,11 @@ def _can_view_cases():
     return any(current_user.can(p) for p in ("workorder.view_all", "workorder.view_department", "workorder.view_grid"))
 
 
-def _filtered(query):
+def _filtered(query, statuses: set[str]):
+    """The list's filters: the query without its status clause, and the statuses it may show."""
     args = request.args
     if args.get("status") in STATUSES:
-        query = query.where(WorkOrder.status == args["status"])
+        statuses = statuses & {args["status"]}
     if args.get("source") in SOURCES:
         query = query.where(WorkOrder.source == args["source"])
     grid = args.get("grid", "").strip()
@@ -98,11 +130,69 @@ def _filtered(query):
         query = query.where(
             WorkOrder.number.contains(q) | WorkOrder.description.contains(q) | WorkOrder.address.contains(q)
         )
-    if args.get("sort") == "newest":
-        return query.order_by(WorkOrder.reported_at.desc(), WorkOrder.id.desc())
-    # Most urgent first; a suspended case's clock stands still, so it goes last.
-    paused = Case(None, [(WorkOrder.status == "suspended", 1)], 0)
-    return query.order_by(paused, WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
+    return query, statuses
+
+
+def _ordered_parts(query, statuses: set[str], sort: str | None):
+    """The list as consecutive parts, each (query, ordering). Most urgent first, except that a suspended
+    case's clock stands still, so suspended cases come last: rather than sorting on a CASE expression,
+    which makes the database sort every row, the suspended cases are a second part and each part is read
+    in the order of an index on (status, stage_due_at)."""
+    if sort == "newest":
+        return [(_with_status(query, statuses), (WorkOrder.reported_at.desc(), WorkOrder.id.desc()))]
+    urgent = (WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
+    if "suspended" in statuses and len(statuses) > 1:
+        running = statuses - {"suspended"}
+        if running == set(STATUSES) - {"suspended"}:
+            first = query.where(WorkOrder.status != "suspended")
+        else:
+            first = _with_status(query, running)
+        return [(first, urgent), (query.where(WorkOrder.status == "suspended"), urgent)]
+    return [(_with_status(query, statuses), urgent)]
+
+
+# What a row of the list shows (templates/workorders/_rows.html and workflow.light()): plain named
+# tuples, the names flattened (category_name...: None when the case has none).
+ROW_FIELDS = (
+    WorkOrder.id,
+    WorkOrder.number,
+    WorkOrder.version,
+    WorkOrder.status,
+    WorkOrder.reported_at,
+    WorkOrder.stage_started_at,
+    WorkOrder.stage_due_at,
+    WorkOrder.stage_unit,
+    WorkOrder.suspended_until,
+    Category.name.alias("category_name"),
+    Area.name.alias("grid_name"),
+    Department.name.alias("department_name"),
+)
+
+
+def _page(parts, page_no) -> tuple[int, list]:
+    """The number of cases and one page of them. The page's ids are chosen first, with WHERE, ORDER BY
+    and LIMIT alone (an index answers that without reading the table); then only those rows are read
+    and joined to the names they show."""
+    offset, ids, total = (page_no - 1) * PAGE_SIZE, [], 0
+    for query, ordering in parts:
+        count = query.count()
+        if len(ids) < PAGE_SIZE and offset - total < count:
+            chosen = query.select(WorkOrder.id).order_by(*ordering)
+            chosen = chosen.limit(PAGE_SIZE - len(ids)).offset(max(offset - total, 0))
+            ids += [order_id for (order_id,) in chosen.tuples()]
+        total += count
+    if not ids:
+        return total, []
+    rows = (
+        WorkOrder.select(*ROW_FIELDS)
+        .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
+        .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
+        .join_from(WorkOrder, Department, JOIN.LEFT_OUTER)
+        .where(WorkOrder.id.in_(ids))
+        .namedtuples()
+    )
+    position = {order_id: i for i, order_id in enumerate(ids)}
+    return total, sorted(rows, key=lambda order: position[order.id])
 
 
 @bp.route("/")
@@ -110,30 +200,27 @@ def _filtered(query):
 def inbox():
     if not _can_view_cases():
         abort(403)
-    mine = my_boxes(current_user)
+    all_boxes = boxes()
+    mine = my_boxes(current_user, all_boxes)
     box = request.args.get("box") if request.args.get("box") in mine else mine[0]
-    query = _filtered(_box_query(box, current_user))
+    which = all_boxes[box][1]
+    query, statuses = _filtered(_box_query(box, current_user, which), _box_statuses(which))
     page_no = max(request.args.get("page", 1, type=int), 1)
-    total = query.count()
-    rows = list(
-        query.select(WorkOrder, Category, Area, Department)
-        .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
-        .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
-        .join_from(WorkOrder, Department, JOIN.LEFT_OUTER)
-        .paginate(page_no, PAGE_SIZE)
-    )
+    total, rows = _page(_ordered_parts(query, statuses, request.args.get("sort")), page_no)
     now = clock.now()
     return page(
         "workorders/inbox.html",
         "workorders/_rows.html",
         "order-rows",
         box=box,
-        boxes=[(name, boxes()[name][0]) for name in mine],
+        boxes=[(name, all_boxes[name][0]) for name in mine],
         rows=[(order, workflow.light(order, now)) for order in rows],
         total=total,
         page_no=page_no,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        statuses=STATUSES,
+        # translated once here rather than once per row
+        statuses={key: str(label) for key, label in STATUSES.items()},
+        light_labels={"green": _("on time"), "yellow": _("due soon"), "red": _("overdue")},
         sources=SOURCES,
         departments=_dispatch_departments() if box == "to_dispatch" and current_user.can("workorder.dispatch") else [],
     )
@@ -171,9 +258,26 @@ def bulk_dispatch():
 # --- one case --------------------------------------------------------------------------------------
 
 
+def _load_order(order_id) -> WorkOrder | None:
+    """The case with the rows its page names (category, grid, department, reporter, standard), in one query."""
+    reporter = User.alias()
+    return (
+        WorkOrder.select(
+            WorkOrder, Category, Area, Department, reporter.id, reporter.username, reporter.name, FilingStandard
+        )
+        .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
+        .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
+        .join_from(WorkOrder, Department, JOIN.LEFT_OUTER)
+        .join_from(WorkOrder, reporter, JOIN.LEFT_OUTER, on=(WorkOrder.reporter == reporter.id), attr="reporter")
+        .join_from(WorkOrder, FilingStandard, JOIN.LEFT_OUTER)
+        .where(WorkOrder.id == order_id)
+        .get_or_none()
+    )
+
+
 def _visible_order(order_id) -> WorkOrder:
-    order = WorkOrder.get_or_none(WorkOrder.id == order_id)
-    if order is None or not _can_view_cases() or not workflow.can_see(current_user, order):
+    order = _load_order(order_id) if _can_view_cases() else None
+    if order is None or not workflow.can_see(current_user, order):
         abort(404)  # someone else's case: as if it did not exist
     return order
 
@@ -189,20 +293,21 @@ def _case_context(order):
     photos_by_stage = {
         stage: [link for link in links if link.stage == stage] for stage in ("report", "handling", "verification")
     }
-    category = order.category
+    actions = workflow.allowed_actions(order, current_user)
     return {
         "order": order,
         "events": events,
         "photos": photos_by_stage,
-        "actions": [(name, ACTIONS[name]) for name in workflow.allowed_actions(order, current_user)],
+        "actions": [(name, ACTIONS[name]) for name in actions],
         "light": workflow.light(order),
         "overdue": workflow.overdue(order),
         "statuses": STATUSES,
         "stages": workflow.STAGES,
         "sources": SOURCES,
         "action_labels": {name: a.label for name, a in ACTIONS.items()},
-        "standards": standards_for(category) if category else [],
-        "departments": _dispatch_departments(),
+        # what only the filing and dispatch forms list
+        "standards": standards_for(order.category) if "file" in actions and order.category_id else [],
+        "departments": _dispatch_departments() if "dispatch" in actions else [],
         "show_caller": current_user.can("workorder.view_all"),
         "panels": sorted(
             host().collect("workorder_panels", workorder=order, user=current_user._get_current_object()),
@@ -251,7 +356,7 @@ def act(order_id):
     except (WorkflowError, photos.PhotoError) as error:
         text = error.message if isinstance(error, WorkflowError) else str(error)
         status = getattr(error, "status", 422)
-        fresh = WorkOrder.get_by_id(order.id)
+        fresh = _load_order(order.id)
         context = _case_context(fresh)
         return page("workorders/show.html", status=status, error=text, failed_action=action, **context)
     flash(_("%(action)s: done.", action=ACTIONS[action].label), "success")

@@ -211,7 +211,12 @@ def visible(user, query=None):
 
 
 def can_see(user, order: WorkOrder) -> bool:
-    return visible(user, WorkOrder.select(WorkOrder.id).where(WorkOrder.id == order.id)).exists()
+    """scope_condition() answered from a row already loaded from the database (no query)."""
+    if user.can("workorder.view_all") or (order.reporter_id is not None and order.reporter_id == user.id):
+        return True
+    if user.can("workorder.view_department") and user.department_id and order.department_id == user.department_id:
+        return True
+    return user.can("workorder.view_grid") and order.grid_id is not None and order.grid_id in grid_ids(user)
 
 
 def allowed_actions(order: WorkOrder, user) -> list[str]:

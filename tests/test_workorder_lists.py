@@ -1,0 +1,178 @@
+"""The case lists pick a page's ids first, count and read suspended cases as a part of their own, and
+skip the scope clause the department box implies. They must show exactly the rows, in exactly the order,
+and the count of the straightforward query they replaced: every box of every role, every sort, the
+filters, on every page (a page size of 4 puts page edges inside and between the parts)."""
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from peewee import Case
+
+from core.areas import Area
+from core.catalogue import Category
+from core.db import db
+from core.workorders import views, workflow
+from core.workorders.models import WorkOrder
+from tests.support import login
+from tests.workorder_support import build_city
+
+PAGE = 4
+ROW = re.compile(r'<a href="/orders/(\d+)">')
+TOTAL = re.compile(r'<p class="muted">\D*(\d+)')
+T0 = datetime(2026, 11, 2, 8, 0)
+
+
+@pytest.fixture
+def city(app, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", PAGE)
+    built = build_city()
+    users = built.users
+    # Statuses in turn over departments, grids and reporters; deadlines with ties and gaps (None), so
+    # that the order by deadline, then id, is tested where it is not obvious.
+    statuses = ["filed", "dispatched", "suspended", "handling", "returned", "closed", "handled", "suspended"]
+    departments = [built.sanitation, built.landscaping, None]
+    grids = [built.grid, built.other_grid, None]
+    reporters = [users["collector"], users["handler"], users["other_collector"], None]
+    with db.connection_context():
+        for i in range(70):
+            status = statuses[i % len(statuses)]
+            due = None if i % 9 == 4 else T0 + timedelta(hours=(i * 7) % 5)
+            WorkOrder.create(
+                number=f"2026-{i + 1:06d}",
+                source="hotline" if i % 3 == 0 else "collector",
+                status=status,
+                category=built.category if i % 4 else None,
+                grid=grids[i % 3],
+                department=departments[i % 5 % 3],
+                reporter=reporters[i % 4],
+                description="垃圾" if i % 2 else "井盖",
+                reported_at=T0 - timedelta(hours=(i * 5) % 11),
+                stage="handle" if status in workflow.AT_DEPARTMENT else "",
+                stage_started_at=T0 - timedelta(days=1),
+                stage_due_at=due,
+                stage_unit="work_hour",
+                suspended_until=T0 + timedelta(days=3) if status == "suspended" else None,
+                extension_requested=status == "handling" and i % 2 == 0,
+            )
+    return built
+
+
+def old_list(user, box, args) -> list[int]:
+    """The inbox's query before ids-first paging, word for word."""
+    _label, which, _permission = views.boxes()[box]
+    query = workflow.visible(user)
+    if which == "approvals":
+        query = query.where(
+            WorkOrder.status.in_(list(workflow.AT_DEPARTMENT))
+            & ((WorkOrder.extension_requested == True) | WorkOrder.suspension_requested_until.is_null(False))
+        )
+    elif which is not None:
+        query = query.where(WorkOrder.status.in_(list(which)))
+    if box == "department" and user.department_id:
+        query = query.where(WorkOrder.department == user.department_id)
+    if args.get("status"):
+        query = query.where(WorkOrder.status == args["status"])
+    if args.get("source"):
+        query = query.where(WorkOrder.source == args["source"])
+    if args.get("grid"):
+        grid = args["grid"]
+        query = query.where(
+            WorkOrder.grid.in_(Area.select(Area.id).where(Area.code.startswith(grid) | Area.name.contains(grid)))
+        )
+    if args.get("category"):
+        category = args["category"]
+        query = query.where(
+            WorkOrder.category.in_(
+                Category.select(Category.id).where(
+                    Category.code.startswith(category) | Category.name.contains(category)
+                )
+            )
+        )
+    if args.get("q"):
+        q = args["q"]
+        query = query.where(
+            WorkOrder.number.contains(q) | WorkOrder.description.contains(q) | WorkOrder.address.contains(q)
+        )
+    if args.get("sort") == "newest":
+        query = query.order_by(WorkOrder.reported_at.desc(), WorkOrder.id.desc())
+    else:
+        paused = Case(None, [(WorkOrder.status == "suspended", 1)], 0)
+        query = query.order_by(paused, WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
+    return [order.id for order in query]
+
+
+FILTERS = [
+    {},
+    {"sort": "newest"},
+    {"status": "suspended"},
+    {"status": "dispatched"},
+    {"status": "closed"},
+    {"grid": "430602001001"},
+    {"grid": "430602001", "category": "0101", "status": "handling"},
+    {"category": "暴露"},
+    {"source": "hotline"},
+    {"q": "井盖"},
+    {"q": "2026-00001", "sort": "newest"},
+    {"source": "collector", "grid": "滨湖", "sort": "newest"},
+]
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "handler", "other_handler", "collector", "dept_head", "leader"])
+def test_every_page_shows_the_rows_of_the_old_query_in_its_order(app, city, role):
+    client = app.test_client()
+    assert login(client, role).status_code == 302
+    user = city.users[role]
+    checked = 0
+    with app.test_request_context(), db.connection_context():
+        boxes = views.my_boxes(user)
+    for box in boxes:
+        for args in FILTERS:
+            with app.test_request_context(), db.connection_context():
+                expected = old_list(user, box, args)
+            pages = max((len(expected) + PAGE - 1) // PAGE, 1)
+            for page_no in range(1, pages + 2):  # and one past the end: empty
+                response = client.get("/orders/", query_string={"box": box, "page": page_no, **args})
+                assert response.status_code == 200
+                html = response.get_data(as_text=True)
+                shown = [int(i) for i in ROW.findall(html)]
+                where = f"{role} box={box} {args} page {page_no}"
+                assert shown == expected[(page_no - 1) * PAGE : page_no * PAGE], where
+                assert int(TOTAL.search(html).group(1)) == len(expected), where
+                checked += len(shown)
+    assert checked > 0
+
+
+def test_the_lists_mix_suspended_and_running_cases_across_a_page_edge(app, city):
+    """The parts join mid-page: the data gives the department box of the handler running cases followed
+    by suspended ones on the same page, which the test above then checks."""
+    with app.test_request_context(), db.connection_context():
+        ids = old_list(city.users["handler"], "department", {})
+        statuses = [WorkOrder.get_by_id(i).status for i in ids]
+    first_suspended = statuses.index("suspended")
+    assert first_suspended % PAGE != 0 and "suspended" not in statuses[:first_suspended]
+    assert set(statuses[first_suspended:]) == {"suspended"}
+
+
+def test_the_department_box_keeps_the_reporters_own_cases_elsewhere_out(app, city):
+    """The department box drops visible()'s scope clause: the handler's own reports at another department
+    are still visible to them (All open) but not in the department box."""
+    with app.test_request_context(), db.connection_context():
+        handler = city.users["handler"]
+        own_elsewhere = (
+            WorkOrder.select()
+            .where(
+                (WorkOrder.reporter == handler.id)
+                & (WorkOrder.department != handler.department_id)
+                & WorkOrder.status.in_(["dispatched", "handling", "suspended"])
+            )
+            .count()
+        )
+        assert own_elsewhere > 0
+        department = old_list(handler, "department", {})
+        visible_open = old_list(handler, "open", {})
+    assert department and all(i in visible_open for i in department)
+    client = app.test_client()
+    login(client, "handler")
+    html = client.get("/orders/", query_string={"box": "department"}).get_data(as_text=True)
+    assert int(TOTAL.search(html).group(1)) == len(department)
