@@ -17,6 +17,7 @@ MODULES = [
     "core.photos",
     "core.workorders.models",
     "core.grids",
+    "core.evaluation.models",
 ]
 
 
