@@ -17,7 +17,15 @@ from core import hookspecs
 log = logging.getLogger(__name__)
 
 # Core modules that implement hooks exactly as plugins do (each is listed on /admin/plugins).
-BUILTINS = ["core.builtin", "core.catalogue", "core.worktime", "core.photos", "core.workorders", "core.grids", "core.evaluation"]
+BUILTINS = [
+    "core.builtin",
+    "core.catalogue",
+    "core.worktime",
+    "core.photos",
+    "core.workorders",
+    "core.grids",
+    "core.evaluation",
+]
 
 # Called once at start-up, plugin by plugin; their results are kept in PluginHost.registered.
 REGISTRATION_HOOKS = [

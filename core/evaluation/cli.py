@@ -17,10 +17,17 @@ evaluation_cli = AppGroup("evaluation", help="Evaluation figures, scores and ran
 
 
 @evaluation_cli.command("report", help="Every indicator, the score and the grade of every object of a level.")
-@click.option("--period", "period_text", required=True, help="2026-10, 2026-W44, 2026-Q3, 2026 or 2026-10-01..2026-10-15")
+@click.option(
+    "--period", "period_text", required=True, help="2026-10, 2026-W44, 2026-Q3, 2026 or 2026-10-01..2026-10-15"
+)
 @click.option("--level", type=click.Choice(list(LEVELS)), default="department", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx"]), default="json", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: standard output; xlsx needs a file).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="File to write (default: standard output; xlsx needs a file).",
+)
 def report(period_text, level, fmt, output):
     try:
         period = periods.parse(period_text)

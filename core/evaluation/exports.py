@@ -58,7 +58,9 @@ def bulletin_sheets(data: dict, levels) -> list[Sheet]:
     )
     sources = Sheet(_("Sources"), [_("Source"), _("Reports")], [[s["label"], s["count"]] for s in b["sources"]])
     categories = Sheet(
-        _("Categories"), [_("Code"), _("Category"), _("Filed")], [[c["code"], c["name"], c["count"]] for c in b["categories"]]
+        _("Categories"),
+        [_("Code"), _("Category"), _("Filed")],
+        [[c["code"], c["name"], c["count"]] for c in b["categories"]],
     )
     hotspots = Sheet(_("Hotspots"), [_("Street"), _("Reports")], [[h["name"], h["count"]] for h in b["hot_streets"]])
     kinds = Sheet(

@@ -176,7 +176,9 @@ def _stage(stage):
             closed_on_time = f"(CASE WHEN o.closed_at < :end AND {_at_text('o.closed_at')} <= {due} THEN 1 ELSE 0 END)"
             reworked = _exists("check_fail", "AND x.at >= e.at", unless="o.reworks = 0")
             hours = _hours("e.at", "o.dispatched_at")
-            extra = f", {closed} AS closed, {closed_on_time} AS closed_on_time, {reworked} AS reworked, {hours} AS hours"
+            extra = (
+                f", {closed} AS closed, {closed_on_time} AS closed_on_time, {reworked} AS reworked, {hours} AS hours"
+            )
             open_extra = ", 0 AS closed, 0 AS closed_on_time, 0 AS reworked, NULL AS hours"
         ended_rows = f"""SELECT o.id AS oid, {key} AS k, (CASE WHEN e.at < :end THEN 1 ELSE 0 END) AS done,
                 (CASE WHEN {_at_text("e.at")} <= {due} THEN 1 ELSE 0 END) AS on_time, {wrong} AS wrong{extra}
@@ -263,7 +265,13 @@ INDICATORS = {
         C("reported", _l("Reports"), "reported", definition=_l("cases reported in the period")),
         C("public_reports", _l("Public reports"), "reported", "public = 1", _l("reports from the hotline or citizens")),
         R("public_report_rate", _l("Public-report rate"), "public_reports", "reported"),
-        C("valid_reports", _l("Valid reports"), "reported", "valid = 1", _l("reports of the period filed before its end")),
+        C(
+            "valid_reports",
+            _l("Valid reports"),
+            "reported",
+            "valid = 1",
+            _l("reports of the period filed before its end"),
+        ),
         R("valid_report_rate", _l("Valid-report rate"), "valid_reports", "reported"),
         C("filed", _l("Filed"), "filed", definition=_l("filing events in the period")),
         C("voided_after_filing", _l("Voided after filing"), "filed", "voided = 1"),
@@ -272,7 +280,12 @@ INDICATORS = {
         C("received", _l("Dispatched to"), "dispatched", definition=_l("dispatch events in the period")),
         C("dispatched", _l("Dispatches"), "dispatched"),
         C("returns", _l("Returns"), "returns"),
-        C("handled_in_period", _l("Handling reports"), "handled_events", definition=_l("handling reports in the period")),
+        C(
+            "handled_in_period",
+            _l("Handling reports"),
+            "handled_events",
+            definition=_l("handling reports in the period"),
+        ),
         C("closed_in_period", _l("Closings"), "closed_events", definition=_l("cases closed in the period")),
         C("extensions", _l("Extensions approved"), "extensions"),
         C("suspensions", _l("Suspensions approved"), "suspensions"),

@@ -1,7 +1,17 @@
 """Evaluation: manual deductions (考评扣分), the published snapshots with their versions, and the two
 indexes the indicators need on the event log."""
 
-from peewee import CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, ModelIndex, TextField, fn
+from peewee import (
+    CharField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    ModelIndex,
+    TextField,
+    fn,
+)
 
 from core import clock
 from core.db import BaseModel, JSONField
@@ -12,7 +22,9 @@ from core.workorders.models import WorkOrderEvent
 # The event log is read by action and time, and by the deadline of the stage an event stopped
 # (data.ended_stage and data.ended_due, see core.evaluation.indicators). Declared here, with the code that needs them;
 # created by migration 0010 (on PostgreSQL with `data::json ->> ...`).
-WorkOrderEvent.add_index(WorkOrderEvent.index(WorkOrderEvent.action, WorkOrderEvent.at, name="work_order_event_action_at"))
+WorkOrderEvent.add_index(
+    WorkOrderEvent.index(WorkOrderEvent.action, WorkOrderEvent.at, name="work_order_event_action_at")
+)
 WorkOrderEvent.add_index(
     ModelIndex(
         WorkOrderEvent,

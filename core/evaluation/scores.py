@@ -23,24 +23,38 @@ DEFAULTS = {
         "community": {"components": AREA, "band": [[1, 60], [20, 80], [80, 100]]},
         "grid": {"components": AREA, "band": [[1, 60], [5, 80], [20, 100]]},
         "department": {
-            "components": [("received", 10, "band"), ("closure_rate", 30, "rate"),
-                           ("on_time_handling_rate", 30, "rate"), ("rework_rate", 30, "inverse")],
+            "components": [
+                ("received", 10, "band"),
+                ("closure_rate", 30, "rate"),
+                ("on_time_handling_rate", 30, "rate"),
+                ("rework_rate", 30, "inverse"),
+            ],
             "band": [[1, 60], [50, 80], [200, 100]],
         },  # fmt: skip
         "collector": {
-            "components": [("valid_report_rate", 40, "rate"), ("miss_rate", 20, "inverse"),
-                           ("on_time_verification_rate", 20, "rate"), ("on_time_check_rate", 20, "rate")],
+            "components": [
+                ("valid_report_rate", 40, "rate"),
+                ("miss_rate", 20, "inverse"),
+                ("on_time_verification_rate", 20, "rate"),
+                ("on_time_check_rate", 20, "rate"),
+            ],
             "band": [[1, 100]],
         },  # fmt: skip
         "operator": {"components": [("valid_report_rate", 100, "rate")], "band": [[1, 100]]},
         "shift-leader": {
-            "components": [("on_time_filing_rate", 25, "rate"), ("accurate_filing_rate", 40, "rate"),
-                           ("on_time_closing_rate", 35, "rate")],
+            "components": [
+                ("on_time_filing_rate", 25, "rate"),
+                ("accurate_filing_rate", 40, "rate"),
+                ("on_time_closing_rate", 35, "rate"),
+            ],
             "band": [[1, 100]],
         },  # fmt: skip
         "dispatcher": {
-            "components": [("dispatched", 20, "band"), ("on_time_dispatch_rate", 40, "rate"),
-                           ("accurate_dispatch_rate", 40, "rate")],
+            "components": [
+                ("dispatched", 20, "band"),
+                ("on_time_dispatch_rate", 40, "rate"),
+                ("accurate_dispatch_rate", 40, "rate"),
+            ],
             "band": [[1, 60], [100, 80], [500, 100]],
         },  # fmt: skip
     },
@@ -154,8 +168,10 @@ def formula_text(level: str, cfg: dict) -> str:
     for code, weight, kind in spec["components"]:
         label = str(INDICATORS[code].label)
         pieces.append(
-            {"rate": f"{weight}% × {label}", "inverse": f"{weight}% × (100 − {label})", "band": f"{weight}% × band({label})"}[
-                kind
-            ]
+            {
+                "rate": f"{weight}% × {label}",
+                "inverse": f"{weight}% × (100 − {label})",
+                "band": f"{weight}% × band({label})",
+            }[kind]
         )
     return " + ".join(pieces) + " − " + _("deductions")

@@ -9,14 +9,18 @@ from peewee import fn
 
 from core import audit, clock
 from core.areas import Area
-from core.catalogue import Category
 from core.db import db
 from core.evaluation import indicators, periods, scores
 from core.evaluation.indicators import AREA_LEVELS, LEVEL_INDICATORS, LEVELS, _sql
 from core.evaluation.models import Deduction, Snapshot, SnapshotVersion
 from core.org import Department, Role, User, UserRole
 
-POST_ROLES = {"collector": "collector", "operator": "intake", "shift-leader": "shift_leader", "dispatcher": "dispatcher"}
+POST_ROLES = {
+    "collector": "collector",
+    "operator": "intake",
+    "shift-leader": "shift_leader",
+    "dispatcher": "dispatcher",
+}
 
 
 class SnapshotError(Exception):
@@ -37,7 +41,9 @@ def objects(level: str, on: datetime) -> dict[str, str]:
         )
         return {a.code: a.name for a in query}
     if level == "department":
-        query = Department.select(Department.id, Department.name).where(Department.type.in_(["professional", "district"]))
+        query = Department.select(Department.id, Department.name).where(
+            Department.type.in_(["professional", "district"])
+        )
         return {str(d.id): d.name for d in query}
     role = POST_ROLES[level]
     query = User.select(User.id, User.name).join(UserRole).join(Role).where(Role.code == role)
@@ -113,22 +119,28 @@ def bulletin(period: periods.Period) -> dict:
         sql, params = _sql(sql + (f" LIMIT {int(limit)}" if limit else ""), start, end)
         return db.execute_sql(sql, params).fetchall()
 
-    created = "FROM work_order_event e JOIN work_order o ON o.id = e.order_id WHERE e.action = '{}' AND e.at >= :start AND e.at < :end"
-    sources = grouped(f"SELECT o.source, COUNT(*) {created.format('create')} GROUP BY o.source ORDER BY COUNT(*) DESC")
+    def base(action, join=""):
+        return (
+            f"FROM work_order_event e JOIN work_order o ON o.id = e.order_id {join} "
+            f"WHERE e.action = '{action}' AND e.at >= :start AND e.at < :end"
+        )
+
+    sources = grouped(f"SELECT o.source, COUNT(*) {base('create')} GROUP BY o.source ORDER BY COUNT(*) DESC")
     categories = grouped(
-        f"SELECT c.code, c.name, c.kind, COUNT(*) {created.format('file')} JOIN category c ON c.id = o.category_id "
+        f"SELECT c.code, c.name, c.kind, COUNT(*) {base('file', 'JOIN category c ON c.id = o.category_id')} "
         "GROUP BY c.id, c.code, c.name, c.kind ORDER BY COUNT(*) DESC, c.code",
     )
     kinds: dict[str, int] = {}
     for _code, _name, kind, count in categories:
         kinds[kind] = kinds.get(kind, 0) + count
+    in_area = "JOIN area a ON a.id = o.grid_id"
     hotspots = grouped(
-        f"SELECT substr(a.code, 1, 9), COUNT(*) {created.format('create')} JOIN area a ON a.id = o.grid_id "
-        "GROUP BY substr(a.code, 1, 9) ORDER BY COUNT(*) DESC",
+        f"SELECT substr(a.code, 1, 9), COUNT(*) {base('create', in_area)} "
+        "GROUP BY substr(a.code, 1, 9) ORDER BY COUNT(*) DESC, substr(a.code, 1, 9)",
         10,
     )
     grids = grouped(
-        f"SELECT a.code, a.name, COUNT(*) {created.format('create')} JOIN area a ON a.id = o.grid_id "
+        f"SELECT a.code, a.name, COUNT(*) {base('create', in_area)} "
         "GROUP BY a.code, a.name ORDER BY COUNT(*) DESC, a.code",
         10,
     )
@@ -278,3 +290,6 @@ def grid_scores(period) -> dict[int, float]:
     rows = table("grid", period)["rows"]
     ids = {a.code: a.id for a in Area.select(Area.id, Area.code).where(Area.level == "grid")}
     return {ids[r["key"]]: r["score"] for r in rows if r["key"] in ids and r["score"] is not None}
+
+
+AREA_LEVELS_AND_CITY = {*AREA_LEVELS, "city"}
