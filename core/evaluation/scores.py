@@ -132,7 +132,7 @@ def score(level: str, values: dict, deduction: float, cfg: dict) -> tuple[float 
     """(score, grade, formula). Components whose rate has a zero denominator are left out and the
     remaining weights scaled up to 100; with none left there is no score."""
     spec = cfg["levels"][level]
-    parts, text, used = [], [], 0.0
+    parts, text, used, rated = [], [], 0.0, False
     for code, weight, kind in spec["components"]:
         value = values.get(code)
         label = str(INDICATORS[code].label)
@@ -150,7 +150,8 @@ def score(level: str, values: dict, deduction: float, cfg: dict) -> tuple[float 
             text.append(f"{weight}%×{label} {points:.2f}")
         parts.append(weight * points)
         used += weight
-    if used == 0:
+        rated = rated or kind != "band"
+    if used == 0 or not rated:  # counts alone do not make a score: nothing was due
         return None, "—", " + ".join(text)
     total = sum(parts) / used
     formula = " + ".join(text)
