@@ -383,3 +383,47 @@ def test_grid_scores_for_the_map(city, history):
     result = snapshots.grid_scores("2026-10")
     assert set(result) == {city.grid.id, city.other_grid.id}
     assert all(0 <= score <= 100 for score in result.values())
+
+
+def test_deductions_with_evidence_are_audited_counted_and_withdrawn(app, city, history):
+    from core.audit import AuditEntry
+    from tests.workorder_support import jpeg
+
+    client = app.test_client()
+    login(client, "evaluator")
+    key = str(city.sanitation.id)
+    form = {"level": "department", "object_key": key, "day": "2026-10-20", "points": "4", "reason": "falsified photo"}
+    response = client.post(
+        "/evaluation/deductions",
+        data={**form, "photo": (io.BytesIO(jpeg()), "e.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    row = Deduction.get()
+    assert row.photo_id and row.object_name == "环卫处"
+    assert client.get(f"/evaluation/deductions/{row.id}/photo/thumb").status_code == 200
+    bad = client.post(
+        "/evaluation/deductions", data={**form, "photo": (io.BytesIO(b"not a photo"), "x.jpg")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert bad.status_code == 422 and Deduction.select().count() == 1
+    table = snapshots.table("department", OCT)
+    assert next(r for r in table["rows"] if r["key"] == key)["deduction"] == 4.0
+    assert client.post(f"/evaluation/deductions/{row.id}/withdraw", data={"reason": "wrong case"}).status_code == 302
+    assert next(r for r in snapshots.table("department", OCT)["rows"] if r["key"] == key)["deduction"] == 0.0
+    assert {"evaluation.deduct", "evaluation.withdraw"} <= {e.action for e in AuditEntry.select()}
+
+
+def test_the_evaluators_excel_export_holds_the_pages_numbers(app, city, history):
+    client = app.test_client()
+    login(client, "evaluator")
+    html = client.get("/evaluation/?period=2026-10&level=department").get_data(as_text=True)
+    book = load_workbook(io.BytesIO(client.get("/evaluation/export.xlsx?period=2026-10&level=department").data))
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] == "环卫处")
+    assert row[headers.index("Due to handle")] == 6 and row[headers.index("On-time handling %")] == 66.67
+    score = row[headers.index("Score")]
+    assert f"{score:.2f}" in html and "66.67%" in html
+    other = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] == "园林处")
+    assert other[headers.index("On-time handling %")] == "—"
