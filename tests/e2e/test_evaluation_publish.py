@@ -10,7 +10,7 @@ from core.catalogue import FilingStandard
 from core.db import db
 from tests.e2e.conftest import serving
 from tests.e2e.test_case_loop import as_user
-from tests.test_evaluation import T, Life
+from tests.test_evaluation import Life, T
 from tests.workorder_support import build_city
 
 
