@@ -427,3 +427,12 @@ def test_the_evaluators_excel_export_holds_the_pages_numbers(app, city, history)
     assert f"{score:.2f}" in html and "66.67%" in html
     other = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] == "园林处")
     assert other[headers.index("On-time handling %")] == "—"
+
+
+def test_ranking_orders_by_score_and_leaves_unscored_last(city, history):
+    rows = snapshots.table("community", OCT)["rows"]
+    scored = [r for r in rows if r["score"] is not None]
+    assert [r["score"] for r in scored] == sorted((r["score"] for r in scored), reverse=True)
+    assert [r["rank"] for r in scored] == list(range(1, len(scored) + 1))
+    assert all(r["rank"] is None and r["grade"] == "—" for r in rows[len(scored) :])
+    assert all(r["list"] == "" for r in rows)  # fewer than six ranked: no red or black list

@@ -23,6 +23,9 @@ POST_ROLES = {
 }
 
 
+LIST_SIZE = 3
+
+
 class SnapshotError(Exception):
     pass
 
@@ -98,6 +101,15 @@ def table(level: str, period: periods.Period, cfg: dict | None = None) -> dict:
         if row["score"] is not None:
             rank = index
         row["rank"] = rank if row["score"] is not None else None
+    # 红黑榜: the best and the worst ranked (three each, when at least six are ranked)
+    ranked = [r for r in rows if r["rank"] is not None]
+    for row in rows:
+        row["list"] = ""
+    if len(ranked) >= 2 * LIST_SIZE:
+        for row in ranked[:LIST_SIZE]:
+            row["list"] = "red"
+        for row in ranked[-LIST_SIZE:]:
+            row["list"] = "black"
     return {
         "level": level,
         "indicators": LEVEL_INDICATORS[level],
