@@ -6,10 +6,12 @@ from datetime import date
 
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from core import audit, clock, photos
@@ -107,16 +109,18 @@ def drill_down():
 
 
 class DeductionForm(FlaskForm):
-    level = SelectField(_("Level"), choices=[(k, v) for k, v in LEVELS.items()], validators=[InputRequired()])
-    object_key = StringField(_("Object (code or id)"), validators=[InputRequired(), Length(max=20)])
-    day = DateField(_("Day"), validators=[InputRequired()])
-    points = DecimalField(_("Points"), places=2, validators=[InputRequired(), NumberRange(min=0.01, max=100)])
-    reason = TextAreaField(_("Reason"), validators=[InputRequired(), Length(max=2000)])
-    photo = FileField(_("Evidence photo (optional)"))
+    level = SelectField(
+        _l("Level"), choices=[SelectChoice(k, v) for k, v in LEVELS.items()], validators=[InputRequired()]
+    )
+    object_key = StringField(_l("Object (code or id)"), validators=[InputRequired(), Length(max=20)])
+    day = DateField(_l("Day"), validators=[InputRequired()])
+    points = DecimalField(_l("Points"), places=2, validators=[InputRequired(), NumberRange(min=0.01, max=100)])
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=2000)])
+    photo = FileField(_l("Evidence photo (optional)"))
 
 
 class WithdrawForm(FlaskForm):
-    reason = TextAreaField(_("Reason"), validators=[InputRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=2000)])
 
 
 @bp.route("/deductions", methods=["GET", "POST"])
@@ -195,7 +199,7 @@ def deduction_photo(deduction_id, variant):
 
 
 class PeriodForm(FlaskForm):
-    period = StringField(_("Period"), validators=[InputRequired(), Length(max=24)])
+    period = StringField(_l("Period"), validators=[InputRequired(), Length(max=24)])
 
 
 class PublishForm(FlaskForm):
@@ -301,7 +305,7 @@ def version_export(version_id):
 
 
 class ScoringForm(FlaskForm):
-    config = TextAreaField(_("Weights, bands and grades (JSON)"), validators=[InputRequired()])
+    config = TextAreaField(_l("Weights, bands and grades (JSON)"), validators=[InputRequired()])
 
 
 @bp.route("/scoring", methods=["GET", "POST"])
