@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from peewee import IntegrityError
 from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
@@ -222,7 +223,10 @@ def snapshot_list():
             except periods.PeriodError as error:
                 form.period.errors.append(str(error))
             else:
-                version = snapshots.prepare(period)
+                try:
+                    version = snapshots.prepare(period)
+                except IntegrityError:  # the job or another evaluator made this draft at the same moment
+                    return message(_("This period's draft was being computed by someone else; reload the list."), 409)
                 return redirect(url_for("evaluation.version", version_id=version.id))
         status = 422
     rows = []
@@ -276,7 +280,10 @@ def recompute(snapshot_id):
         abort(404)
     if not PublishForm().validate_on_submit():
         return message(_("The form has expired; reload the page and try again."), 422)
-    row = snapshots.prepare(periods.parse(snap.period))
+    try:
+        row = snapshots.prepare(periods.parse(snap.period))
+    except IntegrityError:
+        return message(_("This period's draft was being computed by someone else; reload the list."), 409)
     return redirect(url_for("evaluation.version", version_id=row.id))
 
 
