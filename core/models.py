@@ -19,6 +19,7 @@ MODULES = [
     "core.grids",
     "core.responsibility",
     "core.components.models",
+    "core.evaluation.models",
 ]
 
 

@@ -29,6 +29,7 @@ BUILTINS = [
     "core.responsibility",
     "core.components",
     "core.dashboard",
+    "core.evaluation",
 ]
 
 # Called once at start-up, plugin by plugin; their results are kept in PluginHost.registered.

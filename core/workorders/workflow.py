@@ -394,6 +394,9 @@ def apply(order: WorkOrder, action: str, actor, now: datetime, reason="", data=N
     if spec.target is not None:
         order.status = spec.target
     if order.status != before and action not in KEEP_CLOCK:
+        # The clock this action stops, as it stood: evaluation measures each stage's timeliness from it.
+        if order.stage and order.stage_due_at:
+            data.update(ended_stage=order.stage, ended_due=str(order.stage_due_at))
         _stage_clock(order, now)
     order.version += 1
     return {

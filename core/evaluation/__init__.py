@@ -1,0 +1,52 @@
+"""Evaluation (domain.md §5–6): indicators for areas, departments and posts from the event log, scores
+and grades, manual deductions, weekly and monthly snapshots published as rankings, the public bulletin."""
+
+from flask_babel import lazy_gettext as _l
+
+from core.hookspecs import hookimpl
+from core.plugins import MenuItem
+from core.scheduler import JobSpec
+
+PERMISSIONS = [
+    ("evaluation.view", _l("See evaluation figures, rankings and snapshots"), ["evaluator", "leader", "admin"]),
+    ("evaluation.deduct", _l("Enter and withdraw manual deductions"), ["evaluator"]),
+    ("evaluation.publish", _l("Publish and republish evaluation snapshots"), ["evaluator"]),
+    ("evaluation.configure", _l("Edit score weights and grade bands"), ["evaluator", "admin"]),
+]
+
+
+@hookimpl
+def register_permissions():
+    return [{"name": name, "label": label, "roles": roles} for name, label, roles in PERMISSIONS]
+
+
+@hookimpl
+def register_blueprints():
+    from core.evaluation.public import public_bp
+    from core.evaluation.views import bp
+
+    return [bp, public_bp]
+
+
+@hookimpl
+def register_jobs():
+    from core.evaluation.snapshots import monthly_job, weekly_job
+
+    return [
+        JobSpec("evaluation.weekly", _l("Weekly evaluation: snapshot of last week"), weekly_job, cron="30 1 * * 1"),
+        JobSpec("evaluation.monthly", _l("Monthly review: snapshot of last month"), monthly_job, cron="45 1 1 * *"),
+    ]
+
+
+@hookimpl
+def register_commands(cli):
+    from core.evaluation.cli import evaluation_cli
+
+    cli.add_command(evaluation_cli)
+
+
+@hookimpl
+def menu_items(user):
+    if user.can("evaluation.view"):
+        return [MenuItem(_l("Evaluation"), "evaluation.index", order=40)]
+    return []

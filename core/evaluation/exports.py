@@ -1,0 +1,80 @@
+"""Excel and CSV shapes of a level's table and of the bulletin (the same numbers as the pages)."""
+
+from flask_babel import gettext as _
+
+from core.evaluation.indicators import INDICATORS, LEVELS, is_rate
+from core.xlsx import Sheet, workbook_bytes
+
+
+def cell(code: str, value):
+    """Rates as percentages with two decimals, "—" for a zero denominator, counts as they are."""
+    if value is None:
+        return "—"
+    if code in INDICATORS and is_rate(code):
+        return round(value * 100, 2)
+    return value
+
+
+def table_rows(table: dict, public: bool = False) -> tuple[list[str], list[list]]:
+    codes = table["indicators"]
+    headers = [_("Rank"), _("Name"), _("Code") if public else _("Key")]
+    headers += [str(INDICATORS[c].label) + (" %" if is_rate(c) else "") for c in codes]
+    headers += [_("Deductions"), _("Score"), _("Grade")]
+    if not public:
+        headers.append(_("Formula"))
+    rows = []
+    for row in table["rows"]:
+        line = [row["rank"] if row["rank"] is not None else "—", row["name"], row["key"]]
+        line += [cell(c, row["values"].get(c)) for c in codes]
+        line += [row["deduction"], row["score"] if row["score"] is not None else "—", row["grade"]]
+        if not public:
+            line.append(row["formula"])
+        rows.append(line)
+    return headers, rows
+
+
+def table_sheet(period_key: str, table: dict, public: bool = False) -> Sheet:
+    headers, rows = table_rows(table, public)
+    return Sheet(
+        f"{LEVELS[table['level']]} {period_key}",
+        headers,
+        rows,
+        notes=[_("Period: %(period)s", period=period_key), _("Score: %(formula)s", formula=table["formula"])],
+    )
+
+
+def table_workbook(period, table: dict) -> bytes:
+    return workbook_bytes([table_sheet(period.key, table)])
+
+
+def bulletin_sheets(data: dict, levels) -> list[Sheet]:
+    b = data["bulletin"]
+    f = b["figures"]
+    figures = Sheet(
+        _("Bulletin %(period)s", period=data["period"]),
+        [_("Figure"), _("Value")],
+        [[str(INDICATORS[c].label) if c in INDICATORS else c, cell(c, f.get(c))] for c in BULLETIN_FIGURES],
+        notes=[_("Period: %(start)s – %(end)s", start=data["start"], end=data["end"])],
+    )
+    sources = Sheet(_("Sources"), [_("Source"), _("Reports")], [[s["label"], s["count"]] for s in b["sources"]])
+    categories = Sheet(
+        _("Categories"),
+        [_("Code"), _("Category"), _("Filed")],
+        [[c["code"], c["name"], c["count"]] for c in b["categories"]],
+    )
+    hotspots = Sheet(_("Hotspots"), [_("Street"), _("Reports")], [[h["name"], h["count"]] for h in b["hot_streets"]])
+    kinds = Sheet(
+        _("Components and events"),
+        [_("Kind"), _("Filed")],
+        [[_("Components"), b["kinds"]["component"]], [_("Events"), b["kinds"]["event"]]],
+    )
+    sheets = [figures, sources, categories, hotspots, kinds]
+    sheets += [table_sheet(data["period"], data["levels"][level], public=True) for level in levels]
+    return sheets
+
+
+BULLETIN_FIGURES = [
+    "reported", "filed", "dispatched", "handled", "closed", "due_to_handle", "handled_on_time",
+    "on_time_handling_rate", "due_to_dispatch", "dispatched_on_time", "on_time_dispatch_rate", "due_to_close",
+    "closed_count", "closure_rate", "closed_on_time", "on_time_closure_rate", "rework_rate",
+]  # fmt: skip

@@ -1,0 +1,466 @@
+"""Every indicator of domain.md §5, computed from the event log for any period [start, end).
+
+Each indicator is a COUNT of rows of one *measure* (a SQL row set, one row per case and fact) that
+satisfy a flag, or a RATE of two such counts. A level's figures come from one grouped query per measure
+(a handful per level, never one per object), and the drill-down of any figure runs the very same row set
+filtered to one object and the indicator's flag: the list of cases is exactly what was counted.
+
+Stage deadlines come from the events themselves: `workflow.apply` records on every event that stops a
+stage clock the stage and its deadline as they stood (`data.ended_stage`, `data.ended_due`). Only events
+with `at` < end of the period are looked at for outcomes, so a past period recomputed later gives the
+same answer (a still-open case is looked up in its current state, which has not changed since)."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from core.db import db, is_sqlite
+
+PUBLIC_SOURCES = "('hotline', 'citizen')"
+AREA_LENGTHS = {"district": 6, "street": 9, "community": 12}
+AREA_LEVELS = ["district", "street", "community", "grid"]
+POST_LEVELS = ["collector", "operator", "shift-leader", "dispatcher"]
+LEVELS = {
+    "district": _l("Districts"),
+    "street": _l("Streets"),
+    "community": _l("Communities"),
+    "grid": _l("Unit grids"),
+    "department": _l("Departments"),
+    "collector": _l("Collectors"),
+    "operator": _l("Intake operators"),
+    "shift-leader": _l("Shift leaders"),
+    "dispatcher": _l("Dispatchers"),
+}
+PUBLIC_LEVELS = ["district", "street", "community", "department"]  # collectors and operators stay internal
+# The statuses in which each stage clock runs (workflow.STAGE_OF), for the cases still in that stage.
+STAGE_STATUSES = {
+    "verify": "('to_verify')",
+    "file": "('reported')",
+    "dispatch": "('filed', 'returned')",
+    "handle": "('dispatched', 'handling')",
+    "check": "('handled')",
+    "close": "('checked')",
+}
+
+
+# --- dialect pieces ------------------------------------------------------------------------------
+
+
+def _json(column: str, key: str) -> str:
+    if is_sqlite():
+        return f"json_extract({column}, '$.{key}')"
+    return f"({column}::json ->> '{key}')"
+
+
+def _due(column="e.data") -> str:
+    """The deadline of the stage an event stopped, as text ("2026-10-08 17:30:00", the form the
+    parameters have too). The expression matches the index of migration 0010."""
+    if is_sqlite():
+        return f"json_extract({column}, '$.ended_due')"
+    return f"({column}::json ->> 'ended_due')"
+
+
+def _at_text(column: str) -> str:
+    return column if is_sqlite() else f"to_char({column}, 'YYYY-MM-DD HH24:MI:SS')"
+
+
+def _np(column: str) -> str:
+    """A column the SQLite planner must not pick an index for (unary plus): the correlated look-ups go
+    by case id, the cohorts by deadline."""
+    return f"+{column}" if is_sqlite() else column
+
+
+def _hours(later: str, earlier: str) -> str:
+    if is_sqlite():
+        return f"((julianday({later}) - julianday({earlier})) * 24.0)"
+    return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600.0)"
+
+
+def _p(value: datetime) -> str:
+    """Parameters as text in the form SQLite stores times in (PostgreSQL casts them to the column's type)."""
+    return str(value.replace(microsecond=0))
+
+
+# --- measures: one row set each ------------------------------------------------------------------
+
+
+def _key(level: str, source: str) -> tuple[str, str]:
+    """(the object's key for event rows, for rows of cases in their current state). `a` is the area
+    of the case's grid, `e` the event, `o` the case."""
+    if level in AREA_LENGTHS:
+        expr = f"substr(a.code, 1, {AREA_LENGTHS[level]})"
+        return expr, expr
+    if level == "grid":
+        return "a.code", "a.code"
+    if level == "department":
+        return "e.department_id", "o.department_id"
+    if level == "city":
+        return "'city'", "'city'"
+    return "e.actor_id", "NULL"
+
+
+JOIN_AREA = "LEFT OUTER JOIN area a ON a.id = o.grid_id"
+EV = "work_order_event"
+
+
+def _exists(action: str, extra: str = "", unless: str = "") -> str:
+    """1 when the case has an event `action` before the end of the period. `unless`: a cheap test on
+    the case's own columns under which no such event can exist (saves the look-up for most cases)."""
+    look = (
+        f"EXISTS (SELECT 1 FROM {EV} x WHERE x.order_id = o.id AND {_np('x.action')} = '{action}' "
+        f"AND {_np('x.at')} < :end {extra})"
+    )
+    if unless:
+        return f"(CASE WHEN {unless} THEN 0 WHEN {look} THEN 1 ELSE 0 END)"
+    return f"(CASE WHEN {look} THEN 1 ELSE 0 END)"
+
+
+def _reported(level):
+    key, _ = _key(level, "event")
+    where = ""
+    if level == "collector":
+        where = "AND o.source = 'collector'"
+    elif level == "operator":
+        where = f"AND o.source IN {PUBLIC_SOURCES}"
+    public = f"(CASE WHEN o.source IN {PUBLIC_SOURCES} THEN 1 ELSE 0 END)"
+    return f"""SELECT o.id AS oid, {key} AS k, {public} AS public, (CASE WHEN o.filed_at < :end THEN 1 ELSE 0 END) AS valid
+        FROM {EV} e JOIN work_order o ON o.id = e.order_id {JOIN_AREA}
+        WHERE e.action = 'create' AND e.at >= :start AND e.at < :end {where}"""
+
+
+def _filed(level):
+    key, _ = _key(level, "event")
+    voided = _exists("void", "AND x.from_status = 'filed'", unless="o.status <> 'voided'")
+    return f"""SELECT o.id AS oid, {key} AS k, {voided} AS voided
+        FROM {EV} e JOIN work_order o ON o.id = e.order_id {JOIN_AREA}
+        WHERE e.action = 'file' AND e.at >= :start AND e.at < :end"""
+
+
+def _events(action):
+    def measure(level):
+        key, _ = _key(level, "event")
+        return f"""SELECT o.id AS oid, {key} AS k
+            FROM {EV} e JOIN work_order o ON o.id = e.order_id {JOIN_AREA}
+            WHERE e.action = '{action}' AND e.at >= :start AND e.at < :end"""
+
+    return measure
+
+
+def _stage(stage):
+    """Stage instances whose deadline falls in the period: those that ended (whenever: `done` only if
+    before the end of the period) and those still running now. For handling: the rounds that ended with
+    a handling report (a return is counted as a return, not as handling)."""
+
+    def measure(level):
+        key, open_key = _key(level, "event")
+        due = _due()
+        ended = f"{_json('e.data', 'ended_stage')} = '{stage}'"
+        if stage == "handle":
+            ended += f" AND {_np('e.action')} = 'report_handled'"
+        wrong = "0"
+        if stage == "dispatch":
+            # a wrong dispatch: the next status change after it is the department's return
+            wrong = (
+                f"(CASE WHEN o.returns = 0 OR {_np('e.action')} <> 'dispatch' THEN 0 WHEN EXISTS (SELECT 1 "
+                f"FROM {EV} r WHERE r.order_id = e.order_id AND {_np('r.action')} = 'return' AND r.id > e.id AND {_np('r.at')} < :end AND NOT EXISTS "
+                f"(SELECT 1 FROM {EV} d WHERE d.order_id = e.order_id AND {_np('d.action')} = 'dispatch' "
+                f"AND d.id > e.id AND d.id < r.id)) "
+                f"THEN 1 ELSE 0 END)"
+            )
+        extra, open_extra = "", ""
+        if stage == "handle":
+            # a case is closed once, and its closed_at is its close event's time
+            closed = "(CASE WHEN o.closed_at < :end THEN 1 ELSE 0 END)"
+            closed_on_time = f"(CASE WHEN o.closed_at < :end AND {_at_text('o.closed_at')} <= {due} THEN 1 ELSE 0 END)"
+            reworked = _exists("check_fail", "AND x.at >= e.at", unless="o.reworks = 0")
+            hours = _hours("e.at", "o.dispatched_at")
+            extra = (
+                f", {closed} AS closed, {closed_on_time} AS closed_on_time, {reworked} AS reworked, {hours} AS hours"
+            )
+            open_extra = ", 0 AS closed, 0 AS closed_on_time, 0 AS reworked, NULL AS hours"
+        ended_rows = f"""SELECT o.id AS oid, {key} AS k, (CASE WHEN e.at < :end THEN 1 ELSE 0 END) AS done,
+                (CASE WHEN {_at_text("e.at")} <= {due} THEN 1 ELSE 0 END) AS on_time, {wrong} AS wrong{extra}
+            FROM {EV} e JOIN work_order o ON o.id = e.order_id {JOIN_AREA}
+            WHERE {due} >= :start AND {due} < :end AND {ended}"""
+        open_rows = f"""SELECT o.id AS oid, {open_key} AS k, 0 AS done, 0 AS on_time, 0 AS wrong{open_extra}
+            FROM work_order o {JOIN_AREA}
+            WHERE o.status IN {STAGE_STATUSES[stage]} AND o.stage_due_at >= :start AND o.stage_due_at < :end"""
+        suspended = ""
+        if stage == "handle":  # "due" excludes approved suspensions
+            suspended = f"AND {_exists('approve_suspension', unless='o.suspensions = 0')} = 0"
+        ended_rows += f" {suspended}"
+        open_rows += f" {suspended}"
+        return ended_rows if level in POST_LEVELS else f"{ended_rows} UNION ALL {open_rows}"
+
+    return measure
+
+
+def _missed(level):
+    """Collectors: cases filed in their grids, and among them those first reported by the public."""
+    return f"""SELECT o.id AS oid, ga.user_id AS k,
+            (CASE WHEN o.source IN {PUBLIC_SOURCES} THEN 1 ELSE 0 END) AS missed
+        FROM {EV} e JOIN work_order o ON o.id = e.order_id JOIN area a ON a.id = o.grid_id
+        JOIN grid_assignment ga ON 1 = 1 JOIN area ga_area ON ga_area.id = ga.area_id
+        WHERE e.action = 'file' AND e.at >= :start AND e.at < :end
+            AND substr(a.code, 1, length(ga_area.code)) = ga_area.code"""
+
+
+MEASURES = {
+    "reported": _reported,
+    "filed": _filed,
+    "dispatched": _events("dispatch"),
+    "returns": _events("return"),
+    "extensions": _events("approve_extension"),
+    "suspensions": _events("approve_suspension"),
+    "rejected": _events("reject"),
+    "handled_events": _events("report_handled"),
+    "closed_events": _events("close"),
+    "verify": _stage("verify"),
+    "file_step": _stage("file"),
+    "dispatch_step": _stage("dispatch"),
+    "handle": _stage("handle"),
+    "check": _stage("check"),
+    "close_step": _stage("close"),
+    "missed": _missed,
+}
+
+
+# --- indicators ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Count:
+    code: str
+    label: object
+    measure: str
+    flag: str = "1 = 1"  # SQL over the measure's columns
+    definition: object = ""
+
+
+@dataclass(frozen=True)
+class Rate:
+    code: str
+    label: object
+    numerator: str
+    denominator: str
+    definition: object = ""
+
+
+@dataclass(frozen=True)
+class Mean:
+    code: str
+    label: object
+    measure: str
+    column: str
+    flag: str
+    definition: object = ""
+
+
+C, R = Count, Rate
+INDICATORS = {
+    i.code: i
+    for i in [
+        C("reported", _l("Reports"), "reported", definition=_l("cases reported in the period")),
+        C("public_reports", _l("Public reports"), "reported", "public = 1", _l("reports from the hotline or citizens")),
+        R("public_report_rate", _l("Public-report rate"), "public_reports", "reported"),
+        C(
+            "valid_reports",
+            _l("Valid reports"),
+            "reported",
+            "valid = 1",
+            _l("reports of the period filed before its end"),
+        ),
+        R("valid_report_rate", _l("Valid-report rate"), "valid_reports", "reported"),
+        C("filed", _l("Filed"), "filed", definition=_l("filing events in the period")),
+        C("voided_after_filing", _l("Voided after filing"), "filed", "voided = 1"),
+        C("accurate_filed", _l("Accurately filed"), "filed", "voided = 0", _l("filed − voided after filing")),
+        R("accurate_filing_rate", _l("Accurate-filing rate"), "accurate_filed", "filed"),
+        C("received", _l("Dispatched to"), "dispatched", definition=_l("dispatch events in the period")),
+        C("dispatched", _l("Dispatches"), "dispatched"),
+        C("returns", _l("Returns"), "returns"),
+        C(
+            "handled_in_period",
+            _l("Handling reports"),
+            "handled_events",
+            definition=_l("handling reports in the period"),
+        ),
+        C("closed_in_period", _l("Closings"), "closed_events", definition=_l("cases closed in the period")),
+        C("extensions", _l("Extensions approved"), "extensions"),
+        C("suspensions", _l("Suspensions approved"), "suspensions"),
+        C("rejected", _l("Not accepted"), "rejected"),
+        C("due_to_verify", _l("Due to verify"), "verify"),
+        C("verified_on_time", _l("Verified on time"), "verify", "on_time = 1"),
+        R("on_time_verification_rate", _l("On-time verification"), "verified_on_time", "due_to_verify"),
+        C("due_to_file", _l("Due to file"), "file_step"),
+        C("filed_on_time", _l("Filing decided on time"), "file_step", "on_time = 1"),
+        R("on_time_filing_rate", _l("On-time filing"), "filed_on_time", "due_to_file"),
+        C("due_to_dispatch", _l("Due to dispatch"), "dispatch_step"),
+        C("dispatched_on_time", _l("Dispatched on time"), "dispatch_step", "on_time = 1"),
+        R("on_time_dispatch_rate", _l("On-time dispatch"), "dispatched_on_time", "due_to_dispatch"),
+        C("wrong_dispatches", _l("Wrong dispatches"), "dispatch_step", "wrong = 1"),
+        C("accurate_dispatches", _l("Accurate dispatches"), "dispatch_step", "wrong = 0"),
+        R("accurate_dispatch_rate", _l("Accurate dispatch"), "accurate_dispatches", "due_to_dispatch"),
+        C("due_to_handle", _l("Due to handle"), "handle"),
+        C("handled", _l("Handled"), "handle", "done = 1"),
+        R("handling_rate", _l("Handling rate"), "handled", "due_to_handle"),
+        C("handled_on_time", _l("Handled on time"), "handle", "on_time = 1"),
+        R("on_time_handling_rate", _l("On-time handling"), "handled_on_time", "due_to_handle"),
+        C("overdue_handled", _l("Handled late"), "handle", "done = 1 AND on_time = 0"),
+        C("overdue_open", _l("Overdue, not handled"), "handle", "done = 0"),
+        C("due_to_close", _l("Due to close"), "handle"),
+        C("closed", _l("Closed"), "handle", "closed = 1"),
+        R("closure_rate", _l("Closure rate"), "closed", "due_to_close"),
+        C("closed_on_time", _l("Closed on time"), "handle", "closed_on_time = 1"),
+        R("on_time_closure_rate", _l("On-time closure"), "closed_on_time", "due_to_close"),
+        C("reworked", _l("Reworked"), "handle", "reworked = 1"),
+        R("rework_rate", _l("Rework rate"), "reworked", "due_to_close"),
+        R("extension_rate", _l("Extension rate"), "extensions", "due_to_handle"),
+        Mean("mean_handling_hours", _l("Mean handling time (h)"), "handle", "hours", "done = 1"),
+        C("due_to_check", _l("Due to re-inspect"), "check"),
+        C("checked_on_time", _l("Re-inspected on time"), "check", "on_time = 1"),
+        R("on_time_check_rate", _l("On-time re-inspection"), "checked_on_time", "due_to_check"),
+        C("due_to_close_step", _l("Due to close (step)"), "close_step"),
+        C("closed_on_time_step", _l("Closing step on time"), "close_step", "on_time = 1"),
+        R("on_time_closing_rate", _l("On-time closing"), "closed_on_time_step", "due_to_close_step"),
+        C("filed_in_grids", _l("Filed in own grids"), "missed"),
+        C("missed", _l("Missed (reported by the public)"), "missed", "missed = 1"),
+        R("miss_rate", _l("Miss rate"), "missed", "filed_in_grids"),
+    ]
+}
+HANDLING = [
+    "due_to_handle", "handled", "handling_rate", "handled_on_time", "on_time_handling_rate", "overdue_handled",
+    "overdue_open", "due_to_close", "closed", "closure_rate", "closed_on_time", "on_time_closure_rate",
+    "reworked", "rework_rate", "returns", "extensions", "extension_rate", "suspensions", "mean_handling_hours",
+]  # fmt: skip
+AREA = ["reported", "public_reports", "public_report_rate", "filed", *HANDLING]
+LEVEL_INDICATORS = {
+    **{level: AREA for level in AREA_LEVELS},
+    "department": ["received", *HANDLING],
+    "collector": [
+        "reported", "valid_reports", "valid_report_rate", "filed_in_grids", "missed", "miss_rate",
+        "due_to_verify", "verified_on_time", "on_time_verification_rate",
+        "due_to_check", "checked_on_time", "on_time_check_rate",
+    ],
+    "operator": ["reported", "valid_reports", "valid_report_rate", "rejected"],
+    "shift-leader": [
+        "due_to_file", "filed_on_time", "on_time_filing_rate", "filed", "voided_after_filing", "accurate_filed",
+        "accurate_filing_rate", "due_to_close_step", "closed_on_time_step", "on_time_closing_rate",
+    ],
+    "dispatcher": [
+        "dispatched", "due_to_dispatch", "dispatched_on_time", "on_time_dispatch_rate", "wrong_dispatches",
+        "accurate_dispatches", "accurate_dispatch_rate",
+    ],
+}  # fmt: skip
+
+
+def is_rate(code: str) -> bool:
+    return isinstance(INDICATORS[code], Rate)
+
+
+def _counts_needed(codes) -> list[str]:
+    needed = []
+    for code in codes:
+        spec = INDICATORS[code]
+        parts = [spec.numerator, spec.denominator] if isinstance(spec, Rate) else [code]
+        needed += [p for p in parts if p not in needed]
+    return needed
+
+
+def _sql(sql: str, start: datetime, end: datetime, key=None) -> tuple[str, list]:
+    """Named :start, :end and :key into the driver's positional parameters."""
+    param = "?" if is_sqlite() else "%s"
+    values = {"start": _p(start), "end": _p(end), "key": key}
+    params, out = [], []
+    for piece in re.split(r":(start|end|key)\b", sql):
+        if piece in values:
+            out.append(param)
+            params.append(values[piece])
+        else:
+            out.append(piece)
+    return "".join(out), params
+
+
+def compute(level: str, start: datetime, end: datetime, codes=None) -> dict:
+    """{object key: {indicator code: value}} for every object with any activity. Counts are ints,
+    rates floats 0..1 or None when the denominator is zero, means floats or None."""
+    codes = codes or LEVEL_INDICATORS[level]
+    counts = _counts_needed(codes)
+    by_measure: dict[str, list] = {}
+    for code in counts:
+        by_measure.setdefault(INDICATORS[code].measure, []).append(INDICATORS[code])
+    for code in codes:
+        if isinstance(INDICATORS[code], Mean):
+            by_measure.setdefault(INDICATORS[code].measure, []).append(INDICATORS[code])
+    raw: dict = {}
+    for measure, specs in by_measure.items():
+        columns = []
+        for spec in specs:
+            if isinstance(spec, Mean):
+                columns.append(f"AVG(CASE WHEN {spec.flag} THEN {spec.column} END)")
+            else:
+                columns.append(f"SUM(CASE WHEN {spec.flag} THEN 1 ELSE 0 END)")
+        sql = f"SELECT k, {', '.join(columns)} FROM ({MEASURES[measure](level)}) m WHERE k IS NOT NULL GROUP BY k"
+        sql, params = _sql(sql, start, end)
+        for row in db.execute_sql(sql, params).fetchall():
+            values = raw.setdefault(_norm(row[0]), {})
+            for spec, value in zip(specs, row[1:], strict=True):
+                values[spec.code] = value
+    result = {}
+    for key, values in raw.items():
+        result[key] = _finish(values, codes)
+    return result
+
+
+def _norm(key):
+    return str(key) if key is not None else None
+
+
+def _finish(values: dict, codes) -> dict:
+    out = {}
+    for code in codes:
+        spec = INDICATORS[code]
+        if isinstance(spec, Rate):
+            num, den = int(values.get(spec.numerator) or 0), int(values.get(spec.denominator) or 0)
+            out[code] = None if den == 0 else num / den
+        elif isinstance(spec, Mean):
+            value = values.get(code)
+            out[code] = None if value is None else round(float(value), 2)
+        else:
+            out[code] = int(values.get(code) or 0)
+    return out
+
+
+def empty(level: str) -> dict:
+    return _finish({}, LEVEL_INDICATORS[level])
+
+
+def drill(level: str, key: str, code: str, start: datetime, end: datetime, part: str = "numerator") -> list[int]:
+    """The ids of the cases behind one figure (a rate: its numerator or its denominator)."""
+    spec = INDICATORS[code]
+    if isinstance(spec, Rate):
+        spec = INDICATORS[spec.numerator if part == "numerator" else spec.denominator]
+    sql = f"SELECT DISTINCT oid FROM ({MEASURES[spec.measure](level)}) m WHERE k = :key AND {spec.flag} ORDER BY oid"
+    key_value = key if level in AREA_LEVELS or level == "city" else int(key)
+    sql, params = _sql(sql, start, end, key_value)
+    return [row[0] for row in db.execute_sql(sql, params).fetchall()]
+
+
+def city_figures(start: datetime, end: datetime) -> dict:
+    """The whole city for a period (the dashboard's figures): every area's rows summed, in one pass per
+    measure. Rates are floats 0..1, or None when nothing was due."""
+    codes = [
+        "reported", "filed", "received", "handled_in_period", "closed_in_period", "due_to_handle", "handled",
+        "handled_on_time", "on_time_handling_rate", "handling_rate", "due_to_dispatch", "dispatched_on_time",
+        "on_time_dispatch_rate", "due_to_close", "closed", "closure_rate", "closed_on_time",
+        "on_time_closure_rate", "public_reports", "reworked", "rework_rate", "returns", "extensions",
+        "suspensions", "overdue_open",
+    ]  # fmt: skip
+    values = compute("city", start, end, codes).get("city") or _finish({}, codes)
+    values["dispatched"] = values.pop("received")
+    values["handled_of_due"] = values.pop("handled")
+    values["handled"] = values.pop("handled_in_period")
+    values["closed_count"] = values.pop("closed")
+    values["closed"] = values.pop("closed_in_period")
+    return values

@@ -1,0 +1,89 @@
+"""The public page (no login): the latest published monthly ranking of areas and departments and the
+monthly bulletin (通报), print-friendly and exportable to Excel. Only published snapshot versions are
+read, and only their area and department tables and the city bulletin: no person, caller or collector
+ever appears here (collectors', operators', shift leaders' and dispatchers' rankings are internal)."""
+
+from flask import Blueprint, abort
+
+from core.evaluation import exports, snapshots
+from core.evaluation.indicators import INDICATORS, LEVELS, PUBLIC_LEVELS, is_rate
+from core.evaluation.models import Snapshot, SnapshotVersion
+from core.permissions import public
+from core.web import page
+from core.xlsx import send_workbook
+
+public_bp = Blueprint("evaluation_public", __name__, url_prefix="/public")
+
+FIGURE_LABELS = {
+    "reported": INDICATORS["reported"].label,
+    "filed": INDICATORS["filed"].label,
+    "dispatched": INDICATORS["dispatched"].label,
+    "handled": INDICATORS["handled_in_period"].label,
+    "closed": INDICATORS["closed_in_period"].label,
+    "due_to_handle": INDICATORS["due_to_handle"].label,
+    "handled_on_time": INDICATORS["handled_on_time"].label,
+    "on_time_handling_rate": INDICATORS["on_time_handling_rate"].label,
+    "due_to_dispatch": INDICATORS["due_to_dispatch"].label,
+    "dispatched_on_time": INDICATORS["dispatched_on_time"].label,
+    "on_time_dispatch_rate": INDICATORS["on_time_dispatch_rate"].label,
+    "due_to_close": INDICATORS["due_to_close"].label,
+    "closed_count": INDICATORS["closed"].label,
+    "closure_rate": INDICATORS["closure_rate"].label,
+    "closed_on_time": INDICATORS["closed_on_time"].label,
+    "on_time_closure_rate": INDICATORS["on_time_closure_rate"].label,
+    "rework_rate": INDICATORS["rework_rate"].label,
+}
+
+
+def _published(period: str | None) -> SnapshotVersion | None:
+    if period is None:
+        return snapshots.latest_published("month")
+    return (
+        SnapshotVersion.select(SnapshotVersion, Snapshot)
+        .join(Snapshot)
+        .where((Snapshot.period == period) & SnapshotVersion.published_at.is_null(False))
+        .order_by(SnapshotVersion.number.desc())
+        .first()
+    )
+
+
+def _periods() -> list[str]:
+    query = (
+        Snapshot.select(Snapshot.period)
+        .join(SnapshotVersion)
+        .where((Snapshot.kind == "month") & SnapshotVersion.published_at.is_null(False))
+        .distinct()
+        .order_by(Snapshot.period.desc())
+    )
+    return [s.period for s in query]
+
+
+@public_bp.route("/")
+@public_bp.route("/<period>")
+@public
+def bulletin(period=None):
+    version = _published(period)
+    if version is None and period is not None:
+        abort(404)
+    data = version.data if version else None
+    return page(
+        "evaluation/public.html",
+        version=version,
+        data=data,
+        levels=PUBLIC_LEVELS,
+        periods=_periods(),
+        FIGURE_LABELS=FIGURE_LABELS,
+        LEVELS=LEVELS,
+        INDICATORS=INDICATORS,
+        is_rate=is_rate,
+        cell=exports.cell,
+    )
+
+
+@public_bp.route("/<period>/bulletin.xlsx")
+@public
+def bulletin_export(period):
+    version = _published(period)
+    if version is None:
+        abort(404)
+    return send_workbook(f"bulletin-{period}", exports.bulletin_sheets(version.data, PUBLIC_LEVELS))

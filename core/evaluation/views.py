@@ -1,0 +1,353 @@
+"""The evaluator's pages: figures of any period and level with drill-down, deductions, snapshots
+(publish, republish, compare), score settings, Excel exports."""
+
+import json
+from datetime import date
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from peewee import IntegrityError
+from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange
+
+from core import audit, clock, photos
+from core.evaluation import exports, periods, scores, snapshots
+from core.evaluation.indicators import INDICATORS, LEVELS, drill, is_rate
+from core.evaluation.models import Deduction, Snapshot, SnapshotVersion
+from core.permissions import requires
+from core.web import message, page
+from core.workorders.models import WorkOrder
+from core.xlsx import send_workbook
+
+bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
+DRILL_LIMIT = 500
+
+
+def _period():
+    text = request.args.get("period") or periods.previous("month", clock.now()).key
+    try:
+        return periods.parse(text), None
+    except periods.PeriodError as error:
+        return periods.previous("month", clock.now()), str(error)
+
+
+def _level():
+    level = request.args.get("level", "department")
+    return level if level in LEVELS else "department"
+
+
+def _helpers():
+    return {"INDICATORS": INDICATORS, "LEVELS": LEVELS, "is_rate": is_rate, "cell": exports.cell}
+
+
+@bp.route("/")
+@requires("evaluation.view")
+def index():
+    period, error = _period()
+    level = _level()
+    result = snapshots.table(level, period)
+    return page(
+        "evaluation/index.html",
+        period=period,
+        level=level,
+        table=result,
+        error=error,
+        live=True,
+        **_helpers(),
+    )
+
+
+@bp.route("/export.xlsx")
+@requires("evaluation.view")
+def export():
+    period, error = _period()
+    if error:
+        return message(error, 422)
+    level = _level()
+    result = snapshots.table(level, period)
+    return send_workbook(f"evaluation-{level}-{period.key}", [exports.table_sheet(period.key, result)])
+
+
+@bp.route("/drill")
+@requires("evaluation.view")
+def drill_down():
+    period, error = _period()
+    level, key, code = _level(), request.args.get("key", ""), request.args.get("code", "")
+    part = "denominator" if request.args.get("part") == "denominator" else "numerator"
+    if error or code not in INDICATORS or not key:
+        return message(error or _("Choose a figure to see the cases behind it."), 422)
+    if level not in snapshots.AREA_LEVELS_AND_CITY and not key.isdigit():
+        abort(404)
+    ids = drill(level, key, code, period.start, period.end, part)
+    orders = list(
+        WorkOrder.select(WorkOrder.id, WorkOrder.number, WorkOrder.status, WorkOrder.reported_at)
+        .where(WorkOrder.id.in_(ids[:DRILL_LIMIT]))
+        .order_by(WorkOrder.id)
+    )
+    names = snapshots.names(level, [key])
+    spec = INDICATORS[code]
+    return page(
+        "evaluation/drill.html",
+        period=period,
+        level=level,
+        key=key,
+        name=names.get(key, key),
+        spec=spec,
+        part=part,
+        total=len(ids),
+        orders=orders,
+        limit=DRILL_LIMIT,
+        **_helpers(),
+    )
+
+
+# --- deductions ----------------------------------------------------------------------------------
+
+
+class DeductionForm(FlaskForm):
+    level = SelectField(
+        _l("Level"), choices=[SelectChoice(k, v) for k, v in LEVELS.items()], validators=[InputRequired()]
+    )
+    object_key = StringField(_l("Object (code or id)"), validators=[InputRequired(), Length(max=20)])
+    day = DateField(_l("Day"), validators=[InputRequired()])
+    points = DecimalField(_l("Points"), places=2, validators=[InputRequired(), NumberRange(min=0.01, max=100)])
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=2000)])
+    photo = FileField(_l("Evidence photo (optional)"))
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=2000)])
+
+
+@bp.route("/deductions", methods=["GET", "POST"])
+@requires("evaluation.view")
+def deductions():
+    form = DeductionForm(level=request.args.get("level"), object_key=request.args.get("key"), day=clock.now().date())
+    status = 200
+    if request.method == "POST":
+        if not current_user.can("evaluation.deduct"):
+            abort(403)
+        if form.validate_on_submit():
+            level, key = form.level.data, form.object_key.data.strip()
+            known = snapshots.objects(level, clock.now()) | snapshots.names(
+                level, [key] if _valid_key(level, key) else []
+            )
+            if key not in known:
+                form.object_key.errors.append(_("There is no such object at this level."))
+            photo = None
+            upload = request.files.get("photo")
+            if upload and upload.filename and not form.object_key.errors:
+                try:
+                    photo = photos.store(upload.stream, upload.filename, current_user)
+                except photos.PhotoError as error:
+                    form.photo.errors.append(str(error))
+            if not form.errors and not form.object_key.errors and not form.photo.errors:
+                row = Deduction.create(
+                    level=level, object_key=key, object_name=known[key], day=form.day.data, points=form.points.data,
+                    reason=form.reason.data.strip(), photo=photo, author=current_user.id,
+                )  # fmt: skip
+                audit.record(
+                    "evaluation.deduct", "deduction", row.id, f"{known[key]} −{form.points.data}",
+                    after={"level": level, "object": key, "day": str(form.day.data), "points": str(form.points.data),
+                           "reason": row.reason, "photo": photo.id if photo else None},
+                )  # fmt: skip
+                return redirect(url_for("evaluation.deductions"))
+        status = 422
+    rows = list(Deduction.select().order_by(Deduction.day.desc(), Deduction.id.desc()).limit(200))
+    return page(
+        "evaluation/deductions.html", form=form, rows=rows, withdraw=WithdrawForm(), status=status, **_helpers()
+    )
+
+
+def _valid_key(level, key):
+    return key.isdigit() if level not in snapshots.AREA_LEVELS_AND_CITY else bool(key)
+
+
+@bp.route("/deductions/<int:deduction_id>/withdraw", methods=["POST"])
+@requires("evaluation.deduct")
+def withdraw(deduction_id):
+    row = Deduction.get_or_none(Deduction.id == deduction_id)
+    if row is None:
+        abort(404)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return message(_("Say why the deduction is withdrawn."), 422)
+    if row.withdrawn_at is None:
+        Deduction.update(
+            withdrawn_at=clock.now(), withdrawn_by=current_user.id, withdraw_reason=form.reason.data.strip()
+        ).where((Deduction.id == row.id) & Deduction.withdrawn_at.is_null()).execute()
+        audit.record(
+            "evaluation.withdraw", "deduction", row.id, row.object_name, after={"reason": form.reason.data.strip()}
+        )
+    return redirect(url_for("evaluation.deductions"))
+
+
+@bp.route("/deductions/<int:deduction_id>/photo/<variant>")
+@requires("evaluation.view")
+def deduction_photo(deduction_id, variant):
+    row = Deduction.get_or_none(Deduction.id == deduction_id)
+    if row is None or row.photo_id is None or variant not in ("thumb", "display"):
+        abort(404)
+    return photos.send(row.photo, variant)
+
+
+# --- snapshots -----------------------------------------------------------------------------------
+
+
+class PeriodForm(FlaskForm):
+    period = StringField(_l("Period"), validators=[InputRequired(), Length(max=24)])
+
+
+class PublishForm(FlaskForm):
+    note = TextAreaField(
+        _("Why it is republished (required when replacing a published version)"), validators=[Length(max=2000)]
+    )
+
+
+@bp.route("/snapshots", methods=["GET", "POST"])
+@requires("evaluation.view")
+def snapshot_list():
+    form = PeriodForm()
+    status = 200
+    if request.method == "POST":
+        if not current_user.can("evaluation.publish"):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                period = periods.parse(form.period.data)
+            except periods.PeriodError as error:
+                form.period.errors.append(str(error))
+            else:
+                try:
+                    version = snapshots.prepare(period)
+                except IntegrityError:  # the job or another evaluator made this draft at the same moment
+                    return message(_("This period's draft was being computed by someone else; reload the list."), 409)
+                return redirect(url_for("evaluation.version", version_id=version.id))
+        status = 422
+    rows = []
+    for snap in Snapshot.select().order_by(Snapshot.period.desc()):
+        versions = list(snap.versions.order_by(SnapshotVersion.number))
+        rows.append((snap, versions))
+    return page("evaluation/snapshots.html", form=form, rows=rows, status=status)
+
+
+@bp.route("/versions/<int:version_id>")
+@requires("evaluation.view")
+def version(version_id):
+    row = SnapshotVersion.get_or_none(SnapshotVersion.id == version_id)
+    if row is None:
+        abort(404)
+    level = _level()
+    data = row.data
+    others = list(row.snapshot.versions.where(SnapshotVersion.id != row.id).order_by(SnapshotVersion.number))
+    return page(
+        "evaluation/version.html",
+        version=row,
+        data=data,
+        level=level,
+        table=data["levels"][level],
+        period=periods.parse(data["period"]),
+        form=PublishForm(),
+        others=others,
+        live=False,
+        **_helpers(),
+    )
+
+
+@bp.route("/versions/<int:version_id>/publish", methods=["POST"])
+@requires("evaluation.publish")
+def publish(version_id):
+    form = PublishForm()
+    if not form.validate_on_submit():
+        return message(_("The form has expired; reload the page and try again."), 422)
+    try:
+        row = snapshots.publish(version_id, current_user.id, form.note.data or "")
+    except snapshots.SnapshotError as error:
+        return message(str(error), 409)
+    return redirect(url_for("evaluation.version", version_id=row.id))
+
+
+@bp.route("/snapshots/<int:snapshot_id>/recompute", methods=["POST"])
+@requires("evaluation.publish")
+def recompute(snapshot_id):
+    snap = Snapshot.get_or_none(Snapshot.id == snapshot_id)
+    if snap is None:
+        abort(404)
+    if not PublishForm().validate_on_submit():
+        return message(_("The form has expired; reload the page and try again."), 422)
+    try:
+        row = snapshots.prepare(periods.parse(snap.period))
+    except IntegrityError:
+        return message(_("This period's draft was being computed by someone else; reload the list."), 409)
+    return redirect(url_for("evaluation.version", version_id=row.id))
+
+
+@bp.route("/versions/<int:version_id>/diff/<int:other_id>")
+@requires("evaluation.view")
+def diff(version_id, other_id):
+    new = SnapshotVersion.get_or_none(SnapshotVersion.id == version_id)
+    old = SnapshotVersion.get_or_none(SnapshotVersion.id == other_id)
+    if new is None or old is None or new.snapshot_id != old.snapshot_id:
+        abort(404)
+    changes = snapshots.diff(old.data, new.data)
+    return page("evaluation/diff.html", new=new, old=old, changes=changes, **_helpers())
+
+
+@bp.route("/versions/<int:version_id>/export.xlsx")
+@requires("evaluation.view")
+def version_export(version_id):
+    row = SnapshotVersion.get_or_none(SnapshotVersion.id == version_id)
+    if row is None:
+        abort(404)
+    sheets = [exports.table_sheet(row.data["period"], row.data["levels"][level]) for level in LEVELS]
+    return send_workbook(f"evaluation-{row.data['period']}-v{row.number}", sheets)
+
+
+# --- score settings ------------------------------------------------------------------------------
+
+
+class ScoringForm(FlaskForm):
+    config = TextAreaField(_l("Weights, bands and grades (JSON)"), validators=[InputRequired()])
+
+
+@bp.route("/scoring", methods=["GET", "POST"])
+@requires("evaluation.view")
+def scoring():
+    current = scores.config()
+    form = ScoringForm(config=json.dumps(current, ensure_ascii=False, indent=2))
+    errors, status = [], 200
+    if request.method == "POST":
+        if not current_user.can("evaluation.configure"):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                new = json.loads(form.config.data)
+                grades = new["grades"]
+                for level, spec in new["levels"].items():
+                    if level not in LEVELS:
+                        errors.append(_("Unknown level: %(level)s.", level=level))
+                        continue
+                    errors += scores.validate(level, spec["components"], spec["band"], grades)
+            except (ValueError, KeyError, TypeError, AttributeError):
+                errors.append(_("This is not a valid configuration: keep the shape shown."))
+            if not errors:
+                scores.save(new)
+                audit.record("evaluation.configure", "setting", scores.KEY, "", before=current, after=scores.config())
+                return redirect(url_for("evaluation.scoring"))
+        status = 422
+    formulas = {level: scores.formula_text(level, current) for level in LEVELS}
+    return page("evaluation/scoring.html", form=form, errors=errors, formulas=formulas, status=status, **_helpers())
+
+
+@bp.app_template_filter("pct")
+def pct(value):
+    return "—" if value is None else f"{value * 100:.2f}%"
+
+
+def today() -> date:
+    return clock.now().date()

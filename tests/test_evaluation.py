@@ -1,0 +1,438 @@
+"""Evaluation: each indicator against a hand-computed history (on time and late, an extension, a
+rework, a return, a suspension, a void after filing, cases spanning two months, zero denominators),
+periods, scores, deductions, publication immutability, the public page and the Excel exports."""
+
+import io
+import json
+import re
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from core import clock
+from core.catalogue import FilingStandard
+from core.db import db
+from core.evaluation import indicators, periods, scores, snapshots
+from core.evaluation.models import Deduction, SnapshotVersion
+from core.workorders import workflow
+from core.workorders.models import WorkOrder
+from tests.support import login
+from tests.workorder_support import build_city, photo
+
+OCT = periods.parse("2026-10")
+NOV = periods.parse("2026-11")
+
+
+@pytest.fixture
+def app(make_app):
+    """English, so that tests can read labels."""
+    return make_app(BABEL_DEFAULT_LOCALE="en")
+
+
+@pytest.fixture
+def city(app):
+    made = build_city()
+    with app.app_context(), db.connection_context():
+        # A 4-hour (continuous) limit keeps the hand computation simple: due = dispatch + 4 h.
+        made.hours = FilingStandard.create(
+            category=made.category, seq=2, filing_condition="四小时", limit_text="4小时", limit_value=Decimal(4),
+            limit_unit="hour", limit_note="", closing_condition="", handling_unit="", supervising_unit="", source="t",
+        )  # fmt: skip
+        yield made
+
+
+def at(moment):
+    return clock.frozen(moment)
+
+
+class Life:
+    """One case, acted on at given times by given roles (stage limits: file 30 min, dispatch 15 min,
+    verify and check 2 h, close 1 h; handling 4 h)."""
+
+    def __init__(self, city, when, source="collector", grid=None, caller=""):
+        self.city = city
+        actor = city.users["collector" if source == "collector" else "intake"]
+        with at(when):
+            self.order = workflow.create_order(
+                actor, source, category=city.category, grid=grid or city.grid, description="x",
+                caller_name=caller, caller_phone="13800000000" if caller else "",
+            )  # fmt: skip
+
+    def do(self, when, action, role, **kwargs):
+        fresh = WorkOrder.get_by_id(self.order.id)
+        if action == "report_handled":
+            kwargs.setdefault("reason", "done")
+            kwargs.setdefault("photos", [photo(self.city.users[role])])
+        with at(when):
+            workflow.transition(self.order.id, action, self.city.users[role], fresh.version, **kwargs)
+        return self
+
+    def file(self, when):
+        return self.do(when, "file", "shift_leader", data={"standard": self.city.hours.id})
+
+    def dispatch(self, when, department=None):
+        dept = department or self.city.sanitation
+        return self.do(when, "dispatch", "dispatcher", data={"department": dept.id})
+
+    def finish(self, handled, checked, closed):
+        self.do(handled, "report_handled", "handler")
+        self.do(checked, "check_pass", "collector")
+        return self.do(closed, "close", "shift_leader")
+
+
+def T(day, hour, minute=0, month=10):
+    return datetime(2026, month, day, hour, minute)
+
+
+@pytest.fixture
+def history(city):
+    """The hand-computed history of October 2026 (and the first hours of November)."""
+    lives = {}
+    # A: everything on time; closed 10:40, before its handling deadline 13:20.
+    a = lives["A"] = Life(city, T(10, 9))
+    a.file(T(10, 9, 10)).dispatch(T(10, 9, 20)).finish(T(10, 10), T(10, 10, 30), T(10, 10, 40))
+    # B: dispatched late (due 09:25), handled late (due 13:40), closed after the deadline.
+    b = lives["B"] = Life(city, T(11, 9))
+    b.file(T(11, 9, 10)).dispatch(T(11, 9, 40)).finish(T(11, 15), T(11, 15, 30), T(11, 15, 45))
+    # C: an extension (deadline 13:15 → 17:15), handled 16:00, check fails (rework, new deadline 20:30),
+    # handled again 18:00, closed 18:40: two handling rounds due in October.
+    c = lives["C"] = Life(city, T(12, 9))
+    c.file(T(12, 9, 5)).dispatch(T(12, 9, 15))
+    c.do(T(12, 10), "request_extension", "handler", reason="more time")
+    c.do(T(12, 10, 5), "approve_extension", "dispatcher")
+    c.do(T(12, 16), "report_handled", "handler")
+    c.do(T(12, 16, 30), "check_fail", "collector", reason="not clean")
+    c.finish(T(12, 18), T(12, 18, 30), T(12, 18, 40))
+    # D: suspended: not due.
+    d = lives["D"] = Life(city, T(13, 9))
+    d.file(T(13, 9, 5)).dispatch(T(13, 9, 15))
+    d.do(T(13, 9, 30), "request_suspension", "handler", reason="budget", data={"until": "2027-03-01T00:00:00"})
+    d.do(T(13, 10), "approve_suspension", "dispatcher")
+    # E: due 31 Oct 19:10, handled 1 Nov 10:00: due in October and not handled by its end.
+    e = lives["E"] = Life(city, T(31, 15))
+    e.file(T(31, 15, 5)).dispatch(T(31, 15, 10))
+    e.do(T(1, 10, month=11), "report_handled", "handler")
+    # F: dispatched 31 Oct 22:00, due 1 Nov 02:00, handled 1 Nov 01:00: November's.
+    f = lives["F"] = Life(city, T(31, 21, 50))
+    f.file(T(31, 21, 55)).dispatch(T(31, 22))
+    f.do(T(1, 1, month=11), "report_handled", "handler")
+    # G: dispatched to the wrong department, returned, dispatched again; handled on time.
+    g = lives["G"] = Life(city, T(14, 9))
+    g.file(T(14, 9, 5)).dispatch(T(14, 9, 15), city.landscaping)
+    g.do(T(14, 10), "return", "other_handler", reason="not ours")
+    g.dispatch(T(14, 10, 10)).finish(T(14, 11), T(14, 11, 20), T(14, 11, 30))
+    # H: voided after filing.
+    h = lives["H"] = Life(city, T(15, 9))
+    h.file(T(15, 9, 10)).do(T(15, 9, 20), "void", "shift_leader", reason="duplicate")
+    # I: a hotline report in the other collector's grid, verified and filed: a miss for that collector.
+    i = lives["I"] = Life(city, T(16, 9), source="hotline", grid=city.other_grid, caller="王先生")
+    i.do(T(16, 9, 30), "verify_true", "other_collector")
+    i.file(T(16, 9, 40))
+    for life in lives.values():
+        life.order = WorkOrder.get_by_id(life.order.id)
+    return lives
+
+
+def ids(lives, *names):
+    return sorted(lives[n].order.id for n in names)
+
+
+def test_periods_parse_every_form_to_local_half_open_ranges():
+    assert (OCT.start, OCT.end) == (datetime(2026, 10, 1), datetime(2026, 11, 1))
+    week = periods.parse("2026-W44")
+    assert (week.start, week.end) == (datetime(2026, 10, 26), datetime(2026, 11, 2))
+    assert periods.parse("2026-q3").start == datetime(2026, 7, 1) and periods.parse("2026-Q4").end == datetime(
+        2027, 1, 1
+    )
+    assert periods.parse("2026").end == datetime(2027, 1, 1)
+    custom = periods.parse("2026-10-01..2026-10-15")
+    assert (custom.start, custom.end, custom.kind) == (datetime(2026, 10, 1), datetime(2026, 10, 16), "custom")
+    for bad in ["2026-13", "2026-W60", "2026-10-15..2026-10-01", "soon", ""]:
+        with pytest.raises(periods.PeriodError):
+            periods.parse(bad)
+    assert periods.previous("month", datetime(2026, 11, 3, 8)).key == "2026-10"
+    assert periods.previous("week", datetime(2026, 11, 3, 8)).key == "2026-W44"
+
+
+def test_department_handling_indicators_by_hand(city, history):
+    figures = indicators.compute("department", OCT.start, OCT.end)
+    s = figures[str(city.sanitation.id)]
+    # due: A, B, C (two rounds), G, E; D is suspended; F is November's
+    assert s["due_to_handle"] == 6
+    assert s["handled"] == 5  # E is handled only in November
+    assert s["handled_on_time"] == 4  # A, C twice, G
+    assert s["on_time_handling_rate"] == pytest.approx(4 / 6)
+    assert s["overdue_handled"] == 1 and s["overdue_open"] == 1
+    assert s["closed"] == 5 and s["closure_rate"] == pytest.approx(5 / 6)
+    assert s["closed_on_time"] == 3  # A, C's second round, G
+    assert s["reworked"] == 1 and s["rework_rate"] == pytest.approx(1 / 6)
+    assert s["received"] == 7  # A, B, C, D, E, F, G's second dispatch
+    assert s["extensions"] == 1 and s["suspensions"] == 1 and s["returns"] == 0
+    assert s["mean_handling_hours"] == pytest.approx(round((40 + 320 + 405 + 525 + 105) / 60 / 5, 2), abs=0.01)
+    other = figures[str(city.landscaping.id)]
+    assert other["received"] == 1 and other["returns"] == 1 and other["due_to_handle"] == 0
+    assert other["on_time_handling_rate"] is None and other["closure_rate"] is None  # "—", never 0 or 100 %
+
+
+def test_november_counts_the_case_due_in_november_only(city, history):
+    s = indicators.compute("department", NOV.start, NOV.end)[str(city.sanitation.id)]
+    assert (s["due_to_handle"], s["handled"], s["handled_on_time"]) == (1, 1, 1)  # F
+
+
+def test_drill_down_lists_exactly_the_cases_counted(city, history):
+    key = str(city.sanitation.id)
+    drill = lambda code, part="numerator": indicators.drill("department", key, code, OCT.start, OCT.end, part)  # noqa: E731
+    assert drill("due_to_handle") == ids(history, "A", "B", "C", "E", "G")
+    assert drill("on_time_handling_rate") == ids(history, "A", "C", "G")
+    assert drill("on_time_handling_rate", "denominator") == ids(history, "A", "B", "C", "E", "G")
+    assert drill("overdue_open") == ids(history, "E")
+    assert drill("reworked") == ids(history, "C")
+
+
+def test_post_indicators_by_hand(city, history):
+    dispatcher = indicators.compute("dispatcher", OCT.start, OCT.end)[str(city.users["dispatcher"].id)]
+    # A, B (late), C, D, E, F, G twice: 8 dispatch stages due in October, G's first one wrong
+    assert (dispatcher["due_to_dispatch"], dispatcher["dispatched_on_time"]) == (8, 7)
+    assert dispatcher["wrong_dispatches"] == 1 and dispatcher["accurate_dispatch_rate"] == pytest.approx(7 / 8)
+    assert dispatcher["dispatched"] == 8
+    leader = indicators.compute("shift-leader", OCT.start, OCT.end)[str(city.users["shift_leader"].id)]
+    assert leader["filed"] == 9 and leader["voided_after_filing"] == 1
+    assert leader["accurate_filing_rate"] == pytest.approx(8 / 9)
+    assert leader["due_to_file"] == 9 and leader["on_time_filing_rate"] == 1.0  # A–I, each filed within 30 min
+    assert leader["due_to_close_step"] == 4 and leader["on_time_closing_rate"] == 1.0
+    collectors = indicators.compute("collector", OCT.start, OCT.end)
+    mine, other = collectors[str(city.users["collector"].id)], collectors[str(city.users["other_collector"].id)]
+    assert mine["reported"] == 8 and mine["valid_reports"] == 8 and mine["valid_report_rate"] == 1.0
+    assert mine["missed"] == 0 and mine["miss_rate"] == 0.0 and mine["filed_in_grids"] == 8
+    assert other["missed"] == 1 and other["miss_rate"] == 1.0
+    assert other["due_to_verify"] == 1 and other["on_time_verification_rate"] == 1.0
+    assert other["due_to_check"] == 0 and other["on_time_check_rate"] is None
+    assert mine["due_to_check"] == 5 and mine["on_time_check_rate"] == 1.0
+    operator = indicators.compute("operator", OCT.start, OCT.end)[str(city.users["intake"].id)]
+    assert operator["reported"] == 1 and operator["valid_report_rate"] == 1.0
+
+
+def test_area_levels_and_city_figures(city, history):
+    communities = indicators.compute("community", OCT.start, OCT.end)
+    mine, other = communities["430602001001"], communities["430602001002"]
+    assert mine["reported"] == 8 and mine["public_reports"] == 0 and mine["public_report_rate"] == 0.0
+    assert other["reported"] == 1 and other["public_report_rate"] == 1.0 and other["due_to_handle"] == 0
+    street = indicators.compute("street", OCT.start, OCT.end)["430602001"]
+    assert street["reported"] == 9 and street["filed"] == 9 and street["due_to_handle"] == 6
+    city_figures = indicators.city_figures(OCT.start, OCT.end)
+    assert city_figures["reported"] == 9 and city_figures["dispatched"] == 8
+    assert city_figures["due_to_close"] == 6 and city_figures["closed_count"] == 5
+    assert city_figures["closure_rate"] == pytest.approx(5 / 6)
+    assert city_figures["handled"] == 5  # handling reports written in October (C twice, A, B, G)
+    assert city_figures["closed"] == 4
+    # A–I and G twice: 10 dispatch stages; B late, I still waiting (overdue); H's ended by its void
+    assert (city_figures["due_to_dispatch"], city_figures["dispatched_on_time"]) == (10, 8)
+    empty = indicators.city_figures(datetime(2020, 1, 1), datetime(2020, 2, 1))
+    assert empty["due_to_handle"] == 0 and empty["on_time_handling_rate"] is None and empty["closure_rate"] is None
+
+
+def test_a_past_period_recomputed_later_gives_the_same_answer(city, history):
+    before = {level: indicators.compute(level, OCT.start, OCT.end) for level in indicators.LEVELS}
+    # November goes on: E's case closes, a new case arrives, C's department gets a deduction-free month.
+    history["E"].do(T(1, 11, month=11), "check_pass", "collector").do(T(1, 11, 30, month=11), "close", "shift_leader")
+    Life(city, T(2, 9, month=11)).file(T(2, 9, 10, month=11)).dispatch(T(2, 9, 20, month=11))
+    after = {level: indicators.compute(level, OCT.start, OCT.end) for level in indicators.LEVELS}
+    assert after == before
+
+
+def test_scores_weights_bands_grades_and_deductions(city, history):
+    cfg = scores.config()
+    values = {"received": 6, "closure_rate": 5 / 6, "on_time_handling_rate": 4 / 6, "rework_rate": 1 / 6}
+    score, grade, formula = scores.score("department", values, 0.0, cfg)
+    expected = (10 * 60 + 30 * 500 / 6 + 30 * 400 / 6 + 30 * 500 / 6) / 100  # the band gives 6 cases 60 points
+    assert score == pytest.approx(round(expected, 2)) and grade == scores.grade(score, cfg["grades"])
+    assert "=" in formula and f"{score:.2f}" in formula
+    # a rate with nothing due is left out and the rest scaled up; nothing at all: no score
+    score, _, formula = scores.score("department", {**values, "closure_rate": None}, 0.0, cfg)
+    assert score == pytest.approx(round((10 * 60 + 30 * 400 / 6 + 30 * 500 / 6) / 70, 2)) and "÷ 70%" in formula
+    nothing = {"received": 0, "closure_rate": None, "on_time_handling_rate": None, "rework_rate": None}
+    assert scores.score("department", nothing, 0.0, cfg)[:2] == (None, "—")
+    assert [scores.grade(x, cfg["grades"]) for x in (95, 80, 60, 40, 39.9)] == ["A", "B", "C", "D", "E"]
+    Deduction.create(level="department", object_key=str(city.sanitation.id), object_name="环卫处",
+                     day=datetime(2026, 10, 20).date(), points=Decimal("5"), reason="buck-passing")  # fmt: skip
+    Deduction.create(level="department", object_key=str(city.sanitation.id), object_name="环卫处",
+                     day=datetime(2026, 11, 2).date(), points=Decimal("9"), reason="next month")  # fmt: skip
+    row = next(r for r in snapshots.table("department", OCT)["rows"] if r["key"] == str(city.sanitation.id))
+    assert row["deduction"] == 5.0 and row["score"] == pytest.approx(round(expected - 5, 2))
+    assert "− 5" in row["formula"]
+
+
+def test_cli_report_in_json_csv_and_xlsx(app, city, history, tmp_path):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["evaluation", "report", "--period", "2026-10", "--level", "department", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    row = next(r for r in data["rows"] if r["key"] == str(city.sanitation.id))
+    assert row["values"]["due_to_handle"] == 6
+    result = runner.invoke(
+        args=["evaluation", "report", "--period", "2026-W42", "--level", "dispatcher", "--format", "csv"]
+    )
+    assert result.exit_code == 0 and "dispatcher" not in result.output.splitlines()[0]
+    out = tmp_path / "r.xlsx"
+    result = runner.invoke(
+        args=["evaluation", "report", "--period", "2026-10", "--level", "grid", "--format", "xlsx", "-o", str(out)]
+    )
+    assert result.exit_code == 0 and load_workbook(out).active.max_row >= 3
+    result = runner.invoke(args=["evaluation", "report", "--period", "someday"])
+    assert result.exit_code == 2 and "2026-W44" in result.output
+
+
+def test_evaluator_page_shows_dashes_and_drills_to_the_cases(app, city, history):
+    client = app.test_client()
+    login(client, "evaluator")
+    html = client.get("/evaluation/?period=2026-10&level=department").get_data(as_text=True)
+    assert 'id="evaluation-table"' in html and "66.67%" in html and "—" in html
+    html = client.get(
+        f"/evaluation/drill?period=2026-10&level=department&key={city.sanitation.id}&code=overdue_open"
+    ).get_data(as_text=True)
+    assert re.findall(r'href="/orders/(\d+)"', html) == [str(history["E"].order.id)]
+    assert client.get("/evaluation/drill?period=2026-10&level=department&key=abc&code=closed").status_code == 404
+    assert client.get("/evaluation/drill?period=nope&level=department&key=1&code=closed").status_code == 422
+
+
+def test_only_evaluation_roles_see_the_pages_and_only_evaluators_act(as_role):
+    # (no `city` fixture here: its open application context would keep one user's permissions in `g`)
+    handler = as_role("handler")
+    assert handler.get("/evaluation/").status_code == 403
+    assert handler.get("/evaluation/snapshots").status_code == 403
+    leader = as_role("leader")
+    assert leader.get("/evaluation/?period=2026-10").status_code == 200
+    assert leader.post("/evaluation/snapshots", data={"period": "2026-10"}).status_code == 403
+    assert leader.post("/evaluation/scoring", data={"config": "{}"}).status_code == 403
+    evaluator = as_role("evaluator")
+    assert evaluator.post("/evaluation/scoring", data={"config": "{not json"}).status_code == 422
+    assert evaluator.post("/evaluation/snapshots", data={"period": "2026-13"}).status_code == 422
+    assert evaluator.post("/evaluation/deductions", data={"level": "department", "object_key": "999", "day": "2026-10-02",
+                                                          "points": "3", "reason": "x"}).status_code == 422  # fmt: skip
+
+
+def test_publication_is_immutable_and_republishing_keeps_the_old_version(app, city, history):
+    client = app.test_client()
+    login(client, "evaluator")
+    response = client.post("/evaluation/snapshots", data={"period": "2026-10"})
+    first = SnapshotVersion.get_by_id(int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert client.post(f"/evaluation/versions/{first.id}/publish").status_code == 302
+    frozen = SnapshotVersion.get_by_id(first.id)
+    assert frozen.published_at is not None
+    assert client.post(f"/evaluation/versions/{first.id}/publish").status_code == 409  # a double click
+    # new facts: a deduction changes the score; recomputing makes a NEW draft, the published one stays
+    Deduction.create(level="department", object_key=str(city.sanitation.id), object_name="环卫处",
+                     day=datetime(2026, 10, 20).date(), points=Decimal("7"), reason="falsified photo")  # fmt: skip
+    response = client.post(f"/evaluation/snapshots/{first.snapshot_id}/recompute")
+    second = SnapshotVersion.get_by_id(int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert second.number == 2 and second.published_at is None
+    assert SnapshotVersion.get_by_id(first.id).data == frozen.data
+    # republishing needs a reason, then both versions are kept and the change is shown
+    assert client.post(f"/evaluation/versions/{second.id}/publish", data={"note": ""}).status_code == 409
+    assert client.post(f"/evaluation/versions/{second.id}/publish", data={"note": "deduction"}).status_code == 302
+    html = client.get(f"/evaluation/versions/{second.id}/diff/{first.id}").get_data(as_text=True)
+    assert "环卫处" in html and "7.0" in html
+    assert SnapshotVersion.get_by_id(first.id).data == frozen.data
+    from core.audit import AuditEntry
+
+    assert {e.action for e in AuditEntry.select()} >= {"evaluation.publish", "evaluation.republish"}
+
+
+def test_public_page_shows_only_published_data_and_no_personal_data(app, city, history):
+    from core.org import User
+
+    User.update(name="监督员甲").where(User.id == city.users["collector"].id).execute()
+    User.update(name="派遣员乙").where(User.id == city.users["dispatcher"].id).execute()
+    anonymous = app.test_client()
+    assert "no-bulletin" in anonymous.get("/public/").get_data(as_text=True)
+    version = snapshots.prepare(OCT)
+    assert "no-bulletin" in anonymous.get("/public/").get_data(as_text=True)  # a draft is not public
+    assert anonymous.get("/public/2026-10").status_code == 404
+    snapshots.publish(version.id, None)
+    html = anonymous.get("/public/").get_data(as_text=True)
+    assert 'id="ranking-department"' in html and "环卫处" in html and 'id="bulletin-figures"' in html
+    for personal in ["王先生", "13800000000", "监督员甲", "派遣员乙", "ranking-collector", "ranking-dispatcher"]:
+        assert personal not in html
+    xlsx = anonymous.get("/public/2026-10/bulletin.xlsx")
+    assert xlsx.status_code == 200
+    book = load_workbook(io.BytesIO(xlsx.data))
+    text = " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value)
+    assert "王先生" not in text and "监督员甲" not in text and "派遣员乙" not in text
+    # the Excel sheet of a ranking holds the page's numbers
+    sheet = next(ws for ws in book.worksheets if ws.title.startswith("Departments"))
+    headers = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] == "环卫处")
+    assert row[headers.index("Due to handle")] == 6
+    assert row[headers.index("On-time handling %")] == 66.67
+    assert "66.67%" in html
+
+
+def test_jobs_prepare_last_weeks_and_months_drafts(city, history):
+    with at(datetime(2026, 11, 3, 1, 30)):
+        assert snapshots.monthly_job().startswith("2026-10: draft v1")
+        assert snapshots.weekly_job().startswith("2026-W44: draft v1")
+        assert snapshots.monthly_job().startswith("2026-10: draft v1")  # the draft is recomputed, not added
+    assert SnapshotVersion.select().count() == 2
+
+
+def test_grid_scores_for_the_map(city, history):
+    result = snapshots.grid_scores("2026-10")
+    assert set(result) == {city.grid.id, city.other_grid.id}
+    assert all(0 <= score <= 100 for score in result.values())
+
+
+def test_deductions_with_evidence_are_audited_counted_and_withdrawn(app, city, history):
+    from core.audit import AuditEntry
+    from tests.workorder_support import jpeg
+
+    client = app.test_client()
+    login(client, "evaluator")
+    key = str(city.sanitation.id)
+    form = {"level": "department", "object_key": key, "day": "2026-10-20", "points": "4", "reason": "falsified photo"}
+    response = client.post(
+        "/evaluation/deductions",
+        data={**form, "photo": (io.BytesIO(jpeg()), "e.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    row = Deduction.get()
+    assert row.photo_id and row.object_name == "环卫处"
+    assert client.get(f"/evaluation/deductions/{row.id}/photo/thumb").status_code == 200
+    bad = client.post(
+        "/evaluation/deductions", data={**form, "photo": (io.BytesIO(b"not a photo"), "x.jpg")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert bad.status_code == 422 and Deduction.select().count() == 1
+    table = snapshots.table("department", OCT)
+    assert next(r for r in table["rows"] if r["key"] == key)["deduction"] == 4.0
+    assert client.post(f"/evaluation/deductions/{row.id}/withdraw", data={"reason": "wrong case"}).status_code == 302
+    assert next(r for r in snapshots.table("department", OCT)["rows"] if r["key"] == key)["deduction"] == 0.0
+    assert {"evaluation.deduct", "evaluation.withdraw"} <= {e.action for e in AuditEntry.select()}
+
+
+def test_the_evaluators_excel_export_holds_the_pages_numbers(app, city, history):
+    client = app.test_client()
+    login(client, "evaluator")
+    html = client.get("/evaluation/?period=2026-10&level=department").get_data(as_text=True)
+    book = load_workbook(io.BytesIO(client.get("/evaluation/export.xlsx?period=2026-10&level=department").data))
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] == "环卫处")
+    assert row[headers.index("Due to handle")] == 6 and row[headers.index("On-time handling %")] == 66.67
+    score = row[headers.index("Score")]
+    assert f"{score:.2f}" in html and "66.67%" in html
+    other = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] == "园林处")
+    assert other[headers.index("On-time handling %")] == "—"
+
+
+def test_ranking_orders_by_score_and_leaves_unscored_last(city, history):
+    rows = snapshots.table("community", OCT)["rows"]
+    scored = [r for r in rows if r["score"] is not None]
+    assert [r["score"] for r in scored] == sorted((r["score"] for r in scored), reverse=True)
+    assert [r["rank"] for r in scored] == list(range(1, len(scored) + 1))
+    assert all(r["rank"] is None and r["grade"] == "—" for r in rows[len(scored) :])
+    assert all(r["list"] == "" for r in rows)  # fewer than six ranked: no red or black list
