@@ -436,3 +436,18 @@ def test_ranking_orders_by_score_and_leaves_unscored_last(city, history):
     assert [r["rank"] for r in scored] == list(range(1, len(scored) + 1))
     assert all(r["rank"] is None and r["grade"] == "—" for r in rows[len(scored) :])
     assert all(r["list"] == "" for r in rows)  # fewer than six ranked: no red or black list
+
+
+def test_the_demo_publishes_the_last_complete_month_it_covers(make_app):
+    from core import demo
+
+    app = make_app(DEMO_HISTORY_DAYS=60, DEMO_CASES_PER_DAY=10, DEMO_COMPONENTS=0)
+    with app.app_context(), db.connection_context(), clock.frozen(datetime(2026, 11, 26, 9, 0)):
+        demo.load(app)
+        demo.load(app)  # idempotent: no second version
+        published = snapshots.latest_published("month")
+        assert published.snapshot.period == "2026-10"
+        assert SnapshotVersion.select().where(SnapshotVersion.published_at.is_null(False)).count() == 1
+        assert published.data["levels"]["department"]["rows"]  # real figures, not an empty table
+    page = app.test_client().get("/public/").get_data(as_text=True)
+    assert "2026-10" in page

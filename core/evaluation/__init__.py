@@ -50,3 +50,24 @@ def menu_items(user):
     if user.can("evaluation.view"):
         return [MenuItem(_l("Evaluation"), "evaluation.index", order=40)]
     return []
+
+
+@hookimpl
+def demo_data(ctx):
+    """Publish the last complete month when the simulated history covers it, so that the public page and
+    the grid map's scores have something to show; last week's evaluation is left as a draft to review."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from core import clock
+    from core.evaluation import periods, snapshots
+    from core.evaluation.models import Snapshot
+
+    now = clock.now()
+    month = periods.previous("month", now)
+    if month.start < now - timedelta(days=current_app.config["DEMO_HISTORY_DAYS"]):
+        return
+    if Snapshot.get_or_none(Snapshot.period == month.key) is None:
+        snapshots.publish(snapshots.prepare(month).id, ctx.users.get("evaluator"))
+        snapshots.prepare(periods.previous("week", now))
