@@ -65,3 +65,15 @@ def _run(model, job_id, data, work):
             "error": _("Something went wrong on the server. The error was logged; nothing was written."),
         }
     model.update(ended_at=clock.now(), **outcome).where(model.id == job_id).execute()
+
+
+def rows_outcome(result, dry_run: bool) -> dict:
+    """What a row-by-row import (catalogue, census) leaves on its job: written, only checked (a dry
+    run), or rejected whole; its counts and its rejected rows (line, reason)."""
+    return {
+        "status": "done" if result.written else "checked" if dry_run else "rejected",
+        "counts": result.counts,
+        "rejected": [list(r) for r in result.rejected],
+        "total": result.total,
+        "done": result.total,
+    }

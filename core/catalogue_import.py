@@ -194,7 +194,7 @@ def column_name(cell: str) -> str | None:
     return text if text in known else None
 
 
-def _records(text: str):
+def csv_records(text: str):
     """(line where the record starts, cells) for every non-blank record."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
@@ -279,7 +279,7 @@ def read_table(data: bytes) -> Table:
     """Decode and parse a whole file, checking what makes it importable at all: the header, the number of
     fields in each row, the kinds and the codes. Raises ImportFileError naming the line."""
     header, fmt, columns, rows, edition = None, "", {}, [], ""
-    for line, cells in _records(decode(data)):
+    for line, cells in csv_records(decode(data)):
         if header is None:
             header = cells
             fmt, columns = _header(cells)
@@ -537,14 +537,7 @@ def _work(job, data, user, progress) -> dict:
         )
     except ImportFileError as error:
         return {"status": "failed", "error": str(error)}
-    status = "done" if result.written else "checked" if job.dry_run else "rejected"
-    return {
-        "status": status,
-        "counts": result.counts,
-        "rejected": [list(r) for r in result.rejected],
-        "total": result.total,
-        "done": result.total,
-    }
+    return background.rows_outcome(result, job.dry_run)
 
 
 # --- flask catalogue ---------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from peewee import IntegrityError
 
 from core import audit, background, clock, grids
 from core.catalogue import Category
-from core.catalogue_import import ImportFileError, _records, decode, display_name
+from core.catalogue_import import ImportFileError, csv_records, decode, display_name
 from core.components.models import STATUSES, Component, ComponentImport, ComponentStatusChange
 from core.db import db
 from core.org import Department
@@ -182,7 +182,7 @@ def read_table(data: bytes) -> Table:
     """Decode a whole file and read its header. Raises ImportFileError for a file that cannot be imported
     at all; rows are checked later, one by one."""
     header, rows = None, []
-    for line, cells in _records(decode(data)):
+    for line, cells in csv_records(decode(data)):
         if header is None:
             header = [column_name(cell) for cell in cells]
             continue
@@ -589,14 +589,7 @@ def _work(job, data, user, progress) -> dict:
         )
     except ImportFileError as error:
         return {"status": "failed", "error": str(error)}
-    status = "done" if result.written else "checked" if job.dry_run else "rejected"
-    return {
-        "status": status,
-        "counts": result.counts,
-        "rejected": [list(r) for r in result.rejected],
-        "total": result.total,
-        "done": result.total,
-    }
+    return background.rows_outcome(result, job.dry_run)
 
 
 # --- flask components --------------------------------------------------------------------------------
