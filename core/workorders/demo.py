@@ -112,6 +112,12 @@ class Simulation:
     def minutes(self, low, high):
         return timedelta(minutes=self.random.randint(low, high))
 
+    def mostly_within(self, limit, late, share=0.95):
+        """A centre step: within its limit (minutes) most of the time, up to `late` minutes otherwise."""
+        if self.random.random() < share:
+            return self.minutes(2, limit - 1)
+        return self.minutes(limit + 1, late)
+
     def step(self, order, at, action, actor, reason="", **data):
         if at > self.now:
             raise StopIteration  # the rest of this case's life has not happened yet
@@ -172,7 +178,7 @@ class Simulation:
         if r.random() < 0.02:
             self.step(order, at + self.minutes(5, 30), "void", self.leader, "重复上报")
             return
-        at = self.step(order, at + self.minutes(5, 40), "file", self.leader, standard=standard)
+        at = self.step(order, at + self.mostly_within(30, 60), "file", self.leader, standard=standard)
         department = self.department_by_id.get(order.category.default_department_id) or r.choice(self.departments)
         if r.random() < 0.03:
             at = self.step(
@@ -181,7 +187,7 @@ class Simulation:
             at = self.step(
                 order, at + self.minutes(30, 120), "return", self.handlers[order.department_id], "不属于本单位职责"
             )
-        at = self.step(order, at + self.minutes(5, 30), "dispatch", self.dispatcher, department=department)
+        at = self.step(order, at + self.mostly_within(15, 40), "dispatch", self.dispatcher, department=department)
         handler = self.handlers[department.id]
         at = self.step(order, at + self.minutes(10, 90), "accept", handler)
         for round_ in range(3):
