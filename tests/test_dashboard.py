@@ -1,6 +1,7 @@
 """The command-centre dashboard: every figure against a hand-built history, "—" for empty
 denominators, row scoping per role, the polled fragment URLs, and fast (index-using) queries."""
 
+import json
 import re
 from datetime import datetime, timedelta
 
@@ -416,3 +417,16 @@ def test_the_dashboard_rate_equals_the_evaluation_pages(app, history, city):
     cell = re.search(r'data-code="on_time_handling_rate">(.*?)</td>', row, re.S).group(1)
     assert re.sub(r"<[^>]+>", "", cell).strip() == "50.00%"
     assert float(month.rstrip(" %")) == float(re.sub(r"<[^>]+>", "", cell).strip().rstrip("%"))
+
+
+def test_a_collectors_rates_and_trend_widgets_name_their_evaluation_scope(app, history):
+    with clock.frozen(NOW):
+        client = client_for(app, "collector")
+        rates = client.get("/dashboard/widgets/rates").get_data(as_text=True)
+        trend = client.get("/dashboard/widgets/trend").get_data(as_text=True)
+    assert "Your unit grid (evaluation level: unit grids)" in rates
+    # the collector's grid holds every case but E: the city's figures (test_rates_today, ..._over_thirty_days)
+    assert re.findall(r'data-figure="on_time_\w+_rate">([^<]*)<', rates) == ["50.0 %", "60.0 %", "50.0 %", "33.3 %"]
+    chart = json.loads(re.search(r'<script type="application/json">(.*?)</script>', trend, re.S).group(1))
+    line = chart["datasets"][-1]
+    assert line["type"] == "line" and line["data"][-4] == 0.0 and line["data"][-1] == 50.0  # Friday, Monday

@@ -1,10 +1,11 @@
 """What each dashboard widget's template needs, for one user: the figures of core.dashboard.figures
-over the user's scope (the same row scoping as the case lists)."""
+over the user's scope (the same row scoping as the case lists), and the timeliness figures over the
+evaluation objects matching the user (figures.evaluation_scope)."""
 
 from datetime import timedelta
 
 from flask import current_app, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from core import clock
@@ -52,7 +53,11 @@ def evaluation_label(user, target: figures.EvaluationScope) -> str:
         return _("The whole city")
     if target.level == "department":
         return _("Department %(department)s (evaluation level: departments)", department=user.department.name)
-    return _("Your %(n)d unit grids together (evaluation level: unit grids)", n=len(target.keys))
+    return ngettext(
+        "Your unit grid (evaluation level: unit grids)",
+        "Your %(num)d unit grids together (evaluation level: unit grids)",
+        len(target.keys),
+    )
 
 
 def _rates(user, scope, now):
