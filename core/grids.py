@@ -501,18 +501,19 @@ def _grid_rows():
 @bp.route("/")
 @requires("grids.view")
 def index():
-    from core.maps import MEASURES, grid_map_layers
+    from core.maps import grid_map_layers, measures_for
 
     query = _grid_rows()
     total = query.count()
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page_no = min(max(request.args.get("page", 1, type=int), 1), pages)
-    measure = request.args.get("measure") if request.args.get("measure") in MEASURES else "open"
+    measures = measures_for(current_user)
+    measure = request.args.get("measure") if request.args.get("measure") in measures else "open"
     return page(
         "grids/grids.html",
         "grids/_grid_rows.html",
         "grid-rows",
-        measures=MEASURES,
+        measures=measures,
         measure=measure,
         layers=grid_map_layers(current_user, measure),
         grids=list(query.objects().paginate(page_no, PAGE_SIZE)),

@@ -3,7 +3,7 @@ unit grids coloured by a measure, the open cases as pins coloured by their warni
 and grid. Every layer is guarded like a page and scoped like the lists: the counts and pins a user gets
 are those of the cases `workflow.visible` lets them see.
 
-Measures are a small registry, `MEASURES`: name → `Measure(label, values, bands)`.
+Measures are a small registry, `MEASURES`: name → `Measure(label, values, bands, available)`.
 
 - `values(user)` returns `{area_id: number}` for the unit grids (missing grids: no data, drawn grey).
   It must apply the user's scoping itself when its numbers come from cases (see `_case_counts`).
@@ -11,8 +11,12 @@ Measures are a small registry, `MEASURES`: name → `Measure(label, values, band
   the last band whose `low` it reaches; the bands are also the map's legend. Default: `count_bands`
   (0 green, then the rest split by the data into yellow, orange and red).
 
-Another module adds one with `MEASURES["score"] = Measure(_l("Score"), score_of, grade_bands)`; the grid
-page's picker lists every registered measure.
+- `available(user)` (optional) says whether the user may use the measure at all; without it, everyone
+  with `grids.view` may. The picker lists, and the GeoJSON endpoint answers, only `measures_for(user)`
+  (another measure answers 403).
+
+core.evaluation.gridmap adds "score" (the published monthly score, for `evaluation.view`) this way:
+`MEASURES["score"] = Measure(_l("Score"), values, bands, available)`.
 
 Other modules add layers of their own to every grid map with `add_layer(layer_of)`: `layer_of(user,
 area_id)` returns a layer dict (area_id is None on the city map) or None when the user may not see it."""
@@ -49,6 +53,12 @@ class Measure:
     label: object
     values: Callable  # (user) -> {area_id: number}
     bands: Callable | None = None  # (values) -> [Band, ...]; None: count_bands
+    available: Callable | None = None  # (user) -> bool; None: every user with grids.view
+
+
+def measures_for(user) -> dict[str, Measure]:
+    """The registered measures this user may use, in registration order."""
+    return {name: m for name, m in MEASURES.items() if m.available is None or m.available(user)}
 
 
 def count_bands(values: dict) -> list[Band]:
@@ -196,6 +206,8 @@ def grids_geojson():
     measure = MEASURES.get(name)
     if name and measure is None:
         abort(404)
+    if name and name not in measures_for(current_user):
+        abort(403)
     area = None
     if request.args.get("area"):
         area = Area.get_or_none(Area.id == request.args.get("area", type=int))
@@ -331,8 +343,11 @@ def grid_map_layers(user, measure: str = "open", **grid_args) -> list[dict]:
     """The layers of a map of unit grids: the grids coloured by `measure`, and the open cases as
     clustered pins for users who may see cases."""
     name = _("Unit grids")
-    if measure in MEASURES:
-        name = f"{name}: {MEASURES[measure].label}"
+    usable = measures_for(user)
+    if measure not in usable:
+        measure = ""
+    if measure:
+        name = f"{name}: {usable[measure].label}"
     layers = [
         {
             "name": name,

@@ -1,6 +1,7 @@
 """The command-centre dashboard: every figure against a hand-built history, "—" for empty
 denominators, row scoping per role, the polled fragment URLs, and fast (index-using) queries."""
 
+import json
 import re
 from datetime import datetime, timedelta
 
@@ -116,11 +117,17 @@ def test_todays_counts_come_from_todays_events(history, ctx):
 
 
 def test_rates_today(history, ctx):
+    """The evaluation's definitions (docs/evaluation.md), by hand: handling rounds are the
+    `report_handled` events whose recorded deadline (`ended_due`) falls in the period, plus cases still
+    at a department whose deadline does; cases with an approved suspension are left out. Dispatch
+    stages are the events recording `ended_stage = dispatch` (deadline = filing + 15 minutes), plus
+    cases still waiting for a dispatch."""
     r = figures.rates(*figures.today_period(NOW), now=NOW)
-    # Handling: A on time, B late; D is suspended; F fell due on Friday.
-    assert (r["due_to_handle"], r["handled_on_time"], r["on_time_handling_rate"]) == (2, 1, 50.0)
-    # Dispatch: A and D on time, B late, C still waiting past its deadline.
-    assert (r["due_to_dispatch"], r["dispatched_on_time"], r["on_time_dispatch_rate"]) == (4, 2, 50.0)
+    # Handling: A handled 11:00 ≤ 15:10 on time, B 16:00 > 15:40 late; D has an approved suspension;
+    # F fell due on Friday.
+    assert (r["due_to_handle"], r["handled_on_time"], r["on_time_handling_rate"]) == (2, 1, 0.5)
+    # Dispatch: A 9:10 ≤ 9:20 and D 9:50 ≤ 10:00 on time, B 9:40 > 9:20 late, C still filed past 10:20.
+    assert (r["due_to_dispatch"], r["dispatched_on_time"], r["on_time_dispatch_rate"]) == (4, 2, 0.5)
 
 
 def test_rates_count_only_deadlines_that_have_passed(history, ctx):
@@ -133,28 +140,39 @@ def test_rates_count_only_deadlines_that_have_passed(history, ctx):
 def test_rates_over_thirty_days_and_per_day(history, ctx):
     start, end = figures.last_days_period(30, NOW)
     r = figures.rates(start, end, now=NOW)
+    # F is still dispatched, its deadline (Friday 16:10) passed: due and not handled. Its dispatch
+    # (10:10 ≤ 10:20) was on time.
     assert (r["due_to_handle"], r["handled_on_time"]) == (3, 1)
-    assert round(r["on_time_handling_rate"], 2) == 33.33
+    assert round(r["on_time_handling_rate"], 4) == 0.3333
     assert (r["due_to_dispatch"], r["dispatched_on_time"]) == (5, 3)
     daily = figures.daily_handling(start, end, now=NOW)
-    assert daily == {FRIDAY.date(): (1, 0), MONDAY.date(): (2, 1)}
+    assert {day: (v["due_to_handle"], v["handled_on_time"]) for day, v in daily.items()} == {
+        FRIDAY.date(): (1, 0),
+        MONDAY.date(): (2, 1),
+    }
+    assert daily[MONDAY.date()]["on_time_handling_rate"] == 0.5
     per_day = figures.daily_counts(start, end)
     assert per_day == {"reported": {FRIDAY.date(): 1, MONDAY.date(): 5}, "closed": {MONDAY.date(): 1}}
 
 
-def test_a_resumed_suspension_is_due_again(city, history, ctx):
+def test_a_case_with_an_approved_suspension_stays_out_after_resuming(city, history, ctx):
+    """The evaluation leaves out every case with a suspension approved before the end of the period
+    (docs/evaluation.md, due_to_handle), also once it has resumed: D is not due, whatever its deadline."""
     step(city, history["d"], at(MONDAY, 16, 30), "resume", "dispatcher")
     d = WorkOrder.get_by_id(history["d"].id)
-    # Suspended from 10:40 to 16:30 on the same working day: the deadline moves by the working time paused.
-    assert d.status == "dispatched" and d.due_at > NOW
+    assert d.status == "dispatched"
     assert figures.rates(*figures.today_period(NOW), now=NOW)["due_to_handle"] == 2
+    assert figures.rates(*figures.today_period(NOW), now=at(MONDAY, 23, 59))["due_to_handle"] == 2
 
 
-def test_a_voided_case_is_not_due_to_dispatch(city, ctx):
+def test_voiding_a_filed_case_ends_its_dispatch_stage(city, ctx):
+    """The evaluation counts a void from *filed* as the end of the dispatch stage (docs/evaluation.md):
+    decided at 10:10, within the limit (10:20), so on time."""
     c = reported(city, at(MONDAY, 10))
     file(city, c, at(MONDAY, 10, 5))
     step(city, c, at(MONDAY, 10, 10), "void", "shift_leader", reason="duplicate")
-    assert figures.rates(*figures.today_period(NOW), now=NOW)["due_to_dispatch"] == 0
+    r = figures.rates(*figures.today_period(NOW), now=NOW)
+    assert (r["due_to_dispatch"], r["dispatched_on_time"]) == (1, 1)
 
 
 def test_overdue_feed_top_and_hotspots(history, city, ctx):
@@ -176,7 +194,10 @@ def test_scoped_figures(history, city, ctx):
     today = figures.today_period(NOW)
     assert figures.counts(*today, landscaping)["reported"] == 0
     month = figures.last_days_period(30, NOW)
-    r = figures.rates(*month, landscaping, now=NOW)
+    target = figures.evaluation_scope(city.users["other_handler"])
+    assert target == figures.EvaluationScope("department", (str(city.landscaping.id),))
+    r = figures.rates(*month, target, now=NOW)
+    # F, still at landscaping, fell due on Friday and is not handled.
     assert (r["due_to_handle"], r["handled_on_time"], r["on_time_handling_rate"]) == (1, 0, 0.0)
     assert figures.overdue_now(landscaping, NOW).count() == 1
     other_grid = workflow.scope_condition(city.users["other_collector"])
@@ -184,9 +205,39 @@ def test_scoped_figures(history, city, ctx):
     assert [o.id for o in figures.newest(other_grid)] == [history["e"].id]
 
 
-def test_zero_denominators_are_none():
-    assert figures.rate(0, 0) is None
-    assert figures.rate(1, 4) == 25.0
+def test_zero_denominators_are_none(city, ctx):
+    r = figures.rates(*figures.today_period(NOW), now=NOW)
+    assert r["on_time_handling_rate"] is None and r["on_time_dispatch_rate"] is None
+
+
+def test_a_collectors_rates_are_their_grids_summed(history, city, ctx):
+    """Every case but E is in the collector's grid (their community has one): the city's figures.
+    The other collector's grid holds only E, never filed: nothing due."""
+    month = figures.last_days_period(30, NOW)
+    target = figures.evaluation_scope(city.users["collector"])
+    assert target == figures.EvaluationScope("grid", (city.grid.code,))
+    assert figures.rates(*month, target, now=NOW) == figures.rates(*month, now=NOW)
+    other = figures.rates(*month, figures.evaluation_scope(city.users["other_collector"]), now=NOW)
+    assert (other["due_to_handle"], other["due_to_dispatch"], other["on_time_handling_rate"]) == (0, 0, None)
+
+
+def test_a_user_seeing_only_own_reports_gets_no_rates(city, ctx):
+    """No evaluation level measures "the cases I reported": no rates rather than other ones."""
+    from core.workorders.models import GridAssignment
+
+    GridAssignment.delete().where(GridAssignment.user == city.users["other_collector"]).execute()
+    assert figures.evaluation_scope(city.users["other_collector"]) is None
+
+
+def test_the_dashboard_uses_the_evaluations_city_figures(history, ctx):
+    from core.evaluation.indicators import city_figures
+
+    for start, end in (figures.today_period(NOW), figures.last_days_period(30, NOW)):
+        evaluation = city_figures(start, min(end, NOW))
+        r = figures.rates(start, end, now=NOW)
+        assert r == {code: evaluation[code] for code in figures.RATE_CODES}
+        counts = figures.counts(start, end)
+        assert counts == {code: evaluation[code] for code in ("reported", "filed", "dispatched", "handled", "closed")}
 
 
 # --- over HTTP --------------------------------------------------------------------------------------
@@ -341,3 +392,41 @@ def test_queries_use_the_indexes(app, history, ctx):
         explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
         plan = " ".join(str(row[-1]) for row in db.execute_sql(explain + sql, params).fetchall())
         assert ("USING INDEX" in plan or "USING COVERING INDEX" in plan) if sqlite else "Index" in plan, (name, plan)
+
+
+def _numbers(html: str, pattern: str) -> list[str]:
+    return [text.strip() for text in re.findall(pattern, html, re.S)]
+
+
+def test_the_dashboard_rate_equals_the_evaluation_pages(app, history, city):
+    """A department user's "last 30 days" on-time handling rate, and the evaluation page's figure for the
+    same department and days: at Tuesday 00:00 the dashboard's last 30 days are 2 to 30 November (today,
+    1 December, has no passed deadline yet), the evaluation period 2026-11-02..2026-11-30."""
+    tuesday = MONDAY + timedelta(days=1)
+    with clock.frozen(tuesday):
+        dashboard = client_for(app, "handler").get("/dashboard/widgets/rates").get_data(as_text=True)
+        evaluation = (
+            client_for(app, "leader")
+            .get("/evaluation/?period=2026-11-02..2026-11-30&level=department")
+            .get_data(as_text=True)
+        )
+    today, month = _numbers(dashboard, r'data-figure="on_time_handling_rate">([^<]*)<')
+    assert today == "—" and month == "50.0 %"  # sanitation: A on time, B late
+    assert "on_time_dispatch_rate" not in dashboard  # not a department's figure
+    row = re.search(rf'<tr data-key="{city.sanitation.id}".*?</tr>', evaluation, re.S).group(0)
+    cell = re.search(r'data-code="on_time_handling_rate">(.*?)</td>', row, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", cell).strip() == "50.00%"
+    assert float(month.rstrip(" %")) == float(re.sub(r"<[^>]+>", "", cell).strip().rstrip("%"))
+
+
+def test_a_collectors_rates_and_trend_widgets_name_their_evaluation_scope(app, history):
+    with clock.frozen(NOW):
+        client = client_for(app, "collector")
+        rates = client.get("/dashboard/widgets/rates").get_data(as_text=True)
+        trend = client.get("/dashboard/widgets/trend").get_data(as_text=True)
+    assert "Your unit grid (evaluation level: unit grids)" in rates
+    # the collector's grid holds every case but E: the city's figures (test_rates_today, ..._over_thirty_days)
+    assert re.findall(r'data-figure="on_time_\w+_rate">([^<]*)<', rates) == ["50.0 %", "60.0 %", "50.0 %", "33.3 %"]
+    chart = json.loads(re.search(r'<script type="application/json">(.*?)</script>', trend, re.S).group(1))
+    line = chart["datasets"][-1]
+    assert line["type"] == "line" and line["data"][-4] == 0.0 and line["data"][-1] == 50.0  # Friday, Monday

@@ -1,23 +1,25 @@
 """The dashboard's figures, each a plain function of a period [start, end) and a scope.
 
-`scope` is a where-clause on WorkOrder (from `core.workorders.workflow.scope_condition`), or None for
-the whole city. A case belongs to a scope by what it is now (its current department and grid), so a
-department's figures are those of the cases that are at, or were reported by, that department today.
-Times are naive local times (core.clock). Every figure is computed by grouped queries over indexed
-columns: WorkOrderEvent.at, WorkOrder.reported_at and WorkOrder.due_at, never a query per day.
+The timeliness figures (rates(), daily_handling()) are the evaluation's indicators
+(core.evaluation.indicators, defined in docs/evaluation.md) over an EvaluationScope: the city, a
+department, or a collector's unit grids. Nothing here defines them a second time.
+
+The other figures take `scope`, a where-clause on WorkOrder (from
+`core.workorders.workflow.scope_condition`), or None for the whole city: a case belongs to a scope by
+what it is now (its current department and grid) or by who reported it. Times are naive local times
+(core.clock). Every figure is computed by grouped queries over indexed columns, never a query per day.
 docs/dashboard.md lists the same definitions for users.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
-from peewee import JOIN, Case, Window, fn
+from peewee import JOIN, fn
 
-from core import clock, worktime
+from core import clock
 from core.areas import Area
 from core.catalogue import Category
-from core.db import db
-from core.timelimits import parse_limit
+from core.evaluation import indicators
 from core.workorders import workflow
 from core.workorders.models import WorkOrder, WorkOrderEvent
 
@@ -29,12 +31,12 @@ COUNTED_ACTIONS = {
     "handled": "report_handled",
     "closed": "close",
 }
-# Not "due to handle" while in these statuses: an approved suspension stops the clock (domain.md §5),
-# and a returned case waits for re-dispatch, which sets a new deadline.
-NOT_DUE_TO_HANDLE = ("suspended", "returned")
-# How far before a period a dispatch stage may have started and still fall due inside it, when the
-# dispatch limit counts working time only (a long public holiday).
-WORK_TIME_MARGIN = timedelta(days=15)
+# The timeliness figures: the evaluation's indicators of the same names.
+RATE_CODES = [
+    "due_to_dispatch", "dispatched_on_time", "on_time_dispatch_rate",
+    "due_to_handle", "handled_on_time", "on_time_handling_rate",
+]  # fmt: skip
+TREND_CODES = ["due_to_handle", "handled_on_time", "on_time_handling_rate"]
 
 
 def day_start(day: date) -> datetime:
@@ -52,11 +54,6 @@ def last_days_period(days: int = 30, now: datetime | None = None) -> tuple[datet
     """The `days` calendar days ending with today: from 00:00 `days - 1` days ago to 00:00 tomorrow."""
     start, end = today_period(now)
     return start - timedelta(days=days - 1), end
-
-
-def rate(numerator: int, denominator: int) -> float | None:
-    """numerator / denominator × 100, or None (shown as "—") when the denominator is zero."""
-    return None if not denominator else numerator * 100.0 / denominator
 
 
 def _day(value) -> date:
@@ -104,113 +101,51 @@ def daily_counts(start: datetime, end: datetime, scope=None, figures=("reported"
     return result
 
 
-def _handling(start, end, scope, by_day: bool):
-    """(due to handle, handled on time) by deadline day, or in total under the key None."""
-    on_time = Case(None, [(WorkOrder.handled_at.is_null(False) & (WorkOrder.handled_at <= WorkOrder.due_at), 1)], 0)
-    key = fn.date(WorkOrder.due_at) if by_day else None
-    columns = [fn.COUNT(WorkOrder.id), fn.SUM(on_time)]
-    query = WorkOrder.select(*([key] if by_day else []), *columns).where(
-        (WorkOrder.due_at >= start) & (WorkOrder.due_at < end) & WorkOrder.status.not_in(NOT_DUE_TO_HANDLE)
-    )
-    if scope is not None:
-        query = query.where(scope)
-    if by_day:
-        return {_day(day): (due, int(good or 0)) for day, due, good in query.group_by(key).tuples()}
-    due, good = query.tuples().get()
-    return {None: (due or 0, int(good or 0))}
+@dataclass(frozen=True)
+class EvaluationScope:
+    """Whose timeliness the dashboard shows, as objects of an evaluation level (core.evaluation):
+    the city, one department, or a collector's unit grids (their rows summed)."""
+
+    level: str  # "city", "department" or "grid"
+    keys: tuple[str, ...]
 
 
-def _dispatch_stages(start, end, scope):
-    """(deadline, on time) for every dispatch stage falling due in [start, end).
-
-    A dispatch stage starts when a case is filed, or returned by a department, and ends with the next
-    dispatch of that case; its deadline is the dispatch stage limit (config WORKFLOW stage_limits)
-    counted from its start. A stage ended by voiding the case is not due. Only events before `end`
-    are read, so a past period's figure does not change later: a stage still undispatched at `end`
-    with its deadline before `end` was late."""
-    limit = parse_limit(workflow.rules().stage_limits["dispatch"])
-    value = Decimal(limit.value)
-    if limit.unit in worktime.WORK_UNITS:
-        margin = WORK_TIME_MARGIN + timedelta(seconds=float(value) * worktime.UNIT_SECONDS[limit.unit])
-        calendar = worktime.current_calendar()
-
-        def deadline_of(at):
-            return worktime.due_at(at, value, limit.unit, calendar=calendar)
-    else:
-        margin = timedelta(seconds=float(value) * worktime.UNIT_SECONDS[limit.unit])
-
-        def deadline_of(at):
-            return at + margin
-
-    # Each stage start with the event that follows it (LEAD over the case's events), in one query.
-    E = WorkOrderEvent
-    case_events = Window(partition_by=[E.order], order_by=[E.at, E.id])
-    inner = (
-        _events(start - margin, end, ["file", "return", "dispatch", "void"], scope)
-        .select(
-            E.action.alias("action"),
-            E.at.alias("at"),
-            fn.LEAD(E.action).over(case_events).alias("next_action"),
-            fn.LEAD(E.at).over(case_events).alias("next_at"),
-        )
-        .window(case_events)
-    )
-    query = inner.select_from(inner.c.at, inner.c.next_action, inner.c.next_at).where(
-        inner.c.action.in_(["file", "return"])
-    )
-    stages = []
-    # Raw rows: peewee's per-value conversion would cost more than the rest of the work together.
-    for at, next_action, next_at in db.execute(query).fetchall():
-        deadline = deadline_of(_datetime(at))
-        if not start <= deadline < end or next_action == "void":
-            continue
-        stages.append((deadline, next_action == "dispatch" and _datetime(next_at) <= deadline))
-    return stages
+CITY = EvaluationScope("city", ("city",))
 
 
-def _datetime(value) -> datetime:
-    """A raw database value as a datetime (SQLite gives ISO text, PostgreSQL a datetime)."""
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+def evaluation_scope(user) -> EvaluationScope | None:
+    """The evaluation objects matching the user's case scope (workflow.scope_condition), in the same
+    order of precedence as the scope label; None for a user who sees only the cases they reported,
+    which no evaluation level measures."""
+    if user.can("workorder.view_all"):
+        return CITY
+    if user.can("workorder.view_department") and user.department_id:
+        return EvaluationScope("department", (str(user.department_id),))
+    grids = workflow.grid_ids(user) if user.can("workorder.view_grid") else set()
+    if grids:
+        codes = Area.select(Area.code).where(Area.id.in_(list(grids))).order_by(Area.code)
+        return EvaluationScope("grid", tuple(code for (code,) in codes.tuples()))
+    return None
 
 
-def rates(start: datetime, end: datetime, scope=None, now: datetime | None = None) -> dict:
-    """Timeliness over [start, end), counting only deadlines that have passed (end is cut at now):
-
-    - due_to_handle: dispatched cases whose handling deadline (WorkOrder.due_at, moved by approved
-      extensions and suspensions, renewed by a rework) falls in the period, excluding cases suspended
-      (approved 挂账) or returned to the centre now;
-    - handled_on_time: of those, the ones whose handling was reported at or before that deadline;
-    - on_time_handling_rate = handled_on_time / due_to_handle × 100 (None when nothing was due);
-    - due_to_dispatch: dispatch stages (from filing, or from a department's return, to the next
-      dispatch) whose deadline (the dispatch stage limit) falls in the period; a stage that ended in
-      voiding the case is not counted;
-    - dispatched_on_time: of those, the ones dispatched at or before their deadline;
-    - on_time_dispatch_rate = dispatched_on_time / due_to_dispatch × 100 (None when nothing was due).
-
-    The keys are those of core.evaluation.indicators.city_figures, so the dashboard can take its
-    figures from there instead."""
+def rates(start: datetime, end: datetime, scope: EvaluationScope = CITY, now: datetime | None = None) -> dict:
+    """On-time dispatch and on-time handling over [start, min(end, now)): the evaluation's indicators
+    (core.evaluation.indicators, docs/evaluation.md) of the scope's objects, so only deadlines that
+    have passed count. Rates are floats 0..1, or None when nothing was due."""
     end = min(end, now or clock.now())
     if end <= start:
-        due = good = 0
-        stages = []
-    else:
-        due, good = _handling(start, end, scope, by_day=False)[None]
-        stages = _dispatch_stages(start, end, scope)
-    dispatched_on_time = sum(1 for _, ok in stages if ok)
-    return {
-        "due_to_handle": due,
-        "handled_on_time": good,
-        "on_time_handling_rate": rate(good, due),
-        "due_to_dispatch": len(stages),
-        "dispatched_on_time": dispatched_on_time,
-        "on_time_dispatch_rate": rate(dispatched_on_time, len(stages)),
-    }
+        return indicators.blank(RATE_CODES)
+    return indicators.combined(scope.level, scope.keys, start, end, RATE_CODES)
 
 
-def daily_handling(start: datetime, end: datetime, scope=None, now: datetime | None = None) -> dict[date, tuple]:
-    """The handling part of rates() for every day of the period: {date: (due, on time)}."""
+def daily_handling(start: datetime, end: datetime, scope: EvaluationScope = CITY, now=None) -> dict[date, dict]:
+    """The handling part of rates() for every day of [start, min(end, now)), by the day of the
+    deadline, in one grouped query: {date: {due_to_handle, handled_on_time, on_time_handling_rate}};
+    days with nothing due are absent."""
     end = min(end, now or clock.now())
-    return _handling(start, end, scope, by_day=True) if end > start else {}
+    if end <= start:
+        return {}
+    return indicators.combined(scope.level, scope.keys, start, end, TREND_CODES, by_day=True)
 
 
 def overdue_now(scope=None, now: datetime | None = None):

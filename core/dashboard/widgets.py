@@ -1,10 +1,11 @@
 """What each dashboard widget's template needs, for one user: the figures of core.dashboard.figures
-over the user's scope (the same row scoping as the case lists)."""
+over the user's scope (the same row scoping as the case lists), and the timeliness figures over the
+evaluation objects matching the user (figures.evaluation_scope)."""
 
 from datetime import timedelta
 
 from flask import current_app, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from core import clock
@@ -46,10 +47,31 @@ def _today(user, scope, now):
     return {"counts": figures.counts(start, end, scope)}
 
 
+def evaluation_label(user, target: figures.EvaluationScope) -> str:
+    """Whose timeliness the rates show, as named on the evaluation page."""
+    if target.level == "city":
+        return _("The whole city")
+    if target.level == "department":
+        return _("Department %(department)s (evaluation level: departments)", department=user.department.name)
+    return ngettext(
+        "Your unit grid (evaluation level: unit grids)",
+        "Your %(num)d unit grids together (evaluation level: unit grids)",
+        len(target.keys),
+    )
+
+
 def _rates(user, scope, now):
-    today = figures.rates(*figures.today_period(now), scope, now=now)
-    month = figures.rates(*figures.last_days_period(TREND_DAYS, now), scope, now=now)
-    return {"periods": [(_("Today"), today), (_("Last %(n)d days", n=TREND_DAYS), month)]}
+    target = figures.evaluation_scope(user)
+    if target is None:
+        return None  # only the cases one reported: no evaluation level measures that
+    today = figures.rates(*figures.today_period(now), target, now=now)
+    month = figures.rates(*figures.last_days_period(TREND_DAYS, now), target, now=now)
+    return {
+        "periods": [(_("Today"), today), (_("Last %(n)d days", n=TREND_DAYS), month)],
+        "evaluation_label": evaluation_label(user, target),
+        # a stage waiting for a dispatch is nobody's yet: the evaluation gives departments no dispatch figure
+        "show_dispatch": target.level != "department",
+    }
 
 
 def _overdue(user, scope, now):
@@ -66,33 +88,43 @@ def _trend(user, scope, now):
     start, end = figures.last_days_period(TREND_DAYS, now)
     days = [(start + timedelta(days=i)).date() for i in range(TREND_DAYS)]
     daily = figures.daily_counts(start, end, scope)
-    handling = figures.daily_handling(start, end, scope, now=now)
+    target = figures.evaluation_scope(user)
+    handling = figures.daily_handling(start, end, target, now=now) if target else {}
     rates = []
     for day in days:
-        due, on_time = handling.get(day, (0, 0))
-        rates.append(figures.rate(on_time, due))
+        rate = handling.get(day, {}).get("on_time_handling_rate")
+        rates.append(None if rate is None else round(rate * 100, 1))
     chart = {
         "type": "bar",
         "labels": [format_date(day, "MM-dd") for day in days],
         "datasets": [
             {"label": _("Reported"), "data": [daily["reported"].get(d, 0) for d in days], "color": COLOURS["reported"]},
             {"label": _("Closed"), "data": [daily["closed"].get(d, 0) for d in days], "color": COLOURS["closed"]},
-            {
-                "label": _("On-time handling rate (%)"),
-                "data": [None if r is None else round(r, 1) for r in rates],
-                "color": COLOURS["rate"],
-                "type": "line",
-                "axis": "percent",
-            },
         ],
         "percent_axis": _("On-time handling rate (%)"),
         "count_axis": _("Cases"),
     }
+    if target is not None:
+        chart["datasets"].append(
+            {
+                "label": _("On-time handling rate (%)"),
+                "data": rates,
+                "color": COLOURS["rate"],
+                "type": "line",
+                "axis": "percent",
+            }
+        )
     totals = {
         "reported": sum(daily["reported"].values()),
         "closed": sum(daily["closed"].values()),
     }
-    return {"chart": chart, "totals": totals, "first": days[0], "last": days[-1]}
+    return {
+        "chart": chart,
+        "totals": totals,
+        "first": days[0],
+        "last": days[-1],
+        "evaluation_label": evaluation_label(user, target) if target else None,
+    }
 
 
 def _map(user, scope, now):

@@ -15,6 +15,17 @@ PERMISSIONS = [
 ]
 
 
+def _register_on_the_grids():
+    # The grid map's "score" measure and the grid page's section; core.maps and core.grids come
+    # before this module in core.plugins.BUILTINS.
+    from core.evaluation.gridmap import register
+
+    register()
+
+
+_register_on_the_grids()
+
+
 @hookimpl
 def register_permissions():
     return [{"name": name, "label": label, "roles": roles} for name, label, roles in PERMISSIONS]

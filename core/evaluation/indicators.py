@@ -12,7 +12,7 @@ same answer (a still-open case is looked up in its current state, which has not 
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 
@@ -151,9 +151,10 @@ def _events(action):
 def _stage(stage):
     """Stage instances whose deadline falls in the period: those that ended (whenever: `done` only if
     before the end of the period) and those still running now. For handling: the rounds that ended with
-    a handling report (a return is counted as a return, not as handling)."""
+    a handling report (a return is counted as a return, not as handling). `by_day` adds the column
+    `day`, the deadline's date as "YYYY-MM-DD" text."""
 
-    def measure(level):
+    def measure(level, by_day=False):
         key, open_key = _key(level, "event")
         due = _due()
         ended = f"{_json('e.data', 'ended_stage')} = '{stage}'"
@@ -180,11 +181,15 @@ def _stage(stage):
                 f", {closed} AS closed, {closed_on_time} AS closed_on_time, {reworked} AS reworked, {hours} AS hours"
             )
             open_extra = ", 0 AS closed, 0 AS closed_on_time, 0 AS reworked, NULL AS hours"
-        ended_rows = f"""SELECT o.id AS oid, {key} AS k, (CASE WHEN e.at < :end THEN 1 ELSE 0 END) AS done,
+        day, open_day = "", ""
+        if by_day:
+            day = f", substr({due}, 1, 10) AS day"
+            open_day = f", substr({_at_text('o.stage_due_at')}, 1, 10) AS day"
+        ended_rows = f"""SELECT o.id AS oid, {key} AS k{day}, (CASE WHEN e.at < :end THEN 1 ELSE 0 END) AS done,
                 (CASE WHEN {_at_text("e.at")} <= {due} THEN 1 ELSE 0 END) AS on_time, {wrong} AS wrong{extra}
             FROM {EV} e JOIN work_order o ON o.id = e.order_id {JOIN_AREA}
             WHERE {due} >= :start AND {due} < :end AND {ended}"""
-        open_rows = f"""SELECT o.id AS oid, {open_key} AS k, 0 AS done, 0 AS on_time, 0 AS wrong{open_extra}
+        open_rows = f"""SELECT o.id AS oid, {open_key} AS k{open_day}, 0 AS done, 0 AS on_time, 0 AS wrong{open_extra}
             FROM work_order o {JOIN_AREA}
             WHERE o.status IN {STAGE_STATUSES[stage]} AND o.stage_due_at >= :start AND o.stage_due_at < :end"""
         suspended = ""
@@ -382,9 +387,12 @@ def _sql(sql: str, start: datetime, end: datetime, key=None) -> tuple[str, list]
     return "".join(out), params
 
 
-def compute(level: str, start: datetime, end: datetime, codes=None) -> dict:
+def compute(level: str, start: datetime, end: datetime, codes=None, by_day: bool = False) -> dict:
     """{object key: {indicator code: value}} for every object with any activity. Counts are ints,
-    rates floats 0..1 or None when the denominator is zero, means floats or None."""
+    rates floats 0..1 or None when the denominator is zero, means floats or None.
+
+    by_day: {object key: {date: {code: value}}}, the stage cohorts split by the day of their deadline
+    (only indicators of stage measures; the days of a key add up to its figures without by_day)."""
     codes = codes or LEVEL_INDICATORS[level]
     counts = _counts_needed(codes)
     by_measure: dict[str, list] = {}
@@ -401,16 +409,42 @@ def compute(level: str, start: datetime, end: datetime, codes=None) -> dict:
                 columns.append(f"AVG(CASE WHEN {spec.flag} THEN {spec.column} END)")
             else:
                 columns.append(f"SUM(CASE WHEN {spec.flag} THEN 1 ELSE 0 END)")
-        sql = f"SELECT k, {', '.join(columns)} FROM ({MEASURES[measure](level)}) m WHERE k IS NOT NULL GROUP BY k"
+        rows = f"({MEASURES[measure](level, by_day=True)})" if by_day else f"({MEASURES[measure](level)})"
+        group = "k, day" if by_day else "k"
+        sql = f"SELECT {group}, {', '.join(columns)} FROM {rows} m WHERE k IS NOT NULL GROUP BY {group}"
         sql, params = _sql(sql, start, end)
+        width = 2 if by_day else 1
         for row in db.execute_sql(sql, params).fetchall():
-            values = raw.setdefault(_norm(row[0]), {})
-            for spec, value in zip(specs, row[1:], strict=True):
+            values = raw.setdefault((_norm(row[0]), row[1]) if by_day else _norm(row[0]), {})
+            for spec, value in zip(specs, row[width:], strict=True):
                 values[spec.code] = value
-    result = {}
-    for key, values in raw.items():
-        result[key] = _finish(values, codes)
-    return result
+    if by_day:
+        days: dict = {}
+        for (key, day), values in raw.items():
+            days.setdefault(key, {})[date.fromisoformat(str(day)[:10])] = _finish(values, codes)
+        return days
+    return {key: _finish(values, codes) for key, values in raw.items()}
+
+
+def combined(level: str, keys, start: datetime, end: datetime, codes, by_day: bool = False) -> dict:
+    """The objects `keys` of a level taken together (e.g. a collector's unit grids): their counts
+    summed and every rate recomputed from the summed numerator and denominator, never averaged. Only
+    for levels whose objects do not share rows (areas of one level, departments). Means are not
+    supported. by_day: {date: {code: value}}."""
+    counts = _counts_needed(codes)
+    found = compute(level, start, end, counts, by_day=by_day)
+    wanted = [found[k] for k in {str(k) for k in keys} if k in found]
+    if not by_day:
+        return _finish(_sum(wanted, counts), codes)
+    days: dict = {}
+    for per_day in wanted:
+        for day, values in per_day.items():
+            days.setdefault(day, []).append(values)
+    return {day: _finish(_sum(rows, counts), codes) for day, rows in days.items()}
+
+
+def _sum(rows, counts) -> dict:
+    return {code: sum(row.get(code) or 0 for row in rows) for code in counts}
 
 
 def _norm(key):
@@ -430,6 +464,11 @@ def _finish(values: dict, codes) -> dict:
         else:
             out[code] = int(values.get(code) or 0)
     return out
+
+
+def blank(codes) -> dict:
+    """The figures `codes` of nothing: counts 0, rates and means None."""
+    return _finish({}, codes)
 
 
 def empty(level: str) -> dict:
