@@ -379,12 +379,6 @@ def test_jobs_prepare_last_weeks_and_months_drafts(city, history):
     assert SnapshotVersion.select().count() == 2
 
 
-def test_grid_scores_for_the_map(city, history):
-    result = snapshots.grid_scores("2026-10")
-    assert set(result) == {city.grid.id, city.other_grid.id}
-    assert all(0 <= score <= 100 for score in result.values())
-
-
 def test_deductions_with_evidence_are_audited_counted_and_withdrawn(app, city, history):
     from core.audit import AuditEntry
     from tests.workorder_support import jpeg
@@ -451,3 +445,17 @@ def test_the_demo_publishes_the_last_complete_month_it_covers(make_app):
         assert published.data["levels"]["department"]["rows"]  # real figures, not an empty table
     page = app.test_client().get("/public/").get_data(as_text=True)
     assert "2026-10" in page
+
+
+def test_a_running_period_counts_only_deadlines_already_passed(city):
+    life = Life(city, T(30, 8, month=11))
+    life.file(T(30, 8, 5, month=11)).dispatch(T(30, 8, 10, month=11))  # handling due 12:10
+    dept = str(city.sanitation.id)
+
+    def figures(now):
+        with at(now):
+            row = next(r for r in snapshots.table("department", periods.parse("2026-11"))["rows"] if r["key"] == dept)
+        return row["values"]["due_to_handle"], row["values"]["on_time_handling_rate"]
+
+    assert figures(T(30, 9, month=11)) == (0, None)  # due later today: not due yet, the rate shows "—"
+    assert figures(T(30, 13, month=11)) == (1, 0.0)  # the deadline has passed, unhandled

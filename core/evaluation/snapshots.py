@@ -81,7 +81,8 @@ def deductions(level: str, start: datetime, end: datetime) -> dict[str, float]:
 def table(level: str, period: periods.Period, cfg: dict | None = None) -> dict:
     """Every object of the level with its figures and score, ranked (best first; no score last)."""
     cfg = cfg or scores.config()
-    figures = indicators.compute(level, period.start, period.end)
+    # A period still running is computed up to now: a stage whose deadline is still ahead is not due yet.
+    figures = indicators.compute(level, period.start, min(period.end, clock.now()))
     known = objects(level, period.end)
     missing = [k for k in figures if k not in known]
     known.update(names(level, missing))
@@ -295,14 +296,6 @@ def weekly_job() -> str:
 
 def monthly_job() -> str:
     return _job("month")
-
-
-def grid_scores(period) -> dict[int, float]:
-    """{area id: score} of every unit grid for a period (a Period or its text), for the grid map."""
-    period = periods.parse(period) if isinstance(period, str) else period
-    rows = table("grid", period)["rows"]
-    ids = {a.code: a.id for a in Area.select(Area.id, Area.code).where(Area.level == "grid")}
-    return {ids[r["key"]]: r["score"] for r in rows if r["key"] in ids and r["score"] is not None}
 
 
 AREA_LEVELS_AND_CITY = {*AREA_LEVELS, "city"}

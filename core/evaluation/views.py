@@ -83,7 +83,7 @@ def drill_down():
         return message(error or _("Choose a figure to see the cases behind it."), 422)
     if level not in snapshots.AREA_LEVELS_AND_CITY and not key.isdigit():
         abort(404)
-    ids = drill(level, key, code, period.start, period.end, part)
+    ids = drill(level, key, code, period.start, min(period.end, clock.now()), part)  # as snapshots.table
     orders = list(
         WorkOrder.select(WorkOrder.id, WorkOrder.number, WorkOrder.status, WorkOrder.reported_at)
         .where(WorkOrder.id.in_(ids[:DRILL_LIMIT]))
