@@ -42,7 +42,13 @@ def open_database(url: str):
 
 
 def init_app(app):
+    if db.obj is not None and not db.obj.is_closed():
+        db.obj.close()  # this thread's connection to the database an earlier app used (tests)
     db.initialize(open_database(app.config["DATABASE_URL"]))
+    # SQLite: each thread keeps its connection from one request to the next (opening one and setting its
+    # pragmas cost more than many a page's queries); peewee keeps one per thread. Other databases: one
+    # connection per request, so that a server restart or a dropped connection is never seen twice.
+    keep = is_sqlite()
 
     @app.before_request
     def _connect():
@@ -50,8 +56,11 @@ def init_app(app):
 
     @app.teardown_appcontext
     def _close(exc):
-        if not db.is_closed():
-            db.close()
+        if db.is_closed():
+            return
+        if keep and not db.in_transaction():
+            return
+        db.close()
 
     app.cli.add_command(db_cli)
 

@@ -4,6 +4,7 @@ page-or-fragment rule."""
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, session, url_for
+from babel import Locale
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from flask_htmx import HTMX
@@ -46,6 +47,17 @@ def content_security_policy() -> str:
     return CSP.format(tiles=f" {origin}" if origin else "")
 
 
+_LOCALES: dict[str, Locale] = {}
+
+
+def _locale(code: str) -> Locale:
+    """A parsed Locale per code, kept: Flask-Babel parses whatever the selector returns on every request
+    (several filesystem look-ups), and accepts a Locale as it is."""
+    if code not in _LOCALES:
+        _LOCALES[code] = Locale.parse(code)
+    return _LOCALES[code]
+
+
 def select_locale():
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
@@ -53,7 +65,7 @@ def select_locale():
     wanted = session.get("lang")
     if wanted is None and current_user and current_user.is_authenticated:
         wanted = current_user.language
-    return wanted if wanted in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return _locale(wanted if wanted in languages else current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def init_app(app):
