@@ -30,6 +30,7 @@ DEFAULTS = {
     "DEMO_CASES_PER_DAY": 300,
     "DEMO_COMPONENTS": 3000,  # `flask demo load`: components of the census, spread over the demo grids
     "CATALOGUE_EDITION": "2013",  # which edition's categories reports use: "2013" or "2026"
+    "ORDER_LIST_COUNT_LIMIT": 10_000,  # case lists count up to this many and then say "more than 10,000"
     "WORKFLOW": {},  # overrides of core.workorders.workflow.Rules
     "MAP_TILE_URL": "",  # e.g. "https://tiles.example.gov.cn/{z}/{x}/{y}.png"; empty: maps on a plain background
     "MAP_TILE_ATTRIBUTION": "",  # shown in the map's corner when tiles are used

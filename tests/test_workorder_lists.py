@@ -176,3 +176,52 @@ def test_the_department_box_keeps_the_reporters_own_cases_elsewhere_out(app, cit
     login(client, "handler")
     html = client.get("/orders/", query_string={"box": "department"}).get_data(as_text=True)
     assert int(TOTAL.search(html).group(1)) == len(department)
+
+
+NEXT = re.compile(r'<nav class="pager">.*?<a href="([^"]+)">Next</a>', re.S)
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "handler"])
+def test_a_capped_count_says_more_than_and_the_pager_still_reaches_every_row(app, city, role):
+    """With the count limited (ORDER_LIST_COUNT_LIMIT, 6 here with pages of 4), a list of more cases says
+    "More than N cases" and "Page n of more than m"; following "Next" from the first page shows every row
+    of the old query once, in order; a list within the limit keeps its exact count."""
+    app.config["ORDER_LIST_COUNT_LIMIT"] = 6
+    client = app.test_client()
+    assert login(client, role).status_code == 302
+    client.post("/lang", data={"lang": "en"})
+    user = city.users[role]
+    capped = exact = 0
+    with app.test_request_context(), db.connection_context():
+        boxes = views.my_boxes(user)
+    for box in boxes:
+        for args in FILTERS:
+            with app.test_request_context(), db.connection_context():
+                expected = old_list(user, box, args)
+            shown, page_no, url = [], 1, None
+            response = client.get("/orders/", query_string={"box": box, **args})
+            while True:
+                html = response.get_data(as_text=True)
+                assert response.status_code == 200
+                rows = [int(i) for i in ROW.findall(html)]
+                where = f"{role} box={box} {args} page {page_no}"
+                assert rows == expected[(page_no - 1) * PAGE : page_no * PAGE], where
+                shown += rows
+                counted = max(6, page_no * PAGE)  # what the page counts up to
+                if len(expected) > counted:
+                    capped += 1
+                    assert f"More than {counted:,} cases" in html, where
+                    assert f"Page {page_no} of more than {counted // PAGE}" in html, where
+                else:
+                    exact += 1
+                    assert "More than" not in html, where
+                    assert int(TOTAL.search(html).group(1)) == len(expected), where
+                found = NEXT.search(html)
+                assert bool(found) == (len(expected) > page_no * PAGE), where
+                if not found:
+                    break
+                url = found.group(1).replace("&amp;", "&")
+                page_no += 1
+                response = client.get(url)
+            assert shown == expected, f"{role} box={box} {args}"
+    assert capped > 0 and exact > 0
