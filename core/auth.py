@@ -54,7 +54,7 @@ class ChangePasswordForm(FlaskForm):
 
 @login_manager.user_loader
 def load_user(user_id):
-    return User.load_active(int(user_id))
+    return User.get_or_none((User.id == int(user_id)) & (User.active == True))
 
 
 def init_app(app):

@@ -7,7 +7,7 @@ from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, Inte
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import clock
-from core.db import BaseModel, db
+from core.db import BaseModel
 
 DEPARTMENT_TYPES = {
     "command": _l("Command centre"),
@@ -89,26 +89,17 @@ class User(UserMixin, BaseModel):
     def roles(self) -> list[Role]:
         return list(Role.select().join(UserRole).where(UserRole.user == self).order_by(Role.id))
 
-    @classmethod
-    def load_active(cls, user_id: int):
-        """The active user with this id, or None: what every logged-in request starts with. Plain SQL, as
-        the query peewee would build (building it cost more than running it)."""
-        p = db.obj.param
-        sql = f'SELECT * FROM "{cls._meta.table_name}" WHERE "id" = {p} AND "active" = {p}'
-        return next(iter(cls.raw(sql, user_id, True)), None)
-
     def permissions(self) -> set[str]:
         """The permissions of the user's roles, read once per request (an administrator's change applies
         on the next request)."""
         cache = g.setdefault("_permissions", {})
         if self.id not in cache:
-            p = db.obj.param
-            grants, links = RolePermission._meta.table_name, UserRole._meta.table_name
-            sql = (
-                f'SELECT DISTINCT g."permission_id" FROM "{grants}" AS g '
-                f'JOIN "{links}" AS l ON l."role_id" = g."role_id" WHERE l."user_id" = {p}'
+            rows = (
+                RolePermission.select(RolePermission.permission)
+                .join(UserRole, on=(UserRole.role == RolePermission.role))
+                .where(UserRole.user == self)
             )
-            cache[self.id] = {name for (name,) in db.execute_sql(sql, [self.id]).fetchall()}
+            cache[self.id] = {row.permission_id for row in rows}
         return cache[self.id]
 
     def can(self, permission: str) -> bool:

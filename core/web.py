@@ -3,8 +3,8 @@ page-or-fragment rule."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, session, url_for
 from babel import Locale
+from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from flask_htmx import HTMX
