@@ -1,17 +1,19 @@
 """Long imports started from an admin page run in a thread of the web process and record their progress
-in a row of their own (a model with status, total, done, error, user, runner, started_at, ended_at), which
-the page polls. The catalogue and grid importers share this machinery."""
+in a row of their own (an `ImportJob` model), which the page polls. The catalogue, grid and component
+importers share this machinery."""
 
 import logging
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from core import clock
-from core.db import db
+from core.db import BaseModel, JSONField, db
 from core.org import User
 from core.scheduler import runner_alive, this_runner
 
@@ -19,6 +21,33 @@ log = logging.getLogger(__name__)
 GOING = ("running", "writing")
 # An import takes minutes: one still "going" after this long lost its process (on another host, unseen).
 STALE_AFTER = timedelta(hours=1)
+
+
+class ImportJob(BaseModel):
+    """The fields every import's row has; a subclass adds its options and sets STATUSES, its status →
+    (label, badge colour)."""
+
+    STATUSES: dict = {}
+
+    filename = CharField(max_length=255)
+    status = CharField(max_length=12, default="running")  # a key of STATUSES
+    dry_run = BooleanField(default=False)
+    total = IntegerField(default=0)
+    done = IntegerField(default=0)
+    counts = JSONField(null=True)
+    error = TextField(default="")
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    runner = CharField(max_length=120, default="")  # "host:pid" of the process running it
+    started_at = DateTimeField(default=clock.now)
+    ended_at = DateTimeField(null=True)
+
+    @property
+    def going(self) -> bool:
+        return self.status in GOING
+
+    @property
+    def status_label(self):
+        return self.STATUSES.get(self.status, (self.status, "grey"))
 
 
 def close_stale(model):
@@ -77,3 +106,18 @@ def rows_outcome(result, dry_run: bool) -> dict:
         "total": result.total,
         "done": result.total,
     }
+
+
+def read_at_most(source, max_bytes: int, error: type[Exception]) -> bytes:
+    """An upload or file for an import: a path, a binary stream or bytes; `error` (the importer's own
+    exception class) when it is larger than max_bytes."""
+    if isinstance(source, bytes | bytearray):
+        data = bytes(source)
+    elif isinstance(source, str | Path):
+        with open(source, "rb") as stream:
+            data = stream.read(max_bytes + 1)
+    else:
+        data = source.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise error(_("The file is larger than %(mb)d MB.", mb=max_bytes // 2**20))
+    return data

@@ -16,7 +16,6 @@ from peewee import (
     BooleanField,
     Case,
     CharField,
-    DateTimeField,
     DecimalField,
     ForeignKeyField,
     IntegerField,
@@ -29,9 +28,9 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from core import audit, clock
+from core import audit
 from core.admin import EditForm
-from core.background import GOING
+from core.background import GOING, ImportJob
 from core.db import BaseModel, JSONField, db
 from core.hookspecs import hookimpl
 from core.org import Department, User, department_tree
@@ -114,30 +113,13 @@ IMPORT_STATUSES = {
 IMPORT_GOING = GOING  # the statuses of an import still under way
 
 
-class CatalogueImport(BaseModel):
+class CatalogueImport(ImportJob):
     """One import started from the admin page, run in a background thread: its progress and outcome."""
 
-    filename = CharField(max_length=255)
-    status = CharField(max_length=12, default="running")  # a key of IMPORT_STATUSES
+    STATUSES = IMPORT_STATUSES
     skip_rejected = BooleanField(default=False)
-    dry_run = BooleanField(default=False)
-    total = IntegerField(default=0)
-    done = IntegerField(default=0)
     counts = JSONField(null=True)  # {"component": {"created": n, ...}, "event": ..., "standard": ...}
     rejected = JSONField(null=True)  # [[line, reason], ...]
-    error = TextField(default="")
-    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    runner = CharField(max_length=120, default="")  # "host:pid" of the process running it
-    started_at = DateTimeField(default=clock.now)
-    ended_at = DateTimeField(null=True)
-
-    @property
-    def going(self) -> bool:
-        return self.status in IMPORT_GOING
-
-    @property
-    def status_label(self):
-        return IMPORT_STATUSES.get(self.status, (self.status, "grey"))
 
 
 # --- what other modules call -------------------------------------------------------------------------

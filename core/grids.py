@@ -40,7 +40,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from peewee import JOIN, BooleanField, CharField, DateField, DateTimeField, DoubleField, ForeignKeyField, IntegerField
+from peewee import JOIN, BooleanField, CharField, DateField, DateTimeField, DoubleField, ForeignKeyField
 from peewee import TextField as TextColumn
 from wtforms import BooleanField as BooleanInput
 from wtforms import DateField as DateInput
@@ -51,7 +51,7 @@ from wtforms.validators import Optional as OptionalInput
 
 from core import clock, settings
 from core.areas import LEVELS, Area
-from core.background import GOING
+from core.background import GOING, ImportJob
 from core.db import BaseModel, JSONField
 from core.hookspecs import hookimpl
 from core.org import User
@@ -118,34 +118,17 @@ IMPORT_STATUSES = {
 IMPORT_GOING = GOING  # the statuses of an import still under way
 
 
-class GridImport(BaseModel):
+class GridImport(ImportJob):
     """One grid import started from the admin page, run in a background thread: progress and outcome."""
 
-    filename = CharField(max_length=255)
-    status = CharField(max_length=12, default="running")  # a key of IMPORT_STATUSES
+    STATUSES = IMPORT_STATUSES
     crs = CharField(max_length=8)  # a key of CRS
     valid_from = DateField()
     accept_warnings = BooleanField(default=False)
-    dry_run = BooleanField(default=False)
-    total = IntegerField(default=0)
-    done = IntegerField(default=0)
     counts = JSONField(null=True)  # {"created": n, "shaped": n, "redrawn": n, "renamed": n, "unchanged": n}
     errors = JSONField(null=True)  # [[feature number, code, message], ...]
     warnings = JSONField(null=True)  # [[feature number or null, code, message], ...]
     legacy = JSONField(null=True)  # the 14-digit codes in the file
-    error = TextColumn(default="")
-    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    runner = CharField(max_length=120, default="")
-    started_at = DateTimeField(default=clock.now)
-    ended_at = DateTimeField(null=True)
-
-    @property
-    def going(self) -> bool:
-        return self.status in IMPORT_GOING
-
-    @property
-    def status_label(self):
-        return IMPORT_STATUSES.get(self.status, (self.status, "grey"))
 
 
 # --- codes -------------------------------------------------------------------------------------------

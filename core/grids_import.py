@@ -116,16 +116,7 @@ def display_name(filename: str | None) -> str:
 
 def read_bytes(source) -> bytes:
     """A path, a binary stream or bytes, at most MAX_BYTES of it."""
-    if isinstance(source, bytes | bytearray):
-        data = bytes(source)
-    elif isinstance(source, str | Path):
-        with open(source, "rb") as stream:
-            data = stream.read(MAX_BYTES + 1)
-    else:
-        data = source.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise ImportFileError(_("The file is larger than %(mb)d MB.", mb=MAX_BYTES // 2**20))
-    return data
+    return background.read_at_most(source, MAX_BYTES, ImportFileError)
 
 
 def read_features(data: bytes) -> list:

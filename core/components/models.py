@@ -9,13 +9,11 @@ from peewee import (
     DateTimeField,
     DoubleField,
     ForeignKeyField,
-    IntegerField,
-    TextField,
 )
 
 from core import clock
 from core.areas import Area
-from core.background import GOING
+from core.background import ImportJob
 from core.catalogue import Category
 from core.db import BaseModel, JSONField
 from core.org import Department, User
@@ -95,28 +93,11 @@ IMPORT_STATUSES = {
 }
 
 
-class ComponentImport(BaseModel):
+class ComponentImport(ImportJob):
     """One census import started from the admin page, run in a background thread."""
 
-    filename = CharField(max_length=255)
-    status = CharField(max_length=12, default="running")  # a key of IMPORT_STATUSES
+    STATUSES = IMPORT_STATUSES
     crs = CharField(max_length=8, default="wgs84")
     skip_bad = BooleanField(default=False)
-    dry_run = BooleanField(default=False)
-    total = IntegerField(default=0)
-    done = IntegerField(default=0)
     counts = JSONField(null=True)  # {"created": n, "updated": n, "status_changed": n, "unchanged": n}
     rejected = JSONField(null=True)  # [[line, reason], ...]
-    error = TextField(default="")
-    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    runner = CharField(max_length=120, default="")
-    started_at = DateTimeField(default=clock.now)
-    ended_at = DateTimeField(null=True)
-
-    @property
-    def going(self) -> bool:
-        return self.status in GOING
-
-    @property
-    def status_label(self):
-        return IMPORT_STATUSES.get(self.status, (self.status, "grey"))
