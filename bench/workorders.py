@@ -460,6 +460,7 @@ BLANK = {
     "version": 1,
     "standard": None,
     "department": None,
+    "component": None,
     "latitude": None,
     "longitude": None,
     "caller_name": "",

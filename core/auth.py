@@ -29,6 +29,7 @@ from core.web import htmx
 
 bp = Blueprint("auth", __name__)
 UNKNOWN_USER_HASH = generate_password_hash("no such user")
+SEEN_RESOLUTION = timedelta(minutes=1)  # how finely the idle timeout is tracked
 login_manager = LoginManager()
 
 
@@ -87,13 +88,16 @@ def enforce_session_and_permission():
         return _to_login(_("Please log in first."))
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     seen = session.get("seen")
+    seen = None if seen is None else datetime.fromisoformat(seen)
     now = clock.now()
-    if seen is not None and now - datetime.fromisoformat(seen) > idle:
+    if seen is not None and now - seen > idle:
         logout_user()
         session.clear()
         return _to_login(_("Your session expired after a period of inactivity. Please log in again."))
-    if not (getattr(view, "polled", False) and htmx):
-        session["seen"] = now.isoformat()  # automatic refreshes (dashboard polling) are not activity
+    # Automatic refreshes (dashboard polling) are not activity. The mark moves at most once a minute:
+    # rewriting it on every request would re-sign and resend the session cookie on every request.
+    if not (getattr(view, "polled", False) and htmx) and (seen is None or now - seen >= SEEN_RESOLUTION):
+        session["seen"] = now.isoformat()
     if needed != LOGIN and not current_user.can(needed):
         abort(403)
     return None

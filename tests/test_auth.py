@@ -112,6 +112,19 @@ def test_activity_keeps_the_session_alive(client, users):
             assert client.get("/").status_code == 200
 
 
+def test_the_session_cookie_is_resent_only_when_the_activity_mark_moves(client, users):
+    start = datetime(2026, 11, 27, 9, 0)
+    with clock.frozen(start):
+        login(client, "dispatcher")
+        client.get("/")  # the first page puts the CSRF token in the session
+    with clock.frozen(start + timedelta(seconds=30)):
+        assert "Set-Cookie" not in client.get("/").headers
+    with clock.frozen(start + timedelta(seconds=90)):
+        assert "session=" in client.get("/").headers["Set-Cookie"]
+    with clock.frozen(start + timedelta(seconds=90 + 60 * 29)):  # 30.5 minutes after login, 29 after the mark
+        assert client.get("/").status_code == 200
+
+
 def test_expired_session_on_an_htmx_request_redirects_the_whole_page(client, users):
     start = datetime(2026, 11, 27, 9, 0)
     with clock.frozen(start):

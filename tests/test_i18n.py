@@ -56,3 +56,21 @@ def test_english_is_available(client):
 def test_unknown_language_is_ignored(client):
     client.post("/lang", data={"lang": "xx"})
     assert 'lang="zh-CN"' in client.get("/login").get_data(as_text=True)
+
+
+def test_translations_kept_for_a_request_follow_a_change_of_locale(app):
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext, lazy_gettext, refresh
+
+    with app.test_request_context("/"):
+        assert gettext("Log out") == "退出登录"
+        with force_locale("en"):
+            assert gettext("Log out") == "Log out"
+            assert str(lazy_gettext("Log out")) == "Log out"
+            assert render_template_string('{{ _("Log out") }}') == "Log out"
+        assert render_template_string('{{ _("Log out") }}') == "退出登录"
+        from flask import session
+
+        session["lang"] = "en"
+        refresh()
+        assert gettext("Log out") == "Log out"
