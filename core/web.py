@@ -15,7 +15,6 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from core.permissions import public, role_label
 
 
-
 class RequestDomain(Domain):
     """Flask-Babel's message domain, with the request's translations kept for the request: Flask-Babel
     finds them anew for every string (locale, identifier, cache key), which on a 50-row list cost more
