@@ -18,7 +18,7 @@ from core.permissions import public, role_label
 class RequestDomain(Domain):
     """Flask-Babel's message domain, with the request's translations kept for the request. Flask-Babel
     finds them anew for every string (context, locale, its identifier, the cache key): 19 µs a string on
-    the benchmark machine against 5 µs kept, and a list page translates a hundred. They are kept with the
+    the benchmark machine against 5 µs kept, and a page translates dozens. They are kept with the
     locale they are for, so force_locale() and refresh() still apply."""
 
     def get_translations(self):
