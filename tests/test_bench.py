@@ -1,0 +1,42 @@
+"""The benchmarks still run: each script at a tiny size, in a subprocess, started as a developer starts it.
+Their figures are not checked here (performance is measured in bench/, not in tests); that they run to
+the end, that the work-order floors show the very rows of the pages and that the evaluation's floor
+gives the same figures, is. A schema change the generators do not follow fails here, not at the next
+million-case run."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(script: str, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, f"bench/{script}", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+def test_the_work_order_benchmark_runs_and_its_floors_show_the_pages_rows(tmp_path):
+    out = run(
+        "workorders.py",
+        *("--orders", "400", "--requests", "3", "--warmup", "1", "--sample", "5", "--no-diagnose"),
+        *("--out", str(tmp_path)),
+    )
+    assert out.count("same as the floor's") == 4
+    for page in ("dispatcher inbox", "department inbox", "filtered list", "case page"):
+        assert page in out.split("p95 ratio")[-1]
+    assert "peak RSS of the web process" in out
+    assert (tmp_path / "results-400-sqlite.json").exists()
+
+
+def test_the_evaluation_benchmark_runs_with_its_floor_agreeing(tmp_path):
+    out = run("evaluation.py", "--orders", "400", "--repeat", "1", "--out", str(tmp_path))
+    assert "figures checked equal" in out
+
+
+def test_the_grid_lookup_benchmark_runs(tmp_path):
+    out = run("grids.py", "--grids", "60", "--points", "200")
+    assert "lookups/s" in out and "locate()" in out
