@@ -20,13 +20,14 @@ from core.permissions import login_required, public
 
 COLUMNS = (
     "o.id, o.number, o.version, o.status, o.stage_due_at, o.reported_at, o.suspended_until, "
-    "c.name AS category, a.name AS grid, d.name AS department"
+    "c.name AS category, a.name AS grid, d.name AS department, sd.name AS suggested"
 )
 JOINS = (
     "FROM work_order o "
     "LEFT OUTER JOIN category c ON c.id = o.category_id "
     "LEFT OUTER JOIN area a ON a.id = o.grid_id "
-    "LEFT OUTER JOIN department d ON d.id = o.department_id"
+    "LEFT OUTER JOIN department d ON d.id = o.department_id "
+    "LEFT OUTER JOIN department sd ON sd.id = o.suggested_department_id"
 )
 # The inbox order (core.workorders.views._ordered_parts): most urgent first, then id; suspended cases last,
 # which only matters (and is only written) when the list mixes them with others: the department inbox.
@@ -36,7 +37,7 @@ ORDER = "ORDER BY CASE WHEN o.status = 'suspended' THEN 1 ELSE 0 END, o.stage_du
 LIST_TEMPLATE = """<!doctype html><title>floor</title>
 <table>{% for r in rows %}
 <tr><td><a href="/orders/{{ r[0] }}">{{ r[1] }}</a></td><td>{{ r[3] }}</td><td>{{ r[7] or "—" }}</td>
-<td>{{ r[8] or "—" }}</td><td>{{ r[9] or "—" }}</td><td>{{ r[4] or "—" }}</td><td>{{ r[5] }}</td></tr>{% endfor %}
+<td>{{ r[8] or "—" }}</td><td>{{ r[9] or r[10] or "—" }}</td><td>{{ r[4] or "—" }}</td><td>{{ r[5] }}</td></tr>{% endfor %}
 </table>"""
 
 CASE_TEMPLATE = """<!doctype html><title>{{ o[1] }}</title>
@@ -44,7 +45,7 @@ CASE_TEMPLATE = """<!doctype html><title>{{ o[1] }}</title>
 <dl><dt>category</dt><dd>{{ o[3] or "—" }}</dd><dt>description</dt><dd>{{ o[4] }}</dd>
 <dt>grid</dt><dd>{{ o[5] }} {{ o[6] }}</dd><dt>address</dt><dd>{{ o[7] }} {{ o[8] }} {{ o[9] }}</dd>
 <dt>source</dt><dd>{{ o[10] }} {{ o[11] }}</dd><dt>caller</dt><dd>{{ o[12] }} {{ o[13] }} {{ o[14] }}</dd>
-<dt>department</dt><dd>{{ o[15] or "—" }}</dd><dt>limit</dt><dd>{{ o[16] }} {{ o[17] }}</dd>
+<dt>department</dt><dd>{{ o[15] or "—" }} {{ o[33] or "" }}</dd><dt>limit</dt><dd>{{ o[16] }} {{ o[17] }}</dd>
 <dt>due</dt><dd>{{ o[18] }} ({{ o[19] }})</dd><dt>stage</dt><dd>{{ o[20] }} {{ o[21] }} {{ o[22] }}</dd>
 <dt>waiting</dt><dd>{{ o[23] }} {{ o[24] }}</dd><dt>photos</dt><dd>{{ o[25] }}</dd></dl>
 <ol class="timeline">{% for r in rows if r[26] %}
@@ -121,11 +122,12 @@ def case_sql() -> str:
         "o.longitude, o.source, r.name, o.caller_name, o.caller_phone, o.tracking_code, d.name, "
         "s.limit_text, o.limit_value, o.due_at, o.extensions, o.stage, o.stage_due_at, o.suspended_until, "
         f"o.extension_requested, o.suspension_requested_until, {photos}, "
-        "e.id, e.at, e.action, u.name, e.from_status, e.to_status, e.reason "
+        "e.id, e.at, e.action, u.name, e.from_status, e.to_status, e.reason, sd.name "
         "FROM work_order o "
         "LEFT OUTER JOIN category c ON c.id = o.category_id "
         "LEFT OUTER JOIN area a ON a.id = o.grid_id "
         "LEFT OUTER JOIN department d ON d.id = o.department_id "
+        "LEFT OUTER JOIN department sd ON sd.id = o.suggested_department_id "
         'LEFT OUTER JOIN "user" r ON r.id = o.reporter_id '
         "LEFT OUTER JOIN filing_standard s ON s.id = o.standard_id "
         "LEFT OUTER JOIN work_order_event e ON e.order_id = o.id "

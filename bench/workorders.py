@@ -338,6 +338,7 @@ class Generator:
             reporter=first[2],
             reported_at=first[1],
             department=case.department,
+            suggested_department=category.default_department_id,
         )
         if case.source in ("hotline", "citizen"):
             row["tracking_code"] = tracking_code(order_id)
@@ -461,6 +462,7 @@ BLANK = {
     "standard": None,
     "department": None,
     "component": None,
+    "suggested_department": None,
     "latitude": None,
     "longitude": None,
     "caller_name": "",

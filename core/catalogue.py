@@ -263,8 +263,19 @@ def _category_page(category: Category, form: CategoryForm | None, status=200):
         .where(FilingStandard.category == category)
         .order_by(FilingStandard.active.desc(), FilingStandard.seq, FilingStandard.id)
     )
+    from core.dispatch_rules import rule_areas, rules_for  # it builds on this module's Category
+
+    manage = current_user.can("catalogue.manage")
     return page(
-        "catalogue/category.html", category=category, standards=standards, form=form, editions=EDITIONS, status=status
+        "catalogue/category.html",
+        category=category,
+        standards=standards,
+        form=form,
+        editions=EDITIONS,
+        status=status,
+        rules=rules_for(category),
+        rule_areas=rule_areas() if manage else [],
+        rule_departments=department_tree() if manage else [],
     )
 
 

@@ -383,13 +383,10 @@ def pick_layers() -> list[dict]:
 
 def responsible_people(order) -> list:
     """The grid's responsible people for the case's department (or, before dispatch, for the department
-    its category suggests)."""
+    suggested for it)."""
     from core.responsibility import people_for
 
-    department = order.department_id
-    if department is None and order.category_id:
-        department = order.category.default_department_id
-    return people_for(order.grid_id, department)
+    return people_for(order.grid_id, order.department_id or order.suggested_department_id)
 
 
 @hookimpl

@@ -13,6 +13,7 @@ MODULES = [
     "core.areas",
     "core.scheduler",
     "core.catalogue",
+    "core.dispatch_rules",
     "core.worktime",
     "core.photos",
     "core.workorders.models",

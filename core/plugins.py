@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 BUILTINS = [
     "core.builtin",
     "core.catalogue",
+    "core.dispatch_rules",
     "core.worktime",
     "core.photos",
     "core.workorders",

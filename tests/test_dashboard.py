@@ -299,7 +299,7 @@ def test_rates_widget_shows_the_figures(app, history):
     [
         ("dispatcher", "The whole city", 5),
         ("leader", "The whole city", 5),
-        ("handler", "Cases of 环卫处", 5),  # every Monday case is at (or waiting for) sanitation
+        ("handler", "Cases of 环卫处", 3),  # A, B and D were dispatched to sanitation; C and E were not
         ("other_handler", "Cases of 园林处", 0),
         ("other_collector", "Cases in your grids", 1),
     ],

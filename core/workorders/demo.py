@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from peewee import fn
 
-from core import clock, settings, worktime
+from core import clock, dispatch_rules, settings, worktime
 from core.catalogue import Category, FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, Role, User, UserRole
@@ -179,7 +179,12 @@ class Simulation:
             self.step(order, at + self.minutes(5, 30), "void", self.leader, "重复上报")
             return
         at = self.step(order, at + self.mostly_within(30, 60), "file", self.leader, standard=standard)
-        department = self.department_by_id.get(order.category.default_department_id) or r.choice(self.departments)
+        # the suggestion when it is a department with a demo handler (street offices have none)
+        department = (
+            self.department_by_id.get(order.suggested_department_id)
+            or self.department_by_id.get(order.category.default_department_id)
+            or r.choice(self.departments)
+        )
         if r.random() < 0.03:
             at = self.step(
                 order, at + self.minutes(5, 30), "dispatch", self.dispatcher, department=r.choice(self.departments).id
@@ -267,7 +272,8 @@ def load_history(ctx, days=90, per_day=300, seed=2018):
     sim = Simulation(ctx, days, per_day, seed)
     sim.next_id = (WorkOrder.select(fn.MAX(WorkOrder.id)).scalar() or 0) + 1
     sim.seqs = {}
-    sim.run()
+    with dispatch_rules.batch():
+        sim.run()
     fields = [f for f in WorkOrder._meta.sorted_fields]
     with db.atomic():
         for chunk in range(0, len(sim.orders), 500):

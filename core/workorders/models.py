@@ -38,6 +38,7 @@ class WorkOrder(BaseModel):
     category = ForeignKeyField(Category, null=True, on_delete="RESTRICT")
     standard = ForeignKeyField(FilingStandard, null=True, on_delete="SET NULL")
     grid = ForeignKeyField(Area, null=True, on_delete="RESTRICT", index=False)  # leads an index in Meta
+    # Where it was dispatched (None until then: a department sees a case only once it is dispatched to it).
     department = ForeignKeyField(Department, null=True, on_delete="RESTRICT", index=True)
     description = TextField(default="")
     address = CharField(max_length=200, default="")
@@ -73,6 +74,8 @@ class WorkOrder(BaseModel):
     returns = IntegerField(default=0)
     resume_status = CharField(max_length=20, default="")  # where a suspended case goes back to
     component = ForeignKeyField(Component, null=True, on_delete="SET NULL", index=True)  # the census entry it is about
+    # Where core.dispatch_rules suggests dispatching it (set when reported and when filed).
+    suggested_department = ForeignKeyField(Department, null=True, on_delete="SET NULL", backref="suggested_orders")
 
     class Meta:
         # The inboxes: a status (or a department's statuses), most urgent first; the lists filtered by

@@ -151,6 +151,8 @@ def _ordered_parts(query, statuses: set[str], sort: str | None):
     return [(_with_status(query, statuses), urgent)]
 
 
+Suggested = Department.alias("suggested")
+
 # What a row of the list shows (templates/workorders/_rows.html and workflow.light()): plain named
 # tuples, the names flattened (category_name...: None when the case has none).
 ROW_FIELDS = (
@@ -166,6 +168,7 @@ ROW_FIELDS = (
     Category.name.alias("category_name"),
     Area.name.alias("grid_name"),
     Department.name.alias("department_name"),
+    Suggested.name.alias("suggested_name"),
 )
 
 
@@ -196,7 +199,8 @@ def _page(parts, page_no, limit) -> tuple[int, bool, list]:
         WorkOrder.select(*ROW_FIELDS)
         .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
         .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
-        .join_from(WorkOrder, Department, JOIN.LEFT_OUTER)
+        .join_from(WorkOrder, Department, JOIN.LEFT_OUTER, on=(WorkOrder.department == Department.id))
+        .join_from(WorkOrder, Suggested, JOIN.LEFT_OUTER, on=(WorkOrder.suggested_department == Suggested.id))
         .where(WorkOrder.id.in_(ids))
         .namedtuples()
     )
@@ -233,6 +237,8 @@ def inbox():
         # translated once here rather than once per row
         statuses={key: str(label) for key, label in STATUSES.items()},
         light_labels={"green": _("on time"), "yellow": _("due soon"), "red": _("overdue")},
+        suggested_label=_("suggested department"),
+        dispatchable=workflow.BEFORE_DISPATCH,
         sources=SOURCES,
         departments=_dispatch_departments() if box == "to_dispatch" and current_user.can("workorder.dispatch") else [],
     )
@@ -245,18 +251,29 @@ def _dispatch_departments():
 @bp.route("/bulk-dispatch", methods=["POST"])
 @requires("workorder.dispatch")
 def bulk_dispatch():
-    department = request.form.get("department", type=int)
+    """Dispatch the ticked cases to the department chosen, or ("to" = "suggested") each to its own
+    suggested department."""
+    ticked = [int(raw) for raw in request.form.getlist("order") if raw.isdigit()]
+    chosen = request.form.get("department", type=int)
+    suggested = {}
+    if request.form.get("to") == "suggested" and ticked:
+        rows = WorkOrder.select(WorkOrder.id, WorkOrder.suggested_department, WorkOrder.department)
+        for order_id, suggestion, current in rows.where(WorkOrder.id.in_(ticked)).tuples():
+            # a returned case is not sent back to the department that returned it
+            suggested[order_id] = suggestion if suggestion != current else None
     done, refused = 0, []
-    for raw in request.form.getlist("order"):
-        order_id = int(raw) if raw.isdigit() else 0
+    for order_id in ticked:
         version = request.form.get(f"v{order_id}", type=int)
+        department = suggested.get(order_id) if request.form.get("to") == "suggested" else chosen
         try:
+            if department is None and request.form.get("to") == "suggested":
+                raise WorkflowError(_("No department is suggested for it: choose one."))
             workflow.transition(
                 order_id, "dispatch", current_user._get_current_object(), version, data={"department": department}
             )
             done += 1
         except WorkflowError as error:
-            number = WorkOrder.select(WorkOrder.number).where(WorkOrder.id == order_id).scalar() or raw
+            number = WorkOrder.select(WorkOrder.number).where(WorkOrder.id == order_id).scalar() or order_id
             refused.append(f"{number}: {error.message}")
     if done:
         flash(_("%(n)d cases dispatched.", n=done), "success")
@@ -315,6 +332,7 @@ def _case_context(order):
         "overdue": workflow.overdue(order),
         "statuses": STATUSES,
         "stages": workflow.STAGES,
+        "dispatchable": workflow.BEFORE_DISPATCH,
         "sources": SOURCES,
         "action_labels": {name: a.label for name, a in ACTIONS.items()},
         # what only the filing and dispatch forms list

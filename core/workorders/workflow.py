@@ -12,7 +12,7 @@ from flask import current_app, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core import clock, worktime
+from core import clock, dispatch_rules, worktime
 from core.areas import Area
 from core.catalogue import FilingStandard
 from core.db import db, is_sqlite
@@ -43,6 +43,7 @@ STATUSES = {
 FINAL = {"closed", "voided", "rejected"}
 OPEN = set(STATUSES) - FINAL
 AT_DEPARTMENT = {"dispatched", "handling"}
+BEFORE_DISPATCH = {"to_verify", "reported", "filed", "returned"}  # where the suggested department matters
 
 # status → the stage whose clock runs while a case is in it (domain.md §3: stage limits)
 STAGE_OF = {
@@ -312,7 +313,9 @@ def _attach(order, photos, stage, event):
 
 def new_order(actor, source: str, now: datetime, number: str, **fields) -> WorkOrder:
     """A case as it is born, not yet saved. Collectors' own reports wait for filing; reports from
-    citizens and hotlines wait for the grid's collector to verify them on site first."""
+    citizens and hotlines wait for the grid's collector to verify them on site first. A `department` given
+    here is only the suggestion: a case reaches a department when it is dispatched."""
+    wanted = fields.pop("department", None)
     order = WorkOrder(
         number=number,
         source=source,
@@ -322,8 +325,9 @@ def new_order(actor, source: str, now: datetime, number: str, **fields) -> WorkO
         tracking_code=tracking_code() if source in ("hotline", "citizen") else None,
         **fields,
     )
-    if order.category_id and not order.department_id:
-        order.department = order.category.default_department_id
+    order.suggested_department = wanted or dispatch_rules.suggest(
+        order.category_id, order.grid_id, fields.get("component")
+    )
     _stage_clock(order, now)
     return order
 
@@ -447,7 +451,9 @@ def _apply_file(order, now, reason, data):
     if standard is None:
         raise WorkflowError(_("Choose the filing-standard row this case meets."))
     order.standard = standard
-    order.category = standard.category_id
+    if order.category_id != standard.category_id:  # filed under another category: its own suggestion
+        order.category = standard.category_id
+        order.suggested_department = dispatch_rules.suggest(order.category_id, order.grid_id, order.component)
     order.limit_value, order.limit_unit = standard.limit_value, standard.limit_unit
     order.filed_at = now
     data["standard"] = standard.id
