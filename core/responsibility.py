@@ -13,9 +13,8 @@ which are `core.workorders.models.GridAssignment` rows (the same rows that scope
   `responsibility.unassign`, `collector.assign`, `collector.unassign`), one entry per operation listing
   the grid codes.
 
-Department suggestion for new cases stays the category's default department (core.workorders); the grid's
-responsible people for that department are shown next to it on the case page. A per-grid override of the
-department for a category is not implemented (see docs/operations.md). The pages are in
+The department a new case is suggested for comes from core.dispatch_rules (category × area); the grid's
+responsible people for it are shown next to it on the case page. The pages are in
 core/responsibility_pages.py."""
 
 from flask_babel import gettext as _
