@@ -202,7 +202,11 @@ def register_blueprints():
 
 @hookimpl
 def demo_data(ctx):
-    """Street vending (占道经营, 无照经营游商) in each demo street goes to the street's own office."""
+    """Street vending (占道经营, 无照经营游商) in each demo street goes to the street's own office, as the
+    Yuncheng filing standard's handling unit (所属街办) says."""
+    from core.workorders.demo import prepare_reference_data
+
+    prepare_reference_data()  # the catalogue, which the work-order demo would load after this
     categories = list(Category.select().where(Category.name.in_(["占道经营", "无照经营游商"])))
     for area in ctx.areas.values():
         office = ctx.departments.get(f"street-{area.code}")
