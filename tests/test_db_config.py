@@ -76,3 +76,34 @@ def test_weak_secret_list_is_what_production_checks():
     for weak in config.WEAK_SECRETS:
         with pytest.raises(RuntimeError):
             config.check_production_secret(weak)
+
+
+def test_migration_0011_moves_the_department_written_into_undispatched_cases_to_the_suggestion(tmp_path):
+    from datetime import datetime
+    from pathlib import Path
+
+    import core
+    from core.db import runner
+    from core.org import Department
+    from core.workorders.models import WorkOrder
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40})
+    migrations = runner("core", str(Path(core.__file__).parent / "migrations"))
+    at = datetime(2026, 11, 2, 9, 0)
+    with app.app_context(), db.connection_context():
+        migrations.up(target="0010_evaluation")
+        works = Department.create(name="市政处", code="works", type="professional")
+        for number, status, dispatched in (("2026-000001", "filed", None), ("2026-000002", "handling", at)):
+            WorkOrder.insert(
+                number=number,
+                source="collector",
+                status=status,
+                department=works,
+                reported_at=at,
+                dispatched_at=dispatched,
+            ).execute()
+        migrations.up()
+        rows = db.execute_sql(
+            "SELECT number, department_id, suggested_department_id FROM work_order ORDER BY number"
+        ).fetchall()
+    assert [tuple(row) for row in rows] == [("2026-000001", None, works.id), ("2026-000002", works.id, None)]
