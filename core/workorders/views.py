@@ -254,19 +254,21 @@ def bulk_dispatch():
     """Dispatch the ticked cases to the department chosen, or ("to" = "suggested") each to its own
     suggested department."""
     ticked = [int(raw) for raw in request.form.getlist("order") if raw.isdigit()]
-    chosen = request.form.get("department", type=int)
-    suggested = {}
-    if request.form.get("to") == "suggested" and ticked:
+    as_suggested = request.form.get("to") == "suggested"
+    department_of = {order_id: request.form.get("department", type=int) for order_id in ticked}
+    if as_suggested and ticked:
         rows = WorkOrder.select(WorkOrder.id, WorkOrder.suggested_department, WorkOrder.department)
-        for order_id, suggestion, current in rows.where(WorkOrder.id.in_(ticked)).tuples():
+        department_of = {
             # a returned case is not sent back to the department that returned it
-            suggested[order_id] = suggestion if suggestion != current else None
+            order_id: suggestion if suggestion != current else None
+            for order_id, suggestion, current in rows.where(WorkOrder.id.in_(ticked)).tuples()
+        }
     done, refused = 0, []
     for order_id in ticked:
         version = request.form.get(f"v{order_id}", type=int)
-        department = suggested.get(order_id) if request.form.get("to") == "suggested" else chosen
+        department = department_of.get(order_id)
         try:
-            if department is None and request.form.get("to") == "suggested":
+            if department is None and as_suggested:
                 raise WorkflowError(_("No department is suggested for it: choose one."))
             workflow.transition(
                 order_id, "dispatch", current_user._get_current_object(), version, data={"department": department}
