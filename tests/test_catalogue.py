@@ -466,16 +466,19 @@ def test_a_second_import_waits_for_the_first(as_role, users):
 
 
 def test_an_import_left_running_by_a_dead_process_is_closed(as_role, users):
-    with db.connection_context():
-        dead = CatalogueImport.create(filename="a.csv", status="writing", runner=f"{socket.gethostname()}:999999999")
-        old = CatalogueImport.create(
-            filename="b.csv", status="running", runner=this_runner(), started_at=clock.now() - timedelta(hours=2)
-        )
-        alive = CatalogueImport.create(filename="c.csv", status="running", runner=this_runner())
     admin = as_role("admin")
-    for job in (dead, old):
-        assert "every 1s" not in admin.get(f"/catalogue/import/{job.id}").get_data(as_text=True)
+    jobs = [
+        {"filename": "a.csv", "status": "writing", "runner": f"{socket.gethostname()}:999999999"},
+        {"filename": "b.csv", "runner": this_runner(), "started_at": clock.now() - timedelta(hours=2)},
+        {"filename": "c.csv", "runner": this_runner()},
+    ]
+    for fields in jobs:  # one after the other: only one import can be going at a time
+        with db.connection_context():
+            job = CatalogueImport.create(**fields)
+        polled = "every 1s" in admin.get(f"/catalogue/import/{job.id}").get_data(as_text=True)
+        assert polled is (fields["filename"] == "c.csv")  # the last one is going
     with db.connection_context():
+        dead, old, alive = CatalogueImport.select().order_by(CatalogueImport.id)
         assert [CatalogueImport.get_by_id(j.id).status for j in (dead, old, alive)] == ["interrupted"] * 2 + ["running"]
 
 

@@ -796,17 +796,19 @@ def test_a_second_import_waits_for_the_first(as_role, centre, users):
 
 
 def test_an_import_left_running_by_a_dead_process_is_closed(as_role, centre):
-    with db.connection_context():
-        common = {"crs": "wgs84", "valid_from": DAY_ONE}
-        dead = GridImport.create(filename="a", status="writing", runner=f"{socket.gethostname()}:999999999", **common)
-        old = GridImport.create(
-            filename="b", status="running", runner=this_runner(), started_at=clock.now() - timedelta(hours=2), **common
-        )
-        alive = GridImport.create(filename="c", status="running", runner=this_runner(), **common)
     admin = as_role("admin")
-    for job in (dead, old):
-        assert "every 1s" not in admin.get(f"/grids/import/{job.id}").get_data(as_text=True)
+    jobs = [
+        {"filename": "a", "status": "writing", "runner": f"{socket.gethostname()}:999999999"},
+        {"filename": "b", "runner": this_runner(), "started_at": clock.now() - timedelta(hours=2)},
+        {"filename": "c", "runner": this_runner()},
+    ]
+    for fields in jobs:  # one after the other: only one import can be going at a time
+        with db.connection_context():
+            job = GridImport.create(crs="wgs84", valid_from=DAY_ONE, **fields)
+        polled = "every 1s" in admin.get(f"/grids/import/{job.id}").get_data(as_text=True)
+        assert polled is (fields["filename"] == "c")  # the last one is going
     with db.connection_context():
+        dead, old, alive = GridImport.select().order_by(GridImport.id)
         assert [GridImport.get_by_id(j.id).status for j in (dead, old, alive)] == ["interrupted"] * 2 + ["running"]
 
 
