@@ -6,14 +6,13 @@ process; the demo city's shapes; the command line; the admin import with progres
 import io
 import json
 import re
-import socket
 import threading
 from datetime import date, timedelta
 
 import pytest
 import shapely
 
-from core import clock, grids
+from core import grids
 from core.areas import Area
 from core.audit import AuditEntry
 from core.db import db
@@ -29,7 +28,6 @@ from core.grids import (
     wgs84_to_gcj02,
 )
 from core.grids_import import ImportFileError, _shape_row, export_text, import_file
-from core.scheduler import this_runner
 from core.workorders.models import WorkOrder
 from tests.support import PASSWORD, csrf_token
 
@@ -793,23 +791,6 @@ def test_a_second_import_waits_for_the_first(as_role, centre, users):
     assert response.status_code == 409
     with db.connection_context():
         assert GridImport.select().count() == 1
-
-
-def test_an_import_left_running_by_a_dead_process_is_closed(as_role, centre):
-    admin = as_role("admin")
-    jobs = [
-        {"filename": "a", "status": "writing", "runner": f"{socket.gethostname()}:999999999"},
-        {"filename": "b", "runner": this_runner(), "started_at": clock.now() - timedelta(hours=2)},
-        {"filename": "c", "runner": this_runner()},
-    ]
-    for fields in jobs:  # one after the other: only one import can be going at a time
-        with db.connection_context():
-            job = GridImport.create(crs="wgs84", valid_from=DAY_ONE, **fields)
-        polled = "every 1s" in admin.get(f"/grids/import/{job.id}").get_data(as_text=True)
-        assert polled is (fields["filename"] == "c")  # the last one is going
-    with db.connection_context():
-        dead, old, alive = GridImport.select().order_by(GridImport.id)
-        assert [GridImport.get_by_id(j.id).status for j in (dead, old, alive)] == ["interrupted"] * 2 + ["running"]
 
 
 def test_the_locate_page(app, as_role, centre):

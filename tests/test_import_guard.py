@@ -7,7 +7,8 @@ import io
 import json
 import socket
 import threading
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from core.catalogue import CatalogueImport
 from core.components.models import ComponentImport
 from core.db import db
 from core.grids import GridImport
+from core.scheduler import this_runner
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 WAIT = "Another import is running; wait for it to finish."
@@ -32,44 +34,57 @@ def _grid_file() -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
 
 
-# kind: (page, model, importer module, its reader, a file it accepts, the other fields of the form)
+@dataclass
+class Kind:
+    page: str
+    model: type
+    importer: str  # the module, and its function that reads a whole upload
+    reader: str
+    data: bytes  # a file it accepts
+    form: dict  # the other fields of the form
+    row: dict  # what a row of its model needs besides the ImportJob fields
+
+
 KINDS = {
-    "catalogue": (
+    "catalogue": Kind(
         "/catalogue/import",
         CatalogueImport,
         "core.catalogue_import",
         "read_table",
         (DATA / "catalogue" / "catalogue-gbt47678.5-2026.csv").read_bytes(),
         {"dry_run": "y"},
+        {},
     ),
-    "grids": ("/grids/import", GridImport, "core.grids_import", "read_features", _grid_file(), {"crs": "wgs84"}),
-    "components": (
+    "grids": Kind(
+        "/grids/import",
+        GridImport,
+        "core.grids_import",
+        "read_features",
+        _grid_file(),
+        {"crs": "wgs84"},
+        {"crs": "wgs84", "valid_from": date(2026, 1, 1)},
+    ),
+    "components": Kind(
         "/components/import",
         ComponentImport,
         "core.components.census",
         "read_table",
         (DATA / "components" / "sample.csv").read_bytes(),
         {"crs": "wgs84", "dry_run": "y"},
+        {},
     ),
 }
 
 
-@pytest.fixture
-def as_role(as_role):
-    """Logged-in clients that chose English: these tests read the messages."""
-
-    def make(role):
-        client = as_role(role)
-        client.post("/lang", data={"lang": "en"})
-        return client
-
-    return make
+def english_admin(as_role):
+    client = as_role("admin")
+    client.post("/lang", data={"lang": "en"})  # these tests read the messages
+    return client
 
 
 def upload(client, kind):
-    page, _model, _importer, _reader, data, fields = KINDS[kind]
-    form = {"file": (io.BytesIO(data), "upload"), **fields}
-    return client.post(page, data=form, content_type="multipart/form-data")
+    form = {"file": (io.BytesIO(KINDS[kind].data), "upload"), **KINDS[kind].form}
+    return client.post(KINDS[kind].page, data=form, content_type="multipart/form-data")
 
 
 def wait_for_imports():
@@ -89,8 +104,8 @@ def test_two_uploads_at_the_same_instant_start_one_import(as_role, kind, monkeyp
     """Each upload runs in its own thread, with its own client and database connection. Both threads
     meet at a barrier once their file is read and checked, which is the moment the old code looked for a
     going import; from there they claim the place together."""
-    _page, model, importer_name, reader, _data, _fields = KINDS[kind]
-    importer = __import__(importer_name, fromlist=[reader])
+    model, reader = KINDS[kind].model, KINDS[kind].reader
+    importer = __import__(KINDS[kind].importer, fromlist=[reader])
     real_reader = getattr(importer, reader)
     barrier = threading.Barrier(2, timeout=30)
 
@@ -101,7 +116,7 @@ def test_two_uploads_at_the_same_instant_start_one_import(as_role, kind, monkeyp
         return result
 
     monkeypatch.setattr(importer, reader, read_then_meet)
-    clients = [as_role("admin"), as_role("admin")]
+    clients = [english_admin(as_role), english_admin(as_role)]
     answers = [None, None]
 
     def submit(n):
@@ -146,7 +161,7 @@ def hold(app, model, release: threading.Event, outcome):
     [({"status": "done"}, "done"), ({"status": "rejected"}, "rejected"), (RuntimeError("boom"), "failed")],
 )
 def test_an_import_that_ends_frees_the_place(app, as_role, outcome, status):
-    admin = as_role("admin")
+    admin = english_admin(as_role)
     release = threading.Event()
     thread, job = hold(app, CatalogueImport, release, outcome)
     refused = upload(admin, "catalogue")
@@ -159,12 +174,27 @@ def test_an_import_that_ends_frees_the_place(app, as_role, outcome, status):
     wait_for_imports()
 
 
-def test_an_import_closed_as_stale_frees_the_place(as_role):
-    admin = as_role("admin")
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_import_left_going_by_a_dead_process_or_for_too_long_is_closed(as_role, kind):
+    admin, model = english_admin(as_role), KINDS[kind].model
+    jobs = [
+        {"filename": "a", "status": "writing", "runner": f"{socket.gethostname()}:999999999"},
+        {"filename": "b", "runner": this_runner(), "started_at": clock.now() - timedelta(hours=2)},
+        {"filename": "c", "runner": this_runner()},
+    ]
+    for fields in jobs:  # one after the other: one going at a time
+        with db.connection_context():
+            job = model.create(**KINDS[kind].row, **fields)
+        polled = "every 1s" in admin.get(f"{KINDS[kind].page}/{job.id}").get_data(as_text=True)
+        assert polled is (fields["filename"] == "c")  # only the last one is still going
     with db.connection_context():
-        dead = GridImport.create(
-            filename="a", crs="wgs84", valid_from=clock.now().date(), runner=f"{socket.gethostname()}:999999999"
-        )
+        assert [job.status for job in model.select().order_by(model.id)] == ["interrupted"] * 2 + ["running"]
+
+
+def test_an_import_closed_as_stale_frees_the_place(as_role):
+    admin = english_admin(as_role)
+    with db.connection_context():
+        dead = GridImport.create(**KINDS["grids"].row, filename="a", runner=f"{socket.gethostname()}:999999999")
     assert upload(admin, "grids").status_code == 303
     wait_for_imports()
     with db.connection_context():
@@ -175,7 +205,7 @@ def test_an_import_closed_as_stale_frees_the_place(as_role):
 def test_a_job_closed_as_stale_does_not_take_the_place_back(app, as_role):
     """A job that ran past STALE_AFTER is closed while its thread still works; its progress must not
     make it going again (it would take the place of the import started since)."""
-    admin = as_role("admin")
+    admin = english_admin(as_role)
     release, seen = threading.Event(), []
 
     def work(job, data, user, progress):
@@ -195,3 +225,25 @@ def test_a_job_closed_as_stale_does_not_take_the_place_back(app, as_role):
     held.join(30)
     assert seen == ["interrupted"]
     wait_for_imports()
+
+
+def test_the_migration_closes_the_imports_that_raced_before_it(app):
+    """A database from before migration 0012 may hold two going imports of a kind: the newest stays going,
+    the others are closed as interrupted, then the index holds."""
+    from core.db import migration_sources, runner, upgrade
+
+    component, directory = migration_sources(app)[0]
+    with db.connection_context():
+        for model in (CatalogueImport, GridImport, ComponentImport):
+            db.execute_sql(f'DROP INDEX "{model._meta.table_name}_one_going"')
+        history = runner(component, directory).History
+        history.delete().where(history.name == "0012_import_guard").execute()
+        first, second = (CatalogueImport.create(filename=name, status="writing") for name in ("a.csv", "b.csv"))
+        done = CatalogueImport.create(filename="c.csv", status="done")
+    assert upgrade(app) == ["core: 0012_import_guard"]
+    with db.connection_context():
+        statuses = [CatalogueImport.get_by_id(job.id).status for job in (first, second, done)]
+        assert statuses == ["interrupted", "writing", "done"]
+        assert CatalogueImport.get_by_id(first.id).ended_at is not None
+    with pytest.raises(background.AlreadyGoing), app.app_context(), db.connection_context():
+        background.start(app, CatalogueImport, b"", "en", lambda *args: {}, filename="d.csv")
