@@ -67,9 +67,13 @@ class ImportJob(BaseModel):
 def one_at_a_time(model):
     """Class decorator of an ImportJob subclass: at most one of its rows going. Migrations create the
     index under the same name, `<table>_one_going`."""
-    index = model.index(SQL("(1)"), unique=True, name=f"{model._meta.table_name}_one_going")
+    index = model.index(SQL("(1)"), unique=True, name=_going_index(model))
     model.add_index(index.where(model.status.in_(GOING)))
     return model
+
+
+def _going_index(model) -> str:
+    return f"{model._meta.table_name}_one_going"
 
 
 class AlreadyGoing(Exception):
@@ -93,8 +97,8 @@ def start(app, model, data: bytes, locale: str, work, **fields):
     try:
         with db.atomic():
             job = model.create(status="running", runner=this_runner(), started_at=clock.now(), **fields)
-    except IntegrityError:
-        if model.select().where(model.status.in_(GOING)).exists():
+    except IntegrityError as error:
+        if _going_index(model) in str(error):  # SQLite and PostgreSQL both name the index
             raise AlreadyGoing from None
         raise
 

@@ -3,6 +3,7 @@ the same kind at the same instant start one import and tell the other to wait; a
 failed, or closed as stale) frees the place. Against the test database: a SQLite file by default, or
 PostgreSQL when XIUHUA_TEST_DATABASE_URL names one."""
 
+import importlib
 import io
 import json
 import socket
@@ -105,7 +106,7 @@ def test_two_uploads_at_the_same_instant_start_one_import(as_role, kind, monkeyp
     meet at a barrier once their file is read and checked, which is the moment the old code looked for a
     going import; from there they claim the place together."""
     model, reader = KINDS[kind].model, KINDS[kind].reader
-    importer = __import__(KINDS[kind].importer, fromlist=[reader])
+    importer = importlib.import_module(KINDS[kind].importer)
     real_reader = getattr(importer, reader)
     barrier = threading.Barrier(2, timeout=30)
 
