@@ -1,6 +1,11 @@
 """Long imports started from an admin page run in a thread of the web process and record their progress
 in a row of their own (an `ImportJob` model), which the page polls. The catalogue, grid and component
-importers share this machinery."""
+importers share this machinery.
+
+One import of a kind at a time, held by the database: each ImportJob table has a partial unique index on a
+constant over the rows whose status is in GOING (`one_at_a_time`), so of two imports started at the same
+instant the second INSERT fails (`AlreadyGoing`). Whatever ends a job (its outcome, a failure, close_stale)
+frees the place by setting its status; there is nothing else to clear."""
 
 import logging
 import threading
@@ -10,7 +15,16 @@ from pathlib import Path
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    SQL,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    IntegrityError,
+    TextField,
+)
 
 from core import clock
 from core.db import BaseModel, JSONField, db
@@ -50,6 +64,22 @@ class ImportJob(BaseModel):
         return self.STATUSES.get(self.status, (self.status, "grey"))
 
 
+def one_at_a_time(model):
+    """Class decorator of an ImportJob subclass: at most one of its rows going. Migrations create the
+    index under the same name, `<table>_one_going`."""
+    index = model.index(SQL("(1)"), unique=True, name=_going_index(model))
+    model.add_index(index.where(model.status.in_(GOING)))
+    return model
+
+
+def _going_index(model) -> str:
+    return f"{model._meta.table_name}_one_going"
+
+
+class AlreadyGoing(Exception):
+    """Another import of the same kind is going."""
+
+
 def close_stale(model):
     """Imports left going by a process that stopped (or going for longer than STALE_AFTER, on another
     host) are marked interrupted. Reads only, unless there is one to close."""
@@ -62,8 +92,15 @@ def close_stale(model):
 
 def start(app, model, data: bytes, locale: str, work, **fields):
     """Record an import and run `work(job, data, user, progress) -> dict of outcome fields` in a thread
-    (its own app context, connection and the user's language)."""
-    job = model.create(runner=this_runner(), started_at=clock.now(), **fields)
+    (its own app context, connection and the user's language). AlreadyGoing when another import of the
+    model's kind is going: the row is its claim, so nothing is checked before."""
+    try:
+        with db.atomic():
+            job = model.create(status="running", runner=this_runner(), started_at=clock.now(), **fields)
+    except IntegrityError as error:
+        if _going_index(model) in str(error):  # SQLite and PostgreSQL both name the index
+            raise AlreadyGoing from None
+        raise
 
     def thread():
         with app.app_context(), db.connection_context(), force_locale(locale):
@@ -83,7 +120,10 @@ def _run(model, job_id, data, work):
         if stage == "database" or done in (1, total) or now - shown[0] >= 0.25:
             shown[0] = now
             status = "writing" if stage == "database" else "running"
-            model.update(status=status, done=done, total=total).where(model.id == job_id).execute()
+            # Only while it is going: a job close_stale closed must not take the place of a newer one.
+            model.update(status=status, done=done, total=total).where(
+                (model.id == job_id) & model.status.in_(GOING)
+            ).execute()
 
     try:
         outcome = work(job, data, user, progress)

@@ -4,8 +4,7 @@ The CSV importer and `flask catalogue` are in core/catalogue_import.py."""
 
 import unicodedata
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,10 +29,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from core import audit
 from core.admin import EditForm
-from core.background import GOING, ImportJob
+from core.background import ImportJob, one_at_a_time
 from core.db import BaseModel, JSONField, db
 from core.hookspecs import hookimpl
-from core.org import Department, User, department_tree
+from core.import_pages import ImportKind, status_page, upload_page
+from core.org import Department, department_tree
 from core.permissions import requires
 from core.plugins import MenuItem
 from core.timelimits import UNITS, LimitError, parse_limit
@@ -110,9 +110,9 @@ IMPORT_STATUSES = {
     "failed": (_l("Failed: nothing was written"), "red"),
     "interrupted": (_l("Interrupted: the server stopped during the import"), "red"),
 }
-IMPORT_GOING = GOING  # the statuses of an import still under way
 
 
+@one_at_a_time
 class CatalogueImport(ImportJob):
     """One import started from the admin page, run in a background thread: its progress and outcome."""
 
@@ -395,63 +395,27 @@ class ImportForm(FlaskForm):
     dry_run = BooleanInput(_l("Dry run: check the file and show what would change, write nothing"))
 
 
-def _import_page(form: ImportForm, status=200, note=""):
-    from core.catalogue_import import MAX_BYTES
-
-    imports = list(
-        CatalogueImport.select(CatalogueImport, User)
-        .join(User, JOIN.LEFT_OUTER)
-        .order_by(CatalogueImport.id.desc())
-        .limit(10)
-    )
-    return page(
-        "catalogue/import.html", form=form, imports=imports, max_mb=MAX_BYTES // 2**20, note=note, status=status
-    )
+IMPORTS = ImportKind(
+    name="catalogue",
+    model=CatalogueImport,
+    form=ImportForm,
+    importer="core.catalogue_import",
+    reader="read_table",
+    options=lambda form: {"skip_rejected": form.skip_rejected.data, "dry_run": form.dry_run.data},
+    context={"kinds": KINDS},
+)
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @requires("catalogue.manage")
 def import_page():
-    from core import catalogue_import
-
-    catalogue_import.close_stale()
-    form = ImportForm()
-    if not form.validate_on_submit():
-        return _import_page(form, status=422 if request.method == "POST" else 200)
-    upload = form.file.data
-    data = upload.stream.read(catalogue_import.MAX_BYTES + 1)
-    try:
-        catalogue_import.read_table(data)
-    except catalogue_import.ImportFileError as error:
-        form.file.errors.append(str(error))
-        return _import_page(form, status=422)
-    going = CatalogueImport.get_or_none(CatalogueImport.status.in_(IMPORT_GOING))
-    if going is not None:
-        return _import_page(form, status=409, note=_("Another import is running; wait for it to finish."))
-    job = catalogue_import.start(
-        current_app._get_current_object(),
-        data,
-        catalogue_import.display_name(upload.filename),
-        skip_rejected=form.skip_rejected.data,
-        dry_run=form.dry_run.data,
-        user=current_user._get_current_object(),
-        locale=str(get_locale()),
-    )
-    return redirect(url_for("catalogue.import_status", import_id=job.id), 303)
+    return upload_page(IMPORTS)
 
 
 @bp.route("/import/<int:import_id>")
 @requires("catalogue.manage")
 def import_status(import_id):
-    from core import catalogue_import
-
-    catalogue_import.close_stale()
-    job = CatalogueImport.get_or_none(CatalogueImport.id == import_id)
-    if job is None:
-        return message(_("There is no such import."), 404)
-    return page(
-        "catalogue/import_status.html", "catalogue/_import_progress.html", "import-progress", job=job, kinds=KINDS
-    )
+    return status_page(IMPORTS, import_id)
 
 
 def sync_plugin_categories(host):

@@ -502,10 +502,6 @@ def import_file(source, filename, *, skip_rejected=False, dry_run=False, progres
 # --- background imports from the admin page ----------------------------------------------------------
 
 
-def close_stale():
-    background.close_stale(CatalogueImport)
-
-
 def start(app, data: bytes, filename: str, *, skip_rejected: bool, dry_run: bool, user, locale: str):
     """Record an import and run it in a background thread; the page polls the returned row."""
     return background.start(

@@ -33,8 +33,7 @@ from datetime import date
 
 import numpy as np
 import shapely
-from flask import Blueprint, Response, current_app, redirect, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -51,10 +50,10 @@ from wtforms.validators import Optional as OptionalInput
 
 from core import clock, settings
 from core.areas import LEVELS, Area
-from core.background import GOING, ImportJob
+from core.background import ImportJob, one_at_a_time
 from core.db import BaseModel, JSONField
 from core.hookspecs import hookimpl
-from core.org import User
+from core.import_pages import ImportKind, status_page, upload_page
 from core.permissions import requires
 from core.plugins import MenuItem
 from core.web import message, page
@@ -115,9 +114,9 @@ IMPORT_STATUSES = {
     "failed": (_l("Failed: nothing was written"), "red"),
     "interrupted": (_l("Interrupted: the server stopped during the import"), "red"),
 }
-IMPORT_GOING = GOING  # the statuses of an import still under way
 
 
+@one_at_a_time
 class GridImport(ImportJob):
     """One grid import started from the admin page, run in a background thread: progress and outcome."""
 
@@ -625,54 +624,33 @@ class GridImportForm(FlaskForm):
     dry_run = BooleanInput(_l("Dry run: check the file and show what would change, write nothing"))
 
 
-def _import_page(form: GridImportForm, status=200, note=""):
-    from core.grids_import import MAX_BYTES
+def _grid_import_options(form) -> dict:
+    return {
+        "crs": form.crs.data,
+        "valid_from": form.valid_from.data or clock.now().date(),
+        "accept_warnings": form.accept_warnings.data,
+        "dry_run": form.dry_run.data,
+    }
 
-    imports = list(
-        GridImport.select(GridImport, User).join(User, JOIN.LEFT_OUTER).order_by(GridImport.id.desc()).limit(10)
-    )
-    return page("grids/import.html", form=form, imports=imports, max_mb=MAX_BYTES // 2**20, note=note, status=status)
+
+IMPORTS = ImportKind(
+    name="grids",
+    model=GridImport,
+    form=GridImportForm,
+    importer="core.grids_import",
+    reader="read_features",
+    options=_grid_import_options,
+    context={"crs": CRS},
+)
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @requires("grids.manage")
 def import_page():
-    from core import grids_import
-
-    grids_import.close_stale()
-    form = GridImportForm()
-    if not form.validate_on_submit():
-        return _import_page(form, status=422 if request.method == "POST" else 200)
-    upload = form.file.data
-    data = upload.stream.read(grids_import.MAX_BYTES + 1)
-    try:
-        grids_import.read_features(data)
-    except grids_import.ImportFileError as error:
-        form.file.errors.append(str(error))
-        return _import_page(form, status=422)
-    if GridImport.select().where(GridImport.status.in_(IMPORT_GOING)).exists():
-        return _import_page(form, status=409, note=_("Another import is running; wait for it to finish."))
-    job = grids_import.start(
-        current_app._get_current_object(),
-        data,
-        grids_import.display_name(upload.filename),
-        crs=form.crs.data,
-        valid_from=form.valid_from.data or clock.now().date(),
-        accept_warnings=form.accept_warnings.data,
-        dry_run=form.dry_run.data,
-        user=current_user._get_current_object(),
-        locale=str(get_locale()),
-    )
-    return redirect(url_for("grids.import_status", import_id=job.id), 303)
+    return upload_page(IMPORTS)
 
 
 @bp.route("/import/<int:import_id>")
 @requires("grids.manage")
 def import_status(import_id):
-    from core import grids_import
-
-    grids_import.close_stale()
-    job = GridImport.get_or_none(GridImport.id == import_id)
-    if job is None:
-        return message(_("There is no such import."), 404)
-    return page("grids/import_status.html", "grids/_import_progress.html", "import-progress", job=job, crs=CRS)
+    return status_page(IMPORTS, import_id)

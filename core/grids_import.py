@@ -683,10 +683,6 @@ def export_text(on: date | None = None) -> str:
 # --- background imports from the admin page ----------------------------------------------------------
 
 
-def close_stale():
-    background.close_stale(GridImport)
-
-
 def start(app, data: bytes, filename: str, *, crs, valid_from, accept_warnings, dry_run, user, locale) -> GridImport:
     """Record an import and run it in a background thread; the page polls the returned row."""
     return background.start(

@@ -6,21 +6,17 @@ and the permissions."""
 import csv
 import io
 import re
-import socket
 import threading
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from core import clock
 from core.audit import AuditEntry
 from core.catalogue import CatalogueImport, Category, FilingStandard, search, standards_for
 from core.catalogue_import import MAX_BYTES, ImportFileError, import_file
 from core.db import db
 from core.org import Department
-from core.scheduler import this_runner
 from core.timelimits import UNITS
 from tests.support import PASSWORD, csrf_token, seen
 
@@ -463,20 +459,6 @@ def test_a_second_import_waits_for_the_first(as_role, users):
     assert response.status_code == 409
     with db.connection_context():
         assert CatalogueImport.select().count() == 1
-
-
-def test_an_import_left_running_by_a_dead_process_is_closed(as_role, users):
-    with db.connection_context():
-        dead = CatalogueImport.create(filename="a.csv", status="writing", runner=f"{socket.gethostname()}:999999999")
-        old = CatalogueImport.create(
-            filename="b.csv", status="running", runner=this_runner(), started_at=clock.now() - timedelta(hours=2)
-        )
-        alive = CatalogueImport.create(filename="c.csv", status="running", runner=this_runner())
-    admin = as_role("admin")
-    for job in (dead, old):
-        assert "every 1s" not in admin.get(f"/catalogue/import/{job.id}").get_data(as_text=True)
-    with db.connection_context():
-        assert [CatalogueImport.get_by_id(j.id).status for j in (dead, old, alive)] == ["interrupted"] * 2 + ["running"]
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ process; the demo city's shapes; the command line; the admin import with progres
 import io
 import json
 import re
-import socket
 import threading
 from datetime import date, timedelta
 
 import pytest
 import shapely
 
-from core import clock, grids
+from core import grids
 from core.areas import Area
 from core.audit import AuditEntry
 from core.db import db
@@ -29,7 +28,6 @@ from core.grids import (
     wgs84_to_gcj02,
 )
 from core.grids_import import ImportFileError, _shape_row, export_text, import_file
-from core.scheduler import this_runner
 from core.workorders.models import WorkOrder
 from tests.support import PASSWORD, csrf_token
 
@@ -793,21 +791,6 @@ def test_a_second_import_waits_for_the_first(as_role, centre, users):
     assert response.status_code == 409
     with db.connection_context():
         assert GridImport.select().count() == 1
-
-
-def test_an_import_left_running_by_a_dead_process_is_closed(as_role, centre):
-    with db.connection_context():
-        common = {"crs": "wgs84", "valid_from": DAY_ONE}
-        dead = GridImport.create(filename="a", status="writing", runner=f"{socket.gethostname()}:999999999", **common)
-        old = GridImport.create(
-            filename="b", status="running", runner=this_runner(), started_at=clock.now() - timedelta(hours=2), **common
-        )
-        alive = GridImport.create(filename="c", status="running", runner=this_runner(), **common)
-    admin = as_role("admin")
-    for job in (dead, old):
-        assert "every 1s" not in admin.get(f"/grids/import/{job.id}").get_data(as_text=True)
-    with db.connection_context():
-        assert [GridImport.get_by_id(j.id).status for j in (dead, old, alive)] == ["interrupted"] * 2 + ["running"]
 
 
 def test_the_locate_page(app, as_role, centre):

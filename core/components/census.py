@@ -554,10 +554,6 @@ def csv_bytes(header, rows) -> bytes:
 # --- background imports from the admin page ----------------------------------------------------------
 
 
-def close_stale():
-    background.close_stale(ComponentImport)
-
-
 def start(app, data: bytes, filename: str, *, crs: str, skip_bad: bool, dry_run: bool, user, locale: str):
     return background.start(
         app,

@@ -13,7 +13,7 @@ from peewee import (
 
 from core import clock
 from core.areas import Area
-from core.background import ImportJob
+from core.background import ImportJob, one_at_a_time
 from core.catalogue import Category
 from core.db import BaseModel, JSONField
 from core.org import Department, User
@@ -93,6 +93,7 @@ IMPORT_STATUSES = {
 }
 
 
+@one_at_a_time
 class ComponentImport(ImportJob):
     """One census import started from the admin page, run in a background thread."""
 

@@ -4,7 +4,6 @@ the status change, the map layer, exports, and the import page."""
 import unicodedata
 
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,6 +21,7 @@ from core.catalogue import Category
 from core.components import census
 from core.components.models import STATUS_BADGES, STATUSES, Component, ComponentImport, ComponentStatusChange
 from core.db import db
+from core.import_pages import ImportKind, status_page, upload_page
 from core.org import User
 from core.permissions import requires
 from core.web import message, page
@@ -324,61 +324,24 @@ class ImportForm(FlaskForm):
     dry_run = BooleanInput(_l("Dry run: check the file and show what would change, write nothing"))
 
 
-def _import_page(form, status=200, note=""):
-    imports = list(
-        ComponentImport.select(ComponentImport, User)
-        .join(User, JOIN.LEFT_OUTER)
-        .order_by(ComponentImport.id.desc())
-        .limit(10)
-    )
-    return page(
-        "components/import.html",
-        form=form,
-        imports=imports,
-        max_mb=census.MAX_BYTES // 2**20,
-        columns=census.COLUMNS,
-        required=census.REQUIRED,
-        note=note,
-        status=status,
-    )
+IMPORTS = ImportKind(
+    name="components",
+    model=ComponentImport,
+    form=ImportForm,
+    importer="core.components.census",
+    reader="read_table",
+    options=lambda form: {"crs": form.crs.data, "skip_bad": form.skip_bad.data, "dry_run": form.dry_run.data},
+    context={"columns": census.COLUMNS, "required": census.REQUIRED, "crs": grids.CRS},
+)
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @requires("components.manage")
 def import_page():
-    census.close_stale()
-    form = ImportForm()
-    if not form.validate_on_submit():
-        return _import_page(form, status=422 if request.method == "POST" else 200)
-    upload = form.file.data
-    data = upload.stream.read(census.MAX_BYTES + 1)
-    try:
-        census.read_table(census.read_bytes(data))
-    except census.ImportFileError as error:
-        form.file.errors.append(str(error))
-        return _import_page(form, status=422)
-    if ComponentImport.select().where(ComponentImport.status.in_(census.background.GOING)).exists():
-        return _import_page(form, status=409, note=_("Another import is running; wait for it to finish."))
-    job = census.start(
-        current_app._get_current_object(),
-        data,
-        census.display_name(upload.filename),
-        crs=form.crs.data,
-        skip_bad=form.skip_bad.data,
-        dry_run=form.dry_run.data,
-        user=current_user._get_current_object(),
-        locale=str(get_locale()),
-    )
-    return redirect(url_for("components.import_status", import_id=job.id), 303)
+    return upload_page(IMPORTS)
 
 
 @bp.route("/import/<int:import_id>")
 @requires("components.manage")
 def import_status(import_id):
-    census.close_stale()
-    job = ComponentImport.get_or_none(ComponentImport.id == import_id)
-    if job is None:
-        return message(_("There is no such import."), 404)
-    return page(
-        "components/import_status.html", "components/_import_progress.html", "import-progress", job=job, crs=grids.CRS
-    )
+    return status_page(IMPORTS, import_id)
