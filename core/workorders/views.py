@@ -14,14 +14,25 @@ from core.catalogue import Category, FilingStandard, standards_for
 from core.org import Department, User, department_tree
 from core.permissions import login_required, requires
 from core.plugins import host
-from core.web import message, page
+from core.web import DB_INT_MAX, message, page
 from core.workorders import workflow
 from core.workorders.models import SOURCES, Notification, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.workflow import ACTIONS, STATUSES, WorkflowError
 
 bp = Blueprint("workorders", __name__, url_prefix="/orders")
 PAGE_SIZE = 50
+MAX_PAGE = 1_000_000  # 50 million cases: further pages are empty, and the offset stays a database integer
 MAX_PHOTOS = 6
+
+
+def _row_id(raw) -> int | None:
+    """A row id from a form or query value, or None when it cannot be one (not a number, or larger than
+    any database integer: looking it up would be an OverflowError, not "no such row")."""
+    try:
+        number = int(str(raw).strip())
+    except ValueError:
+        return None
+    return number if 0 < number <= DB_INT_MAX else None
 
 
 # inbox → (label, statuses or "approvals", the permission that makes it someone's inbox); built per
@@ -214,7 +225,7 @@ def inbox():
     box = request.args.get("box") if request.args.get("box") in mine else mine[0]
     which = all_boxes[box][1]
     query, statuses = _filtered(_box_query(box, current_user, which), _box_statuses(which))
-    page_no = max(request.args.get("page", 1, type=int), 1)
+    page_no = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     limit = current_app.config["ORDER_LIST_COUNT_LIMIT"]
     total, more, rows = _page(_ordered_parts(query, statuses, request.args.get("sort")), page_no, limit)
     now = clock.now()
@@ -353,7 +364,7 @@ def act(order_id):
     data = {key: request.form.get(key) for key in ("standard", "department", "until") if request.form.get(key)}
     for key in ("standard", "department"):
         if key in data:
-            data[key] = int(data[key]) if str(data[key]).isdigit() else None
+            data[key] = _row_id(data[key])
     try:
         attached = _claimed_photos(request.form.getlist("photo_ids")) + _store_uploads()
         workflow.transition(
@@ -391,7 +402,7 @@ def photo(order_id, photo_id, variant):
 def _claimed_photos(ids) -> list:
     """Photos uploaded earlier in this session (one by one, so a failed upload loses nothing)."""
     mine = set(session.get("uploads", []))
-    chosen = [int(i) for i in ids if str(i).isdigit() and int(i) in mine]
+    chosen = [number for number in map(_row_id, ids) if number in mine]
     return list(photos.Photo.select().where(photos.Photo.id.in_(chosen))) if chosen else []
 
 
@@ -499,7 +510,8 @@ def _component(form, errors):
     raw = form.get("component", "").strip()
     if not raw:
         return None
-    found = Component.get_or_none(Component.id == int(raw)) if raw.isdigit() else None
+    component_id = _row_id(raw)
+    found = Component.get_or_none(Component.id == component_id) if component_id else None
     if found is None:
         errors.append(_("There is no such component."))
     return found
