@@ -98,3 +98,14 @@ def test_a_report_claiming_a_photo_id_that_cannot_exist_is_refused(app, city, va
     )
     assert response.status_code == 422
     assert in_db(app, lambda: WorkOrder.select().count()) == 0
+
+
+@pytest.mark.parametrize("field", ["order", "department"])
+@pytest.mark.parametrize("value", [HUGE, "²"])
+def test_bulk_dispatch_with_ids_that_cannot_exist_refuses_them(app, city, field, value):
+    order = filed_order(app, city)
+    form = {"order": str(order.id), f"v{order.id}": order.version, "department": city.sanitation.id}
+    form[field] = value
+    response = client_for(app, "dispatcher").post("/orders/bulk-dispatch", data=form)
+    assert response.status_code == 302
+    assert in_db(app, lambda: WorkOrder.get_by_id(order.id).status) == "filed"

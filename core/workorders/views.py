@@ -256,10 +256,10 @@ def _dispatch_departments():
 @bp.route("/bulk-dispatch", methods=["POST"])
 @requires("workorder.dispatch")
 def bulk_dispatch():
-    department = request.form.get("department", type=int)
+    department = _row_id(request.form.get("department"))
     done, refused = 0, []
     for raw in request.form.getlist("order"):
-        order_id = int(raw) if raw.isdigit() else 0
+        order_id = _row_id(raw) or 0
         version = request.form.get(f"v{order_id}", type=int)
         try:
             workflow.transition(
