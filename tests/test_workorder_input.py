@@ -1,12 +1,14 @@
 """Bad input on the work-order pages: malformed or out-of-range values in URLs, query parameters and
 form fields get a 404 or a message, never a 500."""
 
+import io
+
 import pytest
 
 from core.db import db
 from core.workorders.models import WorkOrder
 from tests.support import login
-from tests.workorder_support import act, build_city, report
+from tests.workorder_support import act, build_city, jpeg, report
 
 HUGE = "99999999999999999999999"  # more than any database integer holds
 
@@ -109,3 +111,25 @@ def test_bulk_dispatch_with_ids_that_cannot_exist_refuses_them(app, city, field,
     response = client_for(app, "dispatcher").post("/orders/bulk-dispatch", data=form)
     assert response.status_code == 302
     assert in_db(app, lambda: WorkOrder.get_by_id(order.id).status) == "filed"
+
+
+@pytest.mark.parametrize(
+    "latitude, longitude", [("NaN", "NaN"), ("nan", "113.1"), ("29.3", "-Infinity"), ("91", "113.1"), ("29.3", "181")]
+)
+@pytest.mark.parametrize("url", ["/orders/intake", "/orders/new"])
+def test_a_location_that_is_not_a_place_is_refused(app, city, url, latitude, longitude):
+    role = "intake" if url == "/orders/intake" else "collector"
+    form = {
+        "category": "0101",
+        "description": "路灯不亮",
+        "caller_name": "王先生",
+        "grid": "430602001001001",
+        "address": "洞庭路1号",
+        "latitude": latitude,
+        "longitude": longitude,
+    }
+    if url == "/orders/new":
+        form["photos"] = [(io.BytesIO(jpeg()), "a.jpg")]  # all the report needs besides a place
+    response = client_for(app, role).post(url, data=form, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert in_db(app, lambda: WorkOrder.select().count()) == 0

@@ -449,13 +449,19 @@ def _location_fields(form) -> tuple[dict, list[str]]:
         if grid is None:
             errors.append(_("There is no unit grid %(code)s.", code=grid_code))
         fields["grid"] = grid
-    for key in ("latitude", "longitude"):
+    for key, bound in (("latitude", 90), ("longitude", 180)):
         raw = form.get(key, "").strip()
         if raw:
             try:
-                fields[key] = Decimal(raw).quantize(Decimal("0.000001"))
+                value = Decimal(raw).quantize(Decimal("0.000001"))
             except InvalidOperation:
+                value = None
+            if value is None or not value.is_finite():  # NaN passes quantize()
                 errors.append(_("The location is not a number."))
+            elif abs(value) > bound:
+                errors.append(_("The location is off the map: latitude is -90 to 90, longitude -180 to 180."))
+            else:
+                fields[key] = value
     if not fields.get("grid") and fields.get("latitude") is not None and fields.get("longitude") is not None:
         fields["grid"] = grids.locate(float(fields["longitude"]), float(fields["latitude"]))  # GPS → unit grid
     fields["address"] = form.get("address", "").strip()[:200]
