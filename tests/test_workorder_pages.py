@@ -250,3 +250,16 @@ def test_the_grid_comes_from_the_location_when_not_chosen(app, city):
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     assert in_db(app, lambda: WorkOrder.get().grid_id) == city.grid.id
+
+
+def test_hotline_intake_needs_the_grid_whose_collector_verifies_it(app, city):
+    intake = client_for(app, "intake")
+    form = {"source": "hotline", "caller_phone": "13912345678", "description": "路灯不亮", "address": "洞庭路1号"}
+    refused = intake.post("/orders/intake", data=form)
+    assert refused.status_code == 422 and "洞庭路1号" in refused.get_data(as_text=True)
+    assert in_db(app, lambda: WorkOrder.select().count()) == 0
+    taken = intake.post("/orders/intake", data={**form, "grid": "430602001001001"})
+    assert taken.status_code == 200
+    order = in_db(app, lambda: WorkOrder.get())
+    collector = client_for(app, "collector")
+    assert 'value="verify_true"' in collector.get(f"/orders/{order.id}").get_data(as_text=True)

@@ -571,8 +571,9 @@ def intake():
             errors.append(_("Write down what the caller reported."))
         if not caller_phone and not caller_name:
             errors.append(_("Write down the caller's name or phone number."))
-        if not fields.get("grid") and not fields.get("address"):
-            errors.append(_("Give the address or the unit grid."))
+        if not fields.get("grid") and not errors:
+            # without a grid no collector sees the case, and it could never be verified on site
+            errors.append(_("Choose the unit grid (or pick the place): its collector verifies the report on site."))
         if not errors:
             order = workflow.create_order(
                 current_user._get_current_object(), source, caller_name=caller_name, caller_phone=caller_phone, **fields
