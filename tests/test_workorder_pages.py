@@ -263,3 +263,10 @@ def test_hotline_intake_needs_the_grid_whose_collector_verifies_it(app, city):
     order = in_db(app, lambda: WorkOrder.get())
     collector = client_for(app, "collector")
     assert 'value="verify_true"' in collector.get(f"/orders/{order.id}").get_data(as_text=True)
+
+
+def test_the_lights_tooltip_is_in_the_users_language(app, city):
+    in_db(app, lambda: to_dispatched(city, report(city)))
+    page = client_for(app, "dispatcher").get("/orders/?box=all").get_data(as_text=True)  # a Chinese page
+    assert 'class="light light-green"' in page
+    assert 'title="green"' not in page and 'title="正常"' in page
