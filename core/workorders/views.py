@@ -571,7 +571,7 @@ def intake():
             errors.append(_("Write down what the caller reported."))
         if not caller_phone and not caller_name:
             errors.append(_("Write down the caller's name or phone number."))
-        if not fields.get("grid") and not errors:
+        if not fields.get("grid") and not form.get("grid", "").strip():
             # without a grid no collector sees the case, and it could never be verified on site
             errors.append(_("Choose the unit grid (or pick the place): its collector verifies the report on site."))
         if not errors:
