@@ -134,6 +134,7 @@ def test_hotline_intake_gives_a_tracking_number_and_hides_the_caller(app, city):
             "source": "hotline",
             "caller_name": "王先生",
             "caller_phone": "13912345678",
+            "category": "0101",
             "description": "路灯不亮",
             "grid": "430602001001001",
         },
@@ -254,7 +255,13 @@ def test_the_grid_comes_from_the_location_when_not_chosen(app, city):
 
 def test_hotline_intake_needs_the_grid_whose_collector_verifies_it(app, city):
     intake = client_for(app, "intake")
-    form = {"source": "hotline", "caller_phone": "13912345678", "description": "路灯不亮", "address": "洞庭路1号"}
+    form = {
+        "source": "hotline",
+        "caller_phone": "13912345678",
+        "category": "0101",
+        "description": "路灯不亮",
+        "address": "洞庭路1号",
+    }
     refused = intake.post("/orders/intake", data=form)
     assert refused.status_code == 422 and "洞庭路1号" in refused.get_data(as_text=True)
     assert in_db(app, lambda: WorkOrder.select().count()) == 0
@@ -270,3 +277,27 @@ def test_the_lights_tooltip_is_in_the_users_language(app, city):
     page = client_for(app, "dispatcher").get("/orders/?box=all").get_data(as_text=True)  # a Chinese page
     assert 'class="light light-green"' in page
     assert 'title="green"' not in page and 'title="正常"' in page
+
+
+def test_hotline_intake_needs_the_category_whose_standard_files_it(app, city):
+    intake = client_for(app, "intake")
+    form = {"caller_phone": "13912345678", "description": "路灯不亮", "grid": "430602001001001"}
+    refused = intake.post("/orders/intake", data=form)
+    assert refused.status_code == 422 and "路灯不亮" in refused.get_data(as_text=True)
+    assert in_db(app, lambda: WorkOrder.select().count()) == 0
+    assert intake.post("/orders/intake", data={**form, "category": "0101 暴露垃圾"}).status_code == 200
+    order = in_db(app, lambda: WorkOrder.get())
+    collector = client_for(app, "collector")
+    assert (
+        collector.post(f"/orders/{order.id}/act", data={"action": "verify_true", "version": order.version}).status_code
+        == 302
+    )
+    filing = client_for(app, "shift_leader").get(f"/orders/{order.id}").get_data(as_text=True)
+    assert f'name="standard" value="{city.standard.id}"' in filing  # a row to file it by
+
+
+def test_hotline_intake_lists_every_missing_field_at_once(app, city):
+    refused = client_for(app, "intake").post("/orders/intake", data={"source": "hotline"})
+    assert refused.status_code == 422
+    errors = refused.get_data(as_text=True).split('class="flash flash-error"')[1].split("</ul>")[0]
+    assert errors.count("<li>") == 4  # category, description, caller, grid

@@ -567,6 +567,9 @@ def intake():
         source = form.get("source") if form.get("source") in ("hotline", "citizen") else "hotline"
         caller_name = form.get("caller_name", "").strip()[:60]
         caller_phone = form.get("caller_phone", "").strip()[:30]
+        if fields["category"] is None and not form.get("category", "").strip():
+            # filing picks one of the category's standard rows: a case without one could only be voided
+            errors.append(_("Choose the category of the problem."))
         if not fields["description"]:
             errors.append(_("Write down what the caller reported."))
         if not caller_phone and not caller_name:
