@@ -2,6 +2,7 @@
 with photos, hotline intake, and rows hidden from those who may not see them."""
 
 import io
+import re
 
 import pytest
 
@@ -301,3 +302,14 @@ def test_hotline_intake_lists_every_missing_field_at_once(app, city):
     assert refused.status_code == 422
     errors = refused.get_data(as_text=True).split('class="flash flash-error"')[1].split("</ul>")[0]
     assert errors.count("<li>") == 4  # category, description, caller, grid
+
+
+def test_a_case_is_found_by_the_tracking_number_the_caller_reads_back(app, city):
+    intake = client_for(app, "intake")
+    form = {"caller_phone": "13912345678", "category": "0101", "description": "路灯不亮", "grid": "430602001001001"}
+    assert intake.post("/orders/intake", data=form).status_code == 200
+    in_db(app, lambda: report(city))  # another case, not to be found
+    order = in_db(app, lambda: WorkOrder.get(WorkOrder.tracking_code.is_null(False)))
+    for typed in (order.tracking_code, order.tracking_code.lower()):
+        found = intake.get(f"/orders/?box=all&q={typed}").get_data(as_text=True)
+        assert re.findall(r'<a href="/orders/(\d+)">', found) == [str(order.id)]

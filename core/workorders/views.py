@@ -139,7 +139,10 @@ def _filtered(query, statuses: set[str]):
     q = args.get("q", "").strip()
     if q:
         query = query.where(
-            WorkOrder.number.contains(q) | WorkOrder.description.contains(q) | WorkOrder.address.contains(q)
+            WorkOrder.number.contains(q)
+            | WorkOrder.description.contains(q)
+            | WorkOrder.address.contains(q)
+            | (WorkOrder.tracking_code == q.upper())  # the number a caller was given, read back on the phone
         )
     return query, statuses
 
