@@ -276,8 +276,8 @@ def test_hotline_intake_needs_the_grid_whose_collector_verifies_it(app, city):
 def test_the_lights_tooltip_is_in_the_users_language(app, city):
     in_db(app, lambda: to_dispatched(city, report(city)))
     page = client_for(app, "dispatcher").get("/orders/?box=all").get_data(as_text=True)  # a Chinese page
-    assert 'class="light light-green"' in page
-    assert 'title="green"' not in page and 'title="正常"' in page
+    light = re.search(r'<span class="light light-green" title="([^"]*)" role="img" aria-label="([^"]*)"', page)
+    assert light and light.group(1) == light.group(2) != "green"  # the translated label, as screen readers get
 
 
 def test_hotline_intake_needs_the_category_whose_standard_files_it(app, city):
