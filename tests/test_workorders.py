@@ -286,3 +286,20 @@ def test_the_resumed_timeline_says_in_the_installations_language_why(make_app):
             resume_suspended()  # "run now" from a Chinese admin page writes the installation's language too
         event = WorkOrderEvent.select().where(WorkOrderEvent.action == "resume").get()
     assert event.actor_id is None and event.reason == "The suspension ended on 2026-12-07."
+
+
+def test_the_heads_dashboard_counts_unread_reminders(app, city):
+    from core.workorders.jobs import supervise
+
+    with clock.frozen(datetime(2026, 11, 30, 8, 0)):
+        to_dispatched(city, report(city))
+    with clock.frozen(datetime(2026, 11, 30, 14, 30)):
+        supervise()
+    head = app.test_client()
+    head.post("/login", data={"username": "dept_head", "password": "correct-horse-9"})
+    head.post("/lang", data={"lang": "en"})
+    home = head.get("/").get_data(as_text=True)
+    assert 'id="my-notifications"' in home and "1 unread" in home.split('id="my-notifications"')[1][:200]
+    head.post("/orders/notifications")  # mark all as read
+    home = head.get("/").get_data(as_text=True)
+    assert "unread" not in home.split('id="my-notifications"')[1][:200]
