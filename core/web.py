@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_htmx import HTMX
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from core.permissions import public, role_label
 
@@ -31,6 +32,18 @@ class RequestDomain(Domain):
         if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
             ctx.xiuhua_translations = (ctx.babel_locale, translations)
         return translations
+
+
+DB_INT_MAX = 2**63 - 1  # the largest integer a database column holds
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every URL: a number no database integer holds is a 404 (the row cannot exist)
+    rather than an OverflowError from the database driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 class XiuhuaBabel(Babel):
@@ -99,6 +112,7 @@ def select_locale():
 
 
 def init_app(app):
+    app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds its routes
     htmx.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")

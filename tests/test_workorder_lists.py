@@ -92,7 +92,10 @@ def old_list(user, box, args) -> list[int]:
     if args.get("q"):
         q = args["q"]
         query = query.where(
-            WorkOrder.number.contains(q) | WorkOrder.description.contains(q) | WorkOrder.address.contains(q)
+            WorkOrder.number.contains(q)
+            | WorkOrder.description.contains(q)
+            | WorkOrder.address.contains(q)
+            | (WorkOrder.tracking_code == q.upper())
         )
     if args.get("sort") == "newest":
         query = query.order_by(WorkOrder.reported_at.desc(), WorkOrder.id.desc())

@@ -2,6 +2,7 @@
 with photos, hotline intake, and rows hidden from those who may not see them."""
 
 import io
+import re
 
 import pytest
 
@@ -134,6 +135,7 @@ def test_hotline_intake_gives_a_tracking_number_and_hides_the_caller(app, city):
             "source": "hotline",
             "caller_name": "王先生",
             "caller_phone": "13912345678",
+            "category": "0101",
             "description": "路灯不亮",
             "grid": "430602001001001",
         },
@@ -250,3 +252,64 @@ def test_the_grid_comes_from_the_location_when_not_chosen(app, city):
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     assert in_db(app, lambda: WorkOrder.get().grid_id) == city.grid.id
+
+
+def test_hotline_intake_needs_the_grid_whose_collector_verifies_it(app, city):
+    intake = client_for(app, "intake")
+    form = {
+        "source": "hotline",
+        "caller_phone": "13912345678",
+        "category": "0101",
+        "description": "路灯不亮",
+        "address": "洞庭路1号",
+    }
+    refused = intake.post("/orders/intake", data=form)
+    assert refused.status_code == 422 and "洞庭路1号" in refused.get_data(as_text=True)
+    assert in_db(app, lambda: WorkOrder.select().count()) == 0
+    taken = intake.post("/orders/intake", data={**form, "grid": "430602001001001"})
+    assert taken.status_code == 200
+    order = in_db(app, lambda: WorkOrder.get())
+    collector = client_for(app, "collector")
+    assert 'value="verify_true"' in collector.get(f"/orders/{order.id}").get_data(as_text=True)
+
+
+def test_the_lights_tooltip_is_in_the_users_language(app, city):
+    in_db(app, lambda: to_dispatched(city, report(city)))
+    page = client_for(app, "dispatcher").get("/orders/?box=all").get_data(as_text=True)  # a Chinese page
+    light = re.search(r'<span class="light light-green" title="([^"]*)" role="img" aria-label="([^"]*)"', page)
+    assert light and light.group(1) == light.group(2) != "green"  # the translated label, as screen readers get
+
+
+def test_hotline_intake_needs_the_category_whose_standard_files_it(app, city):
+    intake = client_for(app, "intake")
+    form = {"caller_phone": "13912345678", "description": "路灯不亮", "grid": "430602001001001"}
+    refused = intake.post("/orders/intake", data=form)
+    assert refused.status_code == 422 and "路灯不亮" in refused.get_data(as_text=True)
+    assert in_db(app, lambda: WorkOrder.select().count()) == 0
+    assert intake.post("/orders/intake", data={**form, "category": "0101 暴露垃圾"}).status_code == 200
+    order = in_db(app, lambda: WorkOrder.get())
+    collector = client_for(app, "collector")
+    assert (
+        collector.post(f"/orders/{order.id}/act", data={"action": "verify_true", "version": order.version}).status_code
+        == 302
+    )
+    filing = client_for(app, "shift_leader").get(f"/orders/{order.id}").get_data(as_text=True)
+    assert f'name="standard" value="{city.standard.id}"' in filing  # a row to file it by
+
+
+def test_hotline_intake_lists_every_missing_field_at_once(app, city):
+    refused = client_for(app, "intake").post("/orders/intake", data={"source": "hotline"})
+    assert refused.status_code == 422
+    errors = refused.get_data(as_text=True).split('class="flash flash-error"')[1].split("</ul>")[0]
+    assert errors.count("<li>") == 4  # category, description, caller, grid
+
+
+def test_a_case_is_found_by_the_tracking_number_the_caller_reads_back(app, city):
+    intake = client_for(app, "intake")
+    form = {"caller_phone": "13912345678", "category": "0101", "description": "路灯不亮", "grid": "430602001001001"}
+    assert intake.post("/orders/intake", data=form).status_code == 200
+    in_db(app, lambda: report(city))  # another case, not to be found
+    order = in_db(app, lambda: WorkOrder.get(WorkOrder.tracking_code.is_null(False)))
+    for typed in (order.tracking_code, order.tracking_code.lower()):
+        found = intake.get(f"/orders/?box=all&q={typed}").get_data(as_text=True)
+        assert re.findall(r'<a href="/orders/(\d+)">', found) == [str(order.id)]

@@ -255,3 +255,51 @@ def test_workflow_rules_come_from_configuration(make_app):
         act(city, order, "approve_extension", "dispatcher")
         with pytest.raises(WorkflowError):
             act(city, order, "request_extension", "handler", reason="两次")
+
+
+def test_reminders_are_written_in_each_heads_language(city):
+    from core.workorders.jobs import supervise
+
+    english_head = city.users["dept_head"]
+    english_head.language = "en"
+    english_head.save()
+    with clock.frozen(datetime(2026, 11, 30, 8, 0)):
+        order = to_dispatched(city, report(city))
+    with clock.frozen(datetime(2026, 11, 30, 14, 30)):
+        supervise()
+    text = Notification.get(Notification.user == english_head).text
+    assert order.number in text and "2026-11-30 12:00" in text
+    assert "deadline" in text and not any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_the_resumed_timeline_says_in_the_installations_language_why(make_app):
+    app = make_app(BABEL_DEFAULT_LOCALE="en")
+    city = build_city()
+    with app.app_context(), db.connection_context():
+        with clock.frozen(datetime(2026, 11, 30, 8, 0)):
+            order = to_dispatched(city, report(city))
+            act(city, order, "request_suspension", "handler", reason="等预算", data={"until": "2026-12-07"})
+            act(city, order, "approve_suspension", "dispatcher")
+        with app.test_request_context(headers={"Accept-Language": "zh-CN"}), clock.frozen(datetime(2026, 12, 7, 0, 5)):
+            from core.workorders.jobs import resume_suspended
+
+            resume_suspended()  # "run now" from a Chinese admin page writes the installation's language too
+        event = WorkOrderEvent.select().where(WorkOrderEvent.action == "resume").get()
+    assert event.actor_id is None and event.reason == "The suspension ended on 2026-12-07."
+
+
+def test_the_heads_dashboard_counts_unread_reminders(app, city):
+    from core.workorders.jobs import supervise
+
+    with clock.frozen(datetime(2026, 11, 30, 8, 0)):
+        to_dispatched(city, report(city))
+    with clock.frozen(datetime(2026, 11, 30, 14, 30)):
+        supervise()
+    head = app.test_client()
+    head.post("/login", data={"username": "dept_head", "password": "correct-horse-9"})
+    head.post("/lang", data={"lang": "en"})
+    home = head.get("/").get_data(as_text=True)
+    assert 'id="my-notifications"' in home and "1 unread" in home.split('id="my-notifications"')[1][:200]
+    head.post("/orders/notifications")  # mark all as read
+    home = head.get("/").get_data(as_text=True)
+    assert "unread" not in home.split('id="my-notifications"')[1][:200]

@@ -83,6 +83,9 @@ def menu_items(user):
 def dashboard_widgets(user):
     if not (user.can("workorder.view_all") or user.can("workorder.view_department") or user.can("workorder.view_grid")):
         return []
+    from core.workorders.models import Notification
     from core.workorders.views import my_queue_counts
 
-    return [Widget(_l("My work"), "workorders/_widget_queue.html", {"counts": my_queue_counts(user)}, order=1)]
+    unread = Notification.select().where((Notification.user == user.id) & (Notification.read == False)).count()
+    context = {"counts": my_queue_counts(user), "unread": unread}
+    return [Widget(_l("My work"), "workorders/_widget_queue.html", context, order=1)]

@@ -1,6 +1,8 @@
 """Scheduled work: supervision reminders and the end of suspensions."""
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from peewee import JOIN
 
 from core import clock
@@ -8,10 +10,28 @@ from core.org import Role, User, UserRole
 from core.workorders.models import Notification, WorkOrder
 from core.workorders.workflow import AT_DEPARTMENT, WorkflowError, light, transition
 
-MESSAGES = {
-    "due-soon": "案件 {number} 即将超期（处置时限 {due}），请抓紧处置。",
-    "overdue": "案件 {number} 已超期（处置时限 {due}），请立即处置并说明情况。",
-}
+
+def language(user=None) -> str:
+    """The language to write to this person in (the installation's when they have none we speak)."""
+    wanted = getattr(user, "language", None)
+    return wanted if wanted in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def reminder(kind: str, order: WorkOrder, user) -> str:
+    """The reminder's text, in the recipient's language (it is stored, and sent on by `notify`)."""
+    due = order.due_at.strftime("%Y-%m-%d %H:%M")
+    with force_locale(language(user)):
+        if kind == "due-soon":
+            return _(
+                "Case %(number)s is close to its handling deadline (%(due)s): please finish it soon.",
+                number=order.number,
+                due=due,
+            )
+        return _(
+            "Case %(number)s is past its handling deadline (%(due)s): handle it now and explain the delay.",
+            number=order.number,
+            due=due,
+        )
 
 
 def department_heads(department_id: int) -> list[User]:
@@ -34,13 +54,13 @@ def supervise() -> str:
         kind = {"yellow": "due-soon", "red": "overdue"}.get(light(order, now))
         if kind is None:
             continue
-        text = MESSAGES[kind].format(number=order.number, due=order.due_at.strftime("%Y-%m-%d %H:%M"))
         for head in department_heads(order.department_id):
             told = Notification.select().where(
                 (Notification.user == head) & (Notification.order == order) & (Notification.kind == kind)
             )
             if told.exists():
                 continue
+            text = reminder(kind, order, head)
             Notification.create(user=head, order=order, kind=kind, text=text, at=now)
             sent += 1
             host.call_each("notify", user=head, message=text, workorder=order)
@@ -51,8 +71,11 @@ def resume_suspended() -> str:
     now = clock.now()
     resumed = 0
     for order in WorkOrder.select().where((WorkOrder.status == "suspended") & (WorkOrder.suspended_until <= now)):
+        # the case's record, read by everyone: written in the installation's language
+        with force_locale(language()):
+            reason = _("The suspension ended on %(date)s.", date=order.suspended_until.strftime("%Y-%m-%d"))
         try:
-            transition(order.id, "resume", None, None, reason="suspension ended")
+            transition(order.id, "resume", None, None, reason=reason)
             resumed += 1
         except WorkflowError:
             current_app.logger.exception("could not resume %s", order.number)

@@ -14,14 +14,25 @@ from core.catalogue import Category, FilingStandard, standards_for
 from core.org import Department, User, department_tree
 from core.permissions import login_required, requires
 from core.plugins import host
-from core.web import message, page
+from core.web import DB_INT_MAX, message, page
 from core.workorders import workflow
 from core.workorders.models import SOURCES, Notification, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.workflow import ACTIONS, STATUSES, WorkflowError
 
 bp = Blueprint("workorders", __name__, url_prefix="/orders")
 PAGE_SIZE = 50
+MAX_PAGE = 1_000_000  # 50 million cases: further pages are empty, and the offset stays a database integer
 MAX_PHOTOS = 6
+
+
+def _row_id(raw) -> int | None:
+    """A row id from a form or query value, or None when it cannot be one (not a number, or larger than
+    any database integer: looking it up would be an OverflowError, not "no such row")."""
+    try:
+        number = int(str(raw).strip())
+    except ValueError:
+        return None
+    return number if 0 < number <= DB_INT_MAX else None
 
 
 # inbox → (label, statuses or "approvals", the permission that makes it someone's inbox); built per
@@ -128,7 +139,10 @@ def _filtered(query, statuses: set[str]):
     q = args.get("q", "").strip()
     if q:
         query = query.where(
-            WorkOrder.number.contains(q) | WorkOrder.description.contains(q) | WorkOrder.address.contains(q)
+            WorkOrder.number.contains(q)
+            | WorkOrder.description.contains(q)
+            | WorkOrder.address.contains(q)
+            | (WorkOrder.tracking_code == q.upper())  # the number a caller was given, read back on the phone
         )
     return query, statuses
 
@@ -218,7 +232,7 @@ def inbox():
     box = request.args.get("box") if request.args.get("box") in mine else mine[0]
     which = all_boxes[box][1]
     query, statuses = _filtered(_box_query(box, current_user, which), _box_statuses(which))
-    page_no = max(request.args.get("page", 1, type=int), 1)
+    page_no = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     limit = current_app.config["ORDER_LIST_COUNT_LIMIT"]
     total, more, rows = _page(_ordered_parts(query, statuses, request.args.get("sort")), page_no, limit)
     now = clock.now()
@@ -253,9 +267,9 @@ def _dispatch_departments():
 def bulk_dispatch():
     """Dispatch the ticked cases to the department chosen, or ("to" = "suggested") each to its own
     suggested department."""
-    ticked = [int(raw) for raw in request.form.getlist("order") if raw.isdigit()]
+    ticked = [order_id for order_id in map(_row_id, request.form.getlist("order")) if order_id]
     as_suggested = request.form.get("to") == "suggested"
-    department_of = {order_id: request.form.get("department", type=int) for order_id in ticked}
+    department_of = {order_id: _row_id(request.form.get("department")) for order_id in ticked}
     if as_suggested and ticked:
         rows = WorkOrder.select(WorkOrder.id, WorkOrder.suggested_department, WorkOrder.department)
         department_of = {
@@ -373,7 +387,7 @@ def act(order_id):
     data = {key: request.form.get(key) for key in ("standard", "department", "until") if request.form.get(key)}
     for key in ("standard", "department"):
         if key in data:
-            data[key] = int(data[key]) if str(data[key]).isdigit() else None
+            data[key] = _row_id(data[key])
     try:
         attached = _claimed_photos(request.form.getlist("photo_ids")) + _store_uploads()
         workflow.transition(
@@ -411,7 +425,7 @@ def photo(order_id, photo_id, variant):
 def _claimed_photos(ids) -> list:
     """Photos uploaded earlier in this session (one by one, so a failed upload loses nothing)."""
     mine = set(session.get("uploads", []))
-    chosen = [int(i) for i in ids if str(i).isdigit() and int(i) in mine]
+    chosen = [number for number in map(_row_id, ids) if number in mine]
     return list(photos.Photo.select().where(photos.Photo.id.in_(chosen))) if chosen else []
 
 
@@ -458,13 +472,19 @@ def _location_fields(form) -> tuple[dict, list[str]]:
         if grid is None:
             errors.append(_("There is no unit grid %(code)s.", code=grid_code))
         fields["grid"] = grid
-    for key in ("latitude", "longitude"):
+    for key, bound in (("latitude", 90), ("longitude", 180)):
         raw = form.get(key, "").strip()
         if raw:
             try:
-                fields[key] = Decimal(raw).quantize(Decimal("0.000001"))
+                value = Decimal(raw).quantize(Decimal("0.000001"))
             except InvalidOperation:
+                value = None
+            if value is None or not value.is_finite():  # NaN passes quantize()
                 errors.append(_("The location is not a number."))
+            elif abs(value) > bound:
+                errors.append(_("The location is off the map: latitude is -90 to 90, longitude -180 to 180."))
+            else:
+                fields[key] = value
     if not fields.get("grid") and fields.get("latitude") is not None and fields.get("longitude") is not None:
         fields["grid"] = grids.locate(float(fields["longitude"]), float(fields["latitude"]))  # GPS → unit grid
     fields["address"] = form.get("address", "").strip()[:200]
@@ -519,7 +539,8 @@ def _component(form, errors):
     raw = form.get("component", "").strip()
     if not raw:
         return None
-    found = Component.get_or_none(Component.id == int(raw)) if raw.isdigit() else None
+    component_id = _row_id(raw)
+    found = Component.get_or_none(Component.id == component_id) if component_id else None
     if found is None:
         errors.append(_("There is no such component."))
     return found
@@ -569,12 +590,16 @@ def intake():
         source = form.get("source") if form.get("source") in ("hotline", "citizen") else "hotline"
         caller_name = form.get("caller_name", "").strip()[:60]
         caller_phone = form.get("caller_phone", "").strip()[:30]
+        if fields["category"] is None and not form.get("category", "").strip():
+            # filing picks one of the category's standard rows: a case without one could only be voided
+            errors.append(_("Choose the category of the problem."))
         if not fields["description"]:
             errors.append(_("Write down what the caller reported."))
         if not caller_phone and not caller_name:
             errors.append(_("Write down the caller's name or phone number."))
-        if not fields.get("grid") and not fields.get("address"):
-            errors.append(_("Give the address or the unit grid."))
+        if not fields.get("grid") and not form.get("grid", "").strip():
+            # without a grid no collector sees the case, and it could never be verified on site
+            errors.append(_("Choose the unit grid (or pick the place): its collector verifies the report on site."))
         if not errors:
             order = workflow.create_order(
                 current_user._get_current_object(), source, caller_name=caller_name, caller_phone=caller_phone, **fields

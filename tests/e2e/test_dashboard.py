@@ -55,6 +55,8 @@ def test_charts_are_drawn_and_the_feed_updates_without_a_reload(dashboard_server
     intake.locator("#caller_phone").fill("13800000000")
     intake.locator("#description").fill("路边垃圾堆积，无人清理")
     intake.locator("#address").fill("洞庭路88号")
+    intake.locator("#grid").fill("430602001001001")
+    intake.locator("#category").fill("0101")
     intake.locator("form button.primary").click()
     number = intake.locator("section.card strong").first.inner_text()
     assert number.startswith("20")
