@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_htmx import HTMX
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from peewee import DataError
 from werkzeug.routing import IntegerConverter
 
 from core.permissions import public, role_label
@@ -126,6 +127,10 @@ def init_app(app):
     app.jinja_env.globals.update(role_label=role_label, get_locale=get_locale)
     app.after_request(security_headers)
     app.register_error_handler(CSRFError, csrf_error)
+    # A number in a query string or form that no database column holds (OverflowError from SQLite,
+    # DataError from PostgreSQL) names no row: as for an unknown id, 404, not a server error.
+    app.register_error_handler(OverflowError, no_such_row)
+    app.register_error_handler(DataError, no_such_row)
     for code in (403, 404, 405, 413, 500):
         app.register_error_handler(code, error_page)
 
@@ -166,6 +171,11 @@ def csrf_error(error):
         _("This form has expired or was not sent from this site. Reload the page and try again; nothing was saved."),
         400,
     )
+
+
+def no_such_row(error):
+    current_app.logger.info("out-of-range value in %s: %s", request.full_path, error)
+    return message(_("There is no such page, or you may not see it."), 404)
 
 
 def error_page(error):

@@ -133,3 +133,21 @@ def test_a_location_that_is_not_a_place_is_refused(app, city, url, latitude, lon
     response = client_for(app, role).post(url, data=form, content_type="multipart/form-data")
     assert response.status_code == 422
     assert in_db(app, lambda: WorkOrder.select().count()) == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/admin/audit?page={HUGE}",
+        f"/admin/users?department={HUGE}",
+        f"/admin/users?role={HUGE}",
+        f"/admin/users?page={HUGE}",
+        f"/grids/responsibility/?area={HUGE}",
+        f"/grids/map.geojson?area={HUGE}",
+        f"/orders/map.geojson?grid={HUGE}",
+        f"/components/?grid_id={HUGE}",
+    ],
+)
+def test_an_out_of_range_number_in_any_query_string_is_not_a_server_error(app, city, url):
+    response = client_for(app, "admin").get(url)
+    assert response.status_code in (200, 404), response.status_code

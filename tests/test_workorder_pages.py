@@ -313,3 +313,13 @@ def test_a_case_is_found_by_the_tracking_number_the_caller_reads_back(app, city)
     for typed in (order.tracking_code, order.tracking_code.lower()):
         found = intake.get(f"/orders/?box=all&q={typed}").get_data(as_text=True)
         assert re.findall(r'<a href="/orders/(\d+)">', found) == [str(order.id)]
+
+
+def test_the_timeline_names_an_actor_whose_account_was_deleted(app, city):
+    from core.org import User
+
+    order = in_db(app, lambda: report(city))
+    in_db(app, lambda: User.delete().where(User.username == "collector").execute())
+    page = client_for(app, "dispatcher").get(f"/orders/{order.id}").get_data(as_text=True)
+    timeline = page.split('class="timeline"', 1)[1]
+    assert "collector" in timeline

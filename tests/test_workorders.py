@@ -155,6 +155,19 @@ def test_suspension_pauses_the_clock_and_resumes_on_its_end_date(app, city):
         act(city, order, "request_suspension", "handler", reason="again", data={"until": "2026-12-20"})
 
 
+def test_a_suspension_whose_date_has_passed_cannot_be_approved(app, city):
+    with clock.frozen(datetime(2026, 11, 30, 8, 0)):
+        order = to_dispatched(city, report(city))
+        act(city, order, "request_suspension", "handler", reason="等预算", data={"until": "2026-12-01"})
+    with clock.frozen(datetime(2026, 12, 3, 9, 0)):
+        with pytest.raises(WorkflowError) as refused:
+            act(city, order, "approve_suspension", "dispatcher")
+        assert "2026-12-01" in refused.value.message
+        assert reload(order).status == "dispatched"
+        act(city, order, "refuse_suspension", "dispatcher", reason="期限已过")
+    assert reload(order).suspension_requested_until is None
+
+
 def test_a_stale_version_is_refused_naming_who_acted_first(city):
     order = report(city)
     version = order.version

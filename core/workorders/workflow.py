@@ -527,6 +527,13 @@ def _apply_request_suspension(order, now, reason, data):
 
 
 def _apply_approve_suspension(order, now, reason, data):
+    if order.suspension_requested_until <= now:
+        raise WorkflowError(
+            _(
+                "The suspension asked for would already have ended (%(date)s): refuse it; the department may ask again.",
+                date=order.suspension_requested_until.strftime("%Y-%m-%d"),
+            )
+        )
     order.suspensions += 1
     order.resume_status = order.status
     order.suspended_from, order.suspended_until = now, order.suspension_requested_until
