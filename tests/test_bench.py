@@ -19,7 +19,7 @@ def run(script: str, *args: str) -> str:
     return result.stdout
 
 
-def test_the_work_order_benchmark_runs_and_its_floors_show_the_pages_rows(tmp_path):
+def test_the_work_order_benchmark_runs_and_its_floors_show_the_pages_rows_and_a_page_breaks_down(tmp_path):
     out = run(
         "workorders.py",
         *("--orders", "400", "--requests", "3", "--warmup", "1", "--sample", "5", "--no-diagnose"),
@@ -30,6 +30,8 @@ def test_the_work_order_benchmark_runs_and_its_floors_show_the_pages_rows(tmp_pa
         assert page in out.split("p95 ratio")[-1]
     assert "peak RSS of the web process" in out
     assert (tmp_path / "results-400-sqlite.json").exists()
+    breakdown = run("breakdown.py", "case page", "--orders", "400", "--out", str(tmp_path), "--requests", "3")
+    assert "case page: the case" in breakdown and "Jinja rendering" in breakdown
 
 
 def test_the_evaluation_benchmark_runs_with_its_floor_agreeing(tmp_path):
