@@ -397,6 +397,8 @@ class Generator:
                 stage_due_at=worktime.due_at(clock_start, stage_limit.value, stage_limit.unit, calendar=cal),
                 stage_unit=stage_limit.unit,
             )
+        if row["stage_due_at"]:  # workflow._warn_time
+            row["stage_warn_at"] = worktime.warn_at(clock_start, row["stage_due_at"], row["stage_unit"], calendar=cal)
         return row
 
     def events(self, case: Case, order_id: int, row: dict) -> list[dict]:
@@ -478,6 +480,7 @@ BLANK = {
     "stage": "",
     "stage_started_at": None,
     "stage_due_at": None,
+    "stage_warn_at": None,
     "stage_unit": "",
     "extensions": 0,
     "extension_requested": False,

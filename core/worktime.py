@@ -447,6 +447,11 @@ def advance(start: datetime, seconds: float, unit: str, *, calendar: Calendar | 
     return _cal(calendar).advance(start, seconds, unit)
 
 
+def warn_at(start: datetime, due: datetime, unit: str, *, calendar: Calendar | None = None) -> datetime:
+    """When a clock running from start to due turns yellow: 80 % of its counted time used (see light())."""
+    return advance(start, counted_seconds(start, due, unit, calendar=calendar) * 0.8, unit, calendar=calendar)
+
+
 def light(start: datetime, due: datetime, now: datetime, unit: str, *, pauses=(), calendar=None) -> str:
     """ "green" below 80 % of the limit used, "yellow" from 80 % to 100 % included, "red" beyond."""
     return _cal(calendar).light(start, due, now, unit, pauses)

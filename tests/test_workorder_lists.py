@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from peewee import Case
 
+from core import clock
 from core.areas import Area
 from core.catalogue import Category
 from core.db import db
@@ -51,6 +52,7 @@ def city(app, monkeypatch):
                 stage="handle" if status in workflow.AT_DEPARTMENT else "",
                 stage_started_at=T0 - timedelta(days=1),
                 stage_due_at=due,
+                stage_warn_at=None if due is None or i % 11 == 3 else due - timedelta(hours=1 + i % 3),
                 stage_unit="work_hour",
                 suspended_until=T0 + timedelta(days=3) if status == "suspended" else None,
                 extension_requested=status == "handling" and i % 2 == 0,
@@ -99,6 +101,18 @@ def old_list(user, box, args) -> list[int]:
         )
     if args.get("sort") == "newest":
         query = query.order_by(WorkOrder.reported_at.desc(), WorkOrder.id.desc())
+    elif args.get("sort") == "light":
+        now = clock.now()
+        paused = Case(None, [(WorkOrder.status == "suspended", 1)], 0)
+        tier = Case(
+            None,
+            [
+                (WorkOrder.stage_due_at < now, 0),
+                ((WorkOrder.stage_due_at >= now) & (WorkOrder.stage_warn_at <= now), 1),
+            ],
+            2,
+        )
+        query = query.order_by(paused, tier, WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
     else:
         paused = Case(None, [(WorkOrder.status == "suspended", 1)], 0)
         query = query.order_by(paused, WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
@@ -118,7 +132,11 @@ FILTERS = [
     {"q": "井盖"},
     {"q": "2026-00001", "sort": "newest"},
     {"source": "collector", "grid": "滨湖", "sort": "newest"},
+    {"sort": "light"},
+    {"sort": "light", "status": "suspended"},
+    {"sort": "light", "grid": "430602001001"},
 ]
+NOW = T0 + timedelta(hours=2)  # some deadlines before, some after; some clocks yellow, some green
 
 
 @pytest.mark.parametrize("role", ["dispatcher", "handler", "other_handler", "collector", "dept_head", "leader"])
@@ -131,11 +149,12 @@ def test_every_page_shows_the_rows_of_the_old_query_in_its_order(app, city, role
         boxes = views.my_boxes(user)
     for box in boxes:
         for args in FILTERS:
-            with app.test_request_context(), db.connection_context():
+            with app.test_request_context(), db.connection_context(), clock.frozen(NOW):
                 expected = old_list(user, box, args)
             pages = max((len(expected) + PAGE - 1) // PAGE, 1)
             for page_no in range(1, pages + 2):  # and one past the end: empty
-                response = client.get("/orders/", query_string={"box": box, "page": page_no, **args})
+                with clock.frozen(NOW):
+                    response = client.get("/orders/", query_string={"box": box, "page": page_no, **args})
                 assert response.status_code == 200
                 html = response.get_data(as_text=True)
                 shown = [int(i) for i in ROW.findall(html)]

@@ -323,3 +323,54 @@ def test_the_timeline_names_an_actor_whose_account_was_deleted(app, city):
     page = client_for(app, "dispatcher").get(f"/orders/{order.id}").get_data(as_text=True)
     timeline = page.split('class="timeline"', 1)[1]
     assert "collector" in timeline
+
+
+def test_sorting_by_warning_light_puts_red_then_yellow_then_green(app, city):
+    from datetime import datetime
+
+    from core import clock
+    from tests.workorder_support import act
+
+    monday = datetime(2026, 11, 30)
+
+    def at(hour, minute=0):
+        return clock.frozen(monday.replace(hour=hour, minute=minute))
+
+    def prepare():
+        with at(8):
+            yellow = report(city)
+        with at(8, 5):
+            act(city, yellow, "file", "shift_leader", data={"standard": city.standard.id})
+        with at(8, 10):  # 4 working hours: due 14:10 after lunch, yellow from 11:22
+            act(city, yellow, "dispatch", "dispatcher", data={"department": city.sanitation.id})
+        with at(11):
+            red = report(city)
+        with at(11, 5):  # the dispatch stage's 15 minutes: due 11:20
+            act(city, red, "file", "shift_leader", data={"standard": city.standard.id})
+        with at(11, 30):
+            green = report(city)
+        with at(11, 35):  # due 11:50, yellow from 11:47
+            act(city, green, "file", "shift_leader", data={"standard": city.standard.id})
+        return red, yellow, green
+
+    red, yellow, green = in_db(app, prepare)
+    stored = in_db(app, lambda: WorkOrder.get_by_id(yellow.id))
+    assert stored.stage_warn_at == datetime(2026, 11, 30, 11, 22)
+    assert workflow.light(stored, stored.stage_warn_at) == "yellow"
+    with at(11, 40):
+        dispatcher = client_for(app, "dispatcher")
+        by_light = dispatcher.get("/orders/?box=open&sort=light").get_data(as_text=True)
+        by_due = dispatcher.get("/orders/?box=open").get_data(as_text=True)
+    rows = re.compile(r'<a href="/orders/(\d+)">')
+    assert [int(i) for i in rows.findall(by_light)] == [red.id, yellow.id, green.id]
+    assert [int(i) for i in rows.findall(by_due)] == [red.id, green.id, yellow.id]
+
+
+def test_flask_db_upgrade_gives_older_open_cases_their_yellow_time(app, city):
+    from core.db import upgrade
+
+    order = in_db(app, lambda: to_dispatched(city, report(city)))
+    expected = in_db(app, lambda: WorkOrder.get_by_id(order.id).stage_warn_at)
+    in_db(app, lambda: WorkOrder.update(stage_warn_at=None).execute())
+    upgrade(app)
+    assert expected is not None and in_db(app, lambda: WorkOrder.get_by_id(order.id).stage_warn_at) == expected

@@ -63,6 +63,7 @@ class WorkOrder(BaseModel):
     stage = CharField(max_length=12, default="")
     stage_started_at = DateTimeField(null=True)
     stage_due_at = DateTimeField(null=True)
+    stage_warn_at = DateTimeField(null=True)  # when its light turns yellow: what sorting by light reads
     stage_unit = CharField(max_length=20, default="")
     extensions = IntegerField(default=0)
     extension_requested = BooleanField(default=False)

@@ -155,14 +155,25 @@ def _ordered_parts(query, statuses: set[str], sort: str | None):
     if sort == "newest":
         return [(_with_status(query, statuses), (WorkOrder.reported_at.desc(), WorkOrder.id.desc()))]
     urgent = (WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
+    suspended = []
     if "suspended" in statuses and len(statuses) > 1:
+        suspended = [(query.where(WorkOrder.status == "suspended"), urgent)]
         running = statuses - {"suspended"}
         if running == set(STATUSES) - {"suspended"}:
-            first = query.where(WorkOrder.status != "suspended")
+            query, statuses = query.where(WorkOrder.status != "suspended"), set(STATUSES)
         else:
-            first = _with_status(query, running)
-        return [(first, urgent), (query.where(WorkOrder.status == "suspended"), urgent)]
-    return [(_with_status(query, statuses), urgent)]
+            statuses = running
+    running = _with_status(query, statuses)
+    if sort != "light":
+        return [(running, urgent), *suspended]
+    # By warning light: red, then yellow, then green (and cases without a clock), each most urgent first.
+    now = clock.now()
+    red = WorkOrder.stage_due_at < now
+    yellow = (WorkOrder.stage_due_at >= now) & (WorkOrder.stage_warn_at <= now)
+    green = WorkOrder.stage_due_at.is_null() | (
+        (WorkOrder.stage_due_at >= now) & (WorkOrder.stage_warn_at.is_null() | (WorkOrder.stage_warn_at > now))
+    )
+    return [(running.where(red), urgent), (running.where(yellow), urgent), (running.where(green), urgent), *suspended]
 
 
 Suggested = Department.alias("suggested")

@@ -259,6 +259,28 @@ def _stage_clock(order: WorkOrder, now: datetime):
     order.stage_due_at = worktime.due_at(now, limit.value, limit.unit)
 
 
+def _warn_time(order: WorkOrder):
+    """Keep stage_warn_at with the stage clock, wherever an action moved it."""
+    if order.stage_started_at and order.stage_due_at and order.stage_unit:
+        order.stage_warn_at = worktime.warn_at(order.stage_started_at, order.stage_due_at, order.stage_unit)
+    else:
+        order.stage_warn_at = None
+
+
+def fill_warn_times() -> int:
+    """Open cases from before stage_warn_at existed get theirs (run by `flask db upgrade`)."""
+    missing = WorkOrder.select().where(
+        WorkOrder.stage_warn_at.is_null() & WorkOrder.stage_due_at.is_null(False) & WorkOrder.status.in_(list(OPEN))
+    )
+    filled = 0
+    with db.atomic():
+        for order in missing.iterator():
+            _warn_time(order)
+            WorkOrder.update(stage_warn_at=order.stage_warn_at).where(WorkOrder.id == order.id).execute()
+            filled += 1
+    return filled
+
+
 def light(order: WorkOrder, now: datetime | None = None) -> str:
     """green, yellow or red for an open case's current stage; "" when no clock runs."""
     if order.status in FINAL or order.status == "suspended" or not order.stage_due_at:
@@ -329,6 +351,7 @@ def new_order(actor, source: str, now: datetime, number: str, **fields) -> WorkO
         order.category_id, order.grid_id, fields.get("component")
     )
     _stage_clock(order, now)
+    _warn_time(order)
     return order
 
 
@@ -402,6 +425,7 @@ def apply(order: WorkOrder, action: str, actor, now: datetime, reason="", data=N
         if order.stage and order.stage_due_at:
             data.update(ended_stage=order.stage, ended_due=str(order.stage_due_at))
         _stage_clock(order, now)
+    _warn_time(order)
     order.version += 1
     return {
         "at": now,
