@@ -90,11 +90,12 @@ def export_dir() -> Path:
 
 def close_stale():
     """Exports whose process is gone are marked interrupted (core.background's rule), and free their
-    user's slot."""
+    user's slot. Reads only, unless there is one to close."""
     background.close_stale(ExportJob)
-    ExportJob.update(going_user=None).where(
-        ExportJob.going_user.is_null(False) & ExportJob.status.not_in(GOING)
-    ).execute()
+    ended = ExportJob.select(ExportJob.id).where(ExportJob.going_user.is_null(False) & ExportJob.status.not_in(GOING))
+    ids = [job.id for job in ended]
+    if ids:
+        ExportJob.update(going_user=None).where(ExportJob.id.in_(ids)).execute()
 
 
 def start(kind: str, params: dict, user, locale: str, filename: str, total: int) -> tuple[ExportJob, bool]:
@@ -156,6 +157,8 @@ def _run(job_id: int):
 
 
 def going_for(user) -> ExportJob | None:
+    if not ExportJob.select().where(ExportJob.going_user == user.id).exists():
+        return None
     close_stale()
     return ExportJob.get_or_none(ExportJob.going_user == user.id)
 

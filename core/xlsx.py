@@ -82,7 +82,7 @@ def write_rows(
     ws.append(header_cells)
     count = 0
     for row in rows:
-        ws.append([_cell(value) for value in row])
+        ws.append([_text_safe(ws, _cell(value)) for value in row])
         count += 1
         if progress and count % every == 0:
             progress(count)
@@ -90,6 +90,15 @@ def write_rows(
     book.save(partial)
     os.replace(partial, path)
     return count
+
+
+def _text_safe(ws, value):
+    """Text starting with "=" (a citizen's description, say) stays text: openpyxl would write a formula."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _cell(value):

@@ -280,3 +280,19 @@ def test_the_scheduler_deletes_old_exports(app, city, frozen_clock, run_job):
     with app.app_context(), db.connection_context():
         assert [job.id for job in ExportJob.select()] == [recent_job.id]
         assert not old_job.path.exists() and recent_job.path.is_file()
+
+
+def test_text_starting_with_an_equals_sign_stays_text(app, city):
+    with db.connection_context():
+        WorkOrder.update(description='=HYPERLINK("http://evil.example","click")').where(
+            WorkOrder.number == "2026-000001"
+        ).execute()
+    client = client_for(app, "dispatcher")
+    location = client.post("/orders/export", data={"box": "all", "q": "2026-000001"}).headers["Location"]
+    finish(client, location)
+    book = load_workbook(io.BytesIO(client.get(f"{location}/download").data))
+    sheet = book.worksheets[0]
+    column = [cell.value for cell in sheet[1]].index("Description")
+    cell = sheet.cell(row=2, column=column + 1)
+    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b

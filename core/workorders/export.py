@@ -174,7 +174,8 @@ def start(form):
             ),
             422,
         )
-    filename = f"{_('Cases')}-{boxes()[box][0]}-{clock.now():%Y%m%d-%H%M}.xlsx"
+    label = str(boxes()[box][0]).replace("/", "-").replace("\\", "-")
+    filename = f"{_('Cases')}-{label}-{clock.now():%Y%m%d-%H%M}.xlsx"
     job, started = exports.start(KIND, params, user, str(get_locale()), filename, total)
     if started:
         audit.record(
