@@ -296,3 +296,34 @@ def test_text_starting_with_an_equals_sign_stays_text(app, city):
     cell = sheet.cell(row=2, column=column + 1)
     assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+
+
+def test_two_simultaneous_clicks_start_one_export(app, city, monkeypatch):
+    """Two requests at once (two tabs, or a double click without htmx): the database's unique slot lets
+    one of them start the export; the other answers with it."""
+    release = threading.Event()
+    real = exports.KINDS["orders"]
+
+    def held(user, params):
+        assert release.wait(30)
+        return real(user, params)
+
+    monkeypatch.setitem(exports.KINDS, "orders", held)
+    clients = [client_for(app, "dispatcher"), client_for(app, "dispatcher")]
+    barrier = threading.Barrier(2)
+    locations = [None, None]
+
+    def click(index):
+        barrier.wait(10)
+        locations[index] = clients[index].post("/orders/export", data={"box": "all"}).headers["Location"]
+
+    threads = [threading.Thread(target=click, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert locations[0] is not None and locations[0] == locations[1]
+    with db.connection_context():
+        assert ExportJob.select().count() == 1
+    release.set()
+    finish(clients[0], locations[0])
