@@ -21,6 +21,7 @@ MODULES = [
     "core.responsibility",
     "core.components.models",
     "core.evaluation.models",
+    "core.exports",
 ]
 
 

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 # Core modules that implement hooks exactly as plugins do (each is listed on /admin/plugins).
 BUILTINS = [
     "core.builtin",
+    "core.exports",
     "core.catalogue",
     "core.dispatch_rules",
     "core.worktime",

@@ -1,11 +1,15 @@
 """Excel exports: one shape for every table the app offers as a spreadsheet."""
 
 import io
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from flask import send_file
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -51,6 +55,50 @@ def send_workbook(filename: str, sheets: list[Sheet]):
         as_attachment=True,
         download_name=f"{filename}.xlsx",
     )
+
+
+def write_rows(
+    path: Path,
+    title: str,
+    headers: list[str],
+    widths: list[int],
+    rows: Iterable[list],
+    progress: Callable[[int], None] | None = None,
+    every: int = 500,
+) -> int:
+    """Stream a one-sheet workbook of any length to `path` (openpyxl's write-only mode: memory stays flat)
+    and return the number of rows; `progress(rows so far)` every `every` rows. The file appears at
+    `path` only once complete."""
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(_sheet_title(title))
+    ws.freeze_panes = "A2"
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(ws, value=str(header))
+        cell.font = Font(bold=True)
+        header_cells.append(cell)
+    ws.append(header_cells)
+    count = 0
+    for row in rows:
+        ws.append([_text_safe(ws, _cell(value)) for value in row])
+        count += 1
+        if progress and count % every == 0:
+            progress(count)
+    partial = path.with_name(path.name + ".part")
+    book.save(partial)
+    os.replace(partial, path)
+    return count
+
+
+def _text_safe(ws, value):
+    """Text starting with "=" (a citizen's description, say) stays text: openpyxl would write a formula."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _cell(value):

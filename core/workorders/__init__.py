@@ -33,6 +33,7 @@ def register_permissions():
 
 @hookimpl
 def register_blueprints():
+    from core.workorders import export  # noqa: F401 (registers the case list's export kind)
     from core.workorders.views import bp
 
     return [bp]

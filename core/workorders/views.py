@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import JOIN
 
-from core import clock, grids, photos
+from core import clock, exports, grids, photos
 from core.areas import Area
 from core.catalogue import Category, FilingStandard, standards_for
 from core.org import Department, User, department_tree
@@ -115,9 +115,10 @@ def _can_view_cases():
     return any(current_user.can(p) for p in ("workorder.view_all", "workorder.view_department", "workorder.view_grid"))
 
 
-def _filtered(query, statuses: set[str]):
-    """The list's filters: the query without its status clause, and the statuses it may show."""
-    args = request.args
+def _filtered(query, statuses: set[str], args=None):
+    """The list's filters (from `args`, by default the request's): the query without its status clause,
+    and the statuses it may show."""
+    args = request.args if args is None else args
     if args.get("status") in STATUSES:
         statuses = statuses & {args["status"]}
     if args.get("source") in SOURCES:
@@ -233,16 +234,24 @@ def _page(parts, page_no, limit) -> tuple[int, bool, list]:
     return total, more, sorted(rows, key=lambda order: position[order.id])
 
 
+def list_query(user, args, all_boxes=None):
+    """What /orders/ lists for these arguments: the box (the one asked for, or the user's first), the
+    user's boxes, the filtered query without its status clause, and the statuses it may show."""
+    all_boxes = all_boxes or boxes()
+    mine = my_boxes(user, all_boxes)
+    box = args.get("box") if args.get("box") in mine else mine[0]
+    which = all_boxes[box][1]
+    query, statuses = _filtered(_box_query(box, user, which), _box_statuses(which), args)
+    return box, mine, query, statuses
+
+
 @bp.route("/")
 @login_required
 def inbox():
     if not _can_view_cases():
         abort(403)
     all_boxes = boxes()
-    mine = my_boxes(current_user, all_boxes)
-    box = request.args.get("box") if request.args.get("box") in mine else mine[0]
-    which = all_boxes[box][1]
-    query, statuses = _filtered(_box_query(box, current_user, which), _box_statuses(which))
+    box, mine, query, statuses = list_query(current_user, request.args, all_boxes)
     page_no = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     limit = current_app.config["ORDER_LIST_COUNT_LIMIT"]
     total, more, rows = _page(_ordered_parts(query, statuses, request.args.get("sort")), page_no, limit)
@@ -266,7 +275,19 @@ def inbox():
         dispatchable=workflow.BEFORE_DISPATCH,
         sources=SOURCES,
         departments=_dispatch_departments() if box == "to_dispatch" and current_user.can("workorder.dispatch") else [],
+        export_job=exports.going_for(current_user),
     )
+
+
+@bp.route("/export", methods=["POST"])
+@login_required
+def export():
+    """Export the list as filtered (the filter form's values come with the request) to Excel."""
+    if not _can_view_cases():
+        abort(403)
+    from core.workorders import export as case_export
+
+    return case_export.start(request.form)
 
 
 def _dispatch_departments():

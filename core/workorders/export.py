@@ -1,0 +1,194 @@
+"""The case list to Excel: exactly the rows, in exactly the order, that /orders/ shows for the same box,
+filters and sort (the list's own query functions in views.py build it), written in the background by
+core/exports.py. Callers' names and phones are personal data: only for users who see every case."""
+
+from flask import redirect, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from peewee import JOIN
+
+from core import audit, clock, exports
+from core.areas import Area
+from core.catalogue import Category
+from core.org import Department
+from core.web import htmx, message, page
+from core.workorders import workflow
+from core.workorders.models import SOURCES, WorkOrder
+from core.workorders.views import Suggested, _ordered_parts, boxes, list_query
+
+KIND = "orders"
+MAX_ROWS = 200_000
+PARAMS = ("box", "q", "grid", "category", "status", "source", "sort")  # what the list's filter form sends
+
+FIELDS = (
+    WorkOrder.number,
+    WorkOrder.status,
+    WorkOrder.stage_started_at,
+    WorkOrder.stage_due_at,
+    WorkOrder.stage_unit,
+    Category.code.alias("category_code"),
+    Category.name.alias("category_name"),
+    Area.code.alias("grid_code"),
+    Area.name.alias("grid_name"),
+    Department.name.alias("department_name"),
+    Suggested.name.alias("suggested_name"),
+    WorkOrder.source,
+    WorkOrder.reported_at,
+    WorkOrder.filed_at,
+    WorkOrder.dispatched_at,
+    WorkOrder.handled_at,
+    WorkOrder.closed_at,
+    WorkOrder.due_at,
+    WorkOrder.extensions,
+    WorkOrder.returns,
+    WorkOrder.reworks,
+    WorkOrder.address,
+    WorkOrder.description,
+    WorkOrder.caller_name,
+    WorkOrder.caller_phone,
+)
+
+
+def _parts(user, params: dict):
+    box, _mine, query, statuses = list_query(user, params)
+    return box, _ordered_parts(query, statuses, params.get("sort"))
+
+
+def _count(parts, limit: int) -> int:
+    """The rows of the list, counting no further than limit + 1."""
+    total = 0
+    for query, _ordering in parts:
+        total += query.select(WorkOrder.id).order_by().limit(limit + 1 - total).count()
+        if total > limit:
+            break
+    return total
+
+
+def overdue(order, now) -> bool:
+    """Past its handling deadline: still at the department after it, or reported handled after it."""
+    if order.due_at is None:
+        return False
+    if order.status in workflow.AT_DEPARTMENT:
+        return now > order.due_at
+    return order.handled_at is not None and order.handled_at > order.due_at
+
+
+def table(user, params: dict) -> exports.Table:
+    box, parts = _parts(user, params)
+    callers = user.can("workorder.view_all")
+    statuses = {key: str(label) for key, label in workflow.STATUSES.items()}
+    sources = {key: str(label) for key, label in SOURCES.items()}
+    lights = {"": "", "green": _("on time"), "yellow": _("due soon"), "red": _("overdue")}
+    yes, no = _("Yes"), _("No")
+    columns = [
+        (_("Number"), 14),
+        (_("Status"), 16),
+        (_("Light"), 10),
+        (_("Category code"), 10),
+        (_("Category"), 20),
+        (_("Grid code"), 18),
+        (_("Grid"), 20),
+        (_("Department"), 16),
+        (_("Suggested department"), 16),
+        (_("Source"), 16),
+        (_("Reported"), 17),
+        (_("Filed"), 17),
+        (_("Dispatched"), 17),
+        (_("Handled"), 17),
+        (_("Closed"), 17),
+        (_("Handling deadline"), 17),
+        (_("Overdue"), 8),
+        (_("Extensions"), 8),
+        (_("Returns"), 8),
+        (_("Reworks"), 8),
+        (_("Address"), 30),
+        (_("Description"), 50),
+    ]
+    if callers:
+        columns += [(_("Caller"), 12), (_("Caller's phone"), 14)]
+    now = clock.now()
+
+    def rows():
+        for query, ordering in parts:
+            selected = (
+                query.select(*FIELDS)
+                .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
+                .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
+                .join_from(WorkOrder, Department, JOIN.LEFT_OUTER, on=(WorkOrder.department == Department.id))
+                .join_from(WorkOrder, Suggested, JOIN.LEFT_OUTER, on=(WorkOrder.suggested_department == Suggested.id))
+                .order_by(*ordering)
+                .namedtuples()
+            )
+            for o in selected.iterator():
+                row = [
+                    o.number,
+                    statuses.get(o.status, o.status),
+                    lights[workflow.light(o, now)],
+                    o.category_code,
+                    o.category_name,
+                    o.grid_code,
+                    o.grid_name,
+                    o.department_name,
+                    o.suggested_name,
+                    sources.get(o.source, o.source),
+                    o.reported_at,
+                    o.filed_at,
+                    o.dispatched_at,
+                    o.handled_at,
+                    o.closed_at,
+                    o.due_at,
+                    yes if overdue(o, now) else no,
+                    o.extensions,
+                    o.returns,
+                    o.reworks,
+                    o.address,
+                    o.description,
+                ]
+                if callers:
+                    row += [o.caller_name, o.caller_phone]
+                yield row
+
+    return exports.Table(
+        title=str(boxes()[box][0]),
+        headers=[header for header, _width in columns],
+        widths=[width for _header, width in columns],
+        rows=rows(),
+        total=_count(parts, MAX_ROWS),
+    )
+
+
+exports.KINDS[KIND] = table
+
+
+def start(form):
+    """The export button of /orders/: refuse a list too long, else start the export (or show the one the
+    user already has going) and answer its progress."""
+    user = current_user._get_current_object()
+    params = {key: str(form.get(key, ""))[:100] for key in PARAMS if form.get(key)}
+    box, parts = _parts(user, params)
+    params["box"] = box
+    total = _count(parts, MAX_ROWS)
+    if total > MAX_ROWS:
+        return message(
+            _(
+                "This list has more than %(n)s cases: too many for one file. Narrow it with the filters "
+                "(status, grid, category, source) and export again.",
+                n=f"{MAX_ROWS:,}",
+            ),
+            422,
+        )
+    label = str(boxes()[box][0]).replace("/", "-").replace("\\", "-")
+    filename = f"{_('Cases')}-{label}-{clock.now():%Y%m%d-%H%M}.xlsx"
+    job, started = exports.start(KIND, params, user, str(get_locale()), filename, total)
+    if started:
+        audit.record(
+            "workorders.export",
+            "export",
+            job.id,
+            summary=f"{total} cases",
+            after={**params, "rows": total, "callers": user.can("workorder.view_all")},
+        )
+    if htmx and htmx.target == "export-progress":  # the list page shows the progress in place
+        return page("exports/show.html", "exports/_progress.html", "export-progress", job=job)
+    return redirect(url_for("exports.show", export_id=job.id), 303)

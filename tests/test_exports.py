@@ -1,0 +1,329 @@
+"""Background Excel exports (core/exports.py) of the case list (core/workorders/export.py): the file holds
+exactly the rows, in exactly the order, of /orders/ with the same filters; the scoping of the list; the
+callers' personal data only for those who see every case; the file and its progress only for the user
+who asked; one export going per user; old exports deleted by the scheduler."""
+
+import io
+import re
+import socket
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from peewee import IntegrityError
+
+from core import exports
+from core.audit import AuditEntry
+from core.db import db
+from core.exports import ExportJob
+from core.workorders import export as case_export
+from core.workorders import views, workflow
+from core.workorders.models import WorkOrder
+from tests.support import login
+from tests.workorder_support import build_city
+
+POLL = {"HX-Request": "true", "HX-Target": "export-progress"}
+ROW = re.compile(r'<a href="/orders/\d+">([^<]+)</a>')
+T0 = datetime(2026, 11, 2, 8, 0)
+
+
+@pytest.fixture
+def make_app(make_app):
+    """These tests read the English headers and messages."""
+    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
+
+
+@pytest.fixture
+def city(app, monkeypatch):
+    """70 cases over statuses, departments, grids and reporters (as tests/test_workorder_lists.py), some
+    from callers; one page of the list holds them all."""
+    monkeypatch.setattr(views, "PAGE_SIZE", 500)
+    built = build_city()
+    users = built.users
+    statuses = ["filed", "dispatched", "suspended", "handling", "returned", "closed", "handled", "suspended"]
+    departments = [built.sanitation, built.landscaping, None]
+    grids = [built.grid, built.other_grid, None]
+    reporters = [users["collector"], users["handler"], users["other_collector"], None]
+    with db.connection_context():
+        for i in range(70):
+            status = statuses[i % len(statuses)]
+            WorkOrder.create(
+                number=f"2026-{i + 1:06d}",
+                source="hotline" if i % 3 == 0 else "collector",
+                status=status,
+                category=built.category if i % 4 else None,
+                grid=grids[i % 3],
+                department=departments[i % 5 % 3],
+                reporter=reporters[i % 4],
+                description="垃圾" if i % 2 else "井盖",
+                address=f"岳阳路{i}号",
+                caller_name="张三" if i % 3 == 0 else "",
+                caller_phone="13800000000" if i % 3 == 0 else "",
+                reported_at=T0 - timedelta(hours=(i * 5) % 11),
+                due_at=T0 + timedelta(hours=i % 4 - 2),
+                stage="handle" if status in workflow.AT_DEPARTMENT else "",
+                stage_started_at=T0 - timedelta(days=1),
+                stage_due_at=None if i % 9 == 4 else T0 + timedelta(hours=(i * 7) % 5),
+                stage_unit="work_hour",
+                suspended_until=T0 + timedelta(days=3) if status == "suspended" else None,
+            )
+    return built
+
+
+def client_for(app, role):
+    client = app.test_client()
+    assert login(client, role).status_code == 302
+    client.post("/lang", data={"lang": "en"})
+    return client
+
+
+def finish(client, location: str, bound=3000) -> str:
+    """Poll the progress fragment as the page does, until it stops asking to be polled."""
+    for _ in range(bound):
+        response = client.get(location, headers=POLL)
+        assert response.status_code == 200
+        body = response.get_data(as_text=True)
+        assert "<html" not in body
+        if "every 1s" not in body:
+            for thread in threading.enumerate():
+                if thread.name.startswith("export-"):
+                    thread.join(10)
+            return body
+    pytest.fail("the export did not finish")
+
+
+def export(client, **filters):
+    """Export as the list's button does (without htmx: a redirect to the progress page); wait for the
+    file and return its sheet's rows, header first."""
+    response = client.post("/orders/export", data=filters)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    location = response.headers["Location"]
+    assert re.fullmatch(r"/exports/\d+", location)
+    body = finish(client, location)
+    assert 'id="export-download"' in body, body
+    download = client.get(f"{location}/download")
+    assert download.status_code == 200
+    assert download.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    book = load_workbook(io.BytesIO(download.data), read_only=True)
+    return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+
+
+def listed(client, **filters) -> list[str]:
+    response = client.get("/orders/", query_string=filters)
+    assert response.status_code == 200
+    return ROW.findall(response.get_data(as_text=True))
+
+
+FILTERS = [
+    {},
+    {"sort": "newest"},
+    {"box": "all"},
+    {"box": "all", "status": "suspended"},
+    {"box": "all", "grid": "430602001", "category": "0101"},
+    {"box": "all", "source": "hotline", "sort": "newest"},
+    {"box": "all", "q": "井盖"},
+    {"box": "department"},
+    {"box": "to_dispatch"},
+]
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "handler", "collector"])
+def test_the_file_holds_the_rows_of_the_list_in_its_order(app, city, role):
+    client = client_for(app, role)
+    checked = 0
+    for filters in FILTERS:
+        rows = export(client, **filters)
+        assert rows[0][:3] == ["Number", "Status", "Light"]
+        assert [row[0] for row in rows[1:]] == listed(client, **filters), f"{role} {filters}"
+        checked += len(rows) - 1
+    assert checked > 0
+
+
+def test_a_department_handler_exports_only_their_departments_cases(app, city):
+    client = client_for(app, "handler")
+    rows = export(client, box="department")
+    header, body = rows[0], rows[1:]
+    assert body and {row[header.index("Department")] for row in body} == {"环卫处"}
+    with app.app_context(), db.connection_context():
+        visible = {o.number for o in workflow.visible(city.users["handler"])}
+        everything = WorkOrder.select().count()
+    every_case = {row[0] for row in export(client, box="all")[1:]}
+    assert every_case == visible and len(visible) < everything
+
+
+def test_callers_only_for_those_who_see_every_case(app, city):
+    dispatcher = export(client_for(app, "dispatcher"), box="all")
+    header = dispatcher[0]
+    assert header[-2:] == ["Caller", "Caller's phone"]
+    by_number = {row[0]: row for row in dispatcher[1:]}
+    assert by_number["2026-000001"][-2:] == ["张三", "13800000000"]
+    assert by_number["2026-000001"][header.index("Address")] == "岳阳路0号"
+    assert isinstance(by_number["2026-000001"][header.index("Reported")], datetime)
+
+    handler = export(client_for(app, "handler"), box="all")
+    assert "Caller" not in handler[0] and "Caller's phone" not in handler[0]
+    assert not any("13800000000" in str(cell) for row in handler for cell in row)
+
+
+def test_only_the_user_who_asked_sees_the_progress_and_the_file(app, city):
+    owner = client_for(app, "dispatcher")
+    response = owner.post("/orders/export", data={"box": "all"})
+    location = response.headers["Location"]
+    finish(owner, location)
+    assert owner.get(f"{location}/download").status_code == 200
+    for role in ("shift_leader", "handler"):
+        other = client_for(app, role)
+        assert other.get(location).status_code == 404
+        assert other.get(location, headers=POLL).status_code == 404
+        assert other.get(f"{location}/download").status_code == 404
+    anonymous = app.test_client()
+    assert anonymous.get(f"{location}/download").status_code in (302, 401)
+
+
+def test_the_export_is_audited_with_its_filters_and_row_count(app, city):
+    rows = export(client_for(app, "dispatcher"), box="all", status="suspended")
+    with db.connection_context():
+        entry = AuditEntry.get(AuditEntry.action == "workorders.export")
+    assert entry.actor_name == "dispatcher"
+    assert entry.after["status"] == "suspended" and entry.after["box"] == "all"
+    assert entry.after["rows"] == len(rows) - 1 and entry.after["callers"] is True
+
+
+def test_htmx_shows_the_progress_in_place(app, city):
+    client = client_for(app, "dispatcher")
+    page = client.get("/orders/").get_data(as_text=True)
+    assert 'id="export-button"' in page and '<div id="export-progress"></div>' in page
+    response = client.post("/orders/export", data={"box": "all"}, headers=POLL)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and 'id="export-progress"' in body
+    job_id = re.search(r"/exports/(\d+)", body).group(1)
+    finish(client, f"/exports/{job_id}")
+
+
+def test_a_double_submit_starts_one_export(app, city, monkeypatch):
+    """The second click, while the first export is still being written, shows that export."""
+    release = threading.Event()
+    real = exports.KINDS["orders"]
+
+    def held(user, params):
+        assert release.wait(30)
+        return real(user, params)
+
+    monkeypatch.setitem(exports.KINDS, "orders", held)
+    client = client_for(app, "dispatcher")
+    first = client.post("/orders/export", data={"box": "all"})
+    second = client.post("/orders/export", data={"box": "all", "status": "closed"})
+    assert first.headers["Location"] == second.headers["Location"]
+    with db.connection_context():
+        assert ExportJob.select().count() == 1
+        assert AuditEntry.select().where(AuditEntry.action == "workorders.export").count() == 1
+    assert 'hx-trigger="every 1s"' in client.get("/orders/").get_data(as_text=True)  # the list shows it going
+    release.set()
+    finish(client, first.headers["Location"])
+    third = client.post("/orders/export", data={"box": "all"})  # once finished, a new one may start
+    assert third.headers["Location"] != first.headers["Location"]
+    finish(client, third.headers["Location"])
+
+
+def test_the_database_refuses_a_second_export_going_for_the_same_user(app, city):
+    with db.connection_context():
+        user = city.users["dispatcher"]
+        ExportJob.create(user=user, kind="orders", going_user=user.id)
+        with pytest.raises(IntegrityError), db.atomic():
+            ExportJob.create(user=user, kind="orders", going_user=user.id)
+        ExportJob.create(user=user, kind="orders", going_user=None)  # ended ones do not count
+
+
+def test_a_list_too_long_is_refused_with_a_message(app, city, monkeypatch):
+    monkeypatch.setattr(case_export, "MAX_ROWS", 9)
+    client = client_for(app, "dispatcher")
+    response = client.post("/orders/export", data={"box": "all"})
+    assert response.status_code == 422
+    assert "too many for one file" in response.get_data(as_text=True)
+    with db.connection_context():
+        assert ExportJob.select().count() == 0
+    exactly = client.post("/orders/export", data={"box": "all", "q": "2026-00000"})  # 2026-000001 to 9
+    assert exactly.status_code == 303
+    finish(client, exactly.headers["Location"])
+
+
+def test_an_export_left_going_by_a_dead_process_is_closed(app, city):
+    with db.connection_context():
+        user = city.users["dispatcher"]
+        # a process of this host that no longer exists
+        ExportJob.create(user=user, kind="orders", runner=f"{socket.gethostname()}:999999999", going_user=user.id)
+    client = client_for(app, "dispatcher")
+    response = client.post("/orders/export", data={"box": "all"})
+    with db.connection_context():
+        stale = ExportJob.get_by_id(1)
+        assert (stale.status, stale.going_user) == ("interrupted", None)
+    finish(client, response.headers["Location"])
+
+
+def test_the_scheduler_deletes_old_exports(app, city, frozen_clock, run_job):
+    client = client_for(app, "dispatcher")
+    old = client.post("/orders/export", data={"box": "all"}).headers["Location"]
+    finish(client, old)
+    frozen_clock.advance(timedelta(days=5))
+    client = client_for(app, "dispatcher")
+    recent = client.post("/orders/export", data={"box": "all"}).headers["Location"]
+    finish(client, recent)
+    with app.app_context(), db.connection_context():
+        old_job, recent_job = ExportJob.select().order_by(ExportJob.id)
+        assert old_job.path.is_file() and recent_job.path.is_file()
+        assert old_job.path.parent == exports.export_dir() and str(old_job.path).startswith(app.instance_path)
+    frozen_clock.advance(timedelta(days=3))  # 8 days after the first, 3 after the second: keep 7
+    run = run_job("exports.prune")
+    assert run.outcome == "success", run.error
+    with app.app_context(), db.connection_context():
+        assert [job.id for job in ExportJob.select()] == [recent_job.id]
+        assert not old_job.path.exists() and recent_job.path.is_file()
+
+
+def test_text_starting_with_an_equals_sign_stays_text(app, city):
+    with db.connection_context():
+        WorkOrder.update(description='=HYPERLINK("http://evil.example","click")').where(
+            WorkOrder.number == "2026-000001"
+        ).execute()
+    client = client_for(app, "dispatcher")
+    location = client.post("/orders/export", data={"box": "all", "q": "2026-000001"}).headers["Location"]
+    finish(client, location)
+    book = load_workbook(io.BytesIO(client.get(f"{location}/download").data))
+    sheet = book.worksheets[0]
+    column = [cell.value for cell in sheet[1]].index("Description")
+    cell = sheet.cell(row=2, column=column + 1)
+    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+
+
+def test_two_simultaneous_clicks_start_one_export(app, city, monkeypatch):
+    """Two requests at once (two tabs, or a double click without htmx): the database's unique slot lets
+    one of them start the export; the other answers with it."""
+    release = threading.Event()
+    real = exports.KINDS["orders"]
+
+    def held(user, params):
+        assert release.wait(30)
+        return real(user, params)
+
+    monkeypatch.setitem(exports.KINDS, "orders", held)
+    clients = [client_for(app, "dispatcher"), client_for(app, "dispatcher")]
+    barrier = threading.Barrier(2)
+    locations = [None, None]
+
+    def click(index):
+        barrier.wait(10)
+        locations[index] = clients[index].post("/orders/export", data={"box": "all"}).headers["Location"]
+
+    threads = [threading.Thread(target=click, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert locations[0] is not None and locations[0] == locations[1]
+    with db.connection_context():
+        assert ExportJob.select().count() == 1
+    release.set()
+    finish(clients[0], locations[0])
