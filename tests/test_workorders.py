@@ -310,9 +310,8 @@ def test_the_heads_dashboard_counts_unread_reminders(app, city):
         supervise()
     head = app.test_client()
     head.post("/login", data={"username": "dept_head", "password": "correct-horse-9"})
-    head.post("/lang", data={"lang": "en"})
     home = head.get("/").get_data(as_text=True)
-    assert 'id="my-notifications"' in home and "1 unread" in home.split('id="my-notifications"')[1][:200]
+    assert 'id="my-notifications"' in home and 'badge red">1 ' in home.split('id="my-notifications"')[1][:200]
     head.post("/orders/notifications")  # mark all as read
     home = head.get("/").get_data(as_text=True)
-    assert "unread" not in home.split('id="my-notifications"')[1][:200]
+    assert "badge red" not in home.split('id="my-notifications"')[1][:200]
