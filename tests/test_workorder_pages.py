@@ -374,3 +374,27 @@ def test_flask_db_upgrade_gives_older_open_cases_their_yellow_time(app, city):
     in_db(app, lambda: WorkOrder.update(stage_warn_at=None).execute())
     upgrade(app)
     assert expected is not None and in_db(app, lambda: WorkOrder.get_by_id(order.id).stage_warn_at) == expected
+
+
+def test_a_handling_report_takes_at_most_six_photos(app, city):
+    from tests.workorder_support import act
+
+    order = in_db(app, lambda: to_dispatched(city, report(city)))
+    in_db(app, lambda: act(city, order, "accept", "handler"))
+    version = in_db(app, lambda: WorkOrder.get_by_id(order.id).version)
+    handler = client_for(app, "handler")
+    response = handler.post(
+        f"/orders/{order.id}/act",
+        data={
+            "action": "report_handled",
+            "version": version,
+            "reason": "已清理",
+            "photos": [
+                (io.BytesIO(jpeg(colour)), f"{colour}.jpg")
+                for colour in ("red", "blue", "green", "white", "black", "grey", "pink")
+            ],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert in_db(app, lambda: WorkOrder.get_by_id(order.id).status) == "handling"

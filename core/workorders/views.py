@@ -422,6 +422,8 @@ def act(order_id):
             data[key] = _row_id(data[key])
     try:
         attached = _claimed_photos(request.form.getlist("photo_ids")) + _store_uploads()
+        if len(attached) > MAX_PHOTOS:
+            raise WorkflowError(_("Add at most %(n)d photos.", n=MAX_PHOTOS))
         workflow.transition(
             order.id,
             action,
