@@ -398,3 +398,34 @@ def test_a_handling_report_takes_at_most_six_photos(app, city):
     )
     assert response.status_code == 422
     assert in_db(app, lambda: WorkOrder.get_by_id(order.id).status) == "handling"
+
+
+def test_the_filer_can_file_a_case_under_another_category(app, city):
+    from core.catalogue import Category, FilingStandard
+
+    def prepare():
+        other = Category.create(
+            kind="event", edition="2013", class_code="01", class_name="市容环境", code="0102", name="绿地脏乱",
+            default_department=city.landscaping,
+        )  # fmt: skip
+        standard = FilingStandard.create(
+            category=other, seq=1, filing_condition="绿地有垃圾", limit_text="4工作时", limit_value=4,
+            limit_unit="work_hour", limit_note="", closing_condition="", handling_unit="", supervising_unit="",
+            source="test",
+        )  # fmt: skip
+        return report(city), standard
+
+    order, standard = in_db(app, prepare)
+    leader = client_for(app, "shift_leader")
+    page = leader.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert 'id="file-category"' in page and "0102 绿地脏乱" in page
+    choices = leader.get(f"/orders/{order.id}/standards?category=0102+绿地脏乱").get_data(as_text=True)
+    assert f'name="standard" value="{standard.id}"' in choices and "绿地有垃圾" in choices
+    assert "0999" in leader.get(f"/orders/{order.id}/standards?category=0999").get_data(as_text=True)
+    assert client_for(app, "collector").get(f"/orders/{order.id}/standards?category=0102").status_code == 403
+    filed = leader.post(
+        f"/orders/{order.id}/act", data={"action": "file", "version": order.version, "standard": standard.id}
+    )
+    assert filed.status_code == 302
+    after = in_db(app, lambda: WorkOrder.get_by_id(order.id))
+    assert after.category_id == standard.category_id and after.suggested_department_id == city.landscaping.id

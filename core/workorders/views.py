@@ -385,6 +385,7 @@ def _case_context(order):
         "action_labels": {name: a.label for name, a in ACTIONS.items()},
         # what only the filing and dispatch forms list
         "standards": standards_for(order.category) if "file" in actions and order.category_id else [],
+        "file_categories": _categories() if "file" in actions else [],
         "departments": _dispatch_departments() if "dispatch" in actions else [],
         "show_caller": current_user.can("workorder.view_all"),
         "panels": sorted(
@@ -409,6 +410,20 @@ def _component_url(order) -> str | None:
 def show(order_id):
     order = _visible_order(order_id)
     return page("workorders/show.html", **_case_context(order))
+
+
+@bp.route("/<int:order_id>/standards")
+@requires("workorder.file")
+def standards(order_id):
+    """The filing-standard rows of another category, for filing a case under it (the case page's file form)."""
+    _visible_order(order_id)
+    errors = []
+    category = _category(request.args, errors)
+    found = standards_for(category) if category else []
+    for standard in found:
+        standard.category = category
+    error = errors[0] if errors else ""
+    return page("workorders/_standard_choices.html", standards=found, other=True, error=error)
 
 
 @bp.route("/<int:order_id>/act", methods=["POST"])
@@ -539,18 +554,22 @@ def _category(form, errors) -> Category | None:
     return found
 
 
-def _new_form_context(form):
+def _categories() -> list[Category]:
+    """The categories a case may have: the configured edition's, in use."""
     edition = current_app.config["CATALOGUE_EDITION"]
-    categories = (
+    return list(
         Category.select().where((Category.edition == edition) & (Category.active == True)).order_by(Category.code)
     )
+
+
+def _new_form_context(form):
     grids = Area.select().where(Area.level == "grid").order_by(Area.code)
     if not current_user.can("workorder.view_all") and current_user.can("workorder.view_grid"):
         mine = workflow.grid_ids(current_user)
         grids = grids.where(Area.id.in_(list(mine))) if mine else grids
     return {
         "form": form,
-        "categories": list(categories),
+        "categories": _categories(),
         "grids": list(grids),
         "sources": SOURCES,
         "max_photos": MAX_PHOTOS,
