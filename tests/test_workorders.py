@@ -248,6 +248,23 @@ def test_supervision_reminds_the_department_head_once(city):
     assert note.user_id == city.users["dept_head"].id and order.number in note.text and note.kind == "overdue"
 
 
+def test_a_new_deadline_brings_a_new_reminder_as_it_comes_near(city):
+    from core.workorders.jobs import supervise
+
+    with clock.frozen(datetime(2026, 11, 30, 8, 0)):
+        order = to_dispatched(city, report(city))  # 4 working hours: due 12:00
+    with clock.frozen(datetime(2026, 11, 30, 11, 30)):
+        assert supervise() == "1 reminders sent"
+        act(city, order, "request_extension", "handler", reason="需要更换设备")
+        act(city, order, "approve_extension", "dispatcher")  # due 18:00, after lunch
+        assert supervise() == "0 reminders sent"  # 3.5 of 8 hours used: green again
+    with clock.frozen(datetime(2026, 11, 30, 17, 0)):
+        assert supervise() == "1 reminders sent"
+        assert supervise() == "0 reminders sent"
+    dues = [n.due for n in Notification.select().order_by(Notification.id)]
+    assert dues == [datetime(2026, 11, 30, 12, 0), datetime(2026, 11, 30, 18, 0)]
+
+
 def test_collectors_see_only_their_grids_and_departments_only_theirs(city):
     mine = report(city)
     elsewhere = workflow.create_order(city.users["other_collector"], "collector", description="x", grid=city.other_grid)

@@ -45,7 +45,8 @@ def department_heads(department_id: int) -> list[User]:
 
 def supervise() -> str:
     """Find cases at a department whose handling clock is yellow or red and tell the department's
-    heads once per case and level, in the app and through the notify hook."""
+    heads once per case, level and deadline (an extension or a rework sets a new one), in the app and
+    through the notify hook."""
     now = clock.now()
     host = current_app.extensions["xiuhua.plugins"]
     sent = 0
@@ -56,12 +57,15 @@ def supervise() -> str:
             continue
         for head in department_heads(order.department_id):
             told = Notification.select().where(
-                (Notification.user == head) & (Notification.order == order) & (Notification.kind == kind)
+                (Notification.user == head)
+                & (Notification.order == order)
+                & (Notification.kind == kind)
+                & (Notification.due == order.due_at)
             )
             if told.exists():
                 continue
             text = reminder(kind, order, head)
-            Notification.create(user=head, order=order, kind=kind, text=text, at=now)
+            Notification.create(user=head, order=order, kind=kind, due=order.due_at, text=text, at=now)
             sent += 1
             host.call_each("notify", user=head, message=text, workorder=order)
     return f"{sent} reminders sent"

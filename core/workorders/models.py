@@ -137,11 +137,12 @@ class Notification(BaseModel):
     at = DateTimeField(default=clock.now, index=True)
     order = ForeignKeyField(WorkOrder, null=True, on_delete="CASCADE")
     kind = CharField(max_length=20)  # e.g. "due-soon", "overdue"
+    due = DateTimeField(null=True)  # the deadline a reminder is about: a new deadline, a new reminder
     text = TextField()
     read = BooleanField(default=False)
 
     class Meta:
-        indexes = ((("user", "order", "kind"), True),)
+        indexes = ((("user", "order", "kind", "due"), True),)
 
 
 class NumberCounter(BaseModel):
