@@ -7,14 +7,13 @@ import pytest
 
 from core.areas import Area
 from core.audit import AuditEntry
-from core.catalogue import Category, FilingStandard
 from core.components.models import Component
 from core.db import db
 from core.dispatch_rules import DispatchRule, suggest
 from core.org import Department
 from core.workorders.models import WorkOrder
 from tests.support import csrf_token, login
-from tests.workorder_support import act, build_city, report, to_dispatched
+from tests.workorder_support import act, build_city, other_category, report, to_dispatched
 
 
 @pytest.fixture
@@ -76,15 +75,7 @@ def test_a_new_case_is_only_suggested_for_a_department_which_sees_it_once_dispat
 
 def test_filing_under_another_category_takes_that_categorys_suggestion(app, city):
     def check():
-        other = Category.create(
-            kind="event", edition="2013", class_code="01", class_name="市容环境", code="0102", name="绿地脏乱",
-            default_department=city.landscaping,
-        )  # fmt: skip
-        standard = FilingStandard.create(
-            category=other, seq=1, filing_condition="绿地有垃圾", limit_text="4工作时", limit_value=4,
-            limit_unit="work_hour", limit_note="", closing_condition="", handling_unit="", supervising_unit="",
-            source="test",
-        )  # fmt: skip
+        _category, standard = other_category(city)
         order = report(city)
         act(city, order, "file", "shift_leader", data={"standard": standard.id})
         return WorkOrder.get_by_id(order.id)

@@ -10,7 +10,7 @@ from core.db import db
 from core.workorders import workflow
 from core.workorders.models import WorkOrder, WorkOrderPhoto
 from tests.support import login
-from tests.workorder_support import build_city, jpeg, report, to_dispatched
+from tests.workorder_support import build_city, jpeg, other_category, report, to_dispatched
 
 
 @pytest.fixture
@@ -401,18 +401,8 @@ def test_a_handling_report_takes_at_most_six_photos(app, city):
 
 
 def test_the_filer_can_file_a_case_under_another_category(app, city):
-    from core.catalogue import Category, FilingStandard
-
     def prepare():
-        other = Category.create(
-            kind="event", edition="2013", class_code="01", class_name="市容环境", code="0102", name="绿地脏乱",
-            default_department=city.landscaping,
-        )  # fmt: skip
-        standard = FilingStandard.create(
-            category=other, seq=1, filing_condition="绿地有垃圾", limit_text="4工作时", limit_value=4,
-            limit_unit="work_hour", limit_note="", closing_condition="", handling_unit="", supervising_unit="",
-            source="test",
-        )  # fmt: skip
+        _category, standard = other_category(city)
         return report(city), standard
 
     order, standard = in_db(app, prepare)

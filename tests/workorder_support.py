@@ -89,3 +89,17 @@ def to_dispatched(city, order):
     act(city, order, "file", "shift_leader", data={"standard": city.standard.id})
     act(city, order, "dispatch", "dispatcher", data={"department": city.sanitation.id})
     return type(order).get_by_id(order.id)
+
+
+def other_category(city):
+    """A second category (0102 绿地脏乱, landscaping's by default) with its filing-standard row."""
+    category = Category.create(
+        kind="event", edition="2013", class_code="01", class_name="市容环境", code="0102", name="绿地脏乱",
+        default_department=city.landscaping,
+    )  # fmt: skip
+    standard = FilingStandard.create(
+        category=category, seq=1, filing_condition="绿地有垃圾", limit_text="4工作时", limit_value=Decimal(4),
+        limit_unit="work_hour", limit_note="", closing_condition="", handling_unit="", supervising_unit="",
+        source="test",
+    )  # fmt: skip
+    return category, standard

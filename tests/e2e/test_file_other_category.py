@@ -4,12 +4,11 @@ filing-standard rows load in place (htmx), the case is filed under it and sugges
 import pytest
 from playwright.sync_api import expect
 
-from core.catalogue import Category, FilingStandard
 from core.db import db
 from core.workorders.models import WorkOrder
 from tests.e2e.conftest import serving
 from tests.e2e.test_case_loop import as_user
-from tests.workorder_support import build_city, report
+from tests.workorder_support import build_city, other_category, report
 
 
 @pytest.fixture
@@ -17,15 +16,7 @@ def filed_elsewhere(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     city = build_city()
     with app.app_context(), db.connection_context():
-        other = Category.create(
-            kind="event", edition="2013", class_code="01", class_name="市容环境", code="0102", name="绿地脏乱",
-            default_department=city.landscaping,
-        )  # fmt: skip
-        FilingStandard.create(
-            category=other, seq=1, filing_condition="绿地有垃圾", limit_text="4工作时", limit_value=4,
-            limit_unit="work_hour", limit_note="", closing_condition="", handling_unit="", supervising_unit="",
-            source="test",
-        )  # fmt: skip
+        other_category(city)
         order = report(city)
     with serving(app) as url:
         yield app, url, city, order
