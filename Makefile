@@ -15,7 +15,7 @@ run: $(VENV)/.runtime translations
 	HOST=$(HOST) PORT=$(PORT) $(FLASK) serve
 
 test: $(VENV)/.dev translations chromium lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

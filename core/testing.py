@@ -10,6 +10,7 @@ and then has:
   and categories). A second app in the same test shares the first one's database, as a restarted
   process would. SQLite in the test's temporary folder by default; PostgreSQL when
   XIUHUA_TEST_DATABASE_URL names a server database whose name contains "test" (it is wiped).
+- `load_demo(app)`: the demo city in that app's database, as `flask demo load` makes it.
 - `app`: `xiuhua_app()`; override it to load your plugin, e.g. `return xiuhua_app(PLUGINS)`.
 - `client`: a test client of `app`, logged out.
 - `users`: one user per built-in role, named after the role (password `PASSWORD`).
@@ -22,14 +23,12 @@ Import nothing from this module in a test file that lists it in `pytest_plugins`
 not rewrite its asserts); take everything as fixtures."""
 
 import contextlib
-import os
 from datetime import datetime, timedelta
-from urllib.parse import urlparse
 
 import pytest
 from werkzeug.security import generate_password_hash
 
-from core import clock, scheduler
+from core import clock, scheduler, testdb
 from core import db as dbmod
 
 PASSWORD = "correct-horse-9"
@@ -44,23 +43,6 @@ BASE_CONFIG = {
     "SCHEDULER_ENABLED": False,
     "DEMO_HISTORY_DAYS": 2,  # the demo city's simulated history, kept small
 }
-
-
-def database_url(tmp_path) -> str:
-    url = os.environ.get("XIUHUA_TEST_DATABASE_URL")
-    if not url:
-        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    if "test" not in urlparse(url).path:
-        raise RuntimeError("XIUHUA_TEST_DATABASE_URL must name a database with 'test' in its name: tests wipe it")
-    return url
-
-
-def wipe(url: str):
-    if url.startswith("postgres"):
-        database = dbmod.open_database(url)
-        with database.connection_context():
-            database.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        database.close()
 
 
 def create_user(username, role_code=None, department=None, password=PASSWORD, **fields):
@@ -96,11 +78,19 @@ class FrozenClock:
         return self.set(self.now + (delta or timedelta(**kwargs)))
 
 
+@pytest.fixture(scope="session")
+def template_databases(tmp_path_factory):
+    """The session's template databases (core/testdb.py): each set of plugins is migrated once."""
+    templates = testdb.Templates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.close()
+
+
 @pytest.fixture
-def xiuhua_app(tmp_path):
+def xiuhua_app(tmp_path, template_databases):
     """xiuhua_app(plugins_dir=None, **config) → an app on a fresh, migrated database."""
-    url = database_url(tmp_path)
-    wipe(url)
+    url = template_databases.url(tmp_path)
+    made = []
 
     def factory(plugins_dir=None, **overrides):
         from app import create_app
@@ -110,12 +100,23 @@ def xiuhua_app(tmp_path):
             config["PLUGINS_DIR"] = str(plugins_dir)
         config.update(overrides)
         application = create_app(config)
-        dbmod.upgrade(application)
+        if made:
+            dbmod.upgrade(application)  # a restart: what the new code brings is migrated in
+        else:
+            template_databases.migrated(application)
+        made.append(application)
         return application
 
     yield factory
     if not dbmod.db.is_closed():
         dbmod.db.close()
+
+
+@pytest.fixture
+def load_demo(template_databases):
+    """load_demo(app): the demo city in `app`'s database, as `flask demo load` makes it (from a template
+    after the first time in a test session)."""
+    return template_databases.demo
 
 
 @pytest.fixture

@@ -6,9 +6,6 @@ Against SQLite by default; against PostgreSQL when XIUHUA_TEST_DATABASE_URL name
 
 import pytest
 
-from core import demo
-from core.db import db
-
 pytest_plugins = ["core.testing"]
 
 
@@ -39,7 +36,6 @@ def csrf_app(make_app):
 
 
 @pytest.fixture
-def demo_app(app):
-    with app.app_context(), db.connection_context():  # the plugins' demo_data reads current_app
-        demo.load(app)
+def demo_app(app, load_demo):
+    load_demo(app)
     return app

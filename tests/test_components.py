@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 import shapely
 
-from core import demo, grids
+from core import grids
 from core.areas import Area
 from core.audit import AuditEntry
 from core.catalogue import Category
@@ -463,10 +463,8 @@ def test_admin_page_imports_in_the_background(app, city):
 # --- the demo and the sample file --------------------------------------------------------------------
 
 
-def test_demo_components_have_valid_ids_and_the_sample_file_imports(app):
-    demo_app = app
+def test_demo_components_have_valid_ids_and_the_sample_file_imports(demo_app):
     with demo_app.app_context(), db.connection_context():
-        demo.load(demo_app)
         components = list(Component.select(Component, Area).join(Area))
         assert len(components) == demo_app.config["DEMO_COMPONENTS"] == 3000
         for c in components[:500]:

@@ -294,14 +294,13 @@ def test_map_div_carries_the_tile_settings(make_app):
     assert 'data-tile-crs="gcj02"' in page
 
 
-def test_demo_cases_get_locations_inside_their_grids(app):
+def test_demo_cases_get_locations_inside_their_grids(app, load_demo):
     import shapely
 
-    from core import demo
     from core.grids import shape_of
 
+    load_demo(app)
     with app.app_context(), db.connection_context():
-        demo.load(app)
         orders = list(WorkOrder.select().limit(50))
         assert orders and all(o.latitude is not None for o in orders)
         for order in orders[:10]:
@@ -309,14 +308,14 @@ def test_demo_cases_get_locations_inside_their_grids(app):
         assert maps_demo.place_demo_orders() == 0  # idempotent
 
 
-def test_demo_city_has_responsible_people_for_every_grid_and_department(app):
+def test_demo_city_has_responsible_people_for_every_grid_and_department(app, load_demo):
     from core import demo
     from core.areas import Area
     from core.org import Department
     from core.responsibility import Responsibility
 
+    load_demo(app)
     with app.app_context(), db.connection_context():
-        demo.load(app)
         grids = Area.select().where(Area.level == "grid").count()
         for department in Department.select().where(Department.type == "professional"):
             covered = Responsibility.select(Responsibility.area).where(Responsibility.department == department)

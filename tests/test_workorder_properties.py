@@ -60,15 +60,12 @@ step = st.tuples(
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, template_databases):
     """One app and city for all examples (each example makes its own case)."""
     from app import create_app
-    from core import db as dbmod
-    from core.testing import database_url, wipe
 
     folder = tmp_path_factory.mktemp("properties")
-    url = database_url(folder)
-    wipe(url)
+    url = template_databases.url(folder)
     app = create_app(
         {
             "TESTING": True,
@@ -78,7 +75,7 @@ def world(tmp_path_factory):
             "INSTANCE_PATH": str(folder / "instance"),
         }
     )
-    dbmod.upgrade(app)
+    template_databases.migrated(app)
     city = build_city()
     with app.app_context(), db.connection_context():
         yield city

@@ -513,12 +513,10 @@ def test_the_job_fails_loudly_without_a_tow_department(make_app):
 # --- demo --------------------------------------------------------------------------------------------
 
 
-def test_the_demo_has_vehicles_in_every_stage_on_the_map(app):
+def test_the_demo_has_vehicles_in_every_stage_on_the_map(demo_app):
     from core import demo
 
-    demo_app = app
-    with app.app_context(), db.connection_context():  # plugins' demo_data hooks need the app context
-        demo.load(app)
+    with demo_app.app_context(), db.connection_context():
         vehicles = list(Vehicle.select())
         assert len(vehicles) >= 30
         assert {v.stage for v in vehicles} == {

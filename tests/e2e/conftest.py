@@ -10,7 +10,6 @@ from playwright.sync_api import sync_playwright
 from waitress import create_server
 
 from core import db as dbmod
-from core import demo
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -53,11 +52,10 @@ def serving(app):
 
 
 @pytest.fixture
-def live_server(make_app):
+def live_server(make_app, load_demo):
     """The base URL of the app (real CSRF, demo city loaded) served by waitress on a free port."""
     app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context(), dbmod.db.connection_context():  # the plugins' demo_data reads current_app
-        demo.load(app)
+    load_demo(app)
     with serving(app) as url:
         yield url
 
