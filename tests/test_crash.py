@@ -130,7 +130,6 @@ class Server:
     log: Path
     process: subprocess.Popen | None = None
     port: int = 0
-    starts: list = field(default_factory=list)
 
     def start(self):
         self.port = free_port()
@@ -173,14 +172,13 @@ def prepare(url: str, instance: Path):
     """Migrate the database and make the city and its collectors, as `flask db upgrade` and `flask users
     create` would, before the server first starts."""
     from app import create_app
+    from core.workorders.models import GridAssignment
 
     wipe(url)
     app = create_app({**BASE_CONFIG, "DATABASE_URL": url, "INSTANCE_PATH": str(instance)})
     dbmod.upgrade(app)
     with app.app_context():
         city = build_city()
-        from core.workorders.models import GridAssignment
-
         with dbmod.db.connection_context():
             community = city.grid.parent
             for name in COLLECTORS[2:]:
