@@ -344,7 +344,8 @@ def readable(response) -> str:
 
 
 def test_every_route_with_arguments_declares_its_scope(world):
-    assert undeclared_scopes(world.app) == []
+    undeclared = undeclared_scopes(world.app)
+    assert undeclared == [], f"URL arguments but no @scoped(argument, kind=...) or @unscoped: {undeclared}"
     declared = {scope[1] for rule in rules(world.app) if (scope := scope_of(world.app, rule)) not in (None, MISSING)}
     assert declared - set(world.kinds) == set(), "a scope kind the matrix cannot make objects of: add it to kinds"
     # Each kind has, for some role, an object out of scope: the matrix tries the 404 of every scoped route.
