@@ -34,7 +34,7 @@ from core.db import BaseModel, JSONField, db
 from core.hookspecs import hookimpl
 from core.import_pages import ImportKind, status_page, upload_page
 from core.org import Department, department_tree
-from core.permissions import requires
+from core.permissions import requires, unscoped
 from core.plugins import MenuItem
 from core.timelimits import UNITS, LimitError, parse_limit
 from core.web import message, page
@@ -281,6 +281,7 @@ def _category_page(category: Category, form: CategoryForm | None, status=200):
 
 @bp.route("/<int:category_id>")
 @requires("catalogue.view")
+@unscoped
 def category(category_id):
     found = Category.get_or_none(Category.id == category_id)
     if found is None:
@@ -295,6 +296,7 @@ def category(category_id):
 
 @bp.route("/<int:category_id>/edit", methods=["POST"])
 @requires("catalogue.manage")
+@unscoped
 def category_edit(category_id):
     found = Category.get_or_none(Category.id == category_id)
     if found is None:
@@ -359,6 +361,7 @@ def standard_snapshot(standard: FilingStandard) -> dict:
 
 @bp.route("/standards/<int:standard_id>", methods=["GET", "POST"])
 @requires("catalogue.manage")
+@unscoped
 def standard_edit(standard_id):
     standard = FilingStandard.get_or_none(FilingStandard.id == standard_id)
     if standard is None:
@@ -414,6 +417,7 @@ def import_page():
 
 @bp.route("/import/<int:import_id>")
 @requires("catalogue.manage")
+@unscoped
 def import_status(import_id):
     return status_page(IMPORTS, import_id)
 

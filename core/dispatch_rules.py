@@ -25,7 +25,7 @@ from core.catalogue import Category
 from core.db import BaseModel, db
 from core.hookspecs import hookimpl
 from core.org import Department
-from core.permissions import requires
+from core.permissions import requires, unscoped
 
 bp = Blueprint("dispatch_rules", __name__, url_prefix="/catalogue")
 
@@ -122,6 +122,7 @@ def _back(category_id):
 
 @bp.route("/<int:category_id>/dispatch-rules", methods=["POST"])
 @requires("catalogue.manage")
+@unscoped
 def add(category_id):
     category = Category.get_or_none(Category.id == category_id)
     if category is None:
@@ -174,6 +175,7 @@ def add(category_id):
 
 @bp.route("/<int:category_id>/dispatch-rules/<int:rule_id>/delete", methods=["POST"])
 @requires("catalogue.manage")
+@unscoped
 def remove(category_id, rule_id):
     rule = (
         DispatchRule.select(DispatchRule, Area, Department, Category)

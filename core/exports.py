@@ -26,7 +26,7 @@ from core.background import GOING
 from core.db import BaseModel, JSONField, db
 from core.hookspecs import hookimpl
 from core.org import User
-from core.permissions import login_required
+from core.permissions import login_required, scoped
 from core.scheduler import JobSpec, this_runner
 from core.web import message, page
 
@@ -185,6 +185,7 @@ def _own(export_id) -> ExportJob | None:
 
 @bp.route("/<int:export_id>")
 @login_required
+@scoped("export_id", kind="export")
 def show(export_id):
     job = _own(export_id)
     if job is None:
@@ -194,6 +195,7 @@ def show(export_id):
 
 @bp.route("/<int:export_id>/download")
 @login_required
+@scoped("export_id", kind="export")
 def download(export_id):
     job = _own(export_id)
     if job is None or job.status != "done" or not job.path.is_file():

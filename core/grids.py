@@ -54,7 +54,7 @@ from core.background import ImportJob, one_at_a_time
 from core.db import BaseModel, JSONField
 from core.hookspecs import hookimpl
 from core.import_pages import ImportKind, status_page, upload_page
-from core.permissions import requires
+from core.permissions import requires, unscoped
 from core.plugins import MenuItem
 from core.web import message, page
 
@@ -542,6 +542,7 @@ def locate_page():
 
 @bp.route("/<int:area_id>")
 @requires("grids.view")
+@unscoped
 def grid(area_id):
     from core.maps import grid_map_layers
 
@@ -652,5 +653,6 @@ def import_page():
 
 @bp.route("/import/<int:import_id>")
 @requires("grids.manage")
+@unscoped
 def import_status(import_id):
     return status_page(IMPORTS, import_id)

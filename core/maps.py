@@ -34,7 +34,7 @@ from peewee import JOIN, fn
 from core import clock
 from core.areas import Area
 from core.hookspecs import hookimpl
-from core.permissions import login_required, requires
+from core.permissions import login_required, requires, scoped
 
 GREEN, YELLOW, ORANGE, RED, GREY = "#2e7d32", "#f9a825", "#ef6c00", "#c62828", "#9e9e9e"
 LIGHT_COLOURS = {"green": GREEN, "yellow": YELLOW, "red": RED}
@@ -294,6 +294,7 @@ def _visible_order(order_id):
 
 @bp.route("/orders/<int:order_id>/pin.geojson")
 @login_required
+@scoped("order_id", kind="workorder")
 def order_pin(order_id):
     """One case's location (none if it has no coordinates), for its page."""
     from core.workorders import workflow
@@ -306,6 +307,7 @@ def order_pin(order_id):
 
 @bp.route("/orders/<int:order_id>/grid.geojson")
 @login_required
+@scoped("order_id", kind="workorder")
 def order_grid(order_id):
     """The current outline of a case's unit grid, for its page (handlers see it without grids.view)."""
     order = _visible_order(order_id)

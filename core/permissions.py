@@ -1,6 +1,13 @@
 """Permission strings, the built-in roles, and the one rule every view follows: it declares what it
 needs (`@requires("admin.users")`, `@login_required`, or `@public`) and core.auth enforces it before
-the view runs. A view that declares nothing is refused (and tests/test_permissions.py fails)."""
+the view runs. A view that declares nothing is refused (and tests/test_permissions.py fails).
+
+A view whose URL has arguments also declares whether one of them names an object the user must be in
+scope for (`@scoped("order_id", kind="workorder")`: the view answers 404 for a case outside the user's
+scope) or not (`@unscoped`: whoever holds the permission may open every one). The view does the check;
+tests/test_route_matrix.py reads the declarations and tries every route as every built-in role with an
+object in and one out of scope (its KINDS say how to make them), and fails for a route with arguments
+that declares neither."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -50,6 +57,24 @@ def requires(permission: str):
 
 public = _declare(PUBLIC)
 login_required = _declare(LOGIN)
+
+
+def scoped(argument: str, kind: str):
+    """The URL argument `argument` names an object of `kind` ("workorder", "vehicle", "export",
+    "upload"...); for one outside the user's scope the view answers 404, as if it did not exist."""
+
+    def decorate(view):
+        view.scope = (argument, kind)
+        return view
+
+    return decorate
+
+
+def unscoped(view):
+    """The view's URL arguments name nothing the user must be in scope for: everyone holding the
+    permission may open every one (an administrator's users, the catalogue, the unit grids)."""
+    view.scope = None
+    return view
 
 
 def role_label(role) -> str:

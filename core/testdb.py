@@ -144,6 +144,10 @@ class Templates:
     def url(self, tmp_path) -> str:
         return self.kind.url(tmp_path)
 
+    def fresh(self, url: str):
+        """Make the test's database empty (for a test that migrates it itself)."""
+        self.kind.fresh(url)
+
     def migrated(self, app):
         """Give the test's first app a database as `flask db upgrade` leaves an empty one, from a template
         when there is one."""

@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from core import audit, clock, settings
 from core.admin import EditForm
 from core.db import db
-from core.permissions import requires
+from core.permissions import requires, unscoped
 from core.timelimits import LimitError, parse_limit
 from core.web import htmx, message, page
 from core.worktime import (
@@ -420,6 +420,7 @@ def day_add():
 
 @bp.route("/admin/calendar/days/<int:day_id>/delete", methods=["POST"])
 @requires("calendar.manage")
+@unscoped
 def day_delete(day_id):
     row = CalendarDay.get_or_none(CalendarDay.id == day_id)
     if row is None:

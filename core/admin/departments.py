@@ -12,7 +12,7 @@ from core import audit
 from core.admin import EditForm, bp
 from core.db import db
 from core.org import DEPARTMENT_TYPES, Department, User, department_tree, descendants
-from core.permissions import requires
+from core.permissions import requires, unscoped
 from core.web import message, page
 
 
@@ -91,6 +91,7 @@ def department_new():
 
 @bp.route("/departments/<int:dept_id>", methods=["GET", "POST"])
 @requires("admin.departments")
+@unscoped
 def department_edit(dept_id):
     dept = Department.get_or_none(Department.id == dept_id)
     if dept is None:
@@ -111,6 +112,7 @@ def department_edit(dept_id):
 
 @bp.route("/departments/<int:dept_id>/delete", methods=["POST"])
 @requires("admin.departments")
+@unscoped
 def department_delete(dept_id):
     dept = Department.get_or_none(Department.id == dept_id)
     if dept is None:

@@ -11,7 +11,7 @@ from core import audit
 from core.admin import bp
 from core.db import db
 from core.org import Permission, Role, RolePermission
-from core.permissions import labels, requires, role_label
+from core.permissions import labels, requires, role_label, unscoped
 from core.plugins import host
 from core.web import message, page
 
@@ -60,6 +60,7 @@ def roles():
 
 @bp.route("/roles/<int:role_id>/grant", methods=["POST"])
 @requires("admin.roles")
+@unscoped
 def role_grant(role_id):
     role = Role.get_or_none(Role.id == role_id)
     permission = Permission.get_or_none(Permission.name == request.form.get("permission", ""))

@@ -6,7 +6,7 @@ from peewee import fn
 
 from core import audit, scheduler
 from core.admin import bp
-from core.permissions import requires
+from core.permissions import requires, unscoped
 from core.plugins import host
 from core.scheduler import JobRun, ScheduledJob
 from core.web import message, page
@@ -43,6 +43,7 @@ def jobs():
 
 @bp.route("/jobs/<job_id>/run", methods=["POST"])
 @requires("admin.jobs")
+@unscoped
 def job_run(job_id):
     if job_id not in scheduler.specs(current_app):
         return message(_("There is no such job."), 404)

@@ -13,7 +13,7 @@ from core import audit
 from core.admin import EditForm, bp
 from core.db import db
 from core.org import LANGUAGES, Department, Role, User, UserRole, department_tree
-from core.permissions import requires, role_label
+from core.permissions import requires, role_label, unscoped
 from core.web import message, page
 
 PAGE_SIZE = 50
@@ -140,6 +140,7 @@ def user_new():
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @requires("admin.users")
+@unscoped
 def user_edit(user_id):
     user = User.get_or_none(User.id == user_id)
     if user is None:
@@ -167,6 +168,7 @@ def user_edit(user_id):
 
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
 @requires("admin.users")
+@unscoped
 def user_unlock(user_id):
     user = User.get_or_none(User.id == user_id)
     if user is None:

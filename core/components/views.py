@@ -23,7 +23,7 @@ from core.components.models import STATUS_BADGES, STATUSES, Component, Component
 from core.db import db
 from core.import_pages import ImportKind, status_page, upload_page
 from core.org import User
-from core.permissions import requires
+from core.permissions import requires, unscoped
 from core.web import message, page
 
 bp = Blueprint("components", __name__, url_prefix="/components")
@@ -192,6 +192,7 @@ def _show(component, form=None, status=200, error=""):
 
 @bp.route("/<int:component_id>")
 @requires("components.view")
+@unscoped
 def show(component_id):
     component = _component_or_none(component_id)
     if component is None:
@@ -201,6 +202,7 @@ def show(component_id):
 
 @bp.route("/<int:component_id>/status", methods=["POST"])
 @requires("components.manage")
+@unscoped
 def change_status(component_id):
     component = _component_or_none(component_id)
     if component is None:
@@ -343,5 +345,6 @@ def import_page():
 
 @bp.route("/import/<int:import_id>")
 @requires("components.manage")
+@unscoped
 def import_status(import_id):
     return status_page(IMPORTS, import_id)

@@ -11,7 +11,7 @@ from core.catalogue import Category
 from core.dashboard import WIDGETS, figures, widget
 from core.dashboard.widgets import can_view_cases, scope_label
 from core.org import Department
-from core.permissions import requires
+from core.permissions import requires, scoped
 from core.web import page
 from core.workorders import workflow
 from core.workorders.models import WorkOrder
@@ -22,6 +22,7 @@ PAGE_SIZE = 50
 
 @bp.route("/widgets/<name>")
 @requires("dashboard.view")
+@scoped("name", kind="widget")
 def fragment(name):
     found = widget(name, current_user._get_current_object()) if name in WIDGETS else None
     if found is None:

@@ -8,7 +8,7 @@ from flask import Blueprint, abort
 from core.evaluation import exports, snapshots
 from core.evaluation.indicators import INDICATORS, LEVELS, PUBLIC_LEVELS, is_rate
 from core.evaluation.models import Snapshot, SnapshotVersion
-from core.permissions import public
+from core.permissions import public, unscoped
 from core.web import page
 from core.xlsx import send_workbook
 
@@ -61,6 +61,7 @@ def _periods() -> list[str]:
 @public_bp.route("/")
 @public_bp.route("/<period>")
 @public
+@unscoped
 def bulletin(period=None):
     version = _published(period)
     if version is None and period is not None:
@@ -82,6 +83,7 @@ def bulletin(period=None):
 
 @public_bp.route("/<period>/bulletin.xlsx")
 @public
+@unscoped
 def bulletin_export(period):
     version = _published(period)
     if version is None:

@@ -19,7 +19,7 @@ from core import audit, clock, photos
 from core.evaluation import exports, periods, scores, snapshots
 from core.evaluation.indicators import INDICATORS, LEVELS, drill, is_rate
 from core.evaluation.models import Deduction, Snapshot, SnapshotVersion
-from core.permissions import requires
+from core.permissions import requires, unscoped
 from core.web import message, page
 from core.workorders.models import WorkOrder
 from core.xlsx import send_workbook
@@ -170,6 +170,7 @@ def _valid_key(level, key):
 
 @bp.route("/deductions/<int:deduction_id>/withdraw", methods=["POST"])
 @requires("evaluation.deduct")
+@unscoped
 def withdraw(deduction_id):
     row = Deduction.get_or_none(Deduction.id == deduction_id)
     if row is None:
@@ -189,6 +190,7 @@ def withdraw(deduction_id):
 
 @bp.route("/deductions/<int:deduction_id>/photo/<variant>")
 @requires("evaluation.view")
+@unscoped
 def deduction_photo(deduction_id, variant):
     row = Deduction.get_or_none(Deduction.id == deduction_id)
     if row is None or row.photo_id is None or variant not in ("thumb", "display"):
@@ -238,6 +240,7 @@ def snapshot_list():
 
 @bp.route("/versions/<int:version_id>")
 @requires("evaluation.view")
+@unscoped
 def version(version_id):
     row = SnapshotVersion.get_or_none(SnapshotVersion.id == version_id)
     if row is None:
@@ -261,6 +264,7 @@ def version(version_id):
 
 @bp.route("/versions/<int:version_id>/publish", methods=["POST"])
 @requires("evaluation.publish")
+@unscoped
 def publish(version_id):
     form = PublishForm()
     if not form.validate_on_submit():
@@ -274,6 +278,7 @@ def publish(version_id):
 
 @bp.route("/snapshots/<int:snapshot_id>/recompute", methods=["POST"])
 @requires("evaluation.publish")
+@unscoped
 def recompute(snapshot_id):
     snap = Snapshot.get_or_none(Snapshot.id == snapshot_id)
     if snap is None:
@@ -289,6 +294,7 @@ def recompute(snapshot_id):
 
 @bp.route("/versions/<int:version_id>/diff/<int:other_id>")
 @requires("evaluation.view")
+@unscoped
 def diff(version_id, other_id):
     new = SnapshotVersion.get_or_none(SnapshotVersion.id == version_id)
     old = SnapshotVersion.get_or_none(SnapshotVersion.id == other_id)
@@ -300,6 +306,7 @@ def diff(version_id, other_id):
 
 @bp.route("/versions/<int:version_id>/export.xlsx")
 @requires("evaluation.view")
+@unscoped
 def version_export(version_id):
     row = SnapshotVersion.get_or_none(SnapshotVersion.id == version_id)
     if row is None:

@@ -12,7 +12,7 @@ from core import clock, exports, grids, photos
 from core.areas import Area
 from core.catalogue import Category, FilingStandard, standards_for
 from core.org import Department, User, department_tree
-from core.permissions import login_required, requires
+from core.permissions import login_required, requires, scoped
 from core.plugins import host
 from core.web import DB_INT_MAX, message, page
 from core.workorders import workflow
@@ -407,6 +407,7 @@ def _component_url(order) -> str | None:
 
 @bp.route("/<int:order_id>")
 @login_required
+@scoped("order_id", kind="workorder")
 def show(order_id):
     order = _visible_order(order_id)
     return page("workorders/show.html", **_case_context(order))
@@ -414,6 +415,7 @@ def show(order_id):
 
 @bp.route("/<int:order_id>/standards")
 @requires("workorder.file")
+@scoped("order_id", kind="workorder")
 def standards(order_id):
     """The filing-standard rows of another category, for filing a case under it (the case page's file form)."""
     _visible_order(order_id)
@@ -428,6 +430,7 @@ def standards(order_id):
 
 @bp.route("/<int:order_id>/act", methods=["POST"])
 @login_required
+@scoped("order_id", kind="workorder")
 def act(order_id):
     order = _visible_order(order_id)
     action = request.form.get("action", "")
@@ -460,6 +463,7 @@ def act(order_id):
 
 @bp.route("/<int:order_id>/photos/<int:photo_id>/<variant>")
 @login_required
+@scoped("order_id", kind="workorder")
 def photo(order_id, photo_id, variant):
     order = _visible_order(order_id)
     link = WorkOrderPhoto.get_or_none((WorkOrderPhoto.order == order) & (WorkOrderPhoto.photo == photo_id))
@@ -507,6 +511,7 @@ def upload_photo():
 
 @bp.route("/uploads/<int:photo_id>/thumb")
 @login_required
+@scoped("photo_id", kind="upload")
 def upload_thumb(photo_id):
     if photo_id not in session.get("uploads", []):
         abort(404)

@@ -20,7 +20,7 @@ from wtforms.validators import Optional as OptionalInput
 from core import audit, clock, photos, xlsx
 from core.admin import EditForm
 from core.areas import Area
-from core.permissions import requires
+from core.permissions import requires, scoped
 from core.web import message, page
 from core.workorders import workflow
 
@@ -332,6 +332,7 @@ def _vehicle_fields(form: VehicleForm) -> dict:
 
 @bp.route("/<int:vehicle_id>/edit", methods=["GET", "POST"])
 @requires("zombie_cars.manage")
+@scoped("vehicle_id", kind="vehicle")
 def edit(vehicle_id):
     vehicle = _vehicle_or_404(vehicle_id)
     if request.method == "GET":
@@ -410,12 +411,14 @@ def _vehicle_page(vehicle, contact_form=None, outcome_form=None, status=200, err
 
 @bp.route("/<int:vehicle_id>")
 @requires("zombie_cars.view")
+@scoped("vehicle_id", kind="vehicle")
 def vehicle(vehicle_id):
     return _vehicle_page(_vehicle_or_404(vehicle_id))
 
 
 @bp.route("/<int:vehicle_id>/notify", methods=["POST"])
 @requires("zombie_cars.manage")
+@scoped("vehicle_id", kind="vehicle")
 def notify(vehicle_id):
     vehicle = _vehicle_or_404(vehicle_id)
     if not FlaskForm().validate_on_submit():
@@ -430,6 +433,7 @@ def notify(vehicle_id):
 
 @bp.route("/<int:vehicle_id>/contacts", methods=["POST"])
 @requires("zombie_cars.manage")
+@scoped("vehicle_id", kind="vehicle")
 def add_contact(vehicle_id):
     vehicle = _vehicle_or_404(vehicle_id)
     form = ContactForm()
@@ -449,6 +453,7 @@ def add_contact(vehicle_id):
 
 @bp.route("/<int:vehicle_id>/outcome", methods=["POST"])
 @requires("zombie_cars.manage")
+@scoped("vehicle_id", kind="vehicle")
 def outcome(vehicle_id):
     vehicle = _vehicle_or_404(vehicle_id)
     form = OutcomeForm()
@@ -468,6 +473,7 @@ def outcome(vehicle_id):
 
 @bp.route("/<int:vehicle_id>/notices/<int:notice_id>")
 @requires("zombie_cars.view")
+@scoped("vehicle_id", kind="vehicle")
 def notice(vehicle_id, notice_id):
     vehicle = _vehicle_or_404(vehicle_id)
     found = Notice.get_or_none((Notice.id == notice_id) & (Notice.vehicle == vehicle.id))
@@ -478,6 +484,7 @@ def notice(vehicle_id, notice_id):
 
 @bp.route("/<int:vehicle_id>/photos/<int:photo_id>/<any(thumb, display, original):variant>")
 @requires("zombie_cars.view")
+@scoped("vehicle_id", kind="vehicle")
 def photo(vehicle_id, photo_id, variant):
     vehicle = _vehicle_or_404(vehicle_id)
     link = VehiclePhoto.get_or_none((VehiclePhoto.vehicle == vehicle.id) & (VehiclePhoto.photo == photo_id))

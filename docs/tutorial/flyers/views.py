@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from core import audit, clock
 from core.db import db
-from core.permissions import requires
+from core.permissions import requires, unscoped
 from core.web import message, page
 
 from .forms import FlyerForm
@@ -48,6 +48,7 @@ def new():
 
 @bp.route("/<int:flyer_id>")
 @requires("flyers.view")
+@unscoped
 def detail(flyer_id):
     flyer = Flyer.get_or_none(Flyer.id == flyer_id)
     if flyer is None:
@@ -57,6 +58,7 @@ def detail(flyer_id):
 
 @bp.route("/<int:flyer_id>/removed", methods=["POST"])
 @requires("flyers.report")
+@unscoped
 def removed(flyer_id):
     flyer = Flyer.get_or_none(Flyer.id == flyer_id)
     if flyer is None:
