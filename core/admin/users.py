@@ -9,7 +9,7 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from core import audit
+from core import audit, sessions
 from core.admin import EditForm, bp
 from core.db import db
 from core.org import LANGUAGES, Department, Role, User, UserRole, department_tree
@@ -110,6 +110,13 @@ def users():
 
 
 def _save(form: UserForm, user: User):
+    """Save the form into `user`. Disabling them, changing their roles or resetting their password ends
+    their sessions (an administrator editing themselves keeps the one they are using)."""
+    ends_sessions = user.id is not None and (
+        (user.active and not form.active.data)
+        or bool(form.password.data)
+        or {r.id for r in user.roles()} != set(form.roles.data)
+    )
     user.username = form.username.data.strip()
     user.name = form.name.data.strip()
     user.phone = (form.phone.data or "").strip()
@@ -122,6 +129,8 @@ def _save(form: UserForm, user: User):
     UserRole.delete().where(UserRole.user == user).execute()
     for role_id in form.roles.data:
         UserRole.create(user=user, role=role_id)
+    if ends_sessions:
+        sessions.end_all(user, keep_this=user.id == current_user.id)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
