@@ -112,6 +112,7 @@ def enforce_session_and_permission():
     seen = None if seen is None else datetime.fromisoformat(seen)
     now = clock.now()
     if seen is not None and now - seen > idle:
+        sessions.end_this()  # a copy of the cookie, however active, ends with it
         _clear_session()
         return _to_login(_("Your session expired after a period of inactivity. Please log in again."))
     # Automatic refreshes (dashboard polling) are not activity. The mark moves at most once a minute:

@@ -161,3 +161,15 @@ def test_flask_users_logout_ends_every_session_from_the_shell(app, users):
         assert User.get(User.username == "dispatcher").session_version == 1
     result = app.test_cli_runner().invoke(args=["users", "logout", "nobody"])
     assert result.exit_code != 0 and "no user named" in result.output
+
+
+def test_a_copy_of_a_session_that_ran_idle_ends_with_it(app, users):
+    with clock.frozen(START):
+        client = english_login(app, "dispatcher")
+        thief = copy_of(client, app)
+    with clock.frozen(START + timedelta(minutes=20)):
+        assert thief.get("/").status_code == 200  # the copy is kept busy, the original is not
+    with clock.frozen(START + timedelta(minutes=31)):
+        refused(client)
+    with clock.frozen(START + timedelta(minutes=32)):
+        assert "Your session has ended" in refused(thief)
