@@ -250,9 +250,10 @@ def change_password():
             form.current.errors.append(_("The current password is wrong."))
         else:
             current_user.set_password(form.new.data)
-            User.update(password_hash=current_user.password_hash).where(User.id == current_user.id).execute()
-            sessions.end_all(current_user, keep_this=True)
-            audit.record("user.password", "user", current_user.id, f"{current_user.username} changed password")
+            with db.atomic():
+                User.update(password_hash=current_user.password_hash).where(User.id == current_user.id).execute()
+                sessions.end_all(current_user, keep_this=True)
+                audit.record("user.password", "user", current_user.id, f"{current_user.username} changed password")
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
     status = 200 if not form.errors else 422

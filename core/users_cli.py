@@ -61,7 +61,7 @@ def unlock(username):
             return
         was = user.locked_until
         user.locked_until, user.failed_logins = None, 0
-        user.save()
+        user.save(only=[User.locked_until, User.failed_logins])
         audit.record(
             "user.unlock",
             "user",

@@ -17,6 +17,7 @@ from core.permissions import requires, role_label
 from core.web import message, page
 
 PAGE_SIZE = 50
+FORM_FIELDS = [User.username, User.name, User.phone, User.department, User.language, User.active, User.password_hash]
 
 
 class UserForm(EditForm):
@@ -125,7 +126,8 @@ def _save(form: UserForm, user: User):
     user.active = form.active.data
     if form.password.data:
         user.set_password(form.password.data)
-    user.save()
+    # Only what the form edits: the failure count and the session version change under it (core.auth).
+    user.save(only=FORM_FIELDS if user.id is not None else None)
     UserRole.delete().where(UserRole.user == user).execute()
     for role_id in form.roles.data:
         UserRole.create(user=user, role=role_id)
@@ -183,7 +185,7 @@ def user_unlock(user_id):
     with db.atomic():
         was = user.locked_until
         user.locked_until, user.failed_logins = None, 0
-        user.save()
+        user.save(only=[User.locked_until, User.failed_logins])
         audit.record(
             "user.unlock", "user", user.id, user.username, before={"locked_until": was}, after={"locked_until": None}
         )
