@@ -71,6 +71,7 @@ class User(UserMixin, BaseModel):
     failed_logins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
     last_login_at = DateTimeField(null=True)
+    session_version = IntegerField(default=0)  # bumped to end every session of the user (core.sessions)
     created_at = DateTimeField(default=clock.now)
 
     @property

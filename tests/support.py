@@ -18,6 +18,11 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def form_errors(response) -> list[str]:
+    """The field error messages a form page shows (`<p class="error">` under its fields)."""
+    return re.findall(r'<p class="error">(.*?)</p>', response.get_data(as_text=True))
+
+
 def seen(client, url: str) -> str:
     """The `seen` fingerprint an edit form carries, as a browser would send it back."""
     match = re.search(r'id="seen" name="seen" type="hidden" value="([^"]*)"', client.get(url).get_data(as_text=True))

@@ -9,7 +9,7 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from core import audit
+from core import audit, sessions
 from core.admin import EditForm, bp
 from core.db import db
 from core.org import LANGUAGES, Department, Role, User, UserRole, department_tree
@@ -17,6 +17,7 @@ from core.permissions import requires, role_label, unscoped
 from core.web import message, page
 
 PAGE_SIZE = 50
+FORM_FIELDS = [User.username, User.name, User.phone, User.department, User.language, User.active, User.password_hash]
 
 
 class UserForm(EditForm):
@@ -110,6 +111,13 @@ def users():
 
 
 def _save(form: UserForm, user: User):
+    """Save the form into `user`. Disabling them, changing their roles or resetting their password ends
+    their sessions (an administrator editing themselves keeps the one they are using)."""
+    ends_sessions = user.id is not None and (
+        (user.active and not form.active.data)
+        or bool(form.password.data)
+        or {r.id for r in user.roles()} != set(form.roles.data)
+    )
     user.username = form.username.data.strip()
     user.name = form.name.data.strip()
     user.phone = (form.phone.data or "").strip()
@@ -118,10 +126,13 @@ def _save(form: UserForm, user: User):
     user.active = form.active.data
     if form.password.data:
         user.set_password(form.password.data)
-    user.save()
+    # Only what the form edits: the failure count and the session version change under it (core.auth).
+    user.save(only=FORM_FIELDS if user.id is not None else None)
     UserRole.delete().where(UserRole.user == user).execute()
     for role_id in form.roles.data:
         UserRole.create(user=user, role=role_id)
+    if ends_sessions:
+        sessions.end_all(user, keep_this=user.id == current_user.id)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -176,7 +187,7 @@ def user_unlock(user_id):
     with db.atomic():
         was = user.locked_until
         user.locked_until, user.failed_logins = None, 0
-        user.save()
+        user.save(only=[User.locked_until, User.failed_logins])
         audit.record(
             "user.unlock", "user", user.id, user.username, before={"locked_until": was}, after={"locked_until": None}
         )
