@@ -2,6 +2,7 @@
 
 from flask_babel import gettext as _
 
+from core.catalogue import KINDS
 from core.evaluation.indicators import INDICATORS, LEVELS, is_rate
 from core.xlsx import Sheet, workbook_bytes
 
@@ -59,8 +60,11 @@ def bulletin_sheets(data: dict, levels) -> list[Sheet]:
     sources = Sheet(_("Sources"), [_("Source"), _("Reports")], [[s["label"], s["count"]] for s in b["sources"]])
     categories = Sheet(
         _("Categories"),
-        [_("Code"), _("Category"), _("Filed")],
-        [[c["code"], c["name"], c["count"]] for c in b["categories"]],
+        [_("Kind"), _("Code"), _("Category"), _("Filed")],
+        [
+            [str(KINDS.get(c.get("kind"), c.get("kind") or "")), c["code"], c["name"], c["count"]]
+            for c in b["categories"]
+        ],
     )
     hotspots = Sheet(_("Hotspots"), [_("Street"), _("Reports")], [[h["name"], h["count"]] for h in b["hot_streets"]])
     kinds = Sheet(
