@@ -344,6 +344,12 @@ def scoring():
     return page("evaluation/scoring.html", form=form, errors=errors, formulas=formulas, status=status, **_helpers())
 
 
+@bp.app_template_filter("period_dates")
+def period_dates(start, end):
+    """{{ data.start|period_dates(data.end) }}: the period's first and last day (its end is exclusive)."""
+    return periods.dates(start, end)
+
+
 @bp.app_template_filter("pct")
 def pct(value):
     return "—" if value is None else f"{value * 100:.2f}%"
