@@ -70,7 +70,7 @@ def register_categories():
     in every catalogue edition; `department` (a department code) becomes the default department
     of a category that has none, so an administrator's choice stands. Use class codes 90–99, which the national
     catalogue leaves free; (kind, code) must be unique across plugins. A component and an event may share
-a code, so look your category up by edition, kind and code, never by code alone."""
+    a code, so look your category up by edition, kind and code, never by code alone."""
 
 
 @hookspec
