@@ -69,7 +69,8 @@ def register_categories():
     "closing_condition": str, "handling_unit": str}]}`. `flask db upgrade` creates or updates them
     in every catalogue edition; `department` (a department code) becomes the default department
     of a category that has none, so an administrator's choice stands. Use class codes 90–99, which the national
-    catalogue leaves free; codes must be unique across plugins."""
+    catalogue leaves free; (kind, code) must be unique across plugins. A component and an event may share
+    a code, so look your category up by edition, kind and code, never by code alone."""
 
 
 @hookspec

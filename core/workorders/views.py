@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import JOIN
 
-from core import clock, exports, grids, photos
+from core import category_picker, clock, exports, grids, photos
 from core.areas import Area
 from core.catalogue import Category, FilingStandard, standards_for
 from core.org import Department, User, department_tree
@@ -546,25 +546,15 @@ def _location_fields(form) -> tuple[dict, list[str]]:
 
 
 def _category(form, errors) -> Category | None:
-    code = form.get("category", "").strip().split(" ")[0]
-    if not code:
-        return None
-    found = Category.get_or_none(
-        (Category.code == code)
-        & (Category.edition == current_app.config["CATALOGUE_EDITION"])
-        & (Category.active == True)
-    )
-    if found is None:
-        errors.append(_("Unknown category %(code)s: choose one from the list.", code=code))
+    found, error = category_picker.chosen(form, current_app.config["CATALOGUE_EDITION"])
+    if error:
+        errors.append(error)
     return found
 
 
 def _categories() -> list[Category]:
     """The categories a case may have: the configured edition's, in use."""
-    edition = current_app.config["CATALOGUE_EDITION"]
-    return list(
-        Category.select().where((Category.edition == edition) & (Category.active == True)).order_by(Category.code)
-    )
+    return category_picker.choices(current_app.config["CATALOGUE_EDITION"])
 
 
 def _new_form_context(form):

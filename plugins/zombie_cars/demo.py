@@ -89,7 +89,9 @@ def load(ctx):
     with db.atomic():
         if parking is not None:
             # The demo's catalogue loader gave the plugin's category a department by class; the campaign's is parking.
-            Category.update(default_department=parking).where(Category.code == service.CATEGORY_CODE).execute()
+            Category.update(default_department=parking).where(
+                (Category.kind == "event") & (Category.code == service.CATEGORY_CODE)
+            ).execute()
         first = SurveyRound.create(
             name="第一轮摸底", started_on=today - timedelta(days=40), ended_on=today - timedelta(days=33),
             area_note="岳阳楼区、云溪区", created_by=dispatcher, created_at=now - timedelta(days=40),
