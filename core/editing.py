@@ -92,9 +92,13 @@ class EditForm(FlaskForm):
     def show(self, version):
         self.version.data = version
 
+    def _posted_version(self) -> str:
+        # Only what was posted counts: a form built with obj=row would otherwise fill in the row's own.
+        return (self.version.raw_data or [""])[0]
+
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        if self.editing is not None and not (self.version.data or "").isdigit():
+        if self.editing is not None and not self._posted_version().isdigit():
             self.form_errors.append(
                 _l("This form does not say which version of the record it edits. Reload the page; nothing was saved.")
             )
@@ -103,7 +107,7 @@ class EditForm(FlaskForm):
 
     @property
     def seen_version(self) -> int:
-        return int(self.version.data)
+        return int(self._posted_version())
 
     def save(self, row, fields: dict):
         save(row, self.seen_version, fields)
