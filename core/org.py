@@ -27,6 +27,7 @@ class Department(BaseModel):
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
     phone = CharField(max_length=40, default="")
     sort = IntegerField(default=0)
+    version = IntegerField(default=1)  # the edit form's optimistic lock (core/editing.py)
 
     @property
     def type_label(self):
@@ -73,6 +74,7 @@ class User(UserMixin, BaseModel):
     last_login_at = DateTimeField(null=True)
     session_version = IntegerField(default=0)  # bumped to end every session of the user (core.sessions)
     created_at = DateTimeField(default=clock.now)
+    version = IntegerField(default=1)  # the edit form's optimistic lock (core/editing.py)
 
     @property
     def is_active(self):

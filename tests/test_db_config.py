@@ -92,7 +92,11 @@ def test_migration_0011_moves_the_department_written_into_undispatched_cases_to_
     at = datetime(2026, 11, 2, 9, 0)
     with app.app_context(), db.connection_context():
         migrations.up(target="0010_evaluation")
-        works = Department.create(name="市政处", code="works", type="professional")
+        # Only the columns of 0010's schema (the model has later ones, such as 0017's version).
+        db.execute_sql(
+            "INSERT INTO department (name, code, type, phone, sort) VALUES ('市政处', 'works', 'professional', '', 0)"
+        )
+        works = Department.select(Department.id).where(Department.code == "works").get()
         for number, status, dispatched in (("2026-000001", "filed", None), ("2026-000002", "handling", at)):
             WorkOrder.insert(
                 number=number,

@@ -8,7 +8,7 @@ from core import clock
 from core.audit import AuditEntry
 from core.db import db
 from core.org import Role, User
-from tests.support import PASSWORD, login, seen
+from tests.support import PASSWORD, form_version, login
 
 START = datetime(2026, 11, 27, 9, 0)
 
@@ -88,7 +88,7 @@ def test_disabling_resetting_the_password_or_changing_roles_ends_the_users_sessi
 
     def edit(**changes):
         url = f"/admin/users/{dispatcher.id}"
-        response = admin.post(url, data={**form, **changes, "seen": seen(admin, url)})
+        response = admin.post(url, data={**form, **changes, "version": form_version(admin, url)})
         assert response.status_code == 302, response.get_data(as_text=True)
 
     session = english_login(app, "dispatcher")
@@ -114,7 +114,7 @@ def test_an_administrator_changing_their_own_roles_keeps_their_session(app, user
         roles = [Role.get(Role.code == code).id for code in ("admin", "leader")]
     url = f"/admin/users/{users['admin'].id}"
     form = {"username": "admin", "name": "Admin", "department": users["admin"].department_id, "roles": roles}
-    response = admin.post(url, data={**form, "language": "zh_CN", "active": "y", "seen": seen(admin, url)})
+    response = admin.post(url, data={**form, "language": "zh_CN", "active": "y", "version": form_version(admin, url)})
     assert response.status_code == 302
     assert admin.get("/admin/users").status_code == 200
 

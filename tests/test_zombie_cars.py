@@ -545,15 +545,15 @@ def test_editing_a_vehicle_keeps_plates_unique_and_refuses_stale_forms(app, city
     collector = client_for(app, "collector")
     url = f"/campaigns/zombie-cars/{vehicle.id}/edit"
     form = collector.get(url).get_data(as_text=True)
-    seen = form.split('name="seen" type="hidden" value="')[1].split('"')[0]
+    seen = form.split('name="version" type="hidden" value="')[1].split('"')[0]
     fields = {"plate": "湘F12345", "vehicle_type": "van", "colour": "红色", "address": "巴陵路2号", "survey_round": "0"}
-    saved = collector.post(url, data={**fields, "seen": seen})
+    saved = collector.post(url, data={**fields, "version": seen})
     assert saved.status_code == 303
     assert in_db(app, lambda: (reload(vehicle).vehicle_type, reload(vehicle).colour)) == ("van", "红色")
-    stale = collector.post(url, data={**fields, "colour": "蓝色", "seen": seen})
-    assert stale.status_code == 409 and "Someone else changed" in stale.get_data(as_text=True)
-    fresh = collector.get(url).get_data(as_text=True).split('name="seen" type="hidden" value="')[1].split('"')[0]
-    taken = collector.post(url, data={**fields, "plate": "湘f54321", "seen": fresh})
+    stale = collector.post(url, data={**fields, "colour": "蓝色", "version": seen})
+    assert stale.status_code == 409 and "(collector) changed this record" in stale.get_data(as_text=True)
+    fresh = collector.get(url).get_data(as_text=True).split('name="version" type="hidden" value="')[1].split('"')[0]
+    taken = collector.post(url, data={**fields, "plate": "湘f54321", "version": fresh})
     assert taken.status_code == 409 and "already registered as another vehicle" in taken.get_data(as_text=True)
     assert in_db(app, lambda: reload(vehicle).plate) == "湘F12345"
     assert in_db(app, lambda: AuditEntry.select().where(AuditEntry.action == "zombie_cars.edit").count()) == 1

@@ -1,5 +1,5 @@
 """Work orders (案件), their append-only event log, photos by stage, grid assignments of collectors,
-in-app notifications, and the yearly number counter."""
+in-app notifications, the yearly number counter and the report forms' idempotency keys."""
 
 from flask_babel import lazy_gettext as _l
 from peewee import (
@@ -148,3 +148,14 @@ class Notification(BaseModel):
 class NumberCounter(BaseModel):
     year = IntegerField(primary_key=True)
     last = IntegerField(default=0)
+
+
+class SubmissionKey(BaseModel):
+    """The idempotency key a report form carried, and the case its first post created: a repeat of the
+    post (a retry on a poor connection, a second tap) finds that case instead of making another
+    (core.workorders.submissions). The primary key makes two simultaneous posts unable to both create."""
+
+    key = CharField(max_length=64, primary_key=True)
+    user = ForeignKeyField(User, on_delete="CASCADE", backref="+")
+    order = ForeignKeyField(WorkOrder, on_delete="CASCADE", backref="+")
+    created_at = DateTimeField(index=True)

@@ -15,7 +15,7 @@ from core.org import Department, User, department_tree
 from core.permissions import login_required, requires, scoped
 from core.plugins import host
 from core.web import DB_INT_MAX, message, page
-from core.workorders import workflow
+from core.workorders import submissions, workflow
 from core.workorders.models import SOURCES, Notification, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.workflow import ACTIONS, STATUSES, WorkflowError
 
@@ -558,6 +558,8 @@ def _categories() -> list[Category]:
 
 
 def _new_form_context(form):
+    # A form refused with errors comes back with the key it was posted with: it made no case yet.
+    key = submissions.key_of(form) if request.method == "POST" else None
     grids = Area.select().where(Area.level == "grid").order_by(Area.code)
     if not current_user.can("workorder.view_all") and current_user.can("workorder.view_grid"):
         mine = workflow.grid_ids(current_user)
@@ -569,6 +571,7 @@ def _new_form_context(form):
         "sources": SOURCES,
         "max_photos": MAX_PHOTOS,
         "component": _component(form, []),
+        "submission_key": key or submissions.new_key(),
     }
 
 
@@ -594,6 +597,21 @@ def _component(form, errors):
     return found
 
 
+def _already_saved(order):
+    if order is None:  # the key was used by someone else's post: not a form this user was shown
+        return message(_("This form was already sent. Reload the page to report something new."), 409)
+    flash(_("This report was already saved as case %(number)s.", number=order.number), "info")
+    return redirect(url_for("workorders.show", order_id=order.id))
+
+
+def _already_taken(order):
+    """The hotline's repeat shows the page its first post showed: the caller still needs the tracking number."""
+    if order is None:
+        return _already_saved(None)
+    flash(_("This report was already saved as case %(number)s.", number=order.number), "info")
+    return page("workorders/intake_done.html", order=order)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @requires("workorder.report")
 def new():
@@ -601,6 +619,10 @@ def new():
     # "Report a problem" on a component's page links here with them.
     form = request.form if request.method == "POST" else request.args
     if request.method == "POST":
+        key = submissions.key_of(form)
+        first = submissions.first_case(key, current_user.id, clock.now())
+        if first is not None:
+            return _already_saved(first)
         fields, errors = _report_fields(form)
         fields["component"] = _component(form, errors)
         if fields["category"] is None and not errors:
@@ -616,7 +638,12 @@ def new():
         if not errors and not 1 <= len(attached) <= MAX_PHOTOS:
             errors.append(_("Add between 1 and %(n)d photos.", n=MAX_PHOTOS))
         if not errors:
-            order = workflow.create_order(current_user._get_current_object(), "collector", photos=attached, **fields)
+            try:
+                order = workflow.create_order(
+                    current_user._get_current_object(), "collector", photos=attached, submission_key=key, **fields
+                )
+            except submissions.Repeated:
+                return _already_saved(submissions.first_case(key, current_user.id, clock.now()))
             flash(_("Case %(number)s reported.", number=order.number), "success")
             return redirect(url_for("workorders.show", order_id=order.id))
         return page(
@@ -634,6 +661,10 @@ def new():
 def intake():
     form = request.form
     if request.method == "POST":
+        key = submissions.key_of(form)
+        first = submissions.first_case(key, current_user.id, clock.now())
+        if first is not None:
+            return _already_taken(first)
         fields, errors = _report_fields(form)
         source = form.get("source") if form.get("source") in ("hotline", "citizen") else "hotline"
         caller_name = form.get("caller_name", "").strip()[:60]
@@ -649,9 +680,17 @@ def intake():
             # without a grid no collector sees the case, and it could never be verified on site
             errors.append(_("Choose the unit grid (or pick the place): its collector verifies the report on site."))
         if not errors:
-            order = workflow.create_order(
-                current_user._get_current_object(), source, caller_name=caller_name, caller_phone=caller_phone, **fields
-            )
+            try:
+                order = workflow.create_order(
+                    current_user._get_current_object(),
+                    source,
+                    caller_name=caller_name,
+                    caller_phone=caller_phone,
+                    submission_key=key,
+                    **fields,
+                )
+            except submissions.Repeated:
+                return _already_taken(submissions.first_case(key, current_user.id, clock.now()))
             return page("workorders/intake_done.html", order=order)
         return page("workorders/intake.html", status=422, errors=errors, **_new_form_context(form))
     return page("workorders/intake.html", errors=[], **_new_form_context(form))

@@ -18,6 +18,7 @@ from core.catalogue import FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department
 from core.timelimits import parse_limit
+from core.workorders import submissions
 from core.workorders.models import (
     GridAssignment,
     NumberCounter,
@@ -355,12 +356,15 @@ def new_order(actor, source: str, now: datetime, number: str, **fields) -> WorkO
     return order
 
 
-def create_order(actor, source: str, *, photos=(), **fields) -> WorkOrder:
-    """File a new report: the one place cases are born."""
+def create_order(actor, source: str, *, photos=(), submission_key=None, **fields) -> WorkOrder:
+    """File a new report: the one place cases are born. With the `submission_key` of the form it came
+    from, a repeat of a post that already made its case raises submissions.Repeated and creates nothing."""
     now = clock.now()
     with db.atomic():
         order = new_order(actor, source, now, next_number(now.year), **fields)
         order.save()
+        if submission_key is not None:
+            submissions.record(submission_key, actor, order, now)
         event = _event(order, CREATE, actor, "", data={"source": source}, now=now)
         _attach(order, photos, "report", event)
     _fire("workorder_created", workorder=order)

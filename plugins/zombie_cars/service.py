@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from peewee import IntegrityError, fn
 
-from core import audit, clock
+from core import audit, clock, editing
 from core.catalogue import Category, FilingStandard
 from core.db import db
 from core.org import Department
@@ -139,26 +139,24 @@ def register(user, *, plate: str | None, photos=(), **fields) -> tuple[Vehicle, 
     return vehicle, True
 
 
-def update(vehicle: Vehicle, *, plate: str | None, photos=(), **fields) -> Vehicle:
-    """Change a vehicle's details. A plate another record holds is refused (CampaignError, 409); moved
-    coordinates find the grid again."""
+def update(vehicle: Vehicle, version: int, *, plate: str | None, photos=(), **fields) -> Vehicle:
+    """Change a vehicle's details, if it is still at the `version` the form showed (editing.Stale
+    otherwise). A plate another record holds is refused (CampaignError, 409); moved coordinates find
+    the grid again. The stage and outcome are the campaign's, never written here."""
     from core import grids
 
     before = snapshot(vehicle)
     if plate and Vehicle.select().where((Vehicle.plate == plate) & (Vehicle.id != vehicle.id)).exists():
         raise CampaignError(_("%(plate)s is already registered as another vehicle.", plate=plate), 409)
-    moved = (fields.get("longitude"), fields.get("latitude")) != (vehicle.longitude, vehicle.latitude)
-    for name, value in fields.items():
-        setattr(vehicle, name, value)
-    vehicle.plate = plate or None
-    if moved:
+    fields["plate"] = plate or None
+    if (fields.get("longitude"), fields.get("latitude")) != (vehicle.longitude, vehicle.latitude):
         found = None
-        if vehicle.longitude is not None and vehicle.latitude is not None:
-            found = grids.locate(vehicle.longitude, vehicle.latitude)
-        vehicle.grid = found.id if found is not None else vehicle.grid_id
+        if fields.get("longitude") is not None and fields.get("latitude") is not None:
+            found = grids.locate(fields["longitude"], fields["latitude"])
+        fields["grid"] = found.id if found is not None else vehicle.grid_id
     try:
         with db.atomic():
-            vehicle.save()
+            editing.save(vehicle, version, fields)
             add_photos(vehicle, photos)
             audit.record(
                 "zombie_cars.edit",
@@ -166,7 +164,7 @@ def update(vehicle: Vehicle, *, plate: str | None, photos=(), **fields) -> Vehic
                 vehicle.id,
                 str(vehicle.plate_text),
                 before=before,
-                after=snapshot(vehicle),
+                after=snapshot(Vehicle.get_by_id(vehicle.id)),
             )
     except IntegrityError:  # the plate was taken a moment ago
         raise CampaignError(_("%(plate)s is already registered as another vehicle.", plate=plate), 409) from None

@@ -17,9 +17,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 from wtforms.validators import Optional as OptionalInput
 
-from core import audit, clock, photos, xlsx
-from core.admin import EditForm
+from core import audit, clock, editing, photos, xlsx
 from core.areas import Area
+from core.editing import EditForm
 from core.permissions import requires, scoped
 from core.web import message, page
 from core.workorders import workflow
@@ -353,16 +353,17 @@ def edit(vehicle_id):
             survey_round=vehicle.survey_round_id or 0,
             notes=vehicle.notes,
         )
-        form.show(service.snapshot(vehicle))
+        form.show(vehicle.version)
         return page("zombie_cars/edit.html", form=form, vehicle=vehicle)
     form = VehicleEditForm()
     if not form.validate_on_submit():
         return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=422)
-    if not form.still_current(service.snapshot(vehicle)):
-        return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=409)
     try:
         stored = _store_uploads()
-        service.update(vehicle, plate=form.normalised_plate, photos=stored, **_vehicle_fields(form))
+        service.update(vehicle, form.seen_version, plate=form.normalised_plate, photos=stored, **_vehicle_fields(form))
+    except editing.Stale:
+        form.refuse("zombie_car", vehicle.id, Vehicle.get_by_id(vehicle.id).version)
+        return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=409)
     except photos.PhotoError as error:
         return page("zombie_cars/edit.html", form=form, vehicle=vehicle, photo_error=str(error), status=422)
     except service.CampaignError as error:
