@@ -58,13 +58,17 @@ def register(city, plate="湘F12345", **fields):
     return vehicle
 
 
+def origin_of(vehicle):
+    return {"origin_plugin": "zombie_cars", "origin_kind": "vehicle", "origin_id": str(vehicle.id)}
+
+
 def reload(row):
     return type(row).get_by_id(row.id)
 
 
 def act(city, order_id, action, username, **kwargs):
     order = WorkOrder.get_by_id(order_id)
-    return workflow.transition(order_id, action, city.users[username], order.version, **kwargs)
+    return workflow.transition(order_id, action, actor=city.users[username], version=order.version, **kwargs)
 
 
 # --- plates ------------------------------------------------------------------------------------------
@@ -253,7 +257,8 @@ def test_notice_runs_out_tow_order_is_handled_closed_and_the_vehicle_is_towed(ap
         assert order.standard.filing_condition == "告知期满车辆仍未移走" and order.due_at is not None
         assert order.grid_id == city.grid.id
         events = [(e.action, e.actor_name) for e in order.events.order_by(WorkOrderEvent.id)]
-        assert events == [("create", "system"), ("file", "system"), ("dispatch", "system")]
+        assert events == [("create", "zombie_cars"), ("file", "zombie_cars"), ("dispatch", "zombie_cars")]
+        assert order.origin == ("zombie_cars", "vehicle", str(vehicle.id))
 
         with clock.frozen(datetime(2026, 11, 10, 10, 0)):
             act(city, order.id, "accept", "parker")
@@ -311,7 +316,10 @@ def test_leaving_closed_reverts_the_vehicle_to_tow_ordered(app, city):
         with clock.frozen(datetime(2026, 11, 10, 7, 0)):
             service.tow_overdue()
             order = reload(notice).tow_order
-            service.end_order(order, "已拖移", photo(city.users["parker"]))
+            act(city, order.id, "accept", "parker")
+            act(city, order.id, "report_handled", "parker", reason="已拖移", photos=[photo(city.users["parker"])])
+            act(city, order.id, "check_pass", "collector")
+            act(city, order.id, "close", "shift_leader")
         assert reload(order).status == "closed" and reload(vehicle).stage == "towed"
         reopened = WorkOrderEvent.create(
             order=order, at=datetime(2026, 11, 11, 9, 0), action="reopen", from_status="closed",
@@ -322,7 +330,10 @@ def test_leaving_closed_reverts_the_vehicle_to_tow_ordered(app, city):
         assert AuditEntry.select().where(AuditEntry.action == "zombie_cars.towed_reverted").count() == 1
 
 
-def test_moved_by_the_owner_closes_the_open_tow_order_through_the_workflow(app, city):
+def test_moved_by_the_owner_concludes_the_tow_order_as_object_gone_by_the_campaign(app, city):
+    """The collector records the fact on the vehicle; the campaign's system actor concludes the tow case
+    in one event as "object gone" (not handled, checked and closed "by system" for the parking office),
+    audited under its name, with the photo and who recorded it."""
     with app.app_context(), db.connection_context():
         with clock.frozen(MONDAY):
             vehicle = register(city)
@@ -347,12 +358,21 @@ def test_moved_by_the_owner_closes_the_open_tow_order_through_the_workflow(app, 
 
     def check():
         order = WorkOrder.get_by_id(order_id)
-        assert order.status == "closed" and reload(vehicle).stage == "moved"
-        events = list(order.events.order_by(WorkOrderEvent.id))[-3:]
-        assert [e.action for e in events] == ["report_handled", "check_pass", "close"]
-        assert all(e.actor_name == "system" and "moved it" in e.reason for e in events)
+        assert (order.status, order.outcome) == ("closed", "object_gone") and reload(vehicle).stage == "moved"
+        assert order.handled_at is None
+        actions = [e.action for e in order.events.order_by(WorkOrderEvent.id)]
+        assert actions == ["create", "file", "dispatch", "conclude"]
+        last = order.events.order_by(WorkOrderEvent.id.desc()).first()
+        assert last.actor_name == "zombie_cars" and last.actor_id is None
+        assert "moved it" in last.reason and city.users["collector"].name in last.reason
+        assert last.data["outcome"] == "object_gone" and last.data["recorded_by"] == "collector"
+        entry = AuditEntry.get(AuditEntry.action == "workorder.conclude")
+        assert entry.actor_name == "zombie_cars" and entry.after["outcome"] == "object_gone"
 
     in_db(app, check)
+    timeline = client_for(app, "dispatcher").get(f"/orders/{order_id}").get_data(as_text=True)
+    assert "Concluded: The object is gone" in timeline and "Zombie-car campaign (system)" in timeline
+    assert "Check passed" not in timeline
     again = collector.post(url, data={"outcome": "not_abandoned"})
     assert again.status_code == 409
 
@@ -372,11 +392,13 @@ def test_an_order_not_yet_dispatched_is_voided_with_the_reason(app, city):
     with app.app_context(), db.connection_context():
         vehicle = register(city)
         notice = service.notify(vehicle, city.users["dispatcher"])
-        order = workflow.create_order(None, "campaign", category=city.category, description="x")
+        order = workflow.create_order(
+            service.CAMPAIGN, "campaign", category=city.category, description="x", **origin_of(vehicle)
+        )
         Notice.update(tow_order=order).where(Notice.id == notice.id).execute()
         service.set_outcome(vehicle, "not_abandoned", city.users["collector"], "车主每天使用")
         order = reload(order)
-        assert order.status == "voided"
+        assert (order.status, order.outcome) == ("voided", "withdrawn")
         assert "Not abandoned" in order.events.order_by(WorkOrderEvent.id.desc()).first().reason
 
 

@@ -82,7 +82,7 @@ def report(city, **fields):
 def act(city, order, action, role, **kwargs):
     """Apply an action as the given role with the case's current version."""
     fresh = type(order).get_by_id(order.id)
-    return workflow.transition(order.id, action, city.users[role], fresh.version, **kwargs)
+    return workflow.transition(order.id, action, actor=city.users[role], version=fresh.version, **kwargs)
 
 
 def to_dispatched(city, order):

@@ -15,7 +15,7 @@ from core.org import Department, User, department_tree
 from core.permissions import login_required, requires
 from core.plugins import host
 from core.web import DB_INT_MAX, message, page
-from core.workorders import workflow
+from core.workorders import actors, cases, workflow
 from core.workorders.models import SOURCES, Notification, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.workflow import ACTIONS, STATUSES, WorkflowError
 
@@ -317,7 +317,11 @@ def bulk_dispatch():
             if department is None and as_suggested:
                 raise WorkflowError(_("No department is suggested for it: choose one."))
             workflow.transition(
-                order_id, "dispatch", current_user._get_current_object(), version, data={"department": department}
+                order_id,
+                "dispatch",
+                actor=current_user._get_current_object(),
+                version=version,
+                data={"department": department},
             )
             done += 1
         except WorkflowError as error:
@@ -370,7 +374,7 @@ def _case_context(order):
     photos_by_stage = {
         stage: [link for link in links if link.stage == stage] for stage in ("report", "handling", "verification")
     }
-    actions = workflow.allowed_actions(order, current_user)
+    actions = [name for name in workflow.allowed_actions(order, current_user) if name not in workflow.NOT_OFFERED]
     return {
         "order": order,
         "events": events,
@@ -383,6 +387,8 @@ def _case_context(order):
         "dispatchable": workflow.BEFORE_DISPATCH,
         "sources": SOURCES,
         "action_labels": {name: a.label for name, a in ACTIONS.items()},
+        "outcomes": cases.OUTCOMES,
+        "system_actors": actors.labels(),
         # what only the filing and dispatch forms list
         "standards": standards_for(order.category) if "file" in actions and order.category_id else [],
         "file_categories": _categories() if "file" in actions else [],
@@ -442,8 +448,8 @@ def act(order_id):
         workflow.transition(
             order.id,
             action,
-            current_user._get_current_object(),
-            request.form.get("version", type=int),
+            actor=current_user._get_current_object(),
+            version=request.form.get("version", type=int),
             reason=request.form.get("reason", ""),
             data=data,
             photos=attached,
