@@ -582,3 +582,22 @@ def test_editing_a_vehicle_keeps_plates_unique_and_refuses_stale_forms(app, city
     assert in_db(app, lambda: reload(vehicle).plate) == "湘F12345"
     assert in_db(app, lambda: AuditEntry.select().where(AuditEntry.action == "zombie_cars.edit").count()) == 1
     assert client_for(app, "leader").get(url).status_code == 403
+
+
+def test_migration_0018_gives_existing_tow_cases_their_vehicle_as_origin(app, city):
+    import importlib
+
+    migration = importlib.import_module("core.migrations.0018_case_origin")
+    with app.app_context(), db.connection_context():
+        with clock.frozen(MONDAY):
+            vehicle = register(city)
+            notice = service.notify(vehicle, city.users["dispatcher"])
+        with clock.frozen(datetime(2026, 11, 10, 7, 0)):
+            service.tow_overdue()
+        order = reload(notice).tow_order
+        other = workflow.create_order(city.users["collector"], "collector", description="x", grid=city.grid)
+        WorkOrder.update(origin_plugin="", origin_kind="", origin_id="").execute()  # as before 0018
+        migration.fill_zombie_car_origins(db)
+        assert reload(order).origin == ("zombie_cars", "vehicle", str(vehicle.id))
+        assert reload(other).origin is None
+        assert service.open_orders(vehicle) == [reload(order)]

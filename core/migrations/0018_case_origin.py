@@ -21,6 +21,11 @@ def up(migrator, db):
         migrator.add_column("work_order", "outside_areas", BooleanField(default=False)),
         migrator.add_index("work_order", ("origin_plugin", "origin_kind", "origin_id"), False),
     )
+    fill_zombie_car_origins(db)
+
+
+def fill_zombie_car_origins(db):
+    """The tow cases of the zombie-car campaign are its vehicles' (origin_kind "vehicle")."""
     if "zombie_cars_notice" in db.get_tables():
         db.execute_sql(
             "UPDATE work_order SET origin_plugin = 'zombie_cars', origin_kind = 'vehicle', origin_id = "
