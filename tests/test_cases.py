@@ -55,7 +55,9 @@ def test_the_workflow_refuses_a_missing_actor_and_positional_actor_and_version(c
     with pytest.raises(TypeError):
         workflow.transition(order.id, "file", actor=None, version=None, data={"standard": city.standard.id})
     with pytest.raises(TypeError):
-        workflow.transition(order.id, "file", city.users["shift_leader"], order.version)  # noqa: keyword-only
+        workflow.transition(
+            order.id, "file", city.users["shift_leader"], order.version
+        )  # actor and version are keyword-only
     with pytest.raises(TypeError):
         workflow.create_order(None, "campaign", category=city.category, description="x")
     assert reload(order).status == "reported" and reload(order).version == 1
