@@ -51,6 +51,9 @@ def boxes():
     }
 
 
+ON_SITE_BOXES = ("to_verify", "to_check")  # the boxes of the actions with scope "grid"
+
+
 def my_boxes(user, all_boxes=None) -> list[str]:
     return [
         name
@@ -98,6 +101,9 @@ def _box_query(name, user, which):
         query = query.where(
             (WorkOrder.extension_requested == True) | WorkOrder.suspension_requested_until.is_null(False)
         )
+    if name in ON_SITE_BOXES and not user.can("workorder.view_all"):
+        # on-site work is for the grid's own collectors: not the reporter of a case from elsewhere
+        query = query.where(WorkOrder.grid.in_(sorted(workflow.grid_ids(user)) or [0]))
     return query
 
 
@@ -291,7 +297,7 @@ def export():
 
 
 def _dispatch_departments():
-    return [(depth, d) for depth, d in department_tree() if d.type in ("professional", "district", "street")]
+    return [(depth, d) for depth, d in department_tree() if d.type in workflow.HANDLING_TYPES]
 
 
 @bp.route("/bulk-dispatch", methods=["POST"])
@@ -629,6 +635,15 @@ def new():
         if not errors:
             order = workflow.create_order(current_user._get_current_object(), "collector", photos=attached, **fields)
             flash(_("Case %(number)s reported.", number=order.number), "success")
+            if order.outside_areas:
+                flash(
+                    _(
+                        "%(grid)s is outside your patrol areas: the case is kept, and that grid's own "
+                        "collector verifies it on site.",
+                        grid=fields["grid"].name,
+                    ),
+                    "warning",
+                )
             return redirect(url_for("workorders.show", order_id=order.id))
         return page(
             "workorders/new.html",

@@ -44,6 +44,8 @@ FINAL = {"closed", "voided", "rejected"}
 OPEN = set(STATUSES) - FINAL
 AT_DEPARTMENT = {"dispatched", "handling"}
 BEFORE_DISPATCH = {"to_verify", "reported", "filed", "returned"}  # where the suggested department matters
+# The departments that handle cases (core.org.DEPARTMENT_TYPES): not the command or supervision centres.
+HANDLING_TYPES = ("professional", "district", "street")
 
 # status → the stage whose clock runs while a case is in it (domain.md §3: stage limits)
 STAGE_OF = {
@@ -541,6 +543,15 @@ def _apply_dispatch(order, now, reason, data):
     department = _row(Department, data.get("department"))
     if department is None:
         raise WorkflowError(_("Choose the department to dispatch to."))
+    if department.type not in HANDLING_TYPES:
+        raise WorkflowError(
+            _(
+                "%(department)s is a %(type)s, which does not handle cases: dispatch to a professional "
+                "department, a district or a street office.",
+                department=department.name,
+                type=department.type_label,
+            )
+        )
     if order.limit_value is None:
         raise WorkflowError(_("The case has no time limit: file it with a filing-standard row first."))
     order.department = department
