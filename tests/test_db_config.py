@@ -85,7 +85,6 @@ def test_migration_0011_moves_the_department_written_into_undispatched_cases_to_
     import core
     from core.db import runner
     from core.org import Department
-    from core.workorders.models import WorkOrder
 
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40})
     migrations = runner("core", str(Path(core.__file__).parent / "migrations"))
