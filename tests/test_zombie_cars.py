@@ -601,3 +601,69 @@ def test_migration_0018_gives_existing_tow_cases_their_vehicle_as_origin(app, ci
         assert reload(order).origin == ("zombie_cars", "vehicle", str(vehicle.id))
         assert reload(other).origin is None
         assert service.open_orders(vehicle) == [reload(order)]
+
+
+# --- only what the user may see (issue 19, item 15) --------------------------------------------------
+
+
+def tow_ordered_by_other_collector(city):
+    """other_collector registered a car in the collector's grid: they see the vehicle (theirs), not its
+    tow case (the case is in a grid that is not theirs, and they did not report it)."""
+    with clock.frozen(MONDAY):
+        vehicle, _ = service.register(
+            city.users["other_collector"], plate="湘F12345", address="洞庭路1号旁", grid=city.grid.id
+        )
+        notice = service.notify(vehicle, city.users["dispatcher"])
+    with clock.frozen(datetime(2026, 11, 10, 7, 0)):
+        service.tow_overdue()
+    return vehicle, reload(notice).tow_order
+
+
+def test_the_vehicle_page_and_export_show_only_tow_cases_the_user_may_open(app, city):
+    vehicle, order = in_db(app, lambda: tow_ordered_by_other_collector(city))
+    reporter = client_for(app, "other_collector")
+    assert reporter.get(f"/orders/{order.id}").status_code == 404
+    page = reporter.get(f"/campaigns/zombie-cars/{vehicle.id}").get_data(as_text=True)
+    assert "湘F12345" in page and order.number not in page and 'id="tow-orders"' not in page
+    book = openpyxl.load_workbook(io.BytesIO(reporter.get("/campaigns/zombie-cars/export.xlsx").data))
+    rows = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 1 and order.number not in [str(cell) for cell in rows[0]]
+    # the centre sees it on both
+    dispatcher = client_for(app, "dispatcher")
+    assert order.number in dispatcher.get(f"/campaigns/zombie-cars/{vehicle.id}").get_data(as_text=True)
+    book = openpyxl.load_workbook(io.BytesIO(dispatcher.get("/campaigns/zombie-cars/export.xlsx").data))
+    assert order.number in [str(c) for c in next(book.worksheets[0].iter_rows(min_row=2, values_only=True))]
+
+
+def test_a_plate_registered_out_of_ones_scope_goes_to_the_centre_without_revealing_the_record(app, city):
+    vehicle = in_db(app, lambda: register(city, notes="车主是张三"))  # the collector's grid
+    other = client_for(app, "other_collector")
+    response = other.post(
+        "/campaigns/zombie-cars/new",
+        data={
+            "plate": "湘F12345",
+            "vehicle_type": "car",
+            "address": "滨湖路8号",
+            "survey_round": "0",
+            "photos": (io.BytesIO(jpeg("blue")), "car.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith("/campaigns/zombie-cars/")
+    answer = other.get(response.headers["Location"]).get_data(as_text=True)
+    assert "passed to the command centre" in answer
+    assert "already registered" not in answer and "洞庭路1号旁" not in answer and "车主是张三" not in answer
+    assert f"/campaigns/zombie-cars/{vehicle.id}" not in answer
+
+    def check():
+        from core.workorders.models import Notification
+
+        assert Vehicle.select().count() == 1 and reload(vehicle).address == "洞庭路1号旁"  # merged by the centre
+        assert reload(vehicle).photo_links.count() == 1  # nothing lost: the photo joins the record
+        entry = AuditEntry.get(AuditEntry.action == "zombie_cars.duplicate")
+        assert entry.actor_name == "other_collector" and entry.after["address"] == "滨湖路8号"
+        told = {n.user.username: n.text for n in Notification.select().where(Notification.kind == "zombie-merge")}
+        assert {"admin", "shift_leader", "dispatcher"} <= set(told) and "collector" not in told
+        assert "湘F12345" in told["dispatcher"] and f"/campaigns/zombie-cars/{vehicle.id}" in told["dispatcher"]
+
+    in_db(app, check)

@@ -72,6 +72,14 @@ def visible_vehicles(user, query=None):
     return query.where(condition)
 
 
+def visible_orders(user, order_ids) -> dict[int, str]:
+    """The tow cases among `order_ids` the user may open: id → number."""
+    if not order_ids:
+        return {}
+    query = WorkOrder.select(WorkOrder.id, WorkOrder.number).where(WorkOrder.id.in_(sorted(set(order_ids))))
+    return dict(workflow.visible(user, query).tuples())
+
+
 def counts(query) -> dict:
     """The campaign's figures over a vehicle query."""
     ids = query.select(Vehicle.id)
@@ -182,6 +190,61 @@ def update(vehicle: Vehicle, *, plate: str | None, photos=(), **fields) -> Vehic
     except IntegrityError:  # the plate was taken a moment ago
         raise CampaignError(_("%(plate)s is already registered as another vehicle.", plate=plate), 409) from None
     return vehicle
+
+
+def centre_staff() -> list:
+    """Who merges registrations: active users who see every case and manage the campaign."""
+    from core.org import RolePermission, User, UserRole
+
+    def holders(permission):
+        return (
+            UserRole.select(UserRole.user)
+            .join(RolePermission, on=(RolePermission.role == UserRole.role))
+            .where(RolePermission.permission == permission)
+        )
+
+    return list(
+        User.select()
+        .where(
+            (User.active == True)
+            & User.id.in_(holders("workorder.view_all"))
+            & User.id.in_(holders("zombie_cars.manage"))
+        )
+        .order_by(User.id)
+    )
+
+
+def pass_to_centre(existing: Vehicle, user, submitted: dict, photos, link: str):
+    """A plate registered again by someone who may not see its record: nothing is lost (the photos join
+    the record, the details are in the audit log) and the centre is told to merge it. The one who
+    registered it learns nothing of the other record."""
+    from flask_babel import force_locale
+
+    from core.workorders.jobs import language
+    from core.workorders.models import Notification
+
+    details = {key: str(value) if value is not None else None for key, value in submitted.items()}
+    with db.atomic():
+        add_photos(existing, photos)
+        audit.record(
+            "zombie_cars.duplicate",
+            "zombie_car",
+            existing.id,
+            f"{existing.plate_text}: {user.username}",
+            after={**details, "photos": [photo.id for photo in photos], "registered_by": user.username},
+            actor=user,
+        )
+        for staff in centre_staff():
+            with force_locale(language(staff)):
+                text = _(
+                    "%(who)s registered %(plate)s again at %(address)s, outside the areas they see: merge it "
+                    "into its record %(link)s.",
+                    who=user.name,
+                    plate=existing.plate_text,
+                    address=submitted.get("address") or "—",
+                    link=link,
+                )
+            Notification.create(user=staff, kind="zombie-merge", text=text, at=clock.now())
 
 
 def add_photos(vehicle: Vehicle, photos):
