@@ -169,3 +169,16 @@ def test_a_report_in_ones_own_grid_is_not_marked(app, city):
     assert hotline.outside_areas is False
     with pytest.raises(WorkflowError):
         in_db(app, lambda: act(city, order, "verify_true", "collector"))  # not awaiting verification
+
+
+def test_a_dispatch_rule_to_a_centre_is_refused(app, city):
+    from core.dispatch_rules import DispatchRule
+
+    admin = client_for(app, "admin")
+    page = admin.get(f"/catalogue/{city.category.id}").get_data(as_text=True)
+    rules_form = page.split('id="dispatch-rules"', 1)[1]
+    assert f'value="{city.supervision.id}"' not in rules_form and f'value="{city.sanitation.id}"' in rules_form
+    url = f"/catalogue/{city.category.id}/dispatch-rules"
+    refused = admin.post(url, data={"area": "430602001", "department": str(city.supervision.id)}, follow_redirects=True)
+    assert "does not handle cases" in refused.get_data(as_text=True)
+    assert in_db(app, lambda: DispatchRule.select().count()) == 0

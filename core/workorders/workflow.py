@@ -12,7 +12,7 @@ from flask import current_app, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core import clock, dispatch_rules, worktime
+from core import clock, dispatch_rules, org, worktime
 from core.areas import Area
 from core.catalogue import FilingStandard
 from core.db import db, is_sqlite
@@ -44,8 +44,7 @@ FINAL = {"closed", "voided", "rejected"}
 OPEN = set(STATUSES) - FINAL
 AT_DEPARTMENT = {"dispatched", "handling"}
 BEFORE_DISPATCH = {"to_verify", "reported", "filed", "returned"}  # where the suggested department matters
-# The departments that handle cases (core.org.DEPARTMENT_TYPES): not the command or supervision centres.
-HANDLING_TYPES = ("professional", "district", "street")
+HANDLING_TYPES = org.HANDLING_TYPES
 
 # status → the stage whose clock runs while a case is in it (domain.md §3: stage limits)
 STAGE_OF = {
