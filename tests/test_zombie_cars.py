@@ -667,3 +667,24 @@ def test_a_plate_registered_out_of_ones_scope_goes_to_the_centre_without_reveali
         assert "湘F12345" in told["dispatcher"] and f"/campaigns/zombie-cars/{vehicle.id}" in told["dispatcher"]
 
     in_db(app, check)
+
+
+def test_editing_to_a_plate_whose_record_is_out_of_scope_goes_to_the_centre_too(app, city):
+    def setup():
+        mine = register(city)
+        theirs, _ = service.register(
+            city.users["other_collector"], plate="湘F54321", address="滨湖路8号", grid=city.other_grid.id
+        )
+        return mine, theirs
+
+    mine, theirs = in_db(app, setup)
+    collector = client_for(app, "collector")
+    url = f"/campaigns/zombie-cars/{mine.id}/edit"
+    seen = collector.get(url).get_data(as_text=True).split('name="seen" type="hidden" value="')[1].split('"')[0]
+    fields = {"plate": "湘F54321", "vehicle_type": "car", "address": "洞庭路1号旁", "survey_round": "0", "seen": seen}
+    answer = collector.post(url, data=fields)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "passed to the command centre" in page
+    assert "already registered" not in page and "滨湖路8号" not in page
+    assert in_db(app, lambda: (reload(mine).plate, reload(theirs).plate)) == ("湘F12345", "湘F54321")
+    assert in_db(app, lambda: AuditEntry.select().where(AuditEntry.action == "zombie_cars.duplicate").count()) == 1

@@ -379,6 +379,19 @@ def edit(vehicle_id):
         return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=422)
     if not form.still_current(service.snapshot(vehicle)):
         return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=409)
+    plate = form.normalised_plate
+    other = Vehicle.get_or_none((Vehicle.plate == plate) & (Vehicle.id != vehicle.id)) if plate else None
+    if other is not None and not _sees(other):  # not "already registered": that record is not theirs to know
+        service.pass_to_centre(other, _user(), _vehicle_fields(form), [], url_for(".vehicle", vehicle_id=other.id))
+        form.plate.errors = [
+            *form.plate.errors,
+            _(
+                "%(plate)s cannot be given to this vehicle here: it was passed to the command centre, which "
+                "keeps one record per plate and merges the records.",
+                plate=plate,
+            ),
+        ]
+        return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=409)
     try:
         stored = _store_uploads()
         service.update(vehicle, plate=form.normalised_plate, photos=stored, **_vehicle_fields(form))
