@@ -74,8 +74,8 @@ class Action:
     sources: frozenset
     target: str | None  # None: the status does not change
     reason: bool = False  # a written reason is required
-    # "department": only the responsible department's people; "grid": on site, so only the collectors of
-    # the case's grid (and the centre): a collector's report from elsewhere is verified by that grid's own
+    # "department": only the responsible department's people; "grid": work on site, only for the
+    # collectors of the case's grid (and the centre), whoever reported it
     scope: str = "any"
     style: str = ""  # "danger" for the buttons of refusals
 
