@@ -33,7 +33,7 @@ from core.db import BaseModel, JSONField, db
 from core.editing import EditForm
 from core.hookspecs import hookimpl
 from core.import_pages import ImportKind, status_page, upload_page
-from core.org import Department, department_tree
+from core.org import HANDLING_TYPES, Department, department_tree
 from core.permissions import requires, unscoped
 from core.plugins import MenuItem
 from core.timelimits import UNITS, LimitError, parse_limit
@@ -277,7 +277,7 @@ def _category_page(category: Category, form: CategoryForm | None, status=200):
         status=status,
         rules=rules_for(category),
         rule_areas=rule_areas() if manage else [],
-        rule_departments=department_tree() if manage else [],
+        rule_departments=[(depth, d) for depth, d in department_tree() if d.type in HANDLING_TYPES] if manage else [],
     )
 
 

@@ -17,6 +17,10 @@ DEPARTMENT_TYPES = {
     "street": _l("Street office"),
 }
 
+# The types of department that handle cases: a case is dispatched only to one of these (never to the
+# command or supervision centre, which take, dispatch and supervise cases).
+HANDLING_TYPES = ("professional", "district", "street")
+
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
 

@@ -77,6 +77,14 @@ class WorkOrder(BaseModel):
     component = ForeignKeyField(Component, null=True, on_delete="SET NULL", index=True)  # the census entry it is about
     # Where core.dispatch_rules suggests dispatching it (set when reported and when filed).
     suggested_department = ForeignKeyField(Department, null=True, on_delete="SET NULL", backref="suggested_orders")
+    # A case a campaign opened (core.workorders.cases.open_case): the plugin, the kind of its object, its id.
+    origin_plugin = CharField(max_length=40, default="")
+    origin_kind = CharField(max_length=40, default="")
+    origin_id = CharField(max_length=40, default="")
+    # How a concluded case ended (core.workorders.cases.OUTCOMES); "" for one the loop itself ended
+    # (closed, voided, not accepted) and while open.
+    outcome = CharField(max_length=20, default="")
+    outside_areas = BooleanField(default=False)  # a collector's report from outside their patrol areas
 
     class Meta:
         # The inboxes: a status (or a department's statuses), most urgent first; the lists filtered by
@@ -85,7 +93,12 @@ class WorkOrder(BaseModel):
             (("status", "stage_due_at"), False),
             (("department", "status", "stage_due_at"), False),
             (("grid", "category", "status", "stage_due_at"), False),
+            (("origin_plugin", "origin_kind", "origin_id"), False),  # a campaign finding its cases
         )
+
+    @property
+    def origin(self) -> tuple[str, str, str] | None:
+        return (self.origin_plugin, self.origin_kind, self.origin_id) if self.origin_plugin else None
 
     def __str__(self):
         return self.number

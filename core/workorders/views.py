@@ -15,7 +15,7 @@ from core.org import Department, User, department_tree
 from core.permissions import login_required, requires, scoped
 from core.plugins import host
 from core.web import DB_INT_MAX, message, page
-from core.workorders import submissions, workflow
+from core.workorders import actors, cases, submissions, workflow
 from core.workorders.models import SOURCES, Notification, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.workflow import ACTIONS, STATUSES, WorkflowError
 
@@ -49,6 +49,9 @@ def boxes():
         "open": (_("All open"), workflow.OPEN, None),
         "all": (_("All"), None, None),
     }
+
+
+ON_SITE_BOXES = ("to_verify", "to_check")  # the boxes of the actions with scope "grid"
 
 
 def my_boxes(user, all_boxes=None) -> list[str]:
@@ -98,6 +101,9 @@ def _box_query(name, user, which):
         query = query.where(
             (WorkOrder.extension_requested == True) | WorkOrder.suspension_requested_until.is_null(False)
         )
+    if name in ON_SITE_BOXES and not user.can("workorder.view_all"):
+        # on-site work is for the grid's own collectors: not the reporter of a case from elsewhere
+        query = query.where(WorkOrder.grid.in_(sorted(workflow.grid_ids(user)) or [0]))
     return query
 
 
@@ -291,7 +297,7 @@ def export():
 
 
 def _dispatch_departments():
-    return [(depth, d) for depth, d in department_tree() if d.type in ("professional", "district", "street")]
+    return [(depth, d) for depth, d in department_tree() if d.type in workflow.HANDLING_TYPES]
 
 
 @bp.route("/bulk-dispatch", methods=["POST"])
@@ -317,7 +323,11 @@ def bulk_dispatch():
             if department is None and as_suggested:
                 raise WorkflowError(_("No department is suggested for it: choose one."))
             workflow.transition(
-                order_id, "dispatch", current_user._get_current_object(), version, data={"department": department}
+                order_id,
+                "dispatch",
+                actor=current_user._get_current_object(),
+                version=version,
+                data={"department": department},
             )
             done += 1
         except WorkflowError as error:
@@ -370,7 +380,7 @@ def _case_context(order):
     photos_by_stage = {
         stage: [link for link in links if link.stage == stage] for stage in ("report", "handling", "verification")
     }
-    actions = workflow.allowed_actions(order, current_user)
+    actions = [name for name in workflow.allowed_actions(order, current_user) if name not in workflow.NOT_OFFERED]
     return {
         "order": order,
         "events": events,
@@ -383,6 +393,8 @@ def _case_context(order):
         "dispatchable": workflow.BEFORE_DISPATCH,
         "sources": SOURCES,
         "action_labels": {name: a.label for name, a in ACTIONS.items()},
+        "outcomes": cases.OUTCOMES,
+        "system_actors": actors.labels(),
         # what only the filing and dispatch forms list
         "standards": standards_for(order.category) if "file" in actions and order.category_id else [],
         "file_categories": _categories() if "file" in actions else [],
@@ -445,8 +457,8 @@ def act(order_id):
         workflow.transition(
             order.id,
             action,
-            current_user._get_current_object(),
-            request.form.get("version", type=int),
+            actor=current_user._get_current_object(),
+            version=request.form.get("version", type=int),
             reason=request.form.get("reason", ""),
             data=data,
             photos=attached,
@@ -645,6 +657,15 @@ def new():
             except submissions.Repeated:
                 return _already_saved(submissions.first_case(key, current_user.id, clock.now()))
             flash(_("Case %(number)s reported.", number=order.number), "success")
+            if order.outside_areas:
+                flash(
+                    _(
+                        "%(grid)s is outside your patrol areas: the case is kept, and that grid's own "
+                        "collector verifies it on site.",
+                        grid=fields["grid"].name,
+                    ),
+                    "warning",
+                )
             return redirect(url_for("workorders.show", order_id=order.id))
         return page(
             "workorders/new.html",
