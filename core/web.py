@@ -14,6 +14,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from peewee import DataError
 from werkzeug.routing import IntegerConverter
 
+from core import parsing
+from core.parsing import DB_INT_MAX
 from core.permissions import public, role_label
 
 
@@ -33,9 +35,6 @@ class RequestDomain(Domain):
         if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
             ctx.xiuhua_translations = (ctx.babel_locale, translations)
         return translations
-
-
-DB_INT_MAX = 2**63 - 1  # the largest integer a database column holds
 
 
 class RowIdConverter(IntegerConverter):
@@ -114,6 +113,7 @@ def select_locale():
 
 def init_app(app):
     app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds its routes
+    parsing.init_app(app)  # the request class that takes control characters out of every value
     htmx.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
