@@ -29,7 +29,7 @@ from werkzeug.datastructures import FileStorage, ImmutableMultiDict
 DB_INT_MAX = 2**63 - 1  # the largest integer a database column holds
 
 _INT = re.compile(r"-?[0-9]{1,19}")
-_DECIMAL = re.compile(r"-?(?:[0-9]{1,20}(?:\.[0-9]{0,20})?|\.[0-9]{1,20})(?:[eE][-+]?[0-9]{1,3})?")
+_DECIMAL = re.compile(r"-?(?:[0-9]{1,20}(?:\.[0-9]{0,20})?|\.[0-9]{1,20})")  # no exponent: typed by people
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
@@ -43,7 +43,7 @@ class ParseError(ValueError):
     `request.args.get(name, default, type=parse_int)` falls back to its default."""
 
     def __init__(self, message):
-        super().__init__(str(message))
+        super().__init__(message)  # a lazy string: translated when shown, so usable outside a request
         self.message = message
 
     def __str__(self):
@@ -82,7 +82,8 @@ def parse_ids(values) -> list[int]:
 
 
 def parse_decimal(text, *, min=None, max=None) -> Decimal:
-    """A finite decimal number of ASCII digits ("12.5", "-3", "1e3") within [min, max]."""
+    """A decimal number of ASCII digits ("12.5", "-3", ".5"; at most 20 digits each side of the point, no
+    exponent) within [min, max]."""
     raw = _text(text)
     if not _DECIMAL.fullmatch(raw):
         raise ParseError(_l("Give a number (digits 0–9, a point for decimals)."))
