@@ -297,3 +297,32 @@ def test_the_component_csv_export_shows_stored_controls_as_pictures(app, city):
     assert response.status_code == 200
     text = response.data.decode("utf-8-sig")
     assert "井\u2402盖" in text and "a\u241bb" in text and "\x02" not in text
+
+
+def test_a_department_sort_order_no_column_holds_gets_a_message(app, city):
+    response = client_for(app, "admin").post(
+        "/admin/departments/new", data={"name": "备用", "code": "spare", "type": "professional", "sort": HUGE}
+    )
+    assert response.status_code == 422
+    assert "Number must be between -9999 and 9999." in response.get_data(as_text=True)
+
+
+def test_exports_escape_exactly_the_characters_openpyxl_refuses():
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    for code in range(0x20):
+        char = chr(code)
+        assert bool(ILLEGAL_CHARACTERS_RE.search(char)) == (parsing.escape_controls(char) != char), hex(code)
+
+
+def test_a_workbook_holds_controls_in_any_cell_header_note_or_title(tmp_path):
+    from core import xlsx
+
+    sheet = xlsx.Sheet("案\x00件", ["描\x01述"], [["ab\x00cd"], ["=1+1\x02"]], notes=["注\x1f"])
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.workbook_bytes([sheet])))
+    assert book.sheetnames == ["案\u2400件"]
+    values = [row[0] for row in book.worksheets[0].values]
+    assert values[:3] == ["描\u2401述", "ab\u2400cd", "=1+1\u2402"] and values[-1] == "注\u241f"
+    path = tmp_path / "rows.xlsx"
+    assert xlsx.write_rows(path, "t\x00", ["h\x00"], [10], [["v\x00"]]) == 1
+    assert [row[0] for row in openpyxl.load_workbook(path).worksheets[0].values] == ["h\u2400", "v\u2400"]
