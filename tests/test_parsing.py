@@ -4,6 +4,7 @@ nesting, C0 control characters taken out of every request value and shown as con
 export."""
 
 import io
+import json
 import threading
 from datetime import date, datetime
 
@@ -16,7 +17,7 @@ from core.db import db
 from core.evaluation import scores
 from core.parsing import ParseError
 from core.workorders.models import WorkOrder
-from tests.support import login
+from tests.support import PASSWORD, login
 from tests.workorder_support import build_city, report, to_dispatched
 
 HUGE = "1" + "0" * 26
@@ -207,8 +208,6 @@ def _scoring_with(app, **department):
     ],
 )
 def test_a_weight_that_is_not_a_finite_number_up_to_100_is_refused_with_a_message(app, city, weight, message):
-    import json
-
     config = _scoring_with(app)
     text = json.dumps(config).replace('["received", 10, "band"]', f'["received", {weight}, "band"]')
     assert weight in text
@@ -224,9 +223,28 @@ def test_deeply_nested_scoring_json_is_refused_with_a_message(app, city):
     assert "The JSON nests too deeply" in response.get_data(as_text=True)
 
 
-def test_deeply_nested_json_posted_to_a_form_is_a_bad_request_not_a_server_error(app, city):
-    response = app.test_client().post("/login", data="[" * 100_000, content_type="application/json")
-    assert response.status_code == 400
+def test_deeply_nested_json_is_a_bad_request_and_to_a_form_an_empty_form(app, city):
+    from flask import request
+    from werkzeug.exceptions import BadRequest
+
+    deep = "[" * 100_000 + "]" * 100_000
+    with app.test_request_context("/", method="POST", data=deep, content_type="application/json"):
+        with pytest.raises(BadRequest):
+            request.get_json()
+        assert request.get_json(silent=True) is None
+    response = app.test_client().post("/login", data=deep, content_type="application/json")
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", "5", '"admin"', "null", '{"username": ["a"], "password": {"x": 1}}'])
+def test_json_that_is_no_form_posted_to_a_form_is_refused_like_an_empty_form(app, city, body):
+    response = app.test_client().post("/login", data=body, content_type="application/json")
+    assert response.status_code == 422
+
+
+def test_a_json_body_is_read_as_a_form_without_its_controls(app, city):
+    body = json.dumps({"username": "ad\u0000min", "password": PASSWORD})
+    assert app.test_client().post("/login", data=body, content_type="application/json").status_code == 302
 
 
 # --- item 10: control characters --------------------------------------------------------------------------
