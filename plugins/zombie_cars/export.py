@@ -9,46 +9,73 @@ from core.areas import Area
 from core.workorders.models import WorkOrder
 
 from . import service
-from .models import Notice, Vehicle
+from .models import STAGES, VEHICLE_TYPES, Notice, Vehicle
 
 KIND = "zombie_cars"
 
 
-def _fetch(page_ids: list) -> dict:
-    latest = {}
-    notices = (
-        Notice.select(Notice, WorkOrder)
-        .join(WorkOrder, JOIN.LEFT_OUTER)
-        .where(Notice.vehicle.in_(page_ids))
-        .order_by(Notice.issued_on, Notice.id)
-    )
-    for notice in notices:
-        latest[notice.vehicle_id] = notice
-    vehicles = Vehicle.select(Vehicle, Area).join(Area, JOIN.LEFT_OUTER).where(Vehicle.id.in_(page_ids))
-    yes = _("yes")
-    rows = {}
-    for v in vehicles:
-        notice = latest.get(v.id)
-        rows[v.id] = [
-            str(v.plate_text),
-            str(v.type_label),
-            v.colour,
-            v.brand,
-            v.address,
-            v.grid.code if v.grid_id else "",
-            v.grid.name if v.grid_id else "",
-            yes if v.dusty else "",
-            yes if v.flat_tyres else "",
-            v.days_unmoved,
-            yes if v.advertising else "",
-            str(v.stage_label),
-            v.reported_at,
-            notice.number if notice else "",
-            notice.deadline.isoformat() if notice else "",
-            notice.tow_order.number if notice and notice.tow_order_id else "",
-            v.outcome_at,
-        ]
-    return rows
+FIELDS = (
+    Vehicle.id,
+    Vehicle.plate,
+    Vehicle.vehicle_type,
+    Vehicle.colour,
+    Vehicle.brand,
+    Vehicle.address,
+    Area.code.alias("grid_code"),
+    Area.name.alias("grid_name"),
+    Vehicle.dusty,
+    Vehicle.flat_tyres,
+    Vehicle.days_unmoved,
+    Vehicle.advertising,
+    Vehicle.stage,
+    Vehicle.reported_at,
+    Vehicle.outcome_at,
+)
+
+
+def _fetcher():
+    """`fetch(page of vehicle ids) -> {id: row}`, with the labels translated once per export."""
+    stages = {key: str(label) for key, label in STAGES.items()}
+    types = {key: str(label) for key, label in VEHICLE_TYPES.items()}
+    yes, no_plate = _("yes"), _("No plate")
+
+    def fetch(page_ids: list) -> dict:
+        latest = {}
+        notices = (
+            Notice.select(Notice.vehicle, Notice.number, Notice.deadline, WorkOrder.number.alias("tow_number"))
+            .join(WorkOrder, JOIN.LEFT_OUTER)
+            .where(Notice.vehicle.in_(page_ids))
+            .order_by(Notice.issued_on, Notice.id)
+            .namedtuples()
+        )
+        for notice in notices:
+            latest[notice.vehicle] = notice
+        vehicles = Vehicle.select(*FIELDS).join(Area, JOIN.LEFT_OUTER).where(Vehicle.id.in_(page_ids)).namedtuples()
+        rows = {}
+        for v in vehicles:
+            notice = latest.get(v.id)
+            rows[v.id] = [
+                v.plate or no_plate,
+                types.get(v.vehicle_type, v.vehicle_type),
+                v.colour,
+                v.brand,
+                v.address,
+                v.grid_code or "",
+                v.grid_name or "",
+                yes if v.dusty else "",
+                yes if v.flat_tyres else "",
+                v.days_unmoved,
+                yes if v.advertising else "",
+                stages.get(v.stage, v.stage),
+                v.reported_at,
+                notice.number if notice else "",
+                notice.deadline.isoformat() if notice else "",
+                (notice.tow_number or "") if notice else "",
+                v.outcome_at,
+            ]
+        return rows
+
+    return fetch
 
 
 def sheets(user, params: dict) -> list[xlsx.Sheet]:
@@ -60,7 +87,7 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
         _("Flat tyres"), _("Days unmoved"), _("Advertising"), _("Stage"), _("Registered"), _("Notice"),
         _("Deadline"), _("Tow order"), _("Outcome at"),
     ]  # fmt: skip
-    rows = exports.in_pages(query.select(Vehicle.id).tuples(), _fetch)
+    rows = exports.in_pages(query.select(Vehicle.id).tuples(), _fetcher())
     vehicles = xlsx.Sheet(_("Vehicles"), headers, rows, total=query.count())
     figures = service.counts(service.visible_vehicles(user))
     summary = xlsx.Sheet(
