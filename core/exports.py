@@ -162,7 +162,7 @@ def close_stale(user_id: int | None = None):
     query = ExportJob.select().where(ExportJob.going_user.is_null(False))
     if user_id is not None:
         query = query.where(ExportJob.going_user == user_id)
-    for job in query:
+    for job in list(query):  # read to its end first: no read left open under the update (BUSY_SNAPSHOT)
         outcome = {"status": job.status} if not job.going else _why_dead(job)
         if outcome is not None:
             ExportJob.update(ended_at=job.ended_at or clock.now(), going_user=None, **outcome).where(
