@@ -32,6 +32,8 @@ DEFAULTS = {
     "PHOTO_DIR": None,  # None: instance/photos (outside the web root)
     "PHOTO_MAX_BYTES": 15 * 1024 * 1024,
     "PHOTO_MAX_PIXELS": 60_000_000,
+    "PHOTO_DECODE_AT_ONCE": 2,  # photos decoded at the same time in one process (core/photos.py)...
+    "PHOTO_DECODE_PIXELS": 64_000_000,  # ...holding at most this many pixels between them
     "DEMO_HISTORY_DAYS": 90,  # `flask demo load`: days of simulated cases before today
     "DEMO_CASES_PER_DAY": 300,
     "DEMO_COMPONENTS": 3000,  # `flask demo load`: components of the census, spread over the demo grids

@@ -1,37 +1,54 @@
-"""Excel exports too long to build inside a request: an `ExportJob` row records who asked for what, a
-thread of the web process writes the workbook into instance/exports/ and records its progress, the page
-polls the job's fragment, and only the user who asked may download the file. A user has at most one
-export going at a time; the scheduler deletes files and rows older than EXPORT_KEEP_DAYS.
+"""Excel exports, small and large, through one mechanism: a kind of export (`Kind`, in KINDS) builds its
+workbook for a user and the filters they chose; `respond()` answers the export button with the file itself
+when it has at most EXPORT_INLINE_ROWS rows, and otherwise records an `ExportJob`, writes the workbook into
+instance/exports/ in a thread of the web process with its progress in the job's row, and shows the page that
+polls it. Only the user who asked may download the file. A user has at most one export going at a time;
+the scheduler deletes files and rows older than EXPORT_KEEP_DAYS.
 
-A kind of export is a function `(user, params) -> Table` registered in KINDS by the module that owns
-the data (core/workorders/export.py: the case list); it is called in the thread, so it reads the
+A kind's rows are produced lazily and read in short statements (`in_pages`): no read stays open across
+the export, so the progress written between pages never meets a stale SQLite snapshot
+(SQLITE_BUSY_SNAPSHOT) however busy the database. A kind is called in the thread too, so it reads the
 user's permissions as they are when the file is written."""
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, current_app, send_file
-from flask_babel import force_locale
+from flask import Blueprint, current_app, redirect, send_file, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, IntegrityError, TextField
+from peewee import (
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    IntegrityError,
+    OperationalError,
+    TextField,
+)
 
-from core import background, clock
+from core import clock, xlsx
 from core.background import GOING
 from core.db import BaseModel, JSONField, db
 from core.hookspecs import hookimpl
 from core.org import User
 from core.permissions import login_required, scoped
-from core.scheduler import JobSpec, this_runner
-from core.web import message, page
+from core.scheduler import JobSpec, runner_alive, this_runner
+from core.web import htmx, message, page
+from core.xlsx import Sheet
 
 log = logging.getLogger(__name__)
-PROGRESS_EVERY = 500  # rows between two progress updates of the job's row
+PROGRESS_EVERY = 500  # rows between two progress updates (and heartbeats) of the job's row
+PAGE_ROWS = 500  # rows read by one statement of `in_pages`
+# A worker in another process that has not written progress for this long is taken for dead. A page of
+# rows takes well under a second; saving the largest file, seconds.
+HEARTBEAT_LIMIT = timedelta(minutes=2)
 
 STATUSES = {
     "running": (_l("Writing the file"), "grey"),
@@ -41,18 +58,46 @@ STATUSES = {
 }
 
 
-@dataclass
-class Table:
-    """What a kind of export writes: one sheet, its rows produced lazily."""
+@dataclass(frozen=True)
+class Kind:
+    """A kind of export. `sheets(user, params)` builds the workbook: its sheets' rows produced lazily (with
+    `total` set) and read in short statements (`in_pages`). It is called in the request, to count the rows,
+    and again in the export's thread, to write them."""
 
-    title: str  # the sheet's name and the start of the file's name
-    headers: list[str]
-    widths: list[int]  # column widths in characters
-    rows: Iterable[list]
-    total: int  # the number of rows expected, for the progress bar
+    name: str  # the key in KINDS and ExportJob.kind
+    sheets: Callable[[User, dict], list[Sheet]]
+    permission: str | None = None  # checked again in the thread: a user who lost it gets no file
+    inline_rows: int | None = None  # answered in the request up to this many rows; None: EXPORT_INLINE_ROWS
 
 
-KINDS: dict[str, Callable[[User, dict], Table]] = {}
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    """Add a kind (its owner calls this at import; a register_exports hook will call it for plugins).
+    Two owners of one name stop start-up."""
+    existing = KINDS.get(kind.name)
+    if existing is not None and _owner(existing) != _owner(kind):
+        raise RuntimeError(f"export kind {kind.name!r} registered by {_owner(existing)} and {_owner(kind)}")
+    KINDS[kind.name] = kind
+    return kind
+
+
+def _owner(kind: Kind) -> str:
+    return f"{kind.sheets.__module__}.{kind.sheets.__qualname__}"
+
+
+def in_pages(ids: Iterable, fetch: Callable[[list], dict], size: int = PAGE_ROWS) -> Iterator:
+    """Rows in short reads: `ids` (a query of one column, in the export's order, read to its end at once),
+    then `fetch(page of ids) -> {id: row}` for each page, yielded in the ids' order. No statement is left
+    open between two pages; memory holds the ids and one page. A row deleted meanwhile is left out."""
+    order = [row[0] if isinstance(row, tuple) else row for row in ids]
+    for start in range(0, len(order), size):
+        page_ids = order[start : start + size]
+        found = fetch(page_ids)
+        for id_ in page_ids:
+            if id_ in found:
+                yield found[id_]
 
 
 class ExportJob(BaseModel):
@@ -66,6 +111,7 @@ class ExportJob(BaseModel):
     error = TextField(default="")
     runner = CharField(max_length=120, default="")  # "host:pid" of the process writing it
     started_at = DateTimeField(default=clock.now, index=True)
+    heartbeat_at = DateTimeField(null=True)  # the worker's last progress
     ended_at = DateTimeField(null=True)
     # The user's id while the export is going, None once it ended: the unique index makes a second
     # start by the same user fail in the database, however close the two requests are.
@@ -88,78 +134,157 @@ def export_dir() -> Path:
     return Path(current_app.instance_path) / "exports"
 
 
-def close_stale():
-    """Exports whose process is gone are marked interrupted (core.background's rule), and free their
-    user's slot. Reads only, unless there is one to close."""
-    background.close_stale(ExportJob)
-    ended = ExportJob.select(ExportJob.id).where(ExportJob.going_user.is_null(False) & ExportJob.status.not_in(GOING))
-    ids = [job.id for job in ended]
-    if ids:
-        ExportJob.update(going_user=None).where(ExportJob.id.in_(ids)).execute()
+# Held while a job's row is created and its thread started, and while this process's workers are looked
+# for: a job is never seen between its row and its thread.
+_starting = threading.Lock()
+
+
+def _thread_name(job_id: int) -> str:
+    return f"export-{job_id}"
+
+
+def _why_dead(job: ExportJob) -> dict | None:
+    """The outcome of a going job whose worker is gone, or None while it lives: in this process, its
+    thread; on this host, its process; elsewhere, its heartbeat within HEARTBEAT_LIMIT."""
+    if job.runner == this_runner():
+        with _starting:
+            alive = any(t.name == _thread_name(job.id) and t.is_alive() for t in threading.enumerate())
+        failed = _("The export stopped before its file was complete. Export again.")
+        return None if alive else {"status": "failed", "error": failed}
+    if not runner_alive(job.runner) or clock.now() - (job.heartbeat_at or job.started_at) > HEARTBEAT_LIMIT:
+        return {"status": "interrupted"}
+    return None
+
+
+def close_stale(user_id: int | None = None):
+    """Going exports whose worker is gone (`_why_dead`) are ended, which frees their user's slot. Reads
+    only, unless there is one to close."""
+    query = ExportJob.select().where(ExportJob.going_user.is_null(False))
+    if user_id is not None:
+        query = query.where(ExportJob.going_user == user_id)
+    for job in list(query):  # read to its end first: no read left open under the update (BUSY_SNAPSHOT)
+        outcome = {"status": job.status} if not job.going else _why_dead(job)
+        if outcome is not None:
+            ExportJob.update(ended_at=job.ended_at or clock.now(), going_user=None, **outcome).where(
+                (ExportJob.id == job.id) & (ExportJob.going_user.is_null(False))
+            ).execute()
+
+
+def respond(name: str, params: dict, filename: str):
+    """The answer to an export button: the workbook itself when it has at most the kind's inline rows,
+    else the progress of a background export (started now, or the one the user already has going).
+    `filename` without extension."""
+    kind = KINDS[name]
+    user = current_user._get_current_object()
+    sheets = kind.sheets(user, params)
+    total = sum(sheet.expected for sheet in sheets)
+    limit = current_app.config["EXPORT_INLINE_ROWS"] if kind.inline_rows is None else kind.inline_rows
+    if total <= limit:
+        return xlsx.send_workbook(filename, sheets)
+    _close(sheets)
+    job, _started = start(name, params, user, str(get_locale()), f"{filename}.xlsx", total)
+    return progress(job)
+
+
+def progress(job: ExportJob):
+    """The page that follows an export (or its fragment, for a button that shows it in place)."""
+    if htmx and htmx.target == "export-progress":
+        return page("exports/show.html", "exports/_progress.html", "export-progress", job=job)
+    return redirect(url_for("exports.show", export_id=job.id), 303)
 
 
 def start(kind: str, params: dict, user, locale: str, filename: str, total: int) -> tuple[ExportJob, bool]:
     """Start an export in a thread; or, when the user already has one going, return that one.
     Returns (job, started)."""
-    close_stale()
-    job = None
+    close_stale(user.id)
+    app = current_app._get_current_object()
     for _attempt in range(3):
-        try:
-            with db.atomic():
-                job = ExportJob.create(
-                    user=user,
-                    kind=kind,
-                    params=params,
-                    filename=filename,
-                    total=total,
-                    runner=this_runner(),
-                    started_at=clock.now(),
-                    going_user=user.id,
-                )
-            break
-        except IntegrityError:
-            going = ExportJob.get_or_none(ExportJob.going_user == user.id)
-            if going is not None:
-                return going, False
-            # it ended in between: try again
-    if job is None:
-        raise RuntimeError("could not record the export")
-    app, job_id = current_app._get_current_object(), job.id
+        with _starting:
+            try:
+                with db.atomic():
+                    job = ExportJob.create(
+                        user=user,
+                        kind=kind,
+                        params=params,
+                        filename=filename,
+                        total=total,
+                        runner=this_runner(),
+                        started_at=clock.now(),
+                        going_user=user.id,
+                    )
+            except IntegrityError:
+                job = None
+            else:
+                worker = threading.Thread(target=_worker, args=(app, job.id, locale), name=_thread_name(job.id))
+                worker.daemon = True
+                worker.start()
+                return job, True
+        going = ExportJob.get_or_none(ExportJob.going_user == user.id)
+        if going is not None:
+            return going, False
+        # it ended in between: try again
+    raise RuntimeError("could not record the export")
 
-    def thread():
-        with app.app_context(), db.connection_context(), force_locale(locale):
-            _run(job_id)
 
-    threading.Thread(target=thread, name=f"export-{job_id}", daemon=True).start()
-    return job, True
+def _worker(app, job_id: int, locale: str):
+    with app.app_context(), db.connection_context(), force_locale(locale):
+        _run(job_id)
 
 
 def _run(job_id: int):
     job = ExportJob.get_by_id(job_id)
-    path = job.path
+    path, sheets = job.path, []
     try:
-        table = KINDS[job.kind](User.get_by_id(job.user_id), job.params or {})
-        ExportJob.update(total=table.total).where(ExportJob.id == job_id).execute()
-
-        def progress(done):
-            ExportJob.update(done=done).where(ExportJob.id == job_id).execute()
-
-        from core.xlsx import write_rows
-
+        kind = KINDS[job.kind]
+        user = User.get_by_id(job.user_id)
+        if kind.permission and not user.can(kind.permission):
+            raise PermissionError(f"{user.username} may no longer export {kind.name}")
+        sheets = kind.sheets(user, job.params or {})
+        _heartbeat(job_id, total=sum(sheet.expected for sheet in sheets))
         path.parent.mkdir(parents=True, exist_ok=True)
-        written = write_rows(path, table.title, table.headers, table.widths, table.rows, progress, PROGRESS_EVERY)
+        written = xlsx.write_book(path, sheets, lambda done: _heartbeat(job_id, done=done), PROGRESS_EVERY)
         outcome = {"status": "done", "done": written, "total": written}
     except Exception:
         log.exception("export %s failed", job_id)
+        _close(sheets)
         path.unlink(missing_ok=True)
         outcome = {"status": "failed", "error": _("Something went wrong on the server. The error was logged.")}
-    ExportJob.update(ended_at=clock.now(), going_user=None, **outcome).where(ExportJob.id == job_id).execute()
+    _end(job_id, outcome)
+
+
+def _close(sheets: list[Sheet]):
+    for sheet in sheets:
+        getattr(sheet.rows, "close", lambda: None)()
+
+
+def _heartbeat(job_id: int, **fields):
+    """Progress, and the proof the worker lives. A write that fails (the database busy beyond its
+    timeout) is logged and the export goes on: the next one will tell."""
+    try:
+        ExportJob.update(heartbeat_at=clock.now(), **fields).where(
+            (ExportJob.id == job_id) & ExportJob.status.in_(GOING)
+        ).execute()
+    except OperationalError as error:
+        log.warning("export %s: progress not recorded: %s", job_id, error)
+
+
+def _end(job_id: int, outcome: dict, attempts: int = 5):
+    """Record the outcome, retrying while the database is busy; if it never can, the thread ends anyway
+    and `close_stale` sees the job dead."""
+    for attempt in range(attempts):
+        try:
+            ExportJob.update(ended_at=clock.now(), going_user=None, **outcome).where(ExportJob.id == job_id).execute()
+            return
+        except OperationalError as error:
+            log.warning("export %s: outcome not recorded (attempt %d): %s", job_id, attempt + 1, error)
+            time.sleep(0.1 * 2**attempt)
+    log.error("export %s: outcome %s could not be recorded", job_id, outcome.get("status"))
 
 
 def going_for(user) -> ExportJob | None:
     if not ExportJob.select().where(ExportJob.going_user == user.id).exists():
         return None
-    close_stale()
+    close_stale(user.id)
     return ExportJob.get_or_none(ExportJob.going_user == user.id)
 
 
@@ -179,7 +304,7 @@ bp = Blueprint("exports", __name__, url_prefix="/exports")
 
 
 def _own(export_id) -> ExportJob | None:
-    close_stale()
+    close_stale(current_user.id)
     return ExportJob.get_or_none((ExportJob.id == export_id) & (ExportJob.user == current_user.id))
 
 
@@ -213,7 +338,7 @@ def download(export_id):
 
 @hookimpl
 def config_defaults():
-    return {"EXPORT_KEEP_DAYS": 7}
+    return {"EXPORT_KEEP_DAYS": 7, "EXPORT_INLINE_ROWS": 2000}
 
 
 @hookimpl

@@ -32,6 +32,7 @@ from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 from core import clock
 from core.db import BaseModel, db
 from core.org import User
+from core.photo_decoding import decoding
 
 log = logging.getLogger(__name__)
 
@@ -131,12 +132,15 @@ def store(stream, filename: str, user=None) -> Photo:
     if existing is not None and all(path(existing, v).exists() for v in ("original", *VARIANTS)):
         return existing
     try:
-        facts, image = _inspect(data)
+        expected, pixels = _probe(data)
+        with decoding(pixels):  # a decoded photo takes 3-4 bytes a pixel: bounded per process
+            facts, image = _decode(data, expected)
+            row = existing or Photo(sha256=digest, size_bytes=len(data), uploaded_by=_user_or_none(user), **facts)
+            _write_files(row, data, image)
+            image.close()  # frees the pixels now, inside the bound
     except PhotoError as error:
         log.info("photo %r refused: %s", filename, error.code)
         raise
-    row = existing or Photo(sha256=digest, size_bytes=len(data), uploaded_by=_user_or_none(user), **facts)
-    _write_files(row, data, image)
     if existing is not None:
         return existing
     try:
@@ -172,23 +176,30 @@ def _user_or_none(user):
     return unwrap() if unwrap else user
 
 
-def _inspect(data: bytes) -> tuple[dict, Image.Image]:
-    """Decide from the bytes alone: the format must be one we take and agree with the file's signature,
-    the pixel count within PHOTO_MAX_PIXELS, and the image whole (verify(), then a full decode of a fresh
-    open). Returns the facts for the row and the decoded image."""
+def _probe(data: bytes) -> tuple[str, int]:
+    """From the header alone, before any pixel is decoded: the format, which must be one we take and agree
+    with the file's signature, and the pixel count, within PHOTO_MAX_PIXELS; verify() checks the file's
+    structure. Returns (format, pixels)."""
     expected = next((name for signature, name in SIGNATURES if signature.match(data)), None)
     if expected is None:
         raise not_a_photo()
     max_pixels = current_app.config.get("PHOTO_MAX_PIXELS", MAX_PIXELS)
-    try:
+    with _pillow_errors():
         with Image.open(io.BytesIO(data), formats=[expected]) as probe:
             if probe.format not in FORMATS:
                 raise not_a_photo()
-            if probe.width * probe.height > max_pixels:
+            pixels = probe.width * probe.height
+            if pixels > max_pixels:
                 raise too_many_pixels()
             probe.verify()
-        image = Image.open(io.BytesIO(data), formats=[expected])
-        image.load()
+    return expected, pixels
+
+
+@contextlib.contextmanager
+def _pillow_errors():
+    """Pillow's exceptions as the refusals they mean."""
+    try:
+        yield
     except PhotoError:
         raise
     except Image.DecompressionBombError:
@@ -198,6 +209,13 @@ def _inspect(data: bytes) -> tuple[dict, Image.Image]:
     except Exception as error:  # Pillow reports damage as OSError, SyntaxError, ValueError, struct.error...
         log.debug("photo damaged: %r", error)
         raise damaged() from None
+
+
+def _decode(data: bytes, expected: str) -> tuple[dict, Image.Image]:
+    """The whole image decoded from a fresh open (damage shows here), and the facts for its row."""
+    with _pillow_errors():
+        image = Image.open(io.BytesIO(data), formats=[expected])
+        image.load()
     mime, ext = FORMATS[image.format]
     exif = _exif(image)
     orientation = exif.get(ExifTags.Base.Orientation, 1) if exif else 1
@@ -369,7 +387,7 @@ def send(photo: Photo, variant: str = "original"):
         if variant == "original" or not original.exists():
             log.error("photo file missing: %s", target)
             abort(404)
-        with Image.open(original) as image:
+        with Image.open(original) as image, decoding(image.width * image.height):
             image.load()
             derived = _derive(image, VARIANTS[variant])
         _write_atomically(target, lambda handle: _save_jpeg(derived, handle, variant))

@@ -1,6 +1,7 @@
 """Excel exports: one shape for every table the app offers as a spreadsheet."""
 
 import io
+import itertools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,32 +21,19 @@ from core.parsing import escape_controls
 class Sheet:
     title: str
     headers: list[str]
-    rows: list[list] = field(default_factory=list)
+    rows: Iterable[list] = field(default_factory=list)  # a list, or produced lazily (then give total)
     notes: list[str] = field(default_factory=list)  # lines written under the table (formula, source, period)
+    widths: list[int] | None = None  # column widths in characters; None: from the first rows
+    total: int | None = None  # the rows expected, when `rows` is lazy (for an export's progress)
+
+    @property
+    def expected(self) -> int:
+        return self.total if self.total is not None else len(self.rows)
 
 
 def workbook_bytes(sheets: list[Sheet]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for sheet in sheets:
-        ws = book.create_sheet(_sheet_title(sheet.title))
-        ws.append([escape_controls(str(h)) for h in sheet.headers])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in sheet.rows:
-            _append_text_safe(ws, [_cell(value) for value in row])
-        if sheet.notes:
-            ws.append([])
-            for note in sheet.notes:
-                _append_text_safe(ws, [escape_controls(str(note))])
-        ws.freeze_panes = "A2"
-        for index, header in enumerate(sheet.headers, start=1):
-            width = max(
-                [len(str(header))] + [len(str(row[index - 1])) for row in sheet.rows[:200] if len(row) >= index]
-            )
-            ws.column_dimensions[get_column_letter(index)].width = min(max(width * 1.6, 8), 60)
     buffer = io.BytesIO()
-    book.save(buffer)
+    write_book(buffer, sheets)
     return buffer.getvalue()
 
 
@@ -59,47 +47,62 @@ def send_workbook(filename: str, sheets: list[Sheet]):
     )
 
 
-def write_rows(
-    path: Path,
-    title: str,
-    headers: list[str],
-    widths: list[int],
-    rows: Iterable[list],
-    progress: Callable[[int], None] | None = None,
-    every: int = 500,
-) -> int:
-    """Stream a one-sheet workbook of any length to `path` (openpyxl's write-only mode: memory stays flat)
-    and return the number of rows; `progress(rows so far)` every `every` rows. The file appears at
-    `path` only once complete."""
+def write_book(target, sheets: list[Sheet], progress: Callable[[int], None] | None = None, every: int = 500) -> int:
+    """Write the sheets to `target` (a path, or a binary stream) row after row, in openpyxl's write-only
+    mode: time grows with the rows and memory stays flat, however long the sheets. Returns the number of
+    rows written (notes not counted); `progress(rows so far)` every `every` rows. A file appears at its
+    path only once complete."""
     book = Workbook(write_only=True)
-    ws = book.create_sheet(_sheet_title(title))
-    ws.freeze_panes = "A2"
-    for index, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(ws, value=escape_controls(str(header)))
-        cell.font = Font(bold=True)
-        header_cells.append(cell)
-    ws.append(header_cells)
     count = 0
-    for row in rows:
-        ws.append([_text_safe(ws, _cell(value)) for value in row])
-        count += 1
-        if progress and count % every == 0:
-            progress(count)
+    for sheet in sheets:
+        ws = book.create_sheet(_sheet_title(sheet.title))
+        rows = iter(sheet.rows)
+        widths = sheet.widths
+        if widths is None:  # measured on the first rows, which are then written first
+            first = list(itertools.islice(rows, WIDTH_SAMPLE))
+            rows = itertools.chain(first, rows)
+            widths = _widths(sheet.headers, first)
+        for index, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = width
+        ws.freeze_panes = "A2"
+        ws.append([_bold(ws, header) for header in sheet.headers])
+        for row in rows:
+            ws.append([_text_safe(ws, _cell(value)) for value in row])
+            count += 1
+            if progress and count % every == 0:
+                progress(count)
+        if sheet.notes:
+            ws.append([])
+            for note in sheet.notes:
+                ws.append([_text_safe(ws, escape_controls(str(note)))])
+    if not isinstance(target, str | Path):
+        book.save(target)
+        return count
+    path = Path(target)
     partial = path.with_name(path.name + ".part")
     book.save(partial)
     os.replace(partial, path)
     return count
 
 
-def _append_text_safe(ws, values: list):
-    """ws.append, with text starting with "=" kept as text (as _text_safe does in write-only mode)."""
-    ws.append(values)
-    for cell in ws[ws.max_row]:
-        if cell.data_type == "f":
-            cell.data_type = "s"
+WIDTH_SAMPLE = 200  # rows read to choose column widths
+
+
+def _widths(headers: list, rows: list[list]) -> list[float]:
+    widths = []
+    for index, header in enumerate(headers):
+        longest = max([len(str(header))] + [len(str(row[index])) for row in rows if len(row) > index])
+        widths.append(min(max(longest * 1.6, 8), 60))
+    return widths
+
+
+def _bold(ws, header) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=escape_controls(str(header)))
+    cell.font = BOLD
+    return cell
+
+
+BOLD = Font(bold=True)
 
 
 def _text_safe(ws, value):

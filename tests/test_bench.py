@@ -42,3 +42,15 @@ def test_the_evaluation_benchmark_runs_with_its_floor_agreeing(tmp_path):
 def test_the_grid_lookup_benchmark_runs(tmp_path):
     out = run("grids.py", "--grids", "60", "--points", "200")
     assert "lookups/s" in out and "locate()" in out
+
+
+def test_the_export_benchmark_runs_every_kind():
+    out = run("exports.py", "--rows", "60", "--repeat", "1")
+    for kind in ("orders", "components", "zombie_cars", "evaluation"):
+        assert f"\n{kind} " in out
+    assert "rows/s" in out and "ratio" in out
+
+
+def test_the_photo_memory_benchmark_runs_and_prints_the_peak():
+    out = run("photo_memory.py", "--side", "300", "--parallel", "3", "--no-unbounded")
+    assert "peak RSS of the web process with 3 parallel uploads" in out and "one upload (floor)" in out

@@ -3,7 +3,9 @@ exactly the rows, in exactly the order, of /orders/ with the same filters; the s
 callers' personal data only for those who see every case; the file and its progress only for the user
 who asked; one export going per user; old exports deleted by the scheduler."""
 
+import dataclasses
 import io
+import os
 import re
 import socket
 import threading
@@ -209,9 +211,9 @@ def test_a_double_submit_starts_one_export(app, city, monkeypatch):
 
     def held(user, params):
         assert release.wait(30)
-        return real(user, params)
+        return real.sheets(user, params)
 
-    monkeypatch.setitem(exports.KINDS, "orders", held)
+    monkeypatch.setitem(exports.KINDS, "orders", dataclasses.replace(real, sheets=held))
     client = client_for(app, "dispatcher")
     first = client.post("/orders/export", data={"box": "all"})
     second = client.post("/orders/export", data={"box": "all", "status": "closed"})
@@ -306,9 +308,9 @@ def test_two_simultaneous_clicks_start_one_export(app, city, monkeypatch):
 
     def held(user, params):
         assert release.wait(30)
-        return real(user, params)
+        return real.sheets(user, params)
 
-    monkeypatch.setitem(exports.KINDS, "orders", held)
+    monkeypatch.setitem(exports.KINDS, "orders", dataclasses.replace(real, sheets=held))
     clients = [client_for(app, "dispatcher"), client_for(app, "dispatcher")]
     barrier = threading.Barrier(2)
     locations = [None, None]
@@ -327,3 +329,90 @@ def test_two_simultaneous_clicks_start_one_export(app, city, monkeypatch):
         assert ExportJob.select().count() == 1
     release.set()
     finish(clients[0], locations[0])
+
+
+def test_the_export_finishes_while_another_thread_commits_reports(app, city, monkeypatch):
+    """The export reads in short pages and writes its progress between them: reports committed by
+    another connection while it runs (one before every row here) never meet a read snapshot it holds
+    (on SQLite: SQLITE_BUSY_SNAPSHOT, "database is locked"). Every row of the list is in the file."""
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 3)
+    monkeypatch.setattr(exports, "PAGE_ROWS", 7)
+    asked, committed, stop = threading.Semaphore(0), threading.Semaphore(0), threading.Event()
+    reports = []
+
+    def reporter():
+        with app.app_context(), db.connection_context():
+            while True:
+                asked.acquire()
+                if stop.is_set():
+                    return
+                try:
+                    with db.atomic():
+                        order = WorkOrder.create(
+                            number=f"2027-{len(reports) + 1:06d}", source="collector", status="filed", reported_at=T0
+                        )
+                    reports.append(order.id)
+                finally:
+                    committed.release()
+
+    real_overdue = case_export.overdue
+
+    def overdue_after_a_commit(order, now):
+        if threading.current_thread().name.startswith("export-"):
+            asked.release()
+            assert committed.acquire(timeout=30)
+        return real_overdue(order, now)
+
+    monkeypatch.setattr(case_export, "overdue", overdue_after_a_commit)
+    worker = threading.Thread(target=reporter)
+    worker.start()
+    try:
+        client = client_for(app, "dispatcher")
+        expected = listed(client, box="all")
+        rows = export(client, box="all")
+    finally:
+        stop.set()
+        asked.release()
+        worker.join(30)
+    assert [row[0] for row in rows[1:]] == expected and len(expected) == 70
+    assert len(reports) == 70  # one commit before each row
+    with db.connection_context():
+        job = ExportJob.get()
+        assert (job.status, job.done, job.total, job.going_user) == ("done", 70, 70, None)
+        assert job.heartbeat_at is not None
+
+
+def test_an_export_whose_thread_died_is_failed_at_once_and_does_not_block_a_new_one(app, city):
+    """Its row says running, its process is this one and alive, but no thread writes it: a worker that
+    died without recording its end (say, the database refused every write)."""
+    with db.connection_context():
+        user = city.users["dispatcher"]
+        dead = ExportJob.create(user=user, kind="orders", runner=socket.gethostname() + ":" + str(os.getpid()),
+                                going_user=user.id)  # fmt: skip
+    client = client_for(app, "dispatcher")
+    body = client.get(f"/exports/{dead.id}", headers=POLL).get_data(as_text=True)
+    assert 'data-status="failed"' in body and "Export again." in body and "every 1s" not in body
+    response = client.post("/orders/export", data={"box": "all"})
+    assert response.headers["Location"] != f"/exports/{dead.id}"
+    finish(client, response.headers["Location"])
+    with db.connection_context():
+        assert ExportJob.get_by_id(dead.id).going_user is None
+
+
+def test_an_export_on_another_host_silent_for_too_long_is_taken_for_dead(app, city):
+    with db.connection_context():
+        user = city.users["dispatcher"]
+        silent = ExportJob.create(
+            user=user,
+            kind="orders",
+            runner="another-host:12",
+            started_at=datetime.now() - exports.HEARTBEAT_LIMIT * 3,
+            heartbeat_at=datetime.now() - exports.HEARTBEAT_LIMIT - timedelta(seconds=5),
+            going_user=user.id,
+        )
+    client = client_for(app, "dispatcher")
+    response = client.post("/orders/export", data={"box": "all"})
+    assert response.headers["Location"] != f"/exports/{silent.id}"
+    finish(client, response.headers["Location"])
+    with db.connection_context():
+        assert ExportJob.get_by_id(silent.id).status == "interrupted"

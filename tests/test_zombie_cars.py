@@ -17,6 +17,7 @@ from core.workorders.models import WorkOrder, WorkOrderEvent
 from plugins.zombie_cars import plates, service
 from plugins.zombie_cars.models import Notice, Vehicle
 from tests.support import create_user, form_version, login
+from tests.test_exports import finish
 from tests.workorder_support import build_city, jpeg, photo
 
 MONDAY = datetime(2026, 11, 2, 9, 0)
@@ -692,3 +693,26 @@ def test_editing_to_a_plate_whose_record_is_out_of_scope_goes_to_the_centre_too(
     assert "already registered" not in page and "滨湖路8号" not in page
     assert in_db(app, lambda: (reload(mine).plate, reload(theirs).plate)) == ("湘F12345", "湘F54321")
     assert in_db(app, lambda: AuditEntry.select().where(AuditEntry.action == "zombie_cars.duplicate").count()) == 1
+
+
+def test_a_long_excel_export_is_written_in_the_background_with_the_notices(app, city):
+    """Over EXPORT_INLINE_ROWS rows the export goes through core/exports.py's thread: same sheets, same
+    rows, the latest notice of each vehicle."""
+    in_db(app, lambda: [service.notify(register(city), city.users["dispatcher"]), register(city, plate="湘F54321")])
+    app.config["EXPORT_INLINE_ROWS"] = 1
+    client = client_for(app, "dispatcher")
+    response = client.get("/campaigns/zombie-cars/export.xlsx")
+    assert response.status_code == 303
+    body = finish(client, response.headers["Location"])
+    assert "Download (7 rows)" in body  # two vehicles and the five figures
+    book = openpyxl.load_workbook(io.BytesIO(client.get(response.headers["Location"] + "/download").data))
+    vehicles, summary = book.worksheets
+    header = [cell.value for cell in vehicles[1]]
+    rows = {row[0]: row for row in vehicles.iter_rows(min_row=2, values_only=True)}
+    with db.connection_context():
+        notice = Notice.get()
+    assert rows["湘F12345"][header.index("Notice")] == notice.number
+    assert (
+        rows["湘F12345"][header.index("Stage")] == "Notice posted" and rows["湘F54321"][header.index("Notice")] is None
+    )
+    assert summary["A2"].value == "Surveyed"

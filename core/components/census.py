@@ -173,8 +173,11 @@ def column_name(cell: str) -> str | None:
 def read_table(data: bytes) -> Table:
     """Decode a whole file and read its header. Raises ImportFileError for a file that cannot be imported
     at all; rows are checked later, one by one."""
+    from core.components.export import restore
+
     header, rows = None, []
     for line, cells in csv_records(decode(data)):
+        cells = [restore(cell) for cell in cells]  # a cell the export neutralised for Excel
         if header is None:
             header = [column_name(cell) for cell in cells]
             continue
@@ -509,42 +512,8 @@ def import_file(source, filename, *, crs="wgs84", skip_bad=False, dry_run=False,
 # --- export ------------------------------------------------------------------------------------------
 
 
-def export_rows(query=None):
-    """The header (Chinese column names, as the import reads them) and one row per component."""
-    from core.areas import Area
-
-    if query is None:  # else a query of components already joined to their category and grid
-        query = Component.select(Component, Category, Area).join_from(Component, Category).join_from(Component, Area)
-    rows = []
-    for c in query.order_by(Component.code):
-        rows.append(
-            [
-                c.code,
-                c.name,
-                c.category.code,
-                STATUS_CHINESE.get(c.status, c.status),
-                c.supervising_department,
-                c.owning_department,
-                c.maintaining_department,
-                c.survey_date.isoformat() if c.survey_date else "",
-                c.changed_on.isoformat() if c.changed_on else "",
-                c.source,
-                f"{c.longitude:.7f}",
-                f"{c.latitude:.7f}",
-                c.grid.code,
-                c.address,
-                c.note,
-            ]
-        )
-    return list(COLUMNS.values()), rows
-
-
-def export_csv(query=None) -> bytes:
-    """UTF-8 with a BOM (so that Excel in China opens it right); the import reads it back unchanged."""
-    return csv_bytes(*export_rows(query))
-
-
 def csv_bytes(header, rows) -> bytes:
+    """UTF-8 with a BOM, so that Excel in China opens it right (core/components/export.py writes rows)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
@@ -610,12 +579,14 @@ def import_command(path, crs, skip_bad, dry_run):
 
 @components_cli.command("export", help="Write the census as CSV (the import's format) to a file or stdout.")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True), required=False)
-def export_command(path):
+@click.option("--raw", is_flag=True, help="Write cells starting with = + - @ as they are (not for Excel).")
+def export_command(path, raw):
+    from core.components.export import csv_file
+
     with db.connection_context():
-        header, rows = export_rows()
-    data = csv_bytes(header, rows)
+        data, count = csv_file(raw=raw), Component.select().count()
     if path:
         Path(path).write_bytes(data)
-        click.echo(f"{path}: {len(rows)} components")
+        click.echo(f"{path}: {count} components")
     else:
         click.echo(data.decode("utf-8-sig"), nl=False)

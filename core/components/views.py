@@ -15,10 +15,11 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
-from core import audit, clock, grids, xlsx
+from core import audit, clock, exports, grids
 from core.areas import Area
 from core.catalogue import Category
 from core.components import census
+from core.components import export as component_export
 from core.components.models import STATUS_BADGES, STATUSES, Component, ComponentImport, ComponentStatusChange
 from core.db import db
 from core.import_pages import ImportKind, status_page, upload_page
@@ -68,15 +69,22 @@ def grid_components(area) -> dict:
 # --- list --------------------------------------------------------------------------------------------
 
 
+EXPORT_FILTERS = ("grid", "grid_id", "category", "status", "q")
+
+
 def _filtered():
+    return filtered(request.args)
+
+
+def filtered(args):
+    """The components the list shows for its filters (`args`: the query string, or an export's params)."""
     query = (
         Component.select(Component, Category, Area)
         .join_from(Component, Category)
         .join_from(Component, Area)
         .order_by(Component.code)
     )
-    args = request.args
-    grid_id = args.get("grid_id", type=parse_id)  # from a grid page's link
+    grid_id = parse_id(str(args.get("grid_id", "")))  # from a grid page's link
     if grid_id:
         query = query.where(Component.grid == grid_id)
     grid = unicodedata.normalize("NFKC", args.get("grid", "")).strip().split(" ")[0]
@@ -110,9 +118,7 @@ def index():
         pages=pages,
         statuses=STATUSES,
         badges=STATUS_BADGES,
-        export_args={
-            k: v for k, v in request.args.items() if k in ("grid", "grid_id", "category", "status", "q") and v
-        },
+        export_args={k: v for k, v in request.args.items() if k in EXPORT_FILTERS and v},
     )
 
 
@@ -297,7 +303,7 @@ def _filename() -> str:
 @bp.route("/export.csv")
 @requires("components.view")
 def export_csv():
-    data = census.export_csv(_filtered())
+    data = component_export.csv_file(_filtered())
     return Response(
         data, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{_filename()}.csv"'}
     )
@@ -306,11 +312,8 @@ def export_csv():
 @bp.route("/export.xlsx")
 @requires("components.view")
 def export_xlsx():
-    header, rows = census.export_rows(_filtered())
-    for row in rows:
-        row[3] = str(STATUSES[census.STATUS_WORDS[row[3]]])
-    notes = [_("Coordinates: WGS84. Status in the file: %(words)s.", words=", ".join(STATUSES))]
-    return xlsx.send_workbook(_filename(), [xlsx.Sheet(_("Components"), header, rows, notes)])
+    params = {key: str(request.args[key])[:100] for key in EXPORT_FILTERS if request.args.get(key)}
+    return exports.respond(component_export.KIND, params, _filename())
 
 
 # --- import ------------------------------------------------------------------------------------------

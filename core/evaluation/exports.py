@@ -1,10 +1,13 @@
-"""Excel and CSV shapes of a level's table and of the bulletin (the same numbers as the pages)."""
+"""Excel and CSV shapes of a level's table and of the bulletin (the same numbers as the pages); the export
+kinds "evaluation" (a level's table for a period) and "evaluation_version" (every level of a published
+version) of core/exports.py."""
 
 from flask_babel import gettext as _
 
 from core.catalogue import KINDS
 from core.evaluation import periods
 from core.evaluation.indicators import INDICATORS, LEVELS, is_rate
+from core.exports import Kind, register
 from core.xlsx import Sheet, workbook_bytes
 
 
@@ -50,6 +53,26 @@ def table_sheet(period_key: str, table: dict, public: bool = False) -> Sheet:
 
 def table_workbook(period, table: dict) -> bytes:
     return workbook_bytes([table_sheet(period.key, table)])
+
+
+def table_sheets(user, params: dict) -> list[Sheet]:
+    """Kind "evaluation": params period (a key) and level."""
+    from core.evaluation import periods, snapshots
+
+    period = periods.parse(params["period"])
+    return [table_sheet(period.key, snapshots.table(params["level"], period))]
+
+
+def version_sheets(user, params: dict) -> list[Sheet]:
+    """Kind "evaluation_version": params version (a SnapshotVersion id)."""
+    from core.evaluation.models import SnapshotVersion
+
+    row = SnapshotVersion.get_by_id(params["version"])
+    return [table_sheet(row.data["period"], row.data["levels"][level]) for level in LEVELS]
+
+
+register(Kind("evaluation", table_sheets, permission="evaluation.view"))
+register(Kind("evaluation_version", version_sheets, permission="evaluation.view"))
 
 
 def bulletin_sheets(data: dict, levels) -> list[Sheet]:

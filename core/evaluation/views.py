@@ -19,11 +19,11 @@ from core import audit, clock, photos
 from core.evaluation import exports, objects, periods, scores, snapshots
 from core.evaluation.indicators import INDICATORS, LEVELS, drill, is_rate
 from core.evaluation.models import Deduction, Snapshot, SnapshotVersion
+from core.exports import respond
 from core.parsing import ParseError, parse_id, parse_json
 from core.permissions import requires, unscoped
 from core.web import htmx, message, page
 from core.workorders.models import WorkOrder
-from core.xlsx import send_workbook
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 DRILL_LIMIT = 500
@@ -70,8 +70,8 @@ def export():
     if error:
         return message(error, 422)
     level = _level()
-    result = snapshots.table(level, period)
-    return send_workbook(f"evaluation-{level}-{period.key}", [exports.table_sheet(period.key, result)])
+    params = {"period": period.key, "level": level}
+    return respond("evaluation", params, f"evaluation-{level}-{period.key}")
 
 
 @bp.route("/drill")
@@ -339,8 +339,7 @@ def version_export(version_id):
     row = SnapshotVersion.get_or_none(SnapshotVersion.id == version_id)
     if row is None:
         abort(404)
-    sheets = [exports.table_sheet(row.data["period"], row.data["levels"][level]) for level in LEVELS]
-    return send_workbook(f"evaluation-{row.data['period']}-v{row.number}", sheets)
+    return respond("evaluation_version", {"version": row.id}, f"evaluation-{row.data['period']}-v{row.number}")
 
 
 # --- score settings ------------------------------------------------------------------------------

@@ -2,17 +2,16 @@
 filters and sort (the list's own query functions in views.py build it), written in the background by
 core/exports.py. Callers' names and phones are personal data: only for users who see every case."""
 
-from flask import redirect, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import JOIN
 
-from core import audit, clock, exports
+from core import audit, clock, exports, xlsx
 from core.areas import Area
 from core.catalogue import KINDS, Category
 from core.org import Department
-from core.web import htmx, message, page
+from core.web import message
 from core.workorders import workflow
 from core.workorders.models import SOURCES, WorkOrder
 from core.workorders.views import Suggested, _ordered_parts, boxes, list_query
@@ -22,6 +21,7 @@ MAX_ROWS = 200_000
 PARAMS = ("box", "q", "grid", "category", "status", "source", "sort")  # what the list's filter form sends
 
 FIELDS = (
+    WorkOrder.id,
     WorkOrder.number,
     WorkOrder.status,
     WorkOrder.stage_started_at,
@@ -75,7 +75,7 @@ def overdue(order, now) -> bool:
     return order.handled_at is not None and order.handled_at > order.due_at
 
 
-def table(user, params: dict) -> exports.Table:
+def sheets(user, params: dict) -> list[xlsx.Sheet]:
     box, parts = _parts(user, params)
     callers = user.can("workorder.view_all")
     statuses = {key: str(label) for key, label in workflow.STATUSES.items()}
@@ -112,57 +112,63 @@ def table(user, params: dict) -> exports.Table:
         columns += [(_("Caller"), 12), (_("Caller's phone"), 14)]
     now = clock.now()
 
-    def rows():
-        for query, ordering in parts:
-            selected = (
-                query.select(*FIELDS)
-                .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
-                .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
-                .join_from(WorkOrder, Department, JOIN.LEFT_OUTER, on=(WorkOrder.department == Department.id))
-                .join_from(WorkOrder, Suggested, JOIN.LEFT_OUTER, on=(WorkOrder.suggested_department == Suggested.id))
-                .order_by(*ordering)
-                .namedtuples()
-            )
-            for o in selected.iterator():
-                row = [
-                    o.number,
-                    statuses.get(o.status, o.status),
-                    lights[workflow.light(o, now)],
-                    kinds.get(o.category_kind, ""),
-                    o.category_code,
-                    o.category_name,
-                    o.grid_code,
-                    o.grid_name,
-                    o.department_name,
-                    o.suggested_name,
-                    sources.get(o.source, o.source),
-                    o.reported_at,
-                    o.filed_at,
-                    o.dispatched_at,
-                    o.handled_at,
-                    o.closed_at,
-                    o.due_at,
-                    yes if overdue(o, now) else no,
-                    o.extensions,
-                    o.returns,
-                    o.reworks,
-                    o.address,
-                    o.description,
-                ]
-                if callers:
-                    row += [o.caller_name, o.caller_phone]
-                yield row
+    def row(o) -> list:
+        line = [
+            o.number,
+            statuses.get(o.status, o.status),
+            lights[workflow.light(o, now)],
+            kinds.get(o.category_kind, ""),
+            o.category_code,
+            o.category_name,
+            o.grid_code,
+            o.grid_name,
+            o.department_name,
+            o.suggested_name,
+            sources.get(o.source, o.source),
+            o.reported_at,
+            o.filed_at,
+            o.dispatched_at,
+            o.handled_at,
+            o.closed_at,
+            o.due_at,
+            yes if overdue(o, now) else no,
+            o.extensions,
+            o.returns,
+            o.reworks,
+            o.address,
+            o.description,
+        ]
+        if callers:
+            line += [o.caller_name, o.caller_phone]
+        return line
 
-    return exports.Table(
+    def ids():
+        for query, ordering in parts:
+            yield from query.select(WorkOrder.id).order_by(*ordering).tuples()
+
+    def fetch(page_ids: list) -> dict:
+        selected = (
+            WorkOrder.select(*FIELDS)
+            .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
+            .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
+            .join_from(WorkOrder, Department, JOIN.LEFT_OUTER, on=(WorkOrder.department == Department.id))
+            .join_from(WorkOrder, Suggested, JOIN.LEFT_OUTER, on=(WorkOrder.suggested_department == Suggested.id))
+            .where(WorkOrder.id.in_(page_ids))
+            .namedtuples()
+        )
+        return {o.id: row(o) for o in selected}
+
+    sheet = xlsx.Sheet(
         title=str(boxes()[box][0]),
         headers=[header for header, _width in columns],
         widths=[width for _header, width in columns],
-        rows=rows(),
+        rows=exports.in_pages(ids(), fetch),
         total=_count(parts, MAX_ROWS),
     )
+    return [sheet]
 
 
-exports.KINDS[KIND] = table
+exports.register(exports.Kind(KIND, sheets, inline_rows=0))  # a case list is always written in the background
 
 
 def start(form):
@@ -193,6 +199,4 @@ def start(form):
             summary=f"{total} cases",
             after={**params, "rows": total, "callers": user.can("workorder.view_all")},
         )
-    if htmx and htmx.target == "export-progress":  # the list page shows the progress in place
-        return page("exports/show.html", "exports/_progress.html", "export-progress", job=job)
-    return redirect(url_for("exports.show", export_id=job.id), 303)
+    return exports.progress(job)

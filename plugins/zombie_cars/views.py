@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 from wtforms.validators import Optional as OptionalInput
 
-from core import audit, clock, editing, photos, xlsx
+from core import audit, clock, editing, exports, photos
 from core.areas import Area
 from core.editing import EditForm
 from core.parsing import ParseError, parse_float, parse_int
@@ -24,6 +24,7 @@ from core.permissions import requires, scoped
 from core.web import message, page
 from core.workorders import workflow
 
+from . import export as vehicle_export
 from . import plates, service
 from .models import (
     OUTCOMES,
@@ -167,16 +168,24 @@ class RoundForm(FlaskForm):
 # --- the list, map and export ------------------------------------------------------------------------
 
 
+FILTERS = ("stage", "advertising", "q")
+
+
 def _filtered():
-    query = service.visible_vehicles(_user(), Vehicle.select(Vehicle, Area).join(Area, JOIN.LEFT_OUTER))
-    stage = request.args.get("stage", "")
+    return filtered(_user(), request.args)
+
+
+def filtered(user, args):
+    """The vehicles the list shows `user` for its filters (`args`: the query string, or an export's params)."""
+    query = service.visible_vehicles(user, Vehicle.select(Vehicle, Area).join(Area, JOIN.LEFT_OUTER))
+    stage = args.get("stage", "")
     if stage in STAGES:
         query = query.where(Vehicle.stage == stage)
-    if request.args.get("advertising") == "1":
+    if args.get("advertising") == "1":
         query = query.where(Vehicle.advertising == True)
-    q = plates.normalise(request.args.get("q", ""))
+    q = plates.normalise(args.get("q", ""))
     if q:
-        query = query.where(Vehicle.plate.contains(q) | Vehicle.address.contains(request.args.get("q", "").strip()))
+        query = query.where(Vehicle.plate.contains(q) | Vehicle.address.contains(args.get("q", "").strip()))
     return query.order_by(Vehicle.reported_at.desc(), Vehicle.id.desc())
 
 
@@ -237,54 +246,8 @@ def map_geojson():
 @bp.route("/export.xlsx")
 @requires("zombie_cars.view")
 def export():
-    rows = []
-    query = _filtered()
-    latest = {n.vehicle_id: n for n in Notice.select().order_by(Notice.issued_on, Notice.id)}
-    tow_numbers = service.visible_orders(_user(), [n.tow_order_id for n in latest.values() if n.tow_order_id])
-    for v in query:
-        notice = latest.get(v.id)
-        rows.append(
-            [
-                str(v.plate_text),
-                str(v.type_label),
-                v.colour,
-                v.brand,
-                v.address,
-                v.grid.code if v.grid_id else "",
-                v.grid.name if v.grid_id else "",
-                _("yes") if v.dusty else "",
-                _("yes") if v.flat_tyres else "",
-                v.days_unmoved,
-                _("yes") if v.advertising else "",
-                str(v.stage_label),
-                v.reported_at,
-                notice.number if notice else "",
-                notice.deadline.isoformat() if notice else "",
-                tow_numbers.get(notice.tow_order_id, "") if notice else "",  # only a case the user may open
-                v.outcome_at,
-            ]
-        )
-    headers = [
-        _("Plate"), _("Type"), _("Colour"), _("Brand"), _("Location"), _("Grid code"), _("Grid"), _("Dusty"),
-        _("Flat tyres"), _("Days unmoved"), _("Advertising"), _("Stage"), _("Registered"), _("Notice"),
-        _("Deadline"), _("Tow order"), _("Outcome at"),
-    ]  # fmt: skip
-    figures = service.counts(service.visible_vehicles(_user()))
-    summary = xlsx.Sheet(
-        _("Summary"),
-        [_("Figure"), _("Vehicles")],
-        [
-            [_("Surveyed"), figures["surveyed"]],
-            [_("Notified"), figures["notified"]],
-            [_("Moved by owners"), figures["moved"]],
-            [_("Towed"), figures["towed"]],
-            [_("Advertising vehicles cleared"), figures["advertising_cleared"]],
-        ],
-        notes=[_("Exported %(at)s", at=clock.now().strftime("%Y-%m-%d %H:%M"))],
-    )
-    return xlsx.send_workbook(
-        f"zombie-cars-{clock.now().date().isoformat()}", [xlsx.Sheet(_("Vehicles"), headers, rows), summary]
-    )
+    params = {key: str(request.args[key])[:100] for key in FILTERS if request.args.get(key)}
+    return exports.respond(vehicle_export.KIND, params, f"zombie-cars-{clock.now().date().isoformat()}")
 
 
 # --- registering -------------------------------------------------------------------------------------

@@ -1,0 +1,223 @@
+"""Excel exports at 50,000 rows of each kind: rows per second of the application's writer against a floor
+measured in the same run.
+
+    .venv/bin/python bench/exports.py                 # 50,000 rows of each kind, 3 runs each
+    .venv/bin/python bench/exports.py --rows 2000 --repeat 1
+
+Each kind is exported as its background thread does it (`core.exports._run` on an ExportJob row: the
+kind's query read page by page, the progress and heartbeat written every 500 rows, the workbook written
+with `core.xlsx.write_book` and renamed into place) from a SQLite file holding N cases, N components and N
+vehicles; the evaluation kind writes a level table of N units (its figures are computed in memory, so the
+table is made up here). The floor is openpyxl's write-only workbook writing the very same rows as plain
+values already in memory: no query, no formatting, no text-safety check, no progress. ratio = app
+seconds / floor seconds (p50 of the runs). Each kind runs in a child process twice, with and without lxml
+(openpyxl's faster XML writer, OPENPYXL_LXML), when lxml is installed."""
+
+import argparse
+import io
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT)]
+
+KINDS = ("orders", "components", "zombie_cars", "evaluation")
+TARGET = 10_000  # rows per second
+T0 = datetime(2026, 11, 2, 8, 0)
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+# --- the child: one kind, one XML writer -------------------------------------------------------------
+
+
+def build(folder: Path, rows: int):
+    from app import create_app
+    from core import db as dbmod
+    from core.catalogue import Category
+    from core.components.models import Component
+    from core.db import db
+    from core.workorders.models import WorkOrder
+    from plugins.zombie_cars.models import Vehicle
+    from tests.workorder_support import build_city
+
+    app = create_app(
+        {
+            "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
+            "DATABASE_URL": f"sqlite:///{folder / 'exports.sqlite3'}",
+            "INSTANCE_PATH": str(folder / "instance"),
+            "SCHEDULER_ENABLED": False,
+            "BABEL_DEFAULT_LOCALE": "en",
+        }
+    )
+    dbmod.upgrade(app)
+    r = random.Random(20261203)
+    with app.app_context(), db.connection_context():
+        city = build_city()
+        manhole = Category.create(kind="component", edition="2013", class_code="01", class_name="公用设施",
+                                  code="0101", name="上水井盖")  # fmt: skip
+        statuses = ["filed", "dispatched", "handling", "handled", "closed", "suspended"]
+        orders = [
+            {
+                "number": f"2026-{i:06d}",
+                "source": "collector",
+                "status": statuses[i % len(statuses)],
+                "category": city.category.id,
+                "grid": city.grid.id,
+                "department": city.sanitation.id,
+                "description": r.choice(["垃圾暴露", "井盖缺失", "=SUM(A1)", "占道经营，影响通行"]) * 3,
+                "address": f"岳阳路{i}号",
+                "caller_name": "张三",
+                "caller_phone": "13800000000",
+                "reported_at": T0 - timedelta(minutes=i),
+                "due_at": T0 + timedelta(hours=i % 48 - 24),
+                "stage_due_at": T0 + timedelta(hours=i % 24),
+                "stage_started_at": T0 - timedelta(hours=1),
+                "stage_unit": "work_hour",
+            }
+            for i in range(1, rows + 1)
+        ]
+        components = [
+            {
+                "code": f"4306020101{i:06d}",
+                "name": "上水井盖",
+                "category": manhole.id,
+                "status": "intact",
+                "maintaining_department": "环卫处",
+                "longitude": 113.1 + i * 1e-7,
+                "latitude": 29.3,
+                "grid": city.grid.id,
+                "address": f"人民路{i}号",
+            }
+            for i in range(1, rows + 1)
+        ]
+        vehicles = [
+            {"plate": f"湘F{i:05d}", "colour": "白", "brand": "大众", "address": f"巴陵路{i}号", "grid": city.grid.id,
+             "days_unmoved": i % 90, "reported_at": T0 - timedelta(minutes=i)}
+            for i in range(1, rows + 1)
+        ]  # fmt: skip
+        for model, data in ((WorkOrder, orders), (Component, components), (Vehicle, vehicles)):
+            with db.atomic():
+                for start in range(0, len(data), 500):
+                    model.insert_many(data[start : start + 500]).execute()
+    return app, city
+
+
+def evaluation_table(rows: int) -> dict:
+    codes = ["reported", "on_time_handling_rate", "closure_rate"]
+    return {
+        "level": "grid",
+        "indicators": codes,
+        "formula": "score = 100 × on-time handling rate",
+        "rows": [
+            {"rank": i, "name": f"网格{i}", "key": f"430602001001{i:03d}", "values": dict.fromkeys(codes, 0.9),
+             "deduction": 0, "score": 90.0, "grade": "A", "formula": "90 = 100 × 0.90"}
+            for i in range(1, rows + 1)
+        ],
+    }  # fmt: skip
+
+
+def child(kind: str, rows: int, repeat: int) -> dict:
+    from openpyxl import Workbook
+
+    from core import exports, xlsx
+    from core.db import db
+    from core.evaluation import exports as evaluation_exports
+    from core.exports import ExportJob
+
+    folder = Path(tempfile.mkdtemp(prefix="xiuhua-bench-exports-"))
+    app, city = build(folder, rows)
+    user = city.users["dispatcher"]
+    table = evaluation_table(rows)
+    if kind == "evaluation":  # made-up figures: the kind's own computation is bench/evaluation.py's
+        exports.register(
+            exports.Kind("bench_evaluation", lambda u, p: [evaluation_exports.table_sheet("2026-10", table)])
+        )
+    name = "bench_evaluation" if kind == "evaluation" else kind
+    app_seconds, floor_seconds, written = [], [], 0
+    with app.test_request_context(), db.connection_context():
+        for _ in range(repeat):
+            job = ExportJob.create(user=user, kind=name, params={"box": "all"} if kind == "orders" else {},
+                                   filename="bench.xlsx", runner="bench:0", going_user=user.id)  # fmt: skip
+            started = time.perf_counter()
+            exports._run(job.id)
+            app_seconds.append(time.perf_counter() - started)
+            job = ExportJob.get_by_id(job.id)
+            assert job.status == "done", job.error
+            written = job.done
+            sheets = exports.KINDS[name].sheets(user, job.params)
+            plain = [(sheet.title, list(sheet.headers), [list(row) for row in sheet.rows]) for sheet in sheets]
+            started = time.perf_counter()
+            book = Workbook(write_only=True)
+            for title, headers, values in plain:
+                ws = book.create_sheet(xlsx._sheet_title(title))
+                ws.append(headers)
+                for row in values:
+                    ws.append(row)
+            book.save(io.BytesIO())
+            floor_seconds.append(time.perf_counter() - started)
+    return {"kind": kind, "rows": written, "app": app_seconds, "floor": floor_seconds}
+
+
+# --- the parent -------------------------------------------------------------------------------------
+
+
+def lxml_installed() -> bool:
+    try:
+        import lxml  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_child(kind: str, args, use_lxml: bool) -> dict:
+    env = {**os.environ, "OPENPYXL_LXML": "True" if use_lxml else "False"}
+    command = [sys.executable, __file__, "--child", kind, "--rows", str(args.rows), "--repeat", str(args.repeat)]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(result.stdout + result.stderr)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--child")
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.rows, args.repeat)))
+        return
+    writers = [True, False] if lxml_installed() else [False]
+    print(f"{args.rows:,} rows per kind, {args.repeat} runs; target ≥ {TARGET:,} rows/s")
+    header = f"{'kind':<12} {'xml':<6} {'rows':>7} {'p50 s':>7} {'p95 s':>7} {'rows/s':>8} {'floor p50':>9} {'floor rows/s':>12} {'ratio':>6}  target"
+    print(header)
+    for kind in args.kinds.split(","):
+        for use_lxml in writers:
+            found = run_child(kind, args, use_lxml)
+            p50, p95 = percentile(found["app"], 50), percentile(found["app"], 95)
+            floor = statistics.median(found["floor"])
+            rate, floor_rate = found["rows"] / p50, found["rows"] / floor
+            met = "met" if rate >= TARGET else "missed"
+            print(
+                f"{kind:<12} {'lxml' if use_lxml else 'python':<6} {found['rows']:>7} {p50:>7.2f} {p95:>7.2f} "
+                f"{rate:>8,.0f} {floor:>9.2f} {floor_rate:>12,.0f} {p50 / floor:>6.2f}  {met}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
