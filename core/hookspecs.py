@@ -106,19 +106,23 @@ def startup(app):
 
 @hookspec
 def workorder_created(workorder):
-    """Called after a new case has been committed (core.workorders.workflow.create_order). Return
-    nothing; raising is logged and does not undo the case."""
+    """Called after a new case has been committed (core.workorders.workflow.create_order): once the
+    caller's outermost transaction commits, never if it rolls back, in a transaction of the
+    listener's own. Return nothing; raising rolls back the listener's writes, is logged and does not
+    undo the case."""
 
 
 @hookspec
 def workorder_transitioned(workorder, event):
     """Called after every committed change of a case (core.workorders.workflow.transition), with the
     case as it is now and its new `WorkOrderEvent` (action, from_status, to_status, actor, reason,
-    data). Return nothing; raising is logged and does not undo the change."""
+    data), with the same guarantees as workorder_created. Return nothing; raising rolls back the
+    listener's writes, is logged and does not undo the change."""
 
 
 @hookspec
 def notify(user, message, workorder):
     """Called when Xiuhua tells a person something outside the page they are on — today the
     supervision reminders about cases near or past their deadline, already written to the person's
-    in-app notifications. Plugins send it on by SMS or a messaging app. `workorder` may be None."""
+    in-app notifications (called once those have been committed, like workorder_created). Plugins
+    send it on by SMS or a messaging app. `workorder` may be None."""

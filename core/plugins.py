@@ -14,6 +14,7 @@ import pluggy
 
 import core
 from core import config, hookspecs
+from core.db import db
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +165,20 @@ class PluginHost(pluggy.PluginManager):
             if result is not None:
                 results.append((impl.plugin_name, result))
         return results
+
+    def fire(self, hook_name: str, **kwargs):
+        """Tell every plugin of an event (workorder_*, notify) once the caller's transaction has committed, or
+        at once outside one; never if it rolls back. Each listener runs in a transaction of its own:
+        one that raises is rolled back and logged, and the others still run."""
+        db.after_commit(lambda: self._tell_each(hook_name, kwargs))
+
+    def _tell_each(self, hook_name: str, kwargs: dict):
+        for impl in getattr(self.hook, hook_name).get_hookimpls():
+            try:
+                with db.atomic():
+                    impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            except Exception:
+                log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
 
     def collect(self, hook_name: str, **kwargs) -> list:
         """Flatten the lists every plugin returned from a hook."""
