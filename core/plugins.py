@@ -59,6 +59,15 @@ UNIQUE_KEYS = {
 }
 
 
+# pluggy's options that reorder or wrap a hook's calls: the host calls each implementation on its own,
+# in load order, so it refuses a plugin using them rather than call them in some other order.
+ORDERING_OPTIONS = ("tryfirst", "trylast", "hookwrapper", "wrapper")
+
+
+class PluginRefused(Exception):
+    """A plugin the host will not load; the message says why, for /admin/plugins and `flask plugins list`."""
+
+
 @dataclass
 class MenuItem:
     label: str
@@ -131,12 +140,27 @@ class PluginHost(pluggy.PluginManager):
         try:
             module = loader()
             info.version = info.version or getattr(module, "__version__", "")
+            self._refuse_ordering(module)
             self.register(module, name=name)
             self.check_pending()
+        except PluginRefused as refused:
+            self.fail(name, str(refused))
+            return
         except Exception:
             self.fail(name, traceback.format_exc())
             return
         info.hooks = sorted(impl.name for impl in self.get_hookcallers(module) or [])
+
+    def _refuse_ordering(self, module):
+        for attr in dir(module):
+            options = self.parse_hookimpl_opts(module, attr) or {}
+            used = [option for option in ORDERING_OPTIONS if options.get(option)]
+            if used:
+                raise PluginRefused(
+                    f"hook {attr} is marked {', '.join(used)}: Xiuhua calls every plugin's hooks one by one "
+                    "in load order (built-ins, installed packages, then the plugins folder by name) and "
+                    "supports neither tryfirst/trylast nor wrappers"
+                )
 
     def fail(self, name: str, error: str):
         """Disable a plugin, keep why, and carry on without it."""

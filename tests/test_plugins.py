@@ -7,6 +7,7 @@ from core.db import db
 from core.plugins import BUILTINS, PluginHost
 from tests.support import BROKEN_PLUGINS as BROKEN
 from tests.support import GOOD_PLUGINS as GOOD
+from tests.support import PLUGIN_SETS
 
 
 def infos(app):
@@ -195,3 +196,20 @@ def test_plugin_categories_are_created_in_every_edition_and_follow_the_plugin(ma
         assert [c.default_department_id for c in cats] == [parks.id, sanitation.id]
         rows = {(s.filing_condition, s.limit_unit, s.active) for s in cats[0].standards}
         assert rows == {("A thing is recorded", "work_day", True), ("old row", "day", False)}
+
+
+def test_plugins_asking_pluggy_for_another_order_or_a_wrapper_are_refused_at_load(make_app):
+    app = make_app(PLUGINS_DIR=str(PLUGIN_SETS / "xh_order"))
+    found = infos(app)
+    assert found["early"].status == "failed"
+    assert "hook menu_items is marked tryfirst" in found["early"].error
+    assert found["wrapping"].status == "failed"
+    assert "hook workorder_created is marked wrapper" in found["wrapping"].error
+    assert found["plain"].status == "enabled"
+    host = app.extensions["xiuhua.plugins"]
+    assert host.get_plugin("early") is None and host.get_plugin("wrapping") is None
+    with app.test_request_context():
+        labels = [item.label for item in host.collect("menu_items", user=None)]
+    assert "Plain" in labels and "Early" not in labels
+    listing = app.test_cli_runner().invoke(args=["plugins", "list"]).output
+    assert "error: hook menu_items is marked tryfirst" in listing
