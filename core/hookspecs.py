@@ -36,14 +36,16 @@ def register_commands(cli):
 @hookspec
 def register_permissions():
     """Called at start-up. Return a list of dicts `{"name": "plugin.action", "label": str,
-    "roles": ["admin", ...]}`. `roles` are granted the permission once, the first time it is seen;
-    after that, administrators decide."""
+    "roles": ["admin", ...]}`. Each `flask db upgrade` grants the permission to exactly these roles
+    (and those whose register_roles lists it), except for the roles an administrator granted or
+    revoked it for on /admin/roles: those choices stand."""
 
 
 @hookspec
 def register_roles():
     """Called at start-up. Return a list of dicts `{"code": str, "name": str, "permissions": [...]}`
-    for roles this plugin adds. Created once; administrators may edit their permissions later."""
+    for roles this plugin adds. Created once; their listed permissions follow the code like a
+    permission's `roles` (see register_permissions)."""
 
 
 @hookspec

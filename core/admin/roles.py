@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 from core import audit
 from core.admin import bp
 from core.db import db
-from core.org import Permission, Role, RolePermission
+from core.org import GrantChoice, Permission, Role, RolePermission
 from core.permissions import labels, requires, role_label, unscoped
 from core.plugins import host
 from core.web import message, page
@@ -70,6 +70,10 @@ def role_grant(role_id):
     if role.code == "admin" and permission.name == "admin.roles" and not granted:
         return message(_("The administrator role must keep the right to edit roles."), 409)
     with db.atomic():
+        # the administrator's from now on: `flask db upgrade` no longer applies the code's default roles to it
+        GrantChoice.insert(role=role, permission=permission, granted=granted).on_conflict(
+            conflict_target=[GrantChoice.role, GrantChoice.permission], update={GrantChoice.granted: granted}
+        ).execute()
         link = RolePermission.get_or_none(role=role, permission=permission)
         if granted and link is None:
             RolePermission.create(role=role, permission=permission)
