@@ -103,6 +103,16 @@ class PluginInfo:
     error: str = ""
     hooks: list[str] = field(default_factory=list)
 
+    @property
+    def error_summary(self) -> str:
+        """The exception at the end of the error's traceback, after the host's own explanation when it
+        gave one."""
+        lines = [line.strip() for line in self.error.strip().splitlines() if line.strip()]
+        if not lines:
+            return ""
+        first, last = lines[0].rstrip(":"), lines[-1]
+        return last if first == last or first.startswith("Traceback") else f"{first}: {last}"
+
 
 class PluginHost(pluggy.PluginManager):
     def __init__(self, app):
