@@ -70,7 +70,8 @@ def register_categories():
     "department": "parking", "standards": [{"filing_condition": str, "limit": "5工作日",
     "closing_condition": str, "handling_unit": str}]}`. `flask db upgrade` creates or updates them
     in every catalogue edition; `department` (a department code) becomes the default department
-    of a category that has none, so an administrator's choice stands. Use class codes 90–99, which the national
+    of a category that has none, so an administrator's choice stands. A category no plugin registers
+    any more is retired: kept for old cases, offered in no picker. Use class codes 90–99, which the national
     catalogue leaves free; codes must be unique across plugins."""
 
 

@@ -165,6 +165,8 @@ def test_migration_0023_takes_earlier_choices_from_the_audit_trail(flyerish, use
     import importlib.util
     from pathlib import Path
 
+    from playhouse.migrate import SchemaMigrator
+
     from core.db import db
     from core.org import GrantChoice
 
@@ -174,12 +176,13 @@ def test_migration_0023_takes_earlier_choices_from_the_audit_trail(flyerish, use
     leader, dispatcher = role_id(app, "leader"), role_id(app, "dispatcher")
     for role, granted in ((leader, "on"), (dispatcher, ""), (leader, "")):  # the last choice per role wins
         admin.post(f"/admin/roles/{role}/grant", data={"permission": "flyerish.view", "granted": granted})
-    path = Path(__file__).parent.parent / "core/migrations/0023_grant_choices.py"
+    path = Path(__file__).parent.parent / "core/migrations/0023_grant_choices_retired_categories.py"
     spec = importlib.util.spec_from_file_location("grant_choices", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     with app.app_context(), db.connection_context():
-        migration.down(None, db.obj)  # as the table was before 0023: the audit trail has the choices
-        migration.up(None, db.obj)
+        migrator = SchemaMigrator.from_database(db.obj)
+        migration.down(migrator, db.obj)  # as the database was before 0023: the audit trail has the choices
+        migration.up(migrator, db.obj)
         choices = {(c.role_id, c.permission_id, c.granted) for c in GrantChoice.select()}
     assert choices == {(leader, "flyerish.view", False), (dispatcher, "flyerish.view", False)}

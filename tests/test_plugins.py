@@ -198,6 +198,40 @@ def test_plugin_categories_are_created_in_every_edition_and_follow_the_plugin(ma
         assert rows == {("A thing is recorded", "work_day", True), ("old row", "day", False)}
 
 
+def test_a_category_no_plugin_registers_any_more_is_retired_and_offered_nowhere(make_app, users):
+    from core.catalogue import Category, search
+    from core.db import upgrade
+
+    app = make_app(PLUGINS_DIR=GOOD)
+    with app.app_context(), db.connection_context():
+        kept = Category.get(Category.edition == "2026", Category.code == "9901")
+        # not a plugin's, and out of use by an administrator's choice: no upgrade touches it
+        national = Category.create(
+            kind="event", edition="2026", class_code="01", class_name="市容环境", code="01001", name="暴露垃圾",
+            active=False,
+        )  # fmt: skip
+    form = lambda application: login_client(application).get("/orders/new").get_data(as_text=True)  # noqa: E731
+    assert "Recorded thing" in form(app)
+    without = make_app(PLUGINS_DIR=GOOD, PLUGINS_DISABLED=["recorder"])  # a restart without it: upgraded
+    with without.app_context(), db.connection_context():
+        retired = Category.get_by_id(kept.id)  # kept for the cases filed under it
+        assert (retired.retired, retired.active) == (True, False)
+        assert [c.code for c in search("99")] == []
+    assert "Recorded thing" not in form(without)
+    upgrade(app)  # the plugin is back, and so is its category
+    with app.app_context(), db.connection_context():
+        again = Category.get_by_id(kept.id)
+        assert (again.retired, again.active) == (False, True)
+        assert Category.get_by_id(national.id).active is False
+    assert "Recorded thing" in form(app)
+
+
+def login_client(app):
+    client = app.test_client()
+    client.post("/login", data={"username": "collector", "password": "correct-horse-9"})
+    return client
+
+
 def test_plugins_asking_pluggy_for_another_order_or_a_wrapper_are_refused_at_load(make_app):
     app = make_app(PLUGINS_DIR=str(PLUGIN_SETS / "xh_order"))
     found = infos(app)
