@@ -1,11 +1,15 @@
 """The plugin host: built-ins, then installed packages (entry-point group "xiuhua"), then the
-plugins/ folder. A plugin that fails to import or register is disabled and reported, never fatal."""
+plugins/ folder. A plugin that fails to import or register, or requires one that is not there
+(`__requires__`), is disabled and reported, never fatal."""
 
 import importlib
 import importlib.metadata
+import importlib.util
 import logging
+import os
 import sys
 import traceback
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,6 +106,7 @@ class PluginInfo:
     status: str = "enabled"  # enabled, disabled (by configuration), failed
     error: str = ""
     hooks: list[str] = field(default_factory=list)
+    requires: list[str] = field(default_factory=list)  # the module's __requires__: names of other plugins
 
     @property
     def error_summary(self) -> str:
@@ -136,6 +141,7 @@ class PluginHost(pluggy.PluginManager):
             for path in sorted(folder.iterdir()):
                 if (path / "__init__.py").exists():
                     self._load(path.name, "folder", lambda p=path: _import_from_folder(p))
+        self._check_requirements()
 
     def _load(self, name, source, loader, version=""):
         info = PluginInfo(name=name, source=source, version=version)
@@ -150,6 +156,7 @@ class PluginHost(pluggy.PluginManager):
         try:
             module = loader()
             info.version = info.version or getattr(module, "__version__", "")
+            info.requires = _requirements(module)
             self._refuse_ordering(module)
             self.register(module, name=name)
             self.check_pending()
@@ -171,6 +178,26 @@ class PluginHost(pluggy.PluginManager):
                     "in load order (built-ins, installed packages, then the plugins folder by name) and "
                     "supports neither tryfirst/trylast nor wrappers"
                 )
+
+    def _check_requirements(self):
+        """Fail every enabled plugin that requires one that is not there, is disabled or failed, and
+        then those that require it, and so on."""
+        failing = True
+        while failing:
+            failing = False
+            for name, info in list(self.infos.items()):
+                if info.status != "enabled":
+                    continue
+                for required in info.requires:
+                    other = self.infos.get(required)
+                    if other is not None and other.status == "enabled":
+                        continue
+                    why = {None: "is not installed", "disabled": "is disabled (PLUGINS_DISABLED)"}.get(
+                        other and other.status, "failed to load"
+                    )
+                    self.fail(name, f"requires the plugin {required!r}, which {why}")
+                    failing = True
+                    break
 
     def fail(self, name: str, error: str):
         """Disable a plugin, keep why, and carry on without it."""
@@ -230,6 +257,7 @@ class PluginHost(pluggy.PluginManager):
                     [key(item) for item in items]
                 except Exception:
                     self.fail(plugin, f"{hook} returned an item without its id:\n{traceback.format_exc()}")
+        self._check_requirements()
         alive = {name for name, info in self.infos.items() if info.status == "enabled"}
         self.registered = {hook: [(p, r) for p, r in pairs if p in alive] for hook, pairs in results.items()}
         owners: dict[str, dict[str, str]] = {hook: {} for hook in UNIQUE_KEYS}
@@ -261,11 +289,45 @@ class PluginHost(pluggy.PluginManager):
         return [(name, str(path)) for name, path in self.registered["register_migrations"]]
 
 
+def _requirements(module) -> list[str]:
+    requires = getattr(module, "__requires__", [])
+    if not isinstance(requires, list | tuple) or not all(isinstance(name, str) for name in requires):
+        raise PluginRefused(f"__requires__ must be a list of plugin names, not {requires!r}")
+    return list(requires)
+
+
+FOLDER_PACKAGE = "xiuhua_plugins"
+
+
 def _import_from_folder(path: Path):
-    parent = str(path.parent.parent)
-    if parent not in sys.path:
-        sys.path.insert(0, parent)
-    return importlib.import_module(f"{path.parent.name}.{path.name}")
+    """A folder plugin, imported as `xiuhua_plugins.<folder name>`: whatever its folder and the folder
+    above are called, it cannot take an installed module's name or be taken by one. A module already
+    imported from the same file (tests import `plugins.zombie_cars`) is that plugin: importing it twice
+    would make two sets of its model classes."""
+    init = os.path.realpath(path / "__init__.py")
+    suffix = os.sep + os.path.join(path.name, "__init__.py")
+    name = f"{FOLDER_PACKAGE}.{path.name}"
+    for module in [sys.modules.get(name), *list(sys.modules.values())]:
+        where = getattr(module, "__file__", None) or ""
+        if where.endswith(suffix) and os.path.realpath(where) == init:
+            return module
+    package = sys.modules.get(FOLDER_PACKAGE)
+    if package is None:
+        package = types.ModuleType(FOLDER_PACKAGE, "Folder plugins, each under its folder's name (core.plugins).")
+        package.__path__ = []
+        sys.modules[FOLDER_PACKAGE] = package
+    for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+        del sys.modules[loaded]  # a plugin of that name from another folder (tests load several)
+    spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(path)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    setattr(package, path.name, module)
+    return module
 
 
 def unique_or_fail(hook: str, owners: dict, key: str, plugin: str):

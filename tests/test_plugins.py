@@ -247,3 +247,41 @@ def test_plugins_asking_pluggy_for_another_order_or_a_wrapper_are_refused_at_loa
     assert "Plain" in labels and "Early" not in labels
     listing = app.test_cli_runner().invoke(args=["plugins", "list"]).output
     assert "error: hook menu_items is marked tryfirst" in listing
+
+
+def test_a_plugin_whose_requirement_is_missing_disabled_or_failed_fails_saying_so(make_app, users):
+    app = make_app(PLUGINS_DIR=str(PLUGIN_SETS / "xh_requires"), PLUGINS_DISABLED=["sidekick"])
+    found = infos(app)
+    reasons = {name: found[name].error for name in found if name.startswith(("needs_", "bad_"))}
+    assert reasons == {
+        "needs_missing": "requires the plugin 'no_such_plugin', which is not installed",
+        "needs_disabled": "requires the plugin 'sidekick', which is disabled (PLUGINS_DISABLED)",
+        "needs_failed": "requires the plugin 'broken_base', which failed to load",
+        "needs_chain": "requires the plugin 'needs_failed', which failed to load",
+        "needs_registered": "requires the plugin 'fails_registering', which failed to load",
+        "needs_core": "",
+        "bad_requires": "__requires__ must be a list of plugin names, not 'workorders'",
+    }
+    assert {name: found[name].status for name in ("needs_core", "needs_chain", "sidekick")} == {
+        "needs_core": "enabled",
+        "needs_chain": "failed",
+        "sidekick": "disabled",
+    }
+    assert app.extensions["xiuhua.plugins"].get_plugin("needs_chain") is None
+    listing = app.test_cli_runner().invoke(args=["plugins", "list"]).output
+    assert "error: requires the plugin 'sidekick', which is disabled (PLUGINS_DISABLED)" in listing
+    admin = app.test_client()
+    admin.post("/login", data={"username": "admin", "password": "correct-horse-9"})
+    page = admin.get("/admin/plugins").get_data(as_text=True)
+    assert "requires the plugin &#39;no_such_plugin&#39;, which is not installed" in page
+
+
+def test_folder_plugins_are_imported_under_one_package_whatever_their_folder_is_called(make_app, tmp_path):
+    folder = tmp_path / "click"  # an installed package's name: "click.hello" would be looked for inside it
+    (folder / "hello").mkdir(parents=True)
+    (folder / "hello" / "__init__.py").write_text('from .greeting import TEXT\n__version__ = "0.1"\n')
+    (folder / "hello" / "greeting.py").write_text('TEXT = "你好"\n')
+    app = make_app(PLUGINS_DIR=str(folder))
+    assert infos(app)["hello"].status == "enabled", infos(app)["hello"].error
+    module = app.extensions["xiuhua.plugins"].get_plugin("hello")
+    assert (module.__name__, module.TEXT) == ("xiuhua_plugins.hello", "你好")
