@@ -491,6 +491,11 @@ BLANK = {
     "reworks": 0,
     "returns": 0,
     "resume_status": "",
+    "origin_plugin": "",
+    "origin_kind": "",
+    "origin_id": "",
+    "outcome": "",
+    "outside_areas": False,
 }
 
 

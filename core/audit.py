@@ -31,7 +31,7 @@ def record(action: str, obj_type: str, obj_id="", summary="", before=None, after
         before = {k: before.get(k) for k in sorted(keys)}
         after = {k: after.get(k) for k in sorted(keys)}
     return AuditEntry.create(
-        actor=actor,
+        actor=actor if isinstance(actor, User) else None,  # a system actor has a name, not a user row
         actor_name=actor.username if actor else "system",
         action=action,
         object_type=obj_type,

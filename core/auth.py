@@ -1,13 +1,15 @@
 """Login, logout, password change, lockout, idle timeout, and the permission gate every request
-passes through."""
+passes through. What ends a session is in core.sessions; throttling per address in core.throttle."""
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -22,10 +24,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from core import audit, clock
+from core import audit, clock, sessions, throttle
+from core.db import db
 from core.org import User
 from core.permissions import LOGIN, PUBLIC, is_static, login_required, public
-from core.web import htmx
+from core.web import htmx, safe_path
 
 bp = Blueprint("auth", __name__)
 UNKNOWN_USER_HASH = generate_password_hash("no such user")
@@ -55,7 +58,13 @@ class ChangePasswordForm(FlaskForm):
 
 @login_manager.user_loader
 def load_user(user_id):
-    return User.get_or_none((User.id == int(user_id)) & (User.active == True))
+    """The session's user, or None (anonymous) when the user is disabled or the session has ended."""
+    user = User.get_or_none((User.id == int(user_id)) & (User.active == True))
+    reason = sessions.ENDED if user is None else sessions.problem(user)
+    if reason:
+        g.session_ended = reason
+        return None
+    return user
 
 
 def init_app(app):
@@ -85,14 +94,26 @@ def enforce_session_and_permission():
         current_app.logger.error("view %s declares no permission: refused", request.endpoint)
         abort(403)
     if not current_user.is_authenticated:
+        ended = g.get("session_ended")
+        if ended:
+            _clear_session()
+        if ended == sessions.TOO_OLD:
+            return _to_login(
+                _(
+                    "You have been logged in for %(hours)d hours: please log in again.",
+                    hours=current_app.config["SESSION_MAX_HOURS"],
+                )
+            )
+        if ended:
+            return _to_login(_("Your session has ended. Please log in again."))
         return _to_login(_("Please log in first."))
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     seen = session.get("seen")
     seen = None if seen is None else datetime.fromisoformat(seen)
     now = clock.now()
     if seen is not None and now - seen > idle:
-        logout_user()
-        session.clear()
+        sessions.end_this()  # a copy of the cookie, however active, ends with it
+        _clear_session()
         return _to_login(_("Your session expired after a period of inactivity. Please log in again."))
     # Automatic refreshes (dashboard polling) are not activity. The mark moves at most once a minute:
     # rewriting it on every request would re-sign and resend the session cookie on every request.
@@ -103,10 +124,13 @@ def enforce_session_and_permission():
     return None
 
 
-def _safe_next(target):
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("home.index")
+def _clear_session():
+    """Log out of this session, keeping only the chosen language."""
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -115,7 +139,12 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
+        minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
+        if not throttle.allow("login", current_app.config["LOGIN_THROTTLE_ATTEMPTS"], minutes):
+            form.password.errors.append(throttle.refusal(minutes))
+            return render_template("auth/login.html", form=form), 429
         user = User.get_or_none(User.username == form.username.data.strip())
         error = _check_credentials(user, form.password.data)
         if error:
@@ -123,60 +152,92 @@ def login():
         else:
             session.clear()
             login_user(user)
+            sessions.begin(user)
             session["seen"] = clock.now().isoformat()
             session["lang"] = user.language
-            return redirect(_safe_next(request.args.get("next")))
-    status = 200 if not form.errors else 422
+            return redirect(safe_path(request.args.get("next")) or url_for("home.index"))
+    if form.errors:
+        status = 422
     return render_template("auth/login.html", form=form), status
 
 
 def _check_credentials(user, password):
-    """Return an error message, or None when the login may proceed. Counts failures and locks.
-    Whether an account is disabled or locked is told only to someone who knows its password."""
+    """Return an error message, or None when the login may proceed. The password hash is checked in
+    every case, so that no answer comes sooner than another. A locked or disabled account gives one
+    answer whatever the password: only a login that succeeds tells a password was right."""
     wrong = _("Wrong username or password.")
     if user is None:
-        check_password_hash(UNKNOWN_USER_HASH, password)  # as slow as a real check: no timing hint
+        check_password_hash(UNKNOWN_USER_HASH, password)
         return wrong
-    if not user.check_password(password):
-        if user.is_locked() or not user.active:
-            return wrong
-        user.failed_logins += 1
-        limit = current_app.config["LOGIN_MAX_FAILURES"]
-        if user.failed_logins >= limit:
-            user.locked_until = clock.now() + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-            user.save()
-            audit.record("user.locked", "user", user.id, f"{user.username} locked after {limit} failures", actor=user)
-            return _(
-                "Too many failed logins: this account is locked for %(minutes)d minutes.",
-                minutes=current_app.config["LOGIN_LOCK_MINUTES"],
-            )
-        user.save()
-        return wrong
-    if user.is_locked():
+    if not user.active:
+        user.check_password(password)
+        return _("This account is disabled. Ask an administrator.")  # not counted: it cannot log in anyway
+    attempt = _count_attempt(user)
+    right = user.check_password(password)
+    if attempt.locked_until is not None:
         return _(
             "This account is locked after too many failed logins until %(until)s. "
             "Wait, or ask an administrator to unlock it.",
-            until=user.locked_until.strftime("%H:%M"),
+            until=attempt.locked_until.strftime("%H:%M"),
         )
-    if not user.active:
-        return _("This account is disabled. Ask an administrator.")
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = clock.now()
-    user.save()
-    return None
+    if right:
+        now = clock.now()
+        User.update(failed_logins=0, locked_until=None, last_login_at=now).where(User.id == user.id).execute()
+        user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+        return None
+    if attempt.locks:
+        limit = current_app.config["LOGIN_MAX_FAILURES"]
+        audit.record("user.locked", "user", user.id, f"{user.username} locked after {limit} failures", actor=user)
+        return _(
+            "Too many failed logins: this account is locked for %(minutes)d minutes.",
+            minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+        )
+    return wrong
+
+
+class Attempt(NamedTuple):
+    locked_until: datetime | None  # the account was locked already: refused whatever the password
+    locks: bool  # this attempt reached LOGIN_MAX_FAILURES: unless its password is right, the account is locked
+
+
+def _count_attempt(user) -> Attempt:
+    """Count the attempt as a failure before its password is checked (a right one clears the count): one
+    atomic increment, then the count it made, in one transaction. Parallel guesses each get their own
+    number, so no more than LOGIN_MAX_FAILURES passwords are ever checked before the lock. Attempts during
+    a lock count too, and the count goes back to 0 only on a successful login or an unlock: once a lock has
+    run out, the next wrong password locks the account again."""
+    now = clock.now()
+    with db.atomic():
+        User.update(failed_logins=User.failed_logins + 1).where(User.id == user.id).execute()
+        count, locked_until = (
+            User.select(User.failed_logins, User.locked_until).where(User.id == user.id).tuples().get()
+        )
+        if locked_until is not None and locked_until > now:
+            return Attempt(locked_until, False)
+        if count < current_app.config["LOGIN_MAX_FAILURES"]:
+            return Attempt(None, False)
+        until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+        User.update(locked_until=until).where(User.id == user.id).execute()
+        return Attempt(None, True)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    sessions.end_this()
+    _clear_session()
     flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    user = current_user._get_current_object()
+    sessions.end_all(user)
+    audit.record("user.logout_everywhere", "user", user.id, f"{user.username} logged out everywhere")
+    _clear_session()
+    flash(_("You have logged out on every device."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -189,8 +250,10 @@ def change_password():
             form.current.errors.append(_("The current password is wrong."))
         else:
             current_user.set_password(form.new.data)
-            current_user.save()
-            audit.record("user.password", "user", current_user.id, f"{current_user.username} changed password")
+            with db.atomic():
+                User.update(password_hash=current_user.password_hash).where(User.id == current_user.id).execute()
+                sessions.end_all(current_user, keep_this=True)
+                audit.record("user.password", "user", current_user.id, f"{current_user.username} changed password")
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
     status = 200 if not form.errors else 422

@@ -27,13 +27,13 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from core import audit
-from core.admin import EditForm
+from core import audit, editing
 from core.background import ImportJob, one_at_a_time
 from core.db import BaseModel, JSONField, db
+from core.editing import EditForm
 from core.hookspecs import hookimpl
 from core.import_pages import ImportKind, status_page, upload_page
-from core.org import Department, department_tree
+from core.org import HANDLING_TYPES, Department, department_tree
 from core.permissions import requires, unscoped
 from core.plugins import MenuItem
 from core.timelimits import UNITS, LimitError, parse_limit
@@ -57,6 +57,7 @@ class Category(BaseModel):
     default_department = ForeignKeyField(Department, null=True, on_delete="SET NULL")
     active = BooleanField(default=True)
     retired = BooleanField(default=False)  # a plugin's that no plugin registers now (sync_plugin_categories)
+    version = IntegerField(default=1)  # the edit form's optimistic lock (core/editing.py)
 
     class Meta:
         indexes = ((("edition", "kind", "code"), True),)
@@ -88,6 +89,7 @@ class FilingStandard(BaseModel):
     supervising_unit = TextField(default="")  # 监管主体/主管部门
     source = CharField(max_length=255, default="")  # the file it was imported from
     active = BooleanField(default=True)
+    version = IntegerField(default=1)  # the edit form's optimistic lock (core/editing.py)
 
     class Meta:
         indexes = ((("category", "filing_condition"), True),)
@@ -276,7 +278,7 @@ def _category_page(category: Category, form: CategoryForm | None, status=200):
         status=status,
         rules=rules_for(category),
         rule_areas=rule_areas() if manage else [],
-        rule_departments=department_tree() if manage else [],
+        rule_departments=[(depth, d) for depth, d in department_tree() if d.type in HANDLING_TYPES] if manage else [],
     )
 
 
@@ -291,7 +293,7 @@ def category(category_id):
     if current_user.can("catalogue.manage"):
         form = CategoryForm(formdata=None, obj=found)
         form.default_department.data = found.default_department_id or 0
-        form.show(category_snapshot(found))
+        form.show(found.version)
     return _category_page(found, form)
 
 
@@ -303,17 +305,19 @@ def category_edit(category_id):
     if found is None:
         return message(_("There is no such category."), 404)
     form = CategoryForm()
-    if form.validate_on_submit() and form.still_current(category_snapshot(found)):
+    if not form.validate_on_submit():
+        return _category_page(found, form, status=422)
+    before = category_snapshot(found)
+    try:
         with db.atomic():
-            before = category_snapshot(found)
-            found.default_department = form.default_department.data or None
-            found.active = form.active.data
-            found.save()
+            form.save(found, {"default_department": form.default_department.data or None, "active": form.active.data})
             after = category_snapshot(Category.get_by_id(found.id))
             audit.record("catalogue.category.update", "category", found.id, str(found), before=before, after=after)
-        flash(_("Category %(name)s saved.", name=str(found)), "success")
-        return redirect(url_for("catalogue.category", category_id=found.id))
-    return _category_page(found, form, status=422)
+    except editing.Stale:
+        form.refuse("category", found.id, Category.get_by_id(found.id).version)
+        return _category_page(Category.get_by_id(found.id), form, status=409)
+    flash(_("Category %(name)s saved.", name=str(found)), "success")
+    return redirect(url_for("catalogue.category", category_id=found.id))
 
 
 class StandardForm(EditForm):
@@ -369,25 +373,31 @@ def standard_edit(standard_id):
         return message(_("There is no such filing standard."), 404)
     form = StandardForm(obj=standard, standard=standard)
     if request.method == "GET":
-        form.show(standard_snapshot(standard))
-    if form.validate_on_submit() and form.still_current(standard_snapshot(standard)):
-        with db.atomic():
-            before = standard_snapshot(standard)
-            for name in STANDARD_FIELDS:
-                value = getattr(form, name).data
-                setattr(standard, name, value.strip() if isinstance(value, str) else value)
-            standard.limit_value, standard.limit_unit = form.limit.value, form.limit.unit
-            standard.limit_note = form.limit.note
-            standard.active = form.active.data
-            standard.save()
-            after = standard_snapshot(FilingStandard.get_by_id(standard.id))
-            summary = f"{standard.category}: {standard.filing_condition}"[:200]
-            audit.record("catalogue.standard.update", "filing_standard", standard.id, summary, before, after)
-        flash(_("Filing standard saved."), "success")
-        return redirect(url_for("catalogue.category", category_id=standard.category_id))
-    return page(
-        "catalogue/standard_form.html", form=form, standard=standard, status=422 if request.method == "POST" else 200
-    )
+        form.show(standard.version)
+    status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        before = standard_snapshot(standard)
+        fields = {name: getattr(form, name).data for name in STANDARD_FIELDS}
+        fields = {name: value.strip() if isinstance(value, str) else value for name, value in fields.items()}
+        fields.update(
+            limit_value=form.limit.value,
+            limit_unit=form.limit.unit,
+            limit_note=form.limit.note,
+            active=form.active.data,
+        )
+        try:
+            with db.atomic():
+                form.save(standard, fields)
+                after = standard_snapshot(FilingStandard.get_by_id(standard.id))
+                summary = f"{standard.category}: {standard.filing_condition}"[:200]
+                audit.record("catalogue.standard.update", "filing_standard", standard.id, summary, before, after)
+        except editing.Stale:
+            form.refuse("filing_standard", standard.id, FilingStandard.get_by_id(standard.id).version)
+            status = 409
+        else:
+            flash(_("Filing standard saved."), "success")
+            return redirect(url_for("catalogue.category", category_id=standard.category_id))
+    return page("catalogue/standard_form.html", form=form, standard=standard, status=status)
 
 
 # --- import pages ------------------------------------------------------------------------------------
@@ -487,4 +497,6 @@ def _retire_unregistered(host):
     for category in Category.select().where(Category.id.in_(plugins_own)):
         gone = (category.kind, category.code) not in registered
         if gone != category.retired:
-            Category.update(retired=gone, active=not gone).where(Category.id == category.id).execute()
+            Category.update(retired=gone, active=not gone, version=Category.version + 1).where(
+                Category.id == category.id
+            ).execute()

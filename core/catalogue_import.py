@@ -425,6 +425,7 @@ def _save(model, existing, fields: dict, counter: dict, **key):
         return existing
     for name, value in fields.items():
         setattr(existing, name, value)
+    existing.version += 1  # an edit form opened before the import is refused, not saved over it
     existing.save()
     counter["updated"] += 1
     return existing
@@ -451,6 +452,7 @@ def _apply(plan: Plan, edition: str, counts: dict):
         key = keys.get(category_id)
         if key is not None and standard.active and (*key, condition) not in plan.keep:
             standard.active = False
+            standard.version += 1
             standard.save()
             counts["standard"]["retired"] += 1
 

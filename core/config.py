@@ -18,8 +18,14 @@ DEFAULTS = {
     "LANGUAGES": ["zh_CN", "en"],
     "BABEL_DEFAULT_LOCALE": "zh_CN",
     "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,  # a login lasts at most this long, active or not
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_MINUTES": 15,
+    "LOGIN_THROTTLE_ATTEMPTS": 30,  # login attempts per client address per LOGIN_THROTTLE_MINUTES; 0: off
+    "LOGIN_THROTTLE_MINUTES": 10,
+    "THROTTLE_EXEMPT_LOOPBACK": False,  # tests only (the test kit sets it); production refuses it
+    "HTTPS": False,  # served over HTTPS (by the reverse proxy): Secure cookie; HSTS in production
+    "REVERSE_PROXIES": 0,  # how many proxies in front set X-Forwarded-For/-Proto; 0: headers ignored
     "PASSWORD_MIN_LENGTH": 8,
     "SCHEDULER_ENABLED": True,
     "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,  # a whole request; single photos have their own limit
@@ -75,8 +81,15 @@ def load(app, overrides=None):
         app.config["PHOTO_DIR"] = str(instance / "photos")
     if app.config["SECRET_KEY"] is None:
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    if app.config["HTTPS"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
     if app.config["ENV"] == "production":
         check_production_secret(app.config["SECRET_KEY"])
+        if app.config["THROTTLE_EXEMPT_LOOPBACK"]:
+            raise RuntimeError(
+                "Refusing to start in production with THROTTLE_EXEMPT_LOOPBACK: it is for tests. Behind a "
+                "reverse proxy on the same machine every request comes from loopback and none would be throttled."
+            )
 
 
 def add_defaults(app, defaults: dict):

@@ -24,7 +24,7 @@ from core.areas import Area
 from core.catalogue import Category
 from core.db import BaseModel, db
 from core.hookspecs import hookimpl
-from core.org import Department
+from core.org import HANDLING_TYPES, Department
 from core.permissions import requires, unscoped
 
 bp = Blueprint("dispatch_rules", __name__, url_prefix="/catalogue")
@@ -136,6 +136,17 @@ def add(category_id):
         return _back(category_id)
     if department is None:
         flash(_("Choose the department."), "error")
+        return _back(category_id)
+    if department.type not in HANDLING_TYPES:
+        flash(
+            _(
+                "%(department)s is a %(type)s, which does not handle cases: dispatch to a professional "
+                "department, a district or a street office.",
+                department=department.name,
+                type=department.type_label,
+            ),
+            "error",
+        )
         return _back(category_id)
     try:
         with db.atomic():

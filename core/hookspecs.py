@@ -71,8 +71,9 @@ def register_categories():
     "closing_condition": str, "handling_unit": str}]}`. `flask db upgrade` creates or updates them
     in every catalogue edition; `department` (a department code) becomes the default department
     of a category that has none, so an administrator's choice stands. A category no plugin registers
-    any more is retired: kept for old cases, offered in no picker. Use class codes 90–99, which the national
-    catalogue leaves free; codes must be unique across plugins."""
+    any more is retired: kept for old cases, offered in no picker. Use class codes 90–99, which the
+    national catalogue leaves free; (kind, code) must be unique across plugins. A component and an event
+    may share a code, so look your category up by edition, kind and code, never by code alone."""
 
 
 @hookspec

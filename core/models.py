@@ -22,6 +22,8 @@ MODULES = [
     "core.components.models",
     "core.evaluation.models",
     "core.exports",
+    "core.sessions",
+    "core.throttle",
 ]
 
 

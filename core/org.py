@@ -17,6 +17,10 @@ DEPARTMENT_TYPES = {
     "street": _l("Street office"),
 }
 
+# The types of department that handle cases: a case is dispatched only to one of these (never to the
+# command or supervision centre, which take, dispatch and supervise cases).
+HANDLING_TYPES = ("professional", "district", "street")
+
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
 
@@ -27,6 +31,7 @@ class Department(BaseModel):
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
     phone = CharField(max_length=40, default="")
     sort = IntegerField(default=0)
+    version = IntegerField(default=1)  # the edit form's optimistic lock (core/editing.py)
 
     @property
     def type_label(self):
@@ -84,7 +89,9 @@ class User(UserMixin, BaseModel):
     failed_logins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
     last_login_at = DateTimeField(null=True)
+    session_version = IntegerField(default=0)  # bumped to end every session of the user (core.sessions)
     created_at = DateTimeField(default=clock.now)
+    version = IntegerField(default=1)  # the edit form's optimistic lock (core/editing.py)
 
     @property
     def is_active(self):

@@ -8,7 +8,8 @@ and then has:
 - `xiuhua_app(plugins_dir=None, **config)`: a factory building an application on a fresh, migrated
   database (`flask db upgrade` has run: the core's and every plugin's migrations, roles, permissions
   and categories). A second app in the same test shares the first one's database, as a restarted
-  process would. SQLite in the test's temporary folder by default; PostgreSQL when
+  process would. Requests from 127.0.0.1, as the test client's are, are not throttled
+  (THROTTLE_EXEMPT_LOOPBACK); pass `THROTTLE_EXEMPT_LOOPBACK=False` to test throttling. SQLite in the test's temporary folder by default; PostgreSQL when
   XIUHUA_TEST_DATABASE_URL names a server database whose name contains "test" (it is wiped).
 - `load_demo(app)`: the demo city in that app's database, as `flask demo load` makes it.
 - `app`: `xiuhua_app()`; override it to load your plugin, e.g. `return xiuhua_app(PLUGINS)`.
@@ -42,6 +43,7 @@ BASE_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "SCHEDULER_ENABLED": False,
     "DEMO_HISTORY_DAYS": 2,  # the demo city's simulated history, kept small
+    "THROTTLE_EXEMPT_LOOPBACK": True,  # the test client logs in from 127.0.0.1 again and again
 }
 
 

@@ -1,12 +1,12 @@
-"""`flask users ...`: what an operator needs before anyone can log in — the first administrator, and
-unlocking an account from the server's shell."""
+"""`flask users ...`: what an operator needs before anyone can log in — the first administrator — and from
+the server's shell: unlocking an account, ending a user's sessions."""
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from peewee import IntegrityError
 
-from core import audit
+from core import audit, sessions
 from core.db import db
 from core.org import Role, User, UserRole
 
@@ -61,7 +61,7 @@ def unlock(username):
             return
         was = user.locked_until
         user.locked_until, user.failed_logins = None, 0
-        user.save()
+        user.save(only=[User.locked_until, User.failed_logins])
         audit.record(
             "user.unlock",
             "user",
@@ -71,3 +71,13 @@ def unlock(username):
             after={"locked_until": None},
         )
     click.echo(f"unlocked {username}")
+
+
+@users_cli.command("logout", help="End every session of a user (a lost phone, a shared password).")
+@click.argument("username")
+def logout(username):
+    with db.connection_context(), db.atomic():
+        user = _get(username)
+        sessions.end_all(user)
+        audit.record("user.logout_everywhere", "user", user.id, f"{username} (command line)")
+    click.echo(f"ended every session of {username}")

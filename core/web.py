@@ -1,6 +1,7 @@
 """Web plumbing shared by every page: htmx, CSRF, language, security headers, error pages, and the
 page-or-fragment rule."""
 
+import unicodedata
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -12,8 +13,10 @@ from flask_htmx import HTMX
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from peewee import DataError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from core.org import User
 from core.permissions import public, role_label
 
 
@@ -114,6 +117,9 @@ def select_locale():
 
 def init_app(app):
     app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds its routes
+    hops = app.config["REVERSE_PROXIES"]
+    if hops:  # the client's address and scheme as the trusted proxies tell them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     htmx.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
@@ -141,6 +147,8 @@ def security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self)")
+    if current_app.config["ENV"] == "production" and current_app.config["HTTPS"]:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     response.vary.add("HX-Request")
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
@@ -198,8 +206,22 @@ def set_language():
         session["lang"] = lang
         if current_user.is_authenticated and current_user.language != lang:
             current_user.language = lang
-            current_user.save()
-    target = request.form.get("next") or url_for("home.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("home.index")
-    return redirect(target)
+            User.update(language=lang).where(User.id == current_user.id).execute()
+    return redirect(safe_path(request.form.get("next")) or url_for("home.index"))
+
+
+def safe_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: where to go after logging in or switching
+    language. Browsers drop tabs, newlines and other control characters from a URL and read a backslash
+    as a slash, so the check is made on what they would read: "/%09/evil.example", decoded, is
+    "//evil.example", another site. What comes back has none of them (a newline in a Location header is a
+    server error)."""
+    cleaned = "".join(c for c in target or "" if not c.isspace() and not unicodedata.category(c).startswith("C"))
+    cleaned = cleaned.replace("\\", "/")
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return None
+    return cleaned

@@ -23,9 +23,9 @@ from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, S
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from core import audit, clock, settings
-from core.admin import EditForm
+from core import audit, clock, editing, settings
 from core.db import db
+from core.editing import EditForm
 from core.permissions import requires, unscoped
 from core.timelimits import LimitError, parse_limit
 from core.web import htmx, message, page
@@ -60,18 +60,27 @@ def hours_snapshot() -> dict:
     return {"periods": format_periods(periods), "weekdays": list(weekdays)}
 
 
+HOURS_VERSION_KEY = "worktime.hours_version"  # the hours form's version (core.editing.save_setting)
+
+
+def hours_version() -> int:
+    return int(settings.get(HOURS_VERSION_KEY, "0"))
+
+
 def _bump():
     settings.put(VERSION_KEY, uuid.uuid4().hex)
 
 
-def save_hours(periods, weekdays) -> bool:
-    """Store the working periods and weekdays; False when nothing changed."""
+def save_hours(periods, weekdays, version: int | None = None) -> bool:
+    """Store the working periods and weekdays; False when nothing changed. With the `version` the form
+    showed, a save over someone else's meanwhile raises editing.Stale."""
     periods, weekdays = check_periods(periods), check_weekdays(weekdays)
     with db.atomic():
         before = hours_snapshot()
         after = {"periods": format_periods(periods), "weekdays": list(weekdays)}
         if before == after:
             return False
+        editing.save_setting(HOURS_VERSION_KEY, hours_version() if version is None else version)
         settings.put(PERIODS_KEY, format_periods(periods))
         settings.put(WEEKDAYS_KEY, ",".join(str(d) for d in weekdays))
         audit.record("calendar.hours", "calendar", "hours", after["periods"], before=before, after=after)
@@ -360,7 +369,7 @@ def _manage_context(year: int, hours_form=None, day_form=None, import_form=None,
     if hours_form is None:
         snapshot = hours_snapshot()
         hours_form = HoursForm(formdata=None, data={"periods": snapshot["periods"], "weekdays": snapshot["weekdays"]})
-        hours_form.show(snapshot)
+        hours_form.show(hours_version())
     return {
         **_days_context(year, day_form),
         **_explain_context(),
@@ -384,13 +393,20 @@ def manage():
 @requires("calendar.manage")
 def hours():
     form = HoursForm()
-    if form.validate_on_submit() and form.still_current(hours_snapshot()):
-        if save_hours(form.parsed, form.weekdays.data):
-            flash(_("Working hours saved. Deadlines computed from now on use them."), "success")
+    status = 422
+    if form.validate_on_submit():
+        try:
+            saved = save_hours(form.parsed, form.weekdays.data, form.seen_version)
+        except editing.Stale:
+            form.refuse("calendar", "hours", hours_version())
+            status = 409
         else:
-            flash(_("Nothing changed."), "info")
-        return redirect(url_for("worktime.manage"))
-    return page("worktime/manage.html", status=422, **_manage_context(clock.now().year, hours_form=form))
+            if saved:
+                flash(_("Working hours saved. Deadlines computed from now on use them."), "success")
+            else:
+                flash(_("Nothing changed."), "info")
+            return redirect(url_for("worktime.manage"))
+    return page("worktime/manage.html", status=status, **_manage_context(clock.now().year, hours_form=form))
 
 
 @bp.route("/admin/calendar/days", methods=["POST"])

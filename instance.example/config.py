@@ -43,20 +43,31 @@
 
 # --- Logins and sessions ---------------------------------------------------------------------------------
 
-# A session idle this long is logged out.
+# A session idle this long is logged out; no login lasts longer than SESSION_MAX_HOURS, however active.
 # SESSION_IDLE_MINUTES = 30
+# SESSION_MAX_HOURS = 12
 
 # Wrong passwords in a row before an account is locked, and for how long. An administrator can unlock it
 # sooner on /admin/users, or on the server with `flask --app app users unlock USERNAME`.
 # LOGIN_MAX_FAILURES = 5
 # LOGIN_LOCK_MINUTES = 15
 
+# Login attempts one client address may make per window, whatever the usernames (0: no throttling).
+# LOGIN_THROTTLE_ATTEMPTS = 30
+# LOGIN_THROTTLE_MINUTES = 10
+
+# Served over HTTPS by the reverse proxy: the session cookie gets Secure, and in production every response
+# carries Strict-Transport-Security. REVERSE_PROXIES: how many proxies in front set X-Forwarded-For and
+# X-Forwarded-Proto (the client address for throttling and the audit log); 0 ignores those headers.
+# HTTPS = False
+# REVERSE_PROXIES = 0
+
 # Minimum password length: for password changes, passwords set on /admin/users, and `flask users create`.
 # PASSWORD_MIN_LENGTH = 8
 
 # SESSION_COOKIE_HTTPONLY = True
 # SESSION_COOKIE_SAMESITE = "Lax"
-# SESSION_COOKIE_SECURE = False  # set it to True when the site is served over HTTPS
+# SESSION_COOKIE_SECURE = False  # HTTPS = True sets it
 
 # CSRF tokens live as long as the session (which has its own idle timeout). A number of seconds limits them.
 # WTF_CSRF_TIME_LIMIT = None

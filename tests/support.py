@@ -18,8 +18,14 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def seen(client, url: str) -> str:
-    """The `seen` fingerprint an edit form carries, as a browser would send it back."""
-    match = re.search(r'id="seen" name="seen" type="hidden" value="([^"]*)"', client.get(url).get_data(as_text=True))
-    assert match, f"no seen field on {url}"
+def form_errors(response) -> list[str]:
+    """The field error messages a form page shows (`<p class="error">` under its fields)."""
+    return re.findall(r'<p class="error">(.*?)</p>', response.get_data(as_text=True))
+
+
+def form_version(client, url: str) -> str:
+    """The version of the record an edit form carries (core.editing), as a browser would send it back."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'id="version" name="version" type="hidden" value="([^"]*)"', html)
+    assert match, f"no version field on {url}"
     return match.group(1)

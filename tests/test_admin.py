@@ -5,7 +5,7 @@ from datetime import datetime
 from core.audit import AuditEntry
 from core.db import db
 from core.org import Department, Role, RolePermission, User, UserRole
-from tests.support import PASSWORD, login, seen
+from tests.support import PASSWORD, form_version, login
 
 
 def audit_rows(action):
@@ -73,7 +73,7 @@ def test_editing_a_user_records_before_and_after(as_role, users):
         roles=[str(dispatcher_role.id)],
         password="",
     )
-    form["seen"] = seen(admin, f"/admin/users/{target.id}")
+    form["version"] = form_version(admin, f"/admin/users/{target.id}")
     assert admin.post(f"/admin/users/{target.id}", data=form).status_code == 302
     [entry] = audit_rows("user.update")
     assert entry.before == {"name": "Collector", "phone": "", "roles": ["collector"]}
@@ -91,12 +91,12 @@ def test_saving_over_someone_elses_change_is_refused(app, as_role, users):
     with db.connection_context():
         role_ids = [str(r.id) for r in target.roles()]
     base = new_user_form(username="collector", department=str(target.department_id), roles=role_ids, password="")
-    first_form = {**base, "name": "第一位的修改", "seen": seen(first, url)}
-    second_form = {**base, "name": "第二位的修改", "seen": seen(second, url)}
+    first_form = {**base, "name": "第一位的修改", "version": form_version(first, url)}
+    second_form = {**base, "name": "第二位的修改", "version": form_version(second, url)}
     assert first.post(url, data=first_form).status_code == 302
     response = second.post(url, data=second_form)
-    assert response.status_code == 422
-    assert "其他人修改了这条记录" in response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "第一位的修改" in response.get_data(as_text=True)  # what the first one changed, from the audit log
     with db.connection_context():
         assert User.get_by_id(target.id).name == "第一位的修改"
     assert len(audit_rows("user.update")) == 1
@@ -109,7 +109,7 @@ def test_admin_cannot_disable_own_account(as_role, users):
         role_ids = [str(r.id) for r in me.roles()]
     form = new_user_form(username="admin", name="Admin", roles=role_ids, password="")
     form.pop("active")
-    form["seen"] = seen(admin, f"/admin/users/{me.id}")
+    form["version"] = form_version(admin, f"/admin/users/{me.id}")
     response = admin.post(f"/admin/users/{me.id}", data=form)
     assert response.status_code == 422
     with db.connection_context():
@@ -138,7 +138,7 @@ def test_department_create_edit_and_delete(as_role, users):
     with db.connection_context():
         dept = Department.get(Department.code == "lighting")
     form["name"] = "路灯所"
-    form["seen"] = seen(admin, f"/admin/departments/{dept.id}")
+    form["version"] = form_version(admin, f"/admin/departments/{dept.id}")
     assert admin.post(f"/admin/departments/{dept.id}", data=form).status_code == 302
     [update] = audit_rows("department.update")
     assert update.before == {"name": "路灯管理处"} and update.after == {"name": "路灯所"}
@@ -181,7 +181,7 @@ def test_department_cannot_become_its_own_ancestor(as_role, users):
         parent = Department.create(name="区城管局", code="d1", type="district")
         child = Department.create(name="街道城管办", code="s1", type="street", parent=parent)
     form = {"name": "区城管局", "code": "d1", "type": "district", "parent": str(child.id), "phone": "", "sort": "0"}
-    form["seen"] = seen(admin, f"/admin/departments/{parent.id}")
+    form["version"] = form_version(admin, f"/admin/departments/{parent.id}")
     response = admin.post(f"/admin/departments/{parent.id}", data=form)
     assert response.status_code == 422
     with db.connection_context():

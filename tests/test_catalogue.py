@@ -18,7 +18,7 @@ from core.catalogue_import import MAX_BYTES, ImportFileError, import_file
 from core.db import db
 from core.org import Department
 from core.timelimits import UNITS
-from tests.support import PASSWORD, csrf_token, seen
+from tests.support import PASSWORD, csrf_token, form_version
 
 DATA = Path(__file__).resolve().parent.parent / "data/catalogue"
 CATALOGUE_2026 = DATA / "catalogue-gbt47678.5-2026.csv"
@@ -503,7 +503,7 @@ def test_setting_the_default_department_is_audited(as_role, users, imported):
     url = f"/catalogue/{cover.id}"
     with db.connection_context():
         works = Department.create(name="市政处", code="works", type="professional")
-    form = {"default_department": str(works.id), "active": "y", "seen": seen(admin, url)}
+    form = {"default_department": str(works.id), "active": "y", "version": form_version(admin, url)}
     response = admin.post(f"{url}/edit", data=form)
     assert response.status_code == 302
     with db.connection_context():
@@ -519,11 +519,11 @@ def test_a_concurrent_edit_of_a_category_is_refused(app, as_role, users, importe
     cover, _ = imported
     url = f"/catalogue/{cover.id}"
     first, second = as_role("admin"), as_role("admin")
-    first_seen, second_seen = seen(first, url), seen(second, url)
+    first_seen, second_seen = form_version(first, url), form_version(second, url)
     centre = users["admin"].department_id
-    assert first.post(f"{url}/edit", data={"default_department": str(centre), "seen": first_seen}).status_code == 302
-    response = second.post(f"{url}/edit", data={"default_department": "0", "active": "y", "seen": second_seen})
-    assert response.status_code == 422
+    assert first.post(f"{url}/edit", data={"default_department": str(centre), "version": first_seen}).status_code == 302
+    response = second.post(f"{url}/edit", data={"default_department": "0", "active": "y", "version": second_seen})
+    assert response.status_code == 409
     assert "flash-error" in response.get_data(as_text=True)
     with db.connection_context():
         kept = Category.get_by_id(cover.id)
@@ -535,7 +535,9 @@ def test_an_unknown_department_is_refused_on_the_form(as_role, imported):
     cover, _ = imported
     admin = as_role("admin")
     url = f"/catalogue/{cover.id}"
-    response = admin.post(f"{url}/edit", data={"default_department": "424242", "active": "y", "seen": seen(admin, url)})
+    response = admin.post(
+        f"{url}/edit", data={"default_department": "424242", "active": "y", "version": form_version(admin, url)}
+    )
     assert response.status_code == 422
     with db.connection_context():
         assert Category.get_by_id(cover.id).default_department_id is None
@@ -559,13 +561,15 @@ def test_editing_a_filing_standard_reparses_its_limit(as_role, imported):
     _, standard = imported
     admin = as_role("admin")
     url = f"/catalogue/standards/{standard.id}"
-    bad = admin.post(url, data={**standard_form(standard, limit_text="尽快"), "seen": seen(admin, url)})
+    bad = admin.post(url, data={**standard_form(standard, limit_text="尽快"), "version": form_version(admin, url)})
     assert bad.status_code == 422
     assert re.search(r'<p class="error">[^<]*尽快', bad.get_data(as_text=True))
     with db.connection_context():
         assert FilingStandard.get_by_id(standard.id).limit_text == "2紧急工作时"
 
-    good = admin.post(url, data={**standard_form(standard, limit_text="１.5 工作日"), "seen": seen(admin, url)})
+    good = admin.post(
+        url, data={**standard_form(standard, limit_text="１.5 工作日"), "version": form_version(admin, url)}
+    )
     assert good.status_code == 302
     with db.connection_context():
         saved = FilingStandard.get_by_id(standard.id)
@@ -581,7 +585,8 @@ def test_a_filing_standard_cannot_take_another_rows_condition(as_role, imported)
     admin = as_role("admin")
     url = f"/catalogue/standards/{other.id}"
     response = admin.post(
-        url, data={**standard_form(other, filing_condition=standard.filing_condition), "seen": seen(admin, url)}
+        url,
+        data={**standard_form(other, filing_condition=standard.filing_condition), "version": form_version(admin, url)},
     )
     assert response.status_code == 422
 

@@ -98,23 +98,27 @@ def test_migration_0011_moves_the_department_written_into_undispatched_cases_to_
     import core
     from core.db import runner
     from core.org import Department
-    from core.workorders.models import WorkOrder
 
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40})
     migrations = runner("core", str(Path(core.__file__).parent / "migrations"))
     at = datetime(2026, 11, 2, 9, 0)
     with app.app_context(), db.connection_context():
         migrations.up(target="0010_evaluation")
-        works = Department.create(name="市政处", code="works", type="professional")
+        # Only the columns of 0010's schema (the model has later ones, such as 0017's version).
+        db.execute_sql(
+            "INSERT INTO department (name, code, type, phone, sort) VALUES ('市政处', 'works', 'professional', '', 0)"
+        )
+        works = Department.select(Department.id).where(Department.code == "works").get()
         for number, status, dispatched in (("2026-000001", "filed", None), ("2026-000002", "handling", at)):
-            WorkOrder.insert(
-                number=number,
-                source="collector",
-                status=status,
-                department=works,
-                reported_at=at,
-                dispatched_at=dispatched,
-            ).execute()
+            # the table as it was at 0010 (the model's later columns are not there yet)
+            db.execute_sql(
+                "INSERT INTO work_order (number, source, status, department_id, reported_at, dispatched_at, "
+                "version, description, address, caller_name, caller_phone, limit_unit, stage, stage_unit, "
+                "extensions, extension_requested, suspensions, reworks, returns, resume_status) "
+                "VALUES (%s, 'collector', %s, %s, %s, %s, 1, '', '', '', '', '', '', '', 0, %s, 0, 0, 0, '')"
+                % ((db.param,) * 6),
+                (number, status, works.id, at, dispatched, False),
+            )
         migrations.up()
         rows = db.execute_sql(
             "SELECT number, department_id, suggested_department_id FROM work_order ORDER BY number"

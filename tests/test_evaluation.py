@@ -66,7 +66,7 @@ class Life:
             kwargs.setdefault("reason", "done")
             kwargs.setdefault("photos", [photo(self.city.users[role])])
         with at(when):
-            workflow.transition(self.order.id, action, self.city.users[role], fresh.version, **kwargs)
+            workflow.transition(self.order.id, action, actor=self.city.users[role], version=fresh.version, **kwargs)
         return self
 
     def file(self, when):

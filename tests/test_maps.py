@@ -77,8 +77,12 @@ def dispatched(app, city):
     def make(order, department):
         users = city.users
         with app.app_context(), db.connection_context():
-            workflow.transition(order.id, "file", users["shift_leader"], None, data={"standard": city.standard.id})
-            workflow.transition(order.id, "dispatch", users["dispatcher"], None, data={"department": department.id})
+            workflow.transition(
+                order.id, "file", actor=users["shift_leader"], version=None, data={"standard": city.standard.id}
+            )
+            workflow.transition(
+                order.id, "dispatch", actor=users["dispatcher"], version=None, data={"department": department.id}
+            )
 
     return make
 
@@ -210,7 +214,7 @@ def test_pins_carry_light_colour_label_and_link(app, city, placed):
 def test_closed_cases_have_no_pin(app, city, placed):
     order = placed()
     with app.app_context(), db.connection_context():
-        workflow.transition(order.id, "void", city.users["shift_leader"], None, reason="duplicate")
+        workflow.transition(order.id, "void", actor=city.users["shift_leader"], version=None, reason="duplicate")
     assert geojson(client_of(app, "admin"), "/orders/map.geojson")["features"] == []
 
 

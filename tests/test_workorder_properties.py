@@ -35,7 +35,7 @@ USUAL = {
     "dispatch": "dispatcher", "approve_extension": "dispatcher", "refuse_extension": "dispatcher",
     "approve_suspension": "dispatcher", "refuse_suspension": "dispatcher", "resume": "dispatcher",
     "accept": "handler", "return": "handler", "report_handled": "handler", "request_extension": "handler",
-    "request_suspension": "handler", "supervise": "leader",
+    "request_suspension": "handler", "supervise": "leader", "conclude": "shift_leader",
 }  # fmt: skip
 # "next": the action that moves a case on from its current status, so that cases get around the loop.
 NEXT = {
@@ -121,8 +121,8 @@ def test_random_actions_never_leave_a_case_inconsistent(world, steps):
                 workflow.transition(
                     order.id,
                     action,
-                    city.users[person],
-                    version,
+                    actor=city.users[person],
+                    version=version,
                     reason="理由" if with_reason else "",
                     data=data,
                     photos=pictures,

@@ -171,9 +171,11 @@ def test_a_suspension_whose_date_has_passed_cannot_be_approved(app, city):
 def test_a_stale_version_is_refused_naming_who_acted_first(city):
     order = report(city)
     version = order.version
-    workflow.transition(order.id, "file", city.users["shift_leader"], version, data={"standard": city.standard.id})
+    workflow.transition(
+        order.id, "file", actor=city.users["shift_leader"], version=version, data={"standard": city.standard.id}
+    )
     with pytest.raises(Conflict) as caught:
-        workflow.transition(order.id, "void", city.users["shift_leader"], version, reason="dup")
+        workflow.transition(order.id, "void", actor=city.users["shift_leader"], version=version, reason="dup")
     assert "shift_leader" in caught.value.message
     assert reload(order).status == "filed"
 
@@ -189,7 +191,11 @@ def test_two_dispatchers_clicking_at_once_one_wins(app, city):
             barrier.wait(timeout=10)
             try:
                 workflow.transition(
-                    order.id, "dispatch", city.users["dispatcher"], version, data={"department": department}
+                    order.id,
+                    "dispatch",
+                    actor=city.users["dispatcher"],
+                    version=version,
+                    data={"department": department},
                 )
                 outcomes.append("won")
             except Conflict:

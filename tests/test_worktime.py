@@ -19,7 +19,7 @@ from core.settings import put as put_setting
 from core.timelimits import UNITS
 from core.worktime import Calendar, CalendarDay, CalendarError, counted_seconds, due_at, light
 from core.worktime_admin import decode, read_csv
-from tests.support import PASSWORD, csrf_token, seen
+from tests.support import PASSWORD, csrf_token, form_version
 
 D = datetime
 H = 3600
@@ -485,8 +485,8 @@ def test_admin_edits_working_hours_audited(as_role):
     admin = as_role("admin")
     page = admin.get("/admin/calendar").get_data(as_text=True)
     assert "08:00-12:00, 14:00-18:00" in page
-    fingerprint = seen(admin, "/admin/calendar")
-    form = {"periods": "08:30-12:00，14:30-18:00", "weekdays": ["1", "2", "3", "4", "5", "6"], "seen": fingerprint}
+    version = form_version(admin, "/admin/calendar")
+    form = {"periods": "08:30-12:00，14:30-18:00", "weekdays": ["1", "2", "3", "4", "5", "6"], "version": version}
     response = admin.post("/admin/calendar/hours", data=form)
     assert response.status_code == 302
     assert "08:30-12:00, 14:30-18:00" in admin.get("/admin/calendar").get_data(as_text=True)
@@ -495,10 +495,10 @@ def test_admin_edits_working_hours_audited(as_role):
         assert entry.before == {"periods": "08:00-12:00, 14:00-18:00", "weekdays": [1, 2, 3, 4, 5]}
         assert entry.after == {"periods": "08:30-12:00, 14:30-18:00", "weekdays": [1, 2, 3, 4, 5, 6]}
         assert due_at(D(2026, 11, 28, 11, 0), 2, "work_hour") == D(2026, 11, 28, 15, 30)  # Saturday now works
-    # The old fingerprint is stale now: saving over the change is refused.
+    # The old version is stale now: saving over the change is refused.
     admin.post("/lang", data={"lang": "en"})
     stale = admin.post("/admin/calendar/hours", data={**form, "periods": "07:00-11:00"})
-    assert stale.status_code == 422 and "nothing was saved" in stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Nothing of yours was saved" in stale.get_data(as_text=True)
     assert audit_actions() == ["calendar.hours"]
 
 

@@ -16,7 +16,7 @@ from core.workorders import workflow
 from core.workorders.models import WorkOrder, WorkOrderEvent
 from plugins.zombie_cars import plates, service
 from plugins.zombie_cars.models import Notice, Vehicle
-from tests.support import create_user, login
+from tests.support import create_user, form_version, login
 from tests.workorder_support import build_city, jpeg, photo
 
 MONDAY = datetime(2026, 11, 2, 9, 0)
@@ -58,13 +58,17 @@ def register(city, plate="湘F12345", **fields):
     return vehicle
 
 
+def origin_of(vehicle):
+    return {"origin_plugin": "zombie_cars", "origin_kind": "vehicle", "origin_id": str(vehicle.id)}
+
+
 def reload(row):
     return type(row).get_by_id(row.id)
 
 
 def act(city, order_id, action, username, **kwargs):
     order = WorkOrder.get_by_id(order_id)
-    return workflow.transition(order_id, action, city.users[username], order.version, **kwargs)
+    return workflow.transition(order_id, action, actor=city.users[username], version=order.version, **kwargs)
 
 
 # --- plates ------------------------------------------------------------------------------------------
@@ -253,7 +257,8 @@ def test_notice_runs_out_tow_order_is_handled_closed_and_the_vehicle_is_towed(ap
         assert order.standard.filing_condition == "告知期满车辆仍未移走" and order.due_at is not None
         assert order.grid_id == city.grid.id
         events = [(e.action, e.actor_name) for e in order.events.order_by(WorkOrderEvent.id)]
-        assert events == [("create", "system"), ("file", "system"), ("dispatch", "system")]
+        assert events == [("create", "zombie_cars"), ("file", "zombie_cars"), ("dispatch", "zombie_cars")]
+        assert order.origin == ("zombie_cars", "vehicle", str(vehicle.id))
 
         with clock.frozen(datetime(2026, 11, 10, 10, 0)):
             act(city, order.id, "accept", "parker")
@@ -311,7 +316,10 @@ def test_leaving_closed_reverts_the_vehicle_to_tow_ordered(app, city):
         with clock.frozen(datetime(2026, 11, 10, 7, 0)):
             service.tow_overdue()
             order = reload(notice).tow_order
-            service.end_order(order, "已拖移", photo(city.users["parker"]))
+            act(city, order.id, "accept", "parker")
+            act(city, order.id, "report_handled", "parker", reason="已拖移", photos=[photo(city.users["parker"])])
+            act(city, order.id, "check_pass", "collector")
+            act(city, order.id, "close", "shift_leader")
         assert reload(order).status == "closed" and reload(vehicle).stage == "towed"
         reopened = WorkOrderEvent.create(
             order=order, at=datetime(2026, 11, 11, 9, 0), action="reopen", from_status="closed",
@@ -322,7 +330,10 @@ def test_leaving_closed_reverts_the_vehicle_to_tow_ordered(app, city):
         assert AuditEntry.select().where(AuditEntry.action == "zombie_cars.towed_reverted").count() == 1
 
 
-def test_moved_by_the_owner_closes_the_open_tow_order_through_the_workflow(app, city):
+def test_moved_by_the_owner_concludes_the_tow_order_as_object_gone_by_the_campaign(app, city):
+    """The collector records the fact on the vehicle; the campaign's system actor concludes the tow case
+    in one event as "object gone" (not handled, checked and closed "by system" for the parking office),
+    audited under its name, with the photo and who recorded it."""
     with app.app_context(), db.connection_context():
         with clock.frozen(MONDAY):
             vehicle = register(city)
@@ -347,12 +358,21 @@ def test_moved_by_the_owner_closes_the_open_tow_order_through_the_workflow(app, 
 
     def check():
         order = WorkOrder.get_by_id(order_id)
-        assert order.status == "closed" and reload(vehicle).stage == "moved"
-        events = list(order.events.order_by(WorkOrderEvent.id))[-3:]
-        assert [e.action for e in events] == ["report_handled", "check_pass", "close"]
-        assert all(e.actor_name == "system" and "moved it" in e.reason for e in events)
+        assert (order.status, order.outcome) == ("closed", "object_gone") and reload(vehicle).stage == "moved"
+        assert order.handled_at is None
+        actions = [e.action for e in order.events.order_by(WorkOrderEvent.id)]
+        assert actions == ["create", "file", "dispatch", "conclude"]
+        last = order.events.order_by(WorkOrderEvent.id.desc()).first()
+        assert last.actor_name == "zombie_cars" and last.actor_id is None
+        assert "moved it" in last.reason and city.users["collector"].name in last.reason
+        assert last.data["outcome"] == "object_gone" and last.data["recorded_by"] == "collector"
+        entry = AuditEntry.get(AuditEntry.action == "workorder.conclude")
+        assert entry.actor_name == "zombie_cars" and entry.after["outcome"] == "object_gone"
 
     in_db(app, check)
+    timeline = client_for(app, "dispatcher").get(f"/orders/{order_id}").get_data(as_text=True)
+    assert "Concluded: The object is gone" in timeline and "Zombie-car campaign (system)" in timeline
+    assert "Check passed" not in timeline
     again = collector.post(url, data={"outcome": "not_abandoned"})
     assert again.status_code == 409
 
@@ -372,11 +392,13 @@ def test_an_order_not_yet_dispatched_is_voided_with_the_reason(app, city):
     with app.app_context(), db.connection_context():
         vehicle = register(city)
         notice = service.notify(vehicle, city.users["dispatcher"])
-        order = workflow.create_order(None, "campaign", category=city.category, description="x")
+        order = workflow.create_order(
+            service.CAMPAIGN, "campaign", category=city.category, description="x", **origin_of(vehicle)
+        )
         Notice.update(tow_order=order).where(Notice.id == notice.id).execute()
         service.set_outcome(vehicle, "not_abandoned", city.users["collector"], "车主每天使用")
         order = reload(order)
-        assert order.status == "voided"
+        assert (order.status, order.outcome) == ("voided", "withdrawn")
         assert "Not abandoned" in order.events.order_by(WorkOrderEvent.id.desc()).first().reason
 
 
@@ -545,16 +567,128 @@ def test_editing_a_vehicle_keeps_plates_unique_and_refuses_stale_forms(app, city
     collector = client_for(app, "collector")
     url = f"/campaigns/zombie-cars/{vehicle.id}/edit"
     form = collector.get(url).get_data(as_text=True)
-    seen = form.split('name="seen" type="hidden" value="')[1].split('"')[0]
+    seen = form.split('name="version" type="hidden" value="')[1].split('"')[0]
     fields = {"plate": "湘F12345", "vehicle_type": "van", "colour": "红色", "address": "巴陵路2号", "survey_round": "0"}
-    saved = collector.post(url, data={**fields, "seen": seen})
+    saved = collector.post(url, data={**fields, "version": seen})
     assert saved.status_code == 303
     assert in_db(app, lambda: (reload(vehicle).vehicle_type, reload(vehicle).colour)) == ("van", "红色")
-    stale = collector.post(url, data={**fields, "colour": "蓝色", "seen": seen})
-    assert stale.status_code == 409 and "Someone else changed" in stale.get_data(as_text=True)
-    fresh = collector.get(url).get_data(as_text=True).split('name="seen" type="hidden" value="')[1].split('"')[0]
-    taken = collector.post(url, data={**fields, "plate": "湘f54321", "seen": fresh})
+    stale = collector.post(url, data={**fields, "colour": "蓝色", "version": seen})
+    assert stale.status_code == 409 and "(collector) changed this record" in stale.get_data(as_text=True)
+    fresh = collector.get(url).get_data(as_text=True).split('name="version" type="hidden" value="')[1].split('"')[0]
+    taken = collector.post(url, data={**fields, "plate": "湘f54321", "version": fresh})
     assert taken.status_code == 409 and "already registered as another vehicle" in taken.get_data(as_text=True)
     assert in_db(app, lambda: reload(vehicle).plate) == "湘F12345"
     assert in_db(app, lambda: AuditEntry.select().where(AuditEntry.action == "zombie_cars.edit").count()) == 1
     assert client_for(app, "leader").get(url).status_code == 403
+
+
+def test_migration_0018_gives_existing_tow_cases_their_vehicle_as_origin(app, city):
+    import importlib
+
+    migration = importlib.import_module("core.migrations.0018_case_origin")
+    with app.app_context(), db.connection_context():
+        with clock.frozen(MONDAY):
+            vehicle = register(city)
+            notice = service.notify(vehicle, city.users["dispatcher"])
+        with clock.frozen(datetime(2026, 11, 10, 7, 0)):
+            service.tow_overdue()
+        order = reload(notice).tow_order
+        other = workflow.create_order(city.users["collector"], "collector", description="x", grid=city.grid)
+        WorkOrder.update(origin_plugin="", origin_kind="", origin_id="").execute()  # as before 0018
+        migration.fill_zombie_car_origins(db)
+        assert reload(order).origin == ("zombie_cars", "vehicle", str(vehicle.id))
+        assert reload(other).origin is None
+        assert service.open_orders(vehicle) == [reload(order)]
+
+
+# --- only what the user may see (issue 19, item 15) --------------------------------------------------
+
+
+def tow_ordered_by_other_collector(city):
+    """other_collector registered a car in the collector's grid: they see the vehicle (theirs), not its
+    tow case (the case is in a grid that is not theirs, and they did not report it)."""
+    with clock.frozen(MONDAY):
+        vehicle, _ = service.register(
+            city.users["other_collector"], plate="湘F12345", address="洞庭路1号旁", grid=city.grid.id
+        )
+        notice = service.notify(vehicle, city.users["dispatcher"])
+    with clock.frozen(datetime(2026, 11, 10, 7, 0)):
+        service.tow_overdue()
+    return vehicle, reload(notice).tow_order
+
+
+def test_the_vehicle_page_and_export_show_only_tow_cases_the_user_may_open(app, city):
+    vehicle, order = in_db(app, lambda: tow_ordered_by_other_collector(city))
+    reporter = client_for(app, "other_collector")
+    assert reporter.get(f"/orders/{order.id}").status_code == 404
+    page = reporter.get(f"/campaigns/zombie-cars/{vehicle.id}").get_data(as_text=True)
+    assert "湘F12345" in page and order.number not in page and 'id="tow-orders"' not in page
+    book = openpyxl.load_workbook(io.BytesIO(reporter.get("/campaigns/zombie-cars/export.xlsx").data))
+    rows = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 1 and order.number not in [str(cell) for cell in rows[0]]
+    # the centre sees it on both
+    dispatcher = client_for(app, "dispatcher")
+    assert order.number in dispatcher.get(f"/campaigns/zombie-cars/{vehicle.id}").get_data(as_text=True)
+    book = openpyxl.load_workbook(io.BytesIO(dispatcher.get("/campaigns/zombie-cars/export.xlsx").data))
+    assert order.number in [str(c) for c in next(book.worksheets[0].iter_rows(min_row=2, values_only=True))]
+
+
+def test_a_plate_registered_out_of_ones_scope_goes_to_the_centre_without_revealing_the_record(app, city):
+    vehicle = in_db(app, lambda: register(city, notes="车主是张三"))  # the collector's grid
+    other = client_for(app, "other_collector")
+    response = other.post(
+        "/campaigns/zombie-cars/new",
+        data={
+            "plate": "湘F12345",
+            "vehicle_type": "car",
+            "address": "滨湖路8号",
+            "survey_round": "0",
+            "photos": (io.BytesIO(jpeg("blue")), "car.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith("/campaigns/zombie-cars/")
+    answer = other.get(response.headers["Location"]).get_data(as_text=True)
+    assert "passed to the command centre" in answer
+    assert "already registered" not in answer and "洞庭路1号旁" not in answer and "车主是张三" not in answer
+    assert f"/campaigns/zombie-cars/{vehicle.id}" not in answer
+
+    def check():
+        from core.workorders.models import Notification
+
+        assert Vehicle.select().count() == 1 and reload(vehicle).address == "洞庭路1号旁"  # merged by the centre
+        assert reload(vehicle).photo_links.count() == 1  # nothing lost: the photo joins the record
+        entry = AuditEntry.get(AuditEntry.action == "zombie_cars.duplicate")
+        assert entry.actor_name == "other_collector" and entry.after["address"] == "滨湖路8号"
+        told = {n.user.username: n.text for n in Notification.select().where(Notification.kind == "zombie-merge")}
+        assert {"admin", "shift_leader", "dispatcher"} <= set(told) and "collector" not in told
+        assert "湘F12345" in told["dispatcher"] and f"/campaigns/zombie-cars/{vehicle.id}" in told["dispatcher"]
+
+    in_db(app, check)
+
+
+def test_editing_to_a_plate_whose_record_is_out_of_scope_goes_to_the_centre_too(app, city):
+    def setup():
+        mine = register(city)
+        theirs, _ = service.register(
+            city.users["other_collector"], plate="湘F54321", address="滨湖路8号", grid=city.other_grid.id
+        )
+        return mine, theirs
+
+    mine, theirs = in_db(app, setup)
+    collector = client_for(app, "collector")
+    url = f"/campaigns/zombie-cars/{mine.id}/edit"
+    version = form_version(collector, url)
+    fields = {
+        "plate": "湘F54321",
+        "vehicle_type": "car",
+        "address": "洞庭路1号旁",
+        "survey_round": "0",
+        "version": version,
+    }
+    answer = collector.post(url, data=fields)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "passed to the command centre" in page
+    assert "already registered" not in page and "滨湖路8号" not in page
+    assert in_db(app, lambda: (reload(mine).plate, reload(theirs).plate)) == ("湘F12345", "湘F54321")
+    assert in_db(app, lambda: AuditEntry.select().where(AuditEntry.action == "zombie_cars.duplicate").count()) == 1

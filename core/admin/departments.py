@@ -8,9 +8,10 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from core import audit
-from core.admin import EditForm, bp
+from core import audit, editing
+from core.admin import bp
 from core.db import db
+from core.editing import EditForm
 from core.org import DEPARTMENT_TYPES, Department, User, department_tree, descendants
 from core.permissions import requires, unscoped
 from core.web import message, page
@@ -58,14 +59,15 @@ def snapshot(dept: Department) -> dict:
     }
 
 
-def _save(form: DepartmentForm, dept: Department):
-    dept.name = form.name.data.strip()
-    dept.code = form.code.data.strip()
-    dept.type = form.type.data
-    dept.parent = form.parent.data or None
-    dept.phone = (form.phone.data or "").strip()
-    dept.sort = form.sort.data or 0
-    dept.save()
+def _fields(form: DepartmentForm) -> dict:
+    return {
+        "name": form.name.data.strip(),
+        "code": form.code.data.strip(),
+        "type": form.type.data,
+        "parent": form.parent.data or None,
+        "phone": (form.phone.data or "").strip(),
+        "sort": form.sort.data or 0,
+    }
 
 
 @bp.route("/departments")
@@ -81,8 +83,7 @@ def department_new():
     form = DepartmentForm()
     if form.validate_on_submit():
         with db.atomic():
-            dept = Department()
-            _save(form, dept)
+            dept = Department.create(**_fields(form))
             audit.record("department.create", "department", dept.id, dept.name, after=snapshot(dept))
         flash(_("Department %(name)s created.", name=dept.name), "success")
         return redirect(url_for("admin.departments"))
@@ -99,12 +100,17 @@ def department_edit(dept_id):
     form = DepartmentForm(obj=dept, editing=dept)
     if request.method == "GET":
         form.parent.data = dept.parent_id or 0
-        form.show(snapshot(dept))
-    if form.validate_on_submit() and form.still_current(snapshot(dept)):
-        with db.atomic():
-            before = snapshot(dept)
-            _save(form, dept)
-            audit.record("department.update", "department", dept.id, dept.name, before=before, after=snapshot(dept))
+        form.show(dept.version)
+    if form.validate_on_submit():
+        before = snapshot(dept)
+        try:
+            with db.atomic():
+                form.save(dept, _fields(form))
+                after = snapshot(Department.get_by_id(dept.id))
+                audit.record("department.update", "department", dept.id, dept.name, before=before, after=after)
+        except editing.Stale:
+            form.refuse("department", dept.id, Department.get_by_id(dept.id).version)
+            return page("admin/department_form.html", form=form, dept=dept, status=409)
         flash(_("Department %(name)s saved.", name=dept.name), "success")
         return redirect(url_for("admin.departments"))
     return page("admin/department_form.html", form=form, dept=dept, status=422 if form.errors else 200)

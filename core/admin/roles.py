@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from core import audit
 from core.admin import bp
+from core.audit import AuditEntry
 from core.db import db
 from core.org import GrantChoice, Permission, Role, RolePermission
 from core.permissions import labels, requires, role_label, unscoped
@@ -74,25 +75,55 @@ def role_grant(role_id):
         GrantChoice.insert(role=role, permission=permission, granted=granted).on_conflict(
             conflict_target=[GrantChoice.role, GrantChoice.permission], update={GrantChoice.granted: granted}
         ).execute()
-        link = RolePermission.get_or_none(role=role, permission=permission)
-        if granted and link is None:
-            RolePermission.create(role=role, permission=permission)
+        # The check and the write are one statement, as in core.editing: of two clicks at the same instant one
+        # changes the grant, the other changes nothing and is told who did it first.
+        if granted:
+            changed = RolePermission.insert(role=role, permission=permission).on_conflict_ignore().as_rowcount()
+        else:
+            changed = RolePermission.delete().where(
+                (RolePermission.role == role) & (RolePermission.permission == permission)
+            )
+        if changed.execute() == 1:
             audit.record(
-                "role.grant",
+                "role.grant" if granted else "role.revoke",
                 "role",
                 role.id,
-                f"{role.code} + {permission.name}",
-                before={permission.name: False},
-                after={permission.name: True},
+                f"{role.code} {'+' if granted else '-'} {permission.name}",
+                before={permission.name: not granted},
+                after={permission.name: granted},
             )
-        elif not granted and link is not None:
-            link.delete_instance()
-            audit.record(
-                "role.revoke",
-                "role",
-                role.id,
-                f"{role.code} - {permission.name}",
-                before={permission.name: True},
-                after={permission.name: False},
-            )
-    return page("admin/_grant.html", role=role, permission=permission.name, granted=granted)
+            return page("admin/_grant.html", role=role, permission=permission.name, granted=granted)
+    return page(
+        "admin/_grant.html",
+        role=role,
+        permission=permission.name,
+        granted=granted,
+        note=_already(role, permission.name, granted),
+        status=409,
+    )
+
+
+def _already(role, permission: str, granted: bool) -> str:
+    last = (
+        AuditEntry.select()
+        .where(
+            (AuditEntry.object_type == "role")
+            & (AuditEntry.object_id == str(role.id))
+            & (AuditEntry.action.in_(["role.grant", "role.revoke"]))
+            & (AuditEntry.summary.endswith(f" {permission}"))
+        )
+        .order_by(AuditEntry.id.desc())
+        .first()
+    )
+    if granted:
+        text = _("%(role)s already has %(permission)s", role=role_label(role), permission=permission)
+    else:
+        text = _("%(role)s no longer has %(permission)s", role=role_label(role), permission=permission)
+    if last is None:
+        return _("%(state)s; nothing changed.", state=text)
+    return _(
+        "%(state)s: %(who)s changed it at %(when)s. Nothing changed.",
+        state=text,
+        who=last.actor_name,
+        when=last.at.strftime("%Y-%m-%d %H:%M:%S"),
+    )

@@ -5,13 +5,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from peewee import JOIN, fn
+from werkzeug.security import generate_password_hash
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from core import audit
-from core.admin import EditForm, bp
+from core import audit, editing, sessions
+from core.admin import bp
 from core.db import db
+from core.editing import EditForm
 from core.org import LANGUAGES, Department, Role, User, UserRole, department_tree
 from core.permissions import requires, role_label, unscoped
 from core.web import message, page
@@ -109,16 +111,30 @@ def users():
     )
 
 
-def _save(form: UserForm, user: User):
-    user.username = form.username.data.strip()
-    user.name = form.name.data.strip()
-    user.phone = (form.phone.data or "").strip()
-    user.department = form.department.data or None
-    user.language = form.language.data
-    user.active = form.active.data
+def _fields(form: UserForm) -> dict:
+    fields = {
+        "username": form.username.data.strip(),
+        "name": form.name.data.strip(),
+        "phone": (form.phone.data or "").strip(),
+        "department": form.department.data or None,
+        "language": form.language.data,
+        "active": form.active.data,
+    }
     if form.password.data:
-        user.set_password(form.password.data)
-    user.save()
+        fields["password_hash"] = generate_password_hash(form.password.data)
+    return fields
+
+
+def _ends_sessions(form: UserForm, user: User) -> bool:
+    """Disabling a user, changing their roles or resetting their password ends their sessions."""
+    return (
+        (user.active and not form.active.data)
+        or bool(form.password.data)
+        or {r.id for r in user.roles()} != set(form.roles.data)
+    )
+
+
+def _set_roles(form: UserForm, user: User):
     UserRole.delete().where(UserRole.user == user).execute()
     for role_id in form.roles.data:
         UserRole.create(user=user, role=role_id)
@@ -130,8 +146,8 @@ def user_new():
     form = UserForm()
     if form.validate_on_submit():
         with db.atomic():
-            user = User(username="", name="", password_hash="")
-            _save(form, user)
+            user = User.create(**_fields(form))
+            _set_roles(form, user)
             audit.record("user.create", "user", user.id, user.username, before=None, after=snapshot(user))
         flash(_("User %(name)s created.", name=user.username), "success")
         return redirect(url_for("admin.users"))
@@ -149,18 +165,26 @@ def user_edit(user_id):
     if request.method == "GET":
         form.department.data = user.department_id or 0
         form.roles.data = [r.id for r in user.roles()]
-        form.show(snapshot(user))
-    if form.validate_on_submit() and form.still_current(snapshot(user)):
+        form.show(user.version)
+    if form.validate_on_submit():
         if user.id == current_user.id and not form.active.data:
             form.active.errors.append(_("You cannot disable your own account."))
         else:
-            with db.atomic():
-                before = snapshot(user)
-                _save(form, user)
-                after = snapshot(user)
-                if form.password.data:
-                    after["password"] = "(reset)"
-                audit.record("user.update", "user", user.id, user.username, before=before, after=after)
+            before = snapshot(user)
+            try:
+                with db.atomic():
+                    ends_sessions = _ends_sessions(form, user)
+                    form.save(user, _fields(form))
+                    _set_roles(form, user)
+                    if ends_sessions:  # an administrator editing themselves keeps the session in use
+                        sessions.end_all(user, keep_this=user.id == current_user.id)
+                    after = snapshot(User.get_by_id(user.id))
+                    if form.password.data:
+                        after["password"] = "(reset)"
+                    audit.record("user.update", "user", user.id, user.username, before=before, after=after)
+            except editing.Stale:
+                form.refuse("user", user.id, User.get_by_id(user.id).version)
+                return page("admin/user_form.html", form=form, user=user, status=409)
             flash(_("User %(name)s saved.", name=user.username), "success")
             return redirect(url_for("admin.users"))
     return page("admin/user_form.html", form=form, user=user, status=422 if form.errors else 200)
@@ -176,7 +200,7 @@ def user_unlock(user_id):
     with db.atomic():
         was = user.locked_until
         user.locked_until, user.failed_logins = None, 0
-        user.save()
+        user.save(only=[User.locked_until, User.failed_logins])
         audit.record(
             "user.unlock", "user", user.id, user.username, before={"locked_until": was}, after={"locked_until": None}
         )

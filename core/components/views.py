@@ -155,6 +155,7 @@ def report_url(component) -> str:
         "workorders.new",
         component=component.id,
         category=f"{category.code} {category.name}",
+        category_id=category.id,
         grid=f"{component.grid.code} {component.grid.name}",
         latitude=f"{component.latitude:.6f}",
         longitude=f"{component.longitude:.6f}",

@@ -2,6 +2,8 @@
 
 from flask_babel import gettext as _
 
+from core.catalogue import KINDS
+from core.evaluation import periods
 from core.evaluation.indicators import INDICATORS, LEVELS, is_rate
 from core.xlsx import Sheet, workbook_bytes
 
@@ -39,7 +41,10 @@ def table_sheet(period_key: str, table: dict, public: bool = False) -> Sheet:
         f"{LEVELS[table['level']]} {period_key}",
         headers,
         rows,
-        notes=[_("Period: %(period)s", period=period_key), _("Score: %(formula)s", formula=table["formula"])],
+        notes=[
+            _("Period: %(period)s", period=periods.parse(period_key).label()),
+            _("Score: %(formula)s", formula=table["formula"]),
+        ],
     )
 
 
@@ -54,13 +59,16 @@ def bulletin_sheets(data: dict, levels) -> list[Sheet]:
         _("Bulletin %(period)s", period=data["period"]),
         [_("Figure"), _("Value")],
         [[str(INDICATORS[c].label) if c in INDICATORS else c, cell(c, f.get(c))] for c in BULLETIN_FIGURES],
-        notes=[_("Period: %(start)s – %(end)s", start=data["start"], end=data["end"])],
+        notes=[_("Period: %(period)s", period=f"{data['period']} ({periods.dates(data['start'], data['end'])})")],
     )
     sources = Sheet(_("Sources"), [_("Source"), _("Reports")], [[s["label"], s["count"]] for s in b["sources"]])
     categories = Sheet(
         _("Categories"),
-        [_("Code"), _("Category"), _("Filed")],
-        [[c["code"], c["name"], c["count"]] for c in b["categories"]],
+        [_("Kind"), _("Code"), _("Category"), _("Filed")],
+        [
+            [str(KINDS.get(c.get("kind"), c.get("kind") or "")), c["code"], c["name"], c["count"]]
+            for c in b["categories"]
+        ],
     )
     hotspots = Sheet(_("Hotspots"), [_("Street"), _("Reports")], [[h["name"], h["count"]] for h in b["hot_streets"]])
     kinds = Sheet(

@@ -173,8 +173,12 @@ def _stage(stage):
         extra, open_extra = "", ""
         if stage == "handle":
             # a case is closed once, and its closed_at is its close event's time
-            closed = "(CASE WHEN o.closed_at < :end THEN 1 ELSE 0 END)"
-            closed_on_time = f"(CASE WHEN o.closed_at < :end AND {_at_text('o.closed_at')} <= {due} THEN 1 ELSE 0 END)"
+            # closed by the loop: a concluded case (outcome set) was not closed by its department's work
+            closed = "(CASE WHEN o.closed_at < :end AND o.outcome = '' THEN 1 ELSE 0 END)"
+            closed_on_time = (
+                f"(CASE WHEN o.closed_at < :end AND o.outcome = '' AND {_at_text('o.closed_at')} <= {due} "
+                "THEN 1 ELSE 0 END)"
+            )
             reworked = _exists("check_fail", "AND x.at >= e.at", unless="o.reworks = 0")
             hours = _hours("e.at", "o.dispatched_at")
             extra = (
@@ -212,6 +216,15 @@ def _missed(level):
             AND substr(a.code, 1, length(ga_area.code)) = ga_area.code"""
 
 
+def _concluded(level):
+    """Cases a campaign concluded (core.workorders.cases.conclude) in the period, with the outcome. The
+    conclusion stops no stage clock: those cases are in no stage cohort, only here."""
+    key, _ = _key(level, "event")
+    return f"""SELECT o.id AS oid, {key} AS k, {_json("e.data", "outcome")} AS outcome
+        FROM {EV} e JOIN work_order o ON o.id = e.order_id {JOIN_AREA}
+        WHERE e.action = 'conclude' AND e.at >= :start AND e.at < :end"""
+
+
 MEASURES = {
     "reported": _reported,
     "filed": _filed,
@@ -229,6 +242,7 @@ MEASURES = {
     "check": _stage("check"),
     "close_step": _stage("close"),
     "missed": _missed,
+    "concluded": _concluded,
 }
 
 
@@ -292,6 +306,19 @@ INDICATORS = {
             definition=_l("handling reports in the period"),
         ),
         C("closed_in_period", _l("Closings"), "closed_events", definition=_l("cases closed in the period")),
+        C(
+            "concluded",
+            _l("Concluded by a campaign"),
+            "concluded",
+            definition=_l("cases a campaign ended in the period without them being handled through the loop"),
+        ),
+        C(
+            "concluded_object_gone",
+            _l("Ended: object gone"),
+            "concluded",
+            "outcome = 'object_gone'",
+            _l("cases ended in the period because what they were about went away"),
+        ),
         C("extensions", _l("Extensions approved"), "extensions"),
         C("suspensions", _l("Suspensions approved"), "suspensions"),
         C("rejected", _l("Not accepted"), "rejected"),
@@ -342,7 +369,7 @@ HANDLING = [
 AREA = ["reported", "public_reports", "public_report_rate", "filed", *HANDLING]
 LEVEL_INDICATORS = {
     **{level: AREA for level in AREA_LEVELS},
-    "department": ["received", *HANDLING],
+    "department": ["received", *HANDLING, "concluded", "concluded_object_gone"],
     "collector": [
         "reported", "valid_reports", "valid_report_rate", "filed_in_grids", "missed", "miss_rate",
         "due_to_verify", "verified_on_time", "on_time_verification_rate",

@@ -32,7 +32,14 @@ class Period:
         return (self.end - timedelta(days=1)).date()
 
     def label(self) -> str:
-        return f"{self.key} ({self.start.date().isoformat()} – {self.last_day.isoformat()})"
+        return f"{self.key} ({dates(self.start, self.end)})"
+
+
+def dates(start: datetime | str, end: datetime | str) -> str:
+    """A period [start, end) as people read it, both days included: "2026-11-01 – 2026-11-30". Takes the
+    datetimes or their text as a snapshot keeps them. Every page and file that shows a period's days uses it."""
+    first, after = (datetime.fromisoformat(str(d)) for d in (start, end))
+    return f"{first.date().isoformat()} – {(after - timedelta(days=1)).date().isoformat()}"
 
 
 def _day(d: date) -> datetime:

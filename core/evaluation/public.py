@@ -1,11 +1,12 @@
 """The public page (no login): the latest published monthly ranking of areas and departments and the
-monthly bulletin (通报), print-friendly and exportable to Excel. Only published snapshot versions are
+monthly bulletin (通报), print-friendly and exportable to Excel, and the archive of every published period
+(`/public/<period>`, chosen from a list). Only published snapshot versions are
 read, and only their area and department tables and the city bulletin: no person, caller or collector
 ever appears here (collectors', operators', shift leaders' and dispatchers' rankings are internal)."""
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, redirect, request, url_for
 
-from core.evaluation import exports, snapshots
+from core.evaluation import exports, periods, snapshots
 from core.evaluation.indicators import INDICATORS, LEVELS, PUBLIC_LEVELS, is_rate
 from core.evaluation.models import Snapshot, SnapshotVersion
 from core.permissions import public, unscoped
@@ -47,15 +48,20 @@ def _published(period: str | None) -> SnapshotVersion | None:
     )
 
 
-def _periods() -> list[str]:
+def archive() -> list[dict]:
+    """Every period with a published version, newest first: its key, kind and days."""
     query = (
-        Snapshot.select(Snapshot.period)
+        Snapshot.select(Snapshot.period, Snapshot.kind)
         .join(SnapshotVersion)
-        .where((Snapshot.kind == "month") & SnapshotVersion.published_at.is_null(False))
+        .where(SnapshotVersion.published_at.is_null(False))
         .distinct()
-        .order_by(Snapshot.period.desc())
     )
-    return [s.period for s in query]
+    found = []
+    for s in query:
+        period = periods.parse(s.period)
+        found.append({"key": period.key, "kind": periods.KINDS.get(period.kind), "period": period})
+    found.sort(key=lambda p: (p["period"].end, p["period"].start), reverse=True)
+    return [{**p, "dates": periods.dates(p["period"].start, p["period"].end)} for p in found]
 
 
 @public_bp.route("/")
@@ -63,6 +69,9 @@ def _periods() -> list[str]:
 @public
 @unscoped
 def bulletin(period=None):
+    chosen = request.args.get("period")
+    if period is None and chosen:  # the archive's chooser
+        return redirect(url_for("evaluation_public.bulletin", period=chosen))
     version = _published(period)
     if version is None and period is not None:
         abort(404)
@@ -72,7 +81,7 @@ def bulletin(period=None):
         version=version,
         data=data,
         levels=PUBLIC_LEVELS,
-        periods=_periods(),
+        archive=archive(),
         FIGURE_LABELS=FIGURE_LABELS,
         LEVELS=LEVELS,
         INDICATORS=INDICATORS,

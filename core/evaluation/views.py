@@ -16,11 +16,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from core import audit, clock, photos
-from core.evaluation import exports, periods, scores, snapshots
+from core.evaluation import exports, objects, periods, scores, snapshots
 from core.evaluation.indicators import INDICATORS, LEVELS, drill, is_rate
 from core.evaluation.models import Deduction, Snapshot, SnapshotVersion
 from core.permissions import requires, unscoped
-from core.web import message, page
+from core.web import htmx, message, page
 from core.workorders.models import WorkOrder
 from core.xlsx import send_workbook
 
@@ -113,7 +113,8 @@ class DeductionForm(FlaskForm):
     level = SelectField(
         _l("Level"), choices=[SelectChoice(k, v) for k, v in LEVELS.items()], validators=[InputRequired()]
     )
-    object_key = StringField(_l("Object (code or id)"), validators=[InputRequired(), Length(max=20)])
+    object_q = StringField(_l("Object"), validators=[Length(max=100)])  # a name or code typed to search
+    object_key = StringField(validators=[Length(max=20)])  # what the picker posts
     day = DateField(_l("Day"), validators=[InputRequired()])
     points = DecimalField(_l("Points"), places=2, validators=[InputRequired(), NumberRange(min=0.01, max=100)])
     reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=2000)])
@@ -127,32 +128,35 @@ class WithdrawForm(FlaskForm):
 @bp.route("/deductions", methods=["GET", "POST"])
 @requires("evaluation.view")
 def deductions():
-    form = DeductionForm(level=request.args.get("level"), object_key=request.args.get("key"), day=clock.now().date())
+    form = DeductionForm(
+        level=request.args.get("level"),
+        object_key=request.args.get("key"),
+        object_q=request.args.get("object_q"),
+        day=clock.now().date(),
+    )
     status = 200
     if request.method == "POST":
         if not current_user.can("evaluation.deduct"):
             abort(403)
         if form.validate_on_submit():
-            level, key = form.level.data, form.object_key.data.strip()
-            known = snapshots.objects(level, clock.now()) | snapshots.names(
-                level, [key] if _valid_key(level, key) else []
-            )
-            if key not in known:
-                form.object_key.errors.append(_("There is no such object at this level."))
+            level = form.level.data
+            key, name, problem = objects.resolve(level, form.object_key.data, form.object_q.data)
+            if problem:
+                form.object_q.errors.append(problem)
             photo = None
             upload = request.files.get("photo")
-            if upload and upload.filename and not form.object_key.errors:
+            if upload and upload.filename and not problem:
                 try:
                     photo = photos.store(upload.stream, upload.filename, current_user)
                 except photos.PhotoError as error:
                     form.photo.errors.append(str(error))
-            if not form.errors and not form.object_key.errors and not form.photo.errors:
+            if not form.errors and not problem and not form.photo.errors:
                 row = Deduction.create(
-                    level=level, object_key=key, object_name=known[key], day=form.day.data, points=form.points.data,
+                    level=level, object_key=key, object_name=name, day=form.day.data, points=form.points.data,
                     reason=form.reason.data.strip(), photo=photo, author=current_user.id,
                 )  # fmt: skip
                 audit.record(
-                    "evaluation.deduct", "deduction", row.id, f"{known[key]} −{form.points.data}",
+                    "evaluation.deduct", "deduction", row.id, f"{name} −{form.points.data}",
                     after={"level": level, "object": key, "day": str(form.day.data), "points": str(form.points.data),
                            "reason": row.reason, "photo": photo.id if photo else None},
                 )  # fmt: skip
@@ -160,12 +164,35 @@ def deductions():
         status = 422
     rows = list(Deduction.select().order_by(Deduction.day.desc(), Deduction.id.desc()).limit(200))
     return page(
-        "evaluation/deductions.html", form=form, rows=rows, withdraw=WithdrawForm(), status=status, **_helpers()
+        "evaluation/deductions.html",
+        form=form,
+        rows=rows,
+        withdraw=WithdrawForm(),
+        status=status,
+        choices=_object_choices(form),
+        **_helpers(),
     )
 
 
-def _valid_key(level, key):
-    return key.isdigit() if level not in snapshots.AREA_LEVELS_AND_CITY else bool(key)
+def _object_choices(form) -> list[tuple[str, str]]:
+    """The objects the picker offers: those matching what was typed, or the one a figure's link names."""
+    level = form.level.data if form.level.data in LEVELS else "department"
+    key = (form.object_key.data or "").strip()
+    if key and not form.object_q.data:
+        _key, name, problem = objects.resolve(level, key, "")
+        return [] if problem else [(key, name)]
+    return objects.search(level, form.object_q.data) if form.object_q.data else []
+
+
+@bp.route("/deductions/objects")
+@requires("evaluation.deduct")
+def deduction_objects():
+    """The picker's choices for what is typed: the #object-choices fragment (htmx), else the whole form."""
+    if not (htmx and htmx.target == "object-choices"):
+        return redirect(url_for("evaluation.deductions", **request.args))
+    level = request.args.get("level") if request.args.get("level") in LEVELS else "department"
+    found = objects.search(level, request.args.get("object_q", ""))
+    return page("evaluation/_object_choices.html", choices=found, chosen=request.args.get("object_key", ""))
 
 
 @bp.route("/deductions/<int:deduction_id>/withdraw", methods=["POST"])
@@ -349,6 +376,12 @@ def scoring():
         status = 422
     formulas = {level: scores.formula_text(level, current) for level in LEVELS}
     return page("evaluation/scoring.html", form=form, errors=errors, formulas=formulas, status=status, **_helpers())
+
+
+@bp.app_template_filter("period_dates")
+def period_dates(start, end):
+    """{{ data.start|period_dates(data.end) }}: the period's first and last day (its end is exclusive)."""
+    return periods.dates(start, end)
 
 
 @bp.app_template_filter("pct")

@@ -17,6 +17,7 @@ from core.catalogue import Category, FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, Role, User, UserRole
 from core.workorders import workflow
+from core.workorders.actors import SYSTEM
 from core.workorders.models import GridAssignment, NumberCounter, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 
 MARKER = "demo.history"
@@ -122,7 +123,7 @@ class Simulation:
         if at > self.now:
             raise StopIteration  # the rest of this case's life has not happened yet
         fields = workflow.apply(order, action, actor, at, reason, data)
-        fields["actor"] = actor.id if actor else None
+        fields["actor"] = fields["actor"].id if fields["actor"] else None
         self.events.append((order, fields))
         return at
 
@@ -206,7 +207,9 @@ class Simulation:
                     until=(at + timedelta(days=r.randint(10, 40))).date().isoformat(),
                 )
                 at = self.step(order, at + self.minutes(20, 90), "approve_suspension", self.dispatcher)
-                at = self.step(order, order.suspended_until + timedelta(minutes=5), "resume", None, "suspension ended")
+                at = self.step(
+                    order, order.suspended_until + timedelta(minutes=5), "resume", SYSTEM, "suspension ended"
+                )
             share = r.uniform(0.15, 0.95) if r.random() > 0.06 else r.uniform(1.05, 1.8)
             room = order.due_at - at > timedelta(minutes=2)
             if share > 0.85 and room and r.random() < 0.5 and order.extensions < 2:

@@ -10,7 +10,7 @@ from peewee import JOIN
 
 from core import audit, clock, exports
 from core.areas import Area
-from core.catalogue import Category
+from core.catalogue import KINDS, Category
 from core.org import Department
 from core.web import htmx, message, page
 from core.workorders import workflow
@@ -27,6 +27,7 @@ FIELDS = (
     WorkOrder.stage_started_at,
     WorkOrder.stage_due_at,
     WorkOrder.stage_unit,
+    Category.kind.alias("category_kind"),
     Category.code.alias("category_code"),
     Category.name.alias("category_name"),
     Area.code.alias("grid_code"),
@@ -81,10 +82,12 @@ def table(user, params: dict) -> exports.Table:
     sources = {key: str(label) for key, label in SOURCES.items()}
     lights = {"": "", "green": _("on time"), "yellow": _("due soon"), "red": _("overdue")}
     yes, no = _("Yes"), _("No")
+    kinds = {key: str(label) for key, label in KINDS.items()}
     columns = [
         (_("Number"), 14),
         (_("Status"), 16),
         (_("Light"), 10),
+        (_("Category kind"), 8),
         (_("Category code"), 10),
         (_("Category"), 20),
         (_("Grid code"), 18),
@@ -125,6 +128,7 @@ def table(user, params: dict) -> exports.Table:
                     o.number,
                     statuses.get(o.status, o.status),
                     lights[workflow.light(o, now)],
+                    kinds.get(o.category_kind, ""),
                     o.category_code,
                     o.category_name,
                     o.grid_code,

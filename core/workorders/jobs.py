@@ -7,6 +7,7 @@ from peewee import JOIN
 
 from core import clock
 from core.org import Role, User, UserRole
+from core.workorders.actors import SYSTEM
 from core.workorders.models import Notification, WorkOrder
 from core.workorders.workflow import AT_DEPARTMENT, WorkflowError, light, transition
 
@@ -79,7 +80,7 @@ def resume_suspended() -> str:
         with force_locale(language()):
             reason = _("The suspension ended on %(date)s.", date=order.suspended_until.strftime("%Y-%m-%d"))
         try:
-            transition(order.id, "resume", None, None, reason=reason)
+            transition(order.id, "resume", actor=SYSTEM, version=order.version, reason=reason)
             resumed += 1
         except WorkflowError:
             current_app.logger.exception("could not resume %s", order.number)

@@ -1,5 +1,5 @@
 """Work orders (案件), their append-only event log, photos by stage, grid assignments of collectors,
-in-app notifications, and the yearly number counter."""
+in-app notifications, the yearly number counter and the report forms' idempotency keys."""
 
 from flask_babel import lazy_gettext as _l
 from peewee import (
@@ -77,6 +77,14 @@ class WorkOrder(BaseModel):
     component = ForeignKeyField(Component, null=True, on_delete="SET NULL", index=True)  # the census entry it is about
     # Where core.dispatch_rules suggests dispatching it (set when reported and when filed).
     suggested_department = ForeignKeyField(Department, null=True, on_delete="SET NULL", backref="suggested_orders")
+    # A case a campaign opened (core.workorders.cases.open_case): the plugin, the kind of its object, its id.
+    origin_plugin = CharField(max_length=40, default="")
+    origin_kind = CharField(max_length=40, default="")
+    origin_id = CharField(max_length=40, default="")
+    # How a concluded case ended (core.workorders.cases.OUTCOMES); "" for one the loop itself ended
+    # (closed, voided, not accepted) and while open.
+    outcome = CharField(max_length=20, default="")
+    outside_areas = BooleanField(default=False)  # a collector's report from outside their patrol areas
 
     class Meta:
         # The inboxes: a status (or a department's statuses), most urgent first; the lists filtered by
@@ -85,7 +93,12 @@ class WorkOrder(BaseModel):
             (("status", "stage_due_at"), False),
             (("department", "status", "stage_due_at"), False),
             (("grid", "category", "status", "stage_due_at"), False),
+            (("origin_plugin", "origin_kind", "origin_id"), False),  # a campaign finding its cases
         )
+
+    @property
+    def origin(self) -> tuple[str, str, str] | None:
+        return (self.origin_plugin, self.origin_kind, self.origin_id) if self.origin_plugin else None
 
     def __str__(self):
         return self.number
@@ -148,3 +161,14 @@ class Notification(BaseModel):
 class NumberCounter(BaseModel):
     year = IntegerField(primary_key=True)
     last = IntegerField(default=0)
+
+
+class SubmissionKey(BaseModel):
+    """The idempotency key a report form carried, and the case its first post created: a repeat of the
+    post (a retry on a poor connection, a second tap) finds that case instead of making another
+    (core.workorders.submissions). The primary key makes two simultaneous posts unable to both create."""
+
+    key = CharField(max_length=64, primary_key=True)
+    user = ForeignKeyField(User, on_delete="CASCADE", backref="+")
+    order = ForeignKeyField(WorkOrder, on_delete="CASCADE", backref="+")
+    created_at = DateTimeField(index=True)

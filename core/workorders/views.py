@@ -8,14 +8,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import JOIN
 
-from core import clock, exports, grids, photos
+from core import category_picker, clock, exports, grids, photos
 from core.areas import Area
 from core.catalogue import Category, FilingStandard, standards_for
 from core.org import Department, User, department_tree
 from core.permissions import login_required, requires, scoped
 from core.plugins import host
 from core.web import DB_INT_MAX, message, page
-from core.workorders import workflow
+from core.workorders import actors, cases, submissions, workflow
 from core.workorders.models import SOURCES, Notification, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.workflow import ACTIONS, STATUSES, WorkflowError
 
@@ -49,6 +49,9 @@ def boxes():
         "open": (_("All open"), workflow.OPEN, None),
         "all": (_("All"), None, None),
     }
+
+
+ON_SITE_BOXES = ("to_verify", "to_check")  # the boxes of the actions with scope "grid"
 
 
 def my_boxes(user, all_boxes=None) -> list[str]:
@@ -98,6 +101,9 @@ def _box_query(name, user, which):
         query = query.where(
             (WorkOrder.extension_requested == True) | WorkOrder.suspension_requested_until.is_null(False)
         )
+    if name in ON_SITE_BOXES and not user.can("workorder.view_all"):
+        # on-site work is for the grid's own collectors: not the reporter of a case from elsewhere
+        query = query.where(WorkOrder.grid.in_(sorted(workflow.grid_ids(user)) or [0]))
     return query
 
 
@@ -291,7 +297,7 @@ def export():
 
 
 def _dispatch_departments():
-    return [(depth, d) for depth, d in department_tree() if d.type in ("professional", "district", "street")]
+    return [(depth, d) for depth, d in department_tree() if d.type in workflow.HANDLING_TYPES]
 
 
 @bp.route("/bulk-dispatch", methods=["POST"])
@@ -317,7 +323,11 @@ def bulk_dispatch():
             if department is None and as_suggested:
                 raise WorkflowError(_("No department is suggested for it: choose one."))
             workflow.transition(
-                order_id, "dispatch", current_user._get_current_object(), version, data={"department": department}
+                order_id,
+                "dispatch",
+                actor=current_user._get_current_object(),
+                version=version,
+                data={"department": department},
             )
             done += 1
         except WorkflowError as error:
@@ -370,7 +380,7 @@ def _case_context(order):
     photos_by_stage = {
         stage: [link for link in links if link.stage == stage] for stage in ("report", "handling", "verification")
     }
-    actions = workflow.allowed_actions(order, current_user)
+    actions = [name for name in workflow.allowed_actions(order, current_user) if name not in workflow.NOT_OFFERED]
     return {
         "order": order,
         "events": events,
@@ -383,6 +393,8 @@ def _case_context(order):
         "dispatchable": workflow.BEFORE_DISPATCH,
         "sources": SOURCES,
         "action_labels": {name: a.label for name, a in ACTIONS.items()},
+        "outcomes": cases.OUTCOMES,
+        "system_actors": actors.labels(),
         # what only the filing and dispatch forms list
         "standards": standards_for(order.category) if "file" in actions and order.category_id else [],
         "file_categories": _categories() if "file" in actions else [],
@@ -445,8 +457,8 @@ def act(order_id):
         workflow.transition(
             order.id,
             action,
-            current_user._get_current_object(),
-            request.form.get("version", type=int),
+            actor=current_user._get_current_object(),
+            version=request.form.get("version", type=int),
             reason=request.form.get("reason", ""),
             data=data,
             photos=attached,
@@ -546,28 +558,20 @@ def _location_fields(form) -> tuple[dict, list[str]]:
 
 
 def _category(form, errors) -> Category | None:
-    code = form.get("category", "").strip().split(" ")[0]
-    if not code:
-        return None
-    found = Category.get_or_none(
-        (Category.code == code)
-        & (Category.edition == current_app.config["CATALOGUE_EDITION"])
-        & (Category.active == True)
-    )
-    if found is None:
-        errors.append(_("Unknown category %(code)s: choose one from the list.", code=code))
+    found, error = category_picker.chosen(form, current_app.config["CATALOGUE_EDITION"])
+    if error:
+        errors.append(error)
     return found
 
 
 def _categories() -> list[Category]:
     """The categories a case may have: the configured edition's, in use."""
-    edition = current_app.config["CATALOGUE_EDITION"]
-    return list(
-        Category.select().where((Category.edition == edition) & (Category.active == True)).order_by(Category.code)
-    )
+    return category_picker.choices(current_app.config["CATALOGUE_EDITION"])
 
 
 def _new_form_context(form):
+    # A form refused with errors comes back with the key it was posted with: it made no case yet.
+    key = submissions.key_of(form) if request.method == "POST" else None
     grids = Area.select().where(Area.level == "grid").order_by(Area.code)
     if not current_user.can("workorder.view_all") and current_user.can("workorder.view_grid"):
         mine = workflow.grid_ids(current_user)
@@ -579,6 +583,7 @@ def _new_form_context(form):
         "sources": SOURCES,
         "max_photos": MAX_PHOTOS,
         "component": _component(form, []),
+        "submission_key": key or submissions.new_key(),
     }
 
 
@@ -604,6 +609,21 @@ def _component(form, errors):
     return found
 
 
+def _already_saved(order):
+    if order is None:  # the key was used by someone else's post: not a form this user was shown
+        return message(_("This form was already sent. Reload the page to report something new."), 409)
+    flash(_("This report was already saved as case %(number)s.", number=order.number), "info")
+    return redirect(url_for("workorders.show", order_id=order.id))
+
+
+def _already_taken(order):
+    """The hotline's repeat shows the page its first post showed: the caller still needs the tracking number."""
+    if order is None:
+        return _already_saved(None)
+    flash(_("This report was already saved as case %(number)s.", number=order.number), "info")
+    return page("workorders/intake_done.html", order=order)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @requires("workorder.report")
 def new():
@@ -611,6 +631,10 @@ def new():
     # "Report a problem" on a component's page links here with them.
     form = request.form if request.method == "POST" else request.args
     if request.method == "POST":
+        key = submissions.key_of(form)
+        first = submissions.first_case(key, current_user.id, clock.now())
+        if first is not None:
+            return _already_saved(first)
         fields, errors = _report_fields(form)
         fields["component"] = _component(form, errors)
         if fields["category"] is None and not errors:
@@ -626,8 +650,22 @@ def new():
         if not errors and not 1 <= len(attached) <= MAX_PHOTOS:
             errors.append(_("Add between 1 and %(n)d photos.", n=MAX_PHOTOS))
         if not errors:
-            order = workflow.create_order(current_user._get_current_object(), "collector", photos=attached, **fields)
+            try:
+                order = workflow.create_order(
+                    current_user._get_current_object(), "collector", photos=attached, submission_key=key, **fields
+                )
+            except submissions.Repeated:
+                return _already_saved(submissions.first_case(key, current_user.id, clock.now()))
             flash(_("Case %(number)s reported.", number=order.number), "success")
+            if order.outside_areas:
+                flash(
+                    _(
+                        "%(grid)s is outside your patrol areas: the case is kept, and that grid's own "
+                        "collector verifies it on site.",
+                        grid=fields["grid"].name,
+                    ),
+                    "warning",
+                )
             return redirect(url_for("workorders.show", order_id=order.id))
         return page(
             "workorders/new.html",
@@ -644,6 +682,10 @@ def new():
 def intake():
     form = request.form
     if request.method == "POST":
+        key = submissions.key_of(form)
+        first = submissions.first_case(key, current_user.id, clock.now())
+        if first is not None:
+            return _already_taken(first)
         fields, errors = _report_fields(form)
         source = form.get("source") if form.get("source") in ("hotline", "citizen") else "hotline"
         caller_name = form.get("caller_name", "").strip()[:60]
@@ -659,9 +701,17 @@ def intake():
             # without a grid no collector sees the case, and it could never be verified on site
             errors.append(_("Choose the unit grid (or pick the place): its collector verifies the report on site."))
         if not errors:
-            order = workflow.create_order(
-                current_user._get_current_object(), source, caller_name=caller_name, caller_phone=caller_phone, **fields
-            )
+            try:
+                order = workflow.create_order(
+                    current_user._get_current_object(),
+                    source,
+                    caller_name=caller_name,
+                    caller_phone=caller_phone,
+                    submission_key=key,
+                    **fields,
+                )
+            except submissions.Repeated:
+                return _already_taken(submissions.first_case(key, current_user.id, clock.now()))
             return page("workorders/intake_done.html", order=order)
         return page("workorders/intake.html", status=422, errors=errors, **_new_form_context(form))
     return page("workorders/intake.html", errors=[], **_new_form_context(form))

@@ -12,12 +12,13 @@ from flask import current_app, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core import clock, dispatch_rules, worktime
+from core import clock, dispatch_rules, org, worktime
 from core.areas import Area
 from core.catalogue import FilingStandard
 from core.db import db, is_sqlite
-from core.org import Department
+from core.org import Department, User
 from core.timelimits import parse_limit
+from core.workorders import submissions
 from core.workorders.models import (
     GridAssignment,
     NumberCounter,
@@ -44,6 +45,7 @@ FINAL = {"closed", "voided", "rejected"}
 OPEN = set(STATUSES) - FINAL
 AT_DEPARTMENT = {"dispatched", "handling"}
 BEFORE_DISPATCH = {"to_verify", "reported", "filed", "returned"}  # where the suggested department matters
+HANDLING_TYPES = org.HANDLING_TYPES
 
 # status → the stage whose clock runs while a case is in it (domain.md §3: stage limits)
 STAGE_OF = {
@@ -73,7 +75,9 @@ class Action:
     sources: frozenset
     target: str | None  # None: the status does not change
     reason: bool = False  # a written reason is required
-    scope: str = "any"  # "department": only the responsible department's people
+    # "department": only the responsible department's people; "grid": work on site, only for the
+    # collectors of the case's grid (and the centre), whoever reported it
+    scope: str = "any"
     style: str = ""  # "danger" for the buttons of refusals
 
 
@@ -82,9 +86,9 @@ def _a(label, permission, sources, target, **kw):
 
 
 ACTIONS = {
-    "verify_true": _a(_l("Confirm on site"), "workorder.verify", {"to_verify"}, "reported"),
+    "verify_true": _a(_l("Confirm on site"), "workorder.verify", {"to_verify"}, "reported", scope="grid"),
     "verify_false": _a(
-        _l("Not found on site"), "workorder.verify", {"to_verify"}, "voided", reason=True, style="danger"
+        _l("Not found on site"), "workorder.verify", {"to_verify"}, "voided", reason=True, scope="grid", style="danger"
     ),
     "reject": _a(
         _l("Do not accept"), "workorder.intake", {"to_verify", "reported"}, "rejected", reason=True, style="danger"
@@ -120,13 +124,24 @@ ACTIONS = {
         _l("Refuse the suspension"), "workorder.approve", AT_DEPARTMENT, None, reason=True, style="danger"
     ),
     "resume": _a(_l("Resume now"), "workorder.approve", {"suspended"}, None),
-    "check_pass": _a(_l("Check passed"), "workorder.check", {"handled"}, "checked"),
+    "check_pass": _a(_l("Check passed"), "workorder.check", {"handled"}, "checked", scope="grid"),
     "check_fail": _a(
-        _l("Check failed: rework"), "workorder.check", {"handled"}, "dispatched", reason=True, style="danger"
+        _l("Check failed: rework"),
+        "workorder.check",
+        {"handled"},
+        "dispatched",
+        reason=True,
+        scope="grid",
+        style="danger",
     ),
     "close": _a(_l("Close the case"), "workorder.close", {"checked"}, "closed"),
     "supervise": _a(_l("Add a supervision note"), "workorder.supervise", OPEN, None, reason=True),
+    # How a campaign ends its case from any open status (core.workorders.cases.conclude): never offered
+    # on the case page; the outcome (cases.OUTCOMES) is in data and decides the final status.
+    "conclude": _a(_l("Concluded"), "workorder.conclude", OPEN, None, reason=True),
 }
+# Actions the case page never offers (they are taken through core.workorders.cases).
+NOT_OFFERED = {"conclude"}
 CREATE = "create"
 
 
@@ -220,6 +235,21 @@ def can_see(user, order: WorkOrder) -> bool:
     return user.can("workorder.view_grid") and order.grid_id is not None and order.grid_id in grid_ids(user)
 
 
+def in_grids(user, order: WorkOrder) -> bool:
+    """The case is in one of the user's patrol areas (the centre counts as everywhere)."""
+    return user.can("workorder.view_all") or (order.grid_id is not None and order.grid_id in grid_ids(user))
+
+
+def outside_areas(user, grid_id) -> bool:
+    """A collector reporting into a grid outside their patrol areas."""
+    return (
+        bool(grid_id)
+        and user.can("workorder.view_grid")
+        and not user.can("workorder.view_all")
+        and (getattr(grid_id, "id", grid_id) not in grid_ids(user))
+    )
+
+
 def allowed_actions(order: WorkOrder, user) -> list[str]:
     """The actions this user may take on this case now (what the case page offers)."""
     names = []
@@ -227,6 +257,8 @@ def allowed_actions(order: WorkOrder, user) -> list[str]:
         if order.status not in action.sources or not user.can(action.permission):
             continue
         if action.scope == "department" and user.department_id != order.department_id:
+            continue
+        if action.scope == "grid" and not in_grids(user, order):
             continue
         if name in ("approve_extension", "refuse_extension") and not order.extension_requested:
             continue
@@ -313,12 +345,20 @@ def tracking_code() -> str:
 # --- creating and changing cases -------------------------------------------------------------------
 
 
+def _who(actor) -> tuple:
+    """(the user row or None, the name recorded) of a person or a system actor (core.workorders.actors)."""
+    if actor is None:
+        raise TypeError("a case is changed by someone: a user or a declared system actor, never None")
+    return (actor if isinstance(actor, User) else None), actor.username
+
+
 def _event(order, action, actor, from_status, reason="", data=None, now=None):
+    user, name = _who(actor)
     return WorkOrderEvent.create(
         order=order,
         at=now or clock.now(),
-        actor=actor,
-        actor_name=actor.username if actor else "system",
+        actor=user,
+        actor_name=name,
         action=action,
         from_status=from_status,
         to_status=order.status,
@@ -336,13 +376,17 @@ def _attach(order, photos, stage, event):
 def new_order(actor, source: str, now: datetime, number: str, **fields) -> WorkOrder:
     """A case as it is born, not yet saved. Collectors' own reports wait for filing; reports from
     citizens and hotlines wait for the grid's collector to verify them on site first. A `department` given
-    here is only the suggestion: a case reaches a department when it is dispatched."""
+    here is only the suggestion: a case reaches a department when it is dispatched. A collector's report
+    from a grid outside their patrol areas is kept, marked so, and verified on site by that grid's own
+    collector like a citizen's."""
     wanted = fields.pop("department", None)
+    outside = source == "collector" and outside_areas(actor, fields.get("grid"))
     order = WorkOrder(
         number=number,
         source=source,
-        status="to_verify" if source in ("hotline", "citizen") else "reported",
-        reporter=actor,
+        status="to_verify" if source in ("hotline", "citizen") or outside else "reported",
+        outside_areas=outside,
+        reporter=actor if isinstance(actor, User) else None,
         reported_at=now,
         tracking_code=tracking_code() if source in ("hotline", "citizen") else None,
         **fields,
@@ -355,31 +399,38 @@ def new_order(actor, source: str, now: datetime, number: str, **fields) -> WorkO
     return order
 
 
-def create_order(actor, source: str, *, photos=(), **fields) -> WorkOrder:
-    """File a new report: the one place cases are born."""
+def create_order(actor, source: str, *, photos=(), submission_key=None, **fields) -> WorkOrder:
+    """File a new report: the one place cases are born. With the `submission_key` of the form it came
+    from, a repeat of a post that already made its case raises submissions.Repeated and creates nothing."""
     now = clock.now()
     with db.atomic():
         order = new_order(actor, source, now, next_number(now.year), **fields)
         order.save()
-        event = _event(order, CREATE, actor, "", data={"source": source}, now=now)
+        if submission_key is not None:
+            submissions.record(submission_key, actor, order, now)
+        data = {"source": source, **({"outside_areas": True} if order.outside_areas else {})}
+        event = _event(order, CREATE, actor, "", data=data, now=now)
         _attach(order, photos, "report", event)
     _fire("workorder_created", workorder=order)
     return order
 
 
-def transition(order_id: int, action: str, actor, version: int | None, *, reason: str = "", data=None, photos=()):
-    """Apply one action to one case, or raise a WorkflowError saying why not. Returns the event."""
+def transition(order_id: int, action: str, *, actor, version: int | None, reason: str = "", data=None, photos=()):
+    """Apply one action to one case as `actor` (a user, or a system actor with its declared permissions:
+    both are checked the same way), or raise a WorkflowError saying why not. `version` None means the
+    caller read no version (a job acting on what it just selected). Returns the event."""
+    _who(actor)
     spec = ACTIONS.get(action)
     if spec is None:
         raise WorkflowError(_("Unknown action."))
     with db.atomic():
         query = WorkOrder.select().where(WorkOrder.id == order_id)
         order = (query if is_sqlite() else query.for_update()).get_or_none()
-        if order is None or (actor is not None and not can_see(actor, order)):
+        if order is None or not can_see(actor, order):
             raise NotAllowed(_("There is no such case, or you may not see it."))
         if version is not None and order.version != version:
             raise Conflict(_conflict_message(order))
-        if actor is not None and action not in allowed_actions(order, actor):
+        if action not in allowed_actions(order, actor):
             if order.status not in spec.sources:
                 raise WorkflowError(
                     _("This case is %(status)s now; that action is not possible.", status=STATUSES[order.status])
@@ -394,7 +445,12 @@ def transition(order_id: int, action: str, actor, version: int | None, *, reason
         if updated != 1:  # pragma: no cover - the row lock makes this unreachable; kept as a guard
             raise Conflict(_conflict_message(WorkOrder.get_by_id(order.id)))
         event = WorkOrderEvent.create(order=order, **fields)
-        stage = {"report_handled": "handling", "check_pass": "verification", "check_fail": "verification"}.get(action)
+        stage = {
+            "report_handled": "handling",
+            "check_pass": "verification",
+            "check_fail": "verification",
+            "conclude": "verification",
+        }.get(action)
         if stage:
             _attach(order, photos, stage, event)
     _fire("workorder_transitioned", workorder=order, event=event)
@@ -422,15 +478,17 @@ def apply(order: WorkOrder, action: str, actor, now: datetime, reason="", data=N
         order.status = spec.target
     if order.status != before and action not in KEEP_CLOCK:
         # The clock this action stops, as it stood: evaluation measures each stage's timeliness from it.
-        if order.stage and order.stage_due_at:
+        # A conclusion stops no clock that was met or missed: it leaves the stage out of the figures.
+        if order.stage and order.stage_due_at and action != "conclude":
             data.update(ended_stage=order.stage, ended_due=str(order.stage_due_at))
         _stage_clock(order, now)
     _warn_time(order)
     order.version += 1
+    user, name = _who(actor)
     return {
         "at": now,
-        "actor": actor,
-        "actor_name": actor.username if actor else "system",
+        "actor": user,
+        "actor_name": name,
         "action": action,
         "from_status": before,
         "to_status": order.status,
@@ -488,6 +546,15 @@ def _apply_dispatch(order, now, reason, data):
     department = _row(Department, data.get("department"))
     if department is None:
         raise WorkflowError(_("Choose the department to dispatch to."))
+    if department.type not in HANDLING_TYPES:
+        raise WorkflowError(
+            _(
+                "%(department)s is a %(type)s, which does not handle cases: dispatch to a professional "
+                "department, a district or a street office.",
+                department=department.name,
+                type=department.type_label,
+            )
+        )
     if order.limit_value is None:
         raise WorkflowError(_("The case has no time limit: file it with a filing-standard row first."))
     order.department = department
@@ -592,6 +659,20 @@ def _apply_close(order, now, reason, data):
     order.closed_at = now
 
 
+def _apply_conclude(order, now, reason, data):
+    """The case ends as `data["outcome"]` says: closed once it had reached a department, voided before."""
+    from core.workorders.cases import OUTCOMES
+
+    if data.get("outcome") not in OUTCOMES:
+        raise WorkflowError(_("Say how the case ended."))
+    order.outcome = data["outcome"]
+    order.status = "closed" if order.dispatched_at else "voided"
+    order.closed_at = now if order.status == "closed" else None
+    order.extension_requested = False
+    order.suspension_requested_until = None
+    order.suspended_from = order.suspended_until = None
+
+
 APPLY = {
     "file": _apply_file,
     "dispatch": _apply_dispatch,
@@ -606,6 +687,7 @@ APPLY = {
     "resume": _apply_resume,
     "check_fail": _apply_check_fail,
     "close": _apply_close,
+    "conclude": _apply_conclude,
 }
 # A suspension pauses the stage clock rather than ending it; resuming shifts it by the pause.
 KEEP_CLOCK = {"approve_suspension", "resume"}

@@ -89,7 +89,9 @@ def load(ctx):
     with db.atomic():
         if parking is not None:
             # The demo's catalogue loader gave the plugin's category a department by class; the campaign's is parking.
-            Category.update(default_department=parking).where(Category.code == service.CATEGORY_CODE).execute()
+            Category.update(default_department=parking).where(
+                (Category.kind == "event") & (Category.code == service.CATEGORY_CODE)
+            ).execute()
         first = SurveyRound.create(
             name="第一轮摸底", started_on=today - timedelta(days=40), ended_on=today - timedelta(days=33),
             area_note="岳阳楼区、云溪区", created_by=dispatcher, created_at=now - timedelta(days=40),
@@ -154,8 +156,28 @@ def _advance(vehicle, stage, today, index, user, empty_photo):
     if stage in ("moved", "not_abandoned"):
         service.set_outcome(vehicle, stage, user, "告知期满后车主自行移走", empty_photo)
         return
-    from core.workorders import workflow
+    _towed(order, empty_photo)
 
-    workflow.transition(order.id, "report_handled", None, None, reason="已拖移至停车场", photos=[empty_photo])
-    workflow.transition(order.id, "check_pass", None, None, reason="现场核查车辆已移走")
-    workflow.transition(order.id, "close", None, None, reason="结案")
+
+def _towed(order, empty_photo):
+    """The parking office tows it, the grid's collector checks the spot, the shift leader closes: people,
+    each with their own permission (the campaign itself may not report a case handled)."""
+    from core import responsibility
+    from core.org import User
+    from core.workorders import workflow
+    from core.workorders.models import WorkOrder
+
+    handler = User.get_or_none((User.department == order.department_id) & (User.active == True))
+    collectors = [user for user, _area in responsibility.collectors_of(order.grid)] if order.grid_id else []
+    closer = User.get_or_none(User.username == "shiftlead")
+    if handler is None or not collectors or closer is None:
+        return  # the demo city lacks someone to do it: the order stays at the parking office
+    steps = [
+        ("accept", handler, "", ()),
+        ("report_handled", handler, "已拖移至停车场", [empty_photo]),
+        ("check_pass", collectors[0], "现场核查车辆已移走", ()),
+        ("close", closer, "结案", ()),
+    ]
+    for action, actor, reason, photos in steps:
+        version = WorkOrder.get_by_id(order.id).version
+        workflow.transition(order.id, action, actor=actor, version=version, reason=reason, photos=photos)

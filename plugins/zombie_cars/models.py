@@ -91,6 +91,7 @@ class Vehicle(BaseModel):
     reported_at = DateTimeField(default=clock.now)
     outcome_at = DateTimeField(null=True)
     outcome_note = TextField(default="")
+    version = IntegerField(default=1)  # the edit form's optimistic lock (core.editing)
 
     class Meta:
         table_name = "zombie_cars_vehicle"

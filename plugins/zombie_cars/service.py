@@ -2,22 +2,26 @@
 notices, log owner contacts, record outcomes, open tow orders when a notice runs out, and follow
 those orders through the case workflow.
 
-Tow orders are ordinary cases driven through `core.workorders.workflow` by the system actor
-(`actor=None`: the workflow skips permission and scope checks for it and records "system"), exactly
-as the core's own job `workorders.resume` does."""
+Tow orders are ordinary cases opened and ended through `core.workorders.cases` by the campaign's own
+system actor `CAMPAIGN`, whose declared permissions the workflow checks like anyone's: it may open, file
+and dispatch a tow case and conclude it, never report it handled or check it for the department. A
+collector recording "moved" records the fact on the vehicle; the campaign then concludes the tow case
+as "object gone", which evaluation does not count as handled by the parking office."""
 
 import logging
 from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
-from core import audit, clock
-from core.catalogue import Category, FilingStandard
+from core import audit, clock, editing
+from core.catalogue import Category
 from core.db import db
 from core.org import Department
-from core.workorders import workflow
+from core.workorders import cases, workflow
+from core.workorders.actors import system_actor
 from core.workorders.models import WorkOrder
 
 from .models import OPEN_STAGES, OUTCOMES, Notice, OwnerContact, Vehicle, VehiclePhoto
@@ -25,6 +29,13 @@ from .models import OPEN_STAGES, OUTCOMES, Notice, OwnerContact, Vehicle, Vehicl
 log = logging.getLogger(__name__)
 
 CATEGORY_CODE = "9001"
+CAMPAIGN = system_actor(
+    "zombie_cars",
+    _l("Zombie-car campaign (system)"),
+    {"workorder.view_all", "workorder.file", "workorder.dispatch", "workorder.conclude"},
+)
+# A vehicle's outcome → how its open tow case ends (core.workorders.cases.OUTCOMES).
+CASE_OUTCOMES = {"moved": "object_gone", "disposed": "object_gone", "not_abandoned": "withdrawn"}
 # Cases at or past the department need a photo of the empty spot to be reported handled.
 NEEDS_PHOTO = {"returned", "dispatched", "handling", "suspended"}
 
@@ -59,6 +70,14 @@ def visible_vehicles(user, query=None):
         held = Notice.select(Notice.vehicle).join(WorkOrder).where(WorkOrder.department == user.department_id)
         condition |= Vehicle.id.in_(held)
     return query.where(condition)
+
+
+def visible_orders(user, order_ids) -> dict[int, str]:
+    """The tow cases among `order_ids` the user may open: id → number."""
+    if not order_ids:
+        return {}
+    query = WorkOrder.select(WorkOrder.id, WorkOrder.number).where(WorkOrder.id.in_(sorted(set(order_ids))))
+    return dict(workflow.visible(user, query).tuples())
 
 
 def counts(query) -> dict:
@@ -139,26 +158,24 @@ def register(user, *, plate: str | None, photos=(), **fields) -> tuple[Vehicle, 
     return vehicle, True
 
 
-def update(vehicle: Vehicle, *, plate: str | None, photos=(), **fields) -> Vehicle:
-    """Change a vehicle's details. A plate another record holds is refused (CampaignError, 409); moved
-    coordinates find the grid again."""
+def update(vehicle: Vehicle, version: int, *, plate: str | None, photos=(), **fields) -> Vehicle:
+    """Change a vehicle's details, if it is still at the `version` the form showed (editing.Stale
+    otherwise). A plate another record holds is refused (CampaignError, 409); moved coordinates find
+    the grid again. The stage and outcome are the campaign's, never written here."""
     from core import grids
 
     before = snapshot(vehicle)
     if plate and Vehicle.select().where((Vehicle.plate == plate) & (Vehicle.id != vehicle.id)).exists():
         raise CampaignError(_("%(plate)s is already registered as another vehicle.", plate=plate), 409)
-    moved = (fields.get("longitude"), fields.get("latitude")) != (vehicle.longitude, vehicle.latitude)
-    for name, value in fields.items():
-        setattr(vehicle, name, value)
-    vehicle.plate = plate or None
-    if moved:
+    fields["plate"] = plate or None
+    if (fields.get("longitude"), fields.get("latitude")) != (vehicle.longitude, vehicle.latitude):
         found = None
-        if vehicle.longitude is not None and vehicle.latitude is not None:
-            found = grids.locate(vehicle.longitude, vehicle.latitude)
-        vehicle.grid = found.id if found is not None else vehicle.grid_id
+        if fields.get("longitude") is not None and fields.get("latitude") is not None:
+            found = grids.locate(fields["longitude"], fields["latitude"])
+        fields["grid"] = found.id if found is not None else vehicle.grid_id
     try:
         with db.atomic():
-            vehicle.save()
+            editing.save(vehicle, version, fields)
             add_photos(vehicle, photos)
             audit.record(
                 "zombie_cars.edit",
@@ -166,11 +183,66 @@ def update(vehicle: Vehicle, *, plate: str | None, photos=(), **fields) -> Vehic
                 vehicle.id,
                 str(vehicle.plate_text),
                 before=before,
-                after=snapshot(vehicle),
+                after=snapshot(Vehicle.get_by_id(vehicle.id)),
             )
     except IntegrityError:  # the plate was taken a moment ago
         raise CampaignError(_("%(plate)s is already registered as another vehicle.", plate=plate), 409) from None
     return vehicle
+
+
+def centre_staff() -> list:
+    """Who merges registrations: active users who see every case and manage the campaign."""
+    from core.org import RolePermission, User, UserRole
+
+    def holders(permission):
+        return (
+            UserRole.select(UserRole.user)
+            .join(RolePermission, on=(RolePermission.role == UserRole.role))
+            .where(RolePermission.permission == permission)
+        )
+
+    return list(
+        User.select()
+        .where(
+            (User.active == True)
+            & User.id.in_(holders("workorder.view_all"))
+            & User.id.in_(holders("zombie_cars.manage"))
+        )
+        .order_by(User.id)
+    )
+
+
+def pass_to_centre(existing: Vehicle, user, submitted: dict, photos, link: str):
+    """A plate registered again by someone who may not see its record: nothing is lost (the photos join
+    the record, the details are in the audit log) and the centre is told to merge it. The one who
+    registered it learns nothing of the other record."""
+    from flask_babel import force_locale
+
+    from core.workorders.jobs import language
+    from core.workorders.models import Notification
+
+    details = {key: str(value) if value is not None else None for key, value in submitted.items()}
+    with db.atomic():
+        add_photos(existing, photos)
+        audit.record(
+            "zombie_cars.duplicate",
+            "zombie_car",
+            existing.id,
+            f"{existing.plate_text}: {user.username}",
+            after={**details, "photos": [photo.id for photo in photos], "registered_by": user.username},
+            actor=user,
+        )
+        for staff in centre_staff():
+            with force_locale(language(staff)):
+                text = _(
+                    "%(who)s registered %(plate)s again at %(address)s, outside the areas they see: merge it "
+                    "into its record %(link)s.",
+                    who=user.name,
+                    plate=existing.plate_text,
+                    address=submitted.get("address") or "—",
+                    link=link,
+                )
+            Notification.create(user=staff, kind="zombie-merge", text=text, at=clock.now())
 
 
 def add_photos(vehicle: Vehicle, photos):
@@ -262,17 +334,18 @@ def add_contact(vehicle: Vehicle, user, *, contacted_on, caller, outcome, promis
 # --- outcomes ----------------------------------------------------------------------------------------
 
 
+def origin(vehicle) -> tuple:
+    return ("zombie_cars", "vehicle", vehicle.id)
+
+
 def open_orders(vehicle: Vehicle) -> list[WorkOrder]:
-    return list(
-        WorkOrder.select()
-        .join(Notice, on=(Notice.tow_order == WorkOrder.id))
-        .where((Notice.vehicle == vehicle.id) & WorkOrder.status.in_(list(workflow.OPEN)))
-    )
+    return list(cases.of_origin(*origin(vehicle), open_only=True))
 
 
 def set_outcome(vehicle: Vehicle, outcome: str, user, note: str = "", photo=None):
-    """Record how a vehicle's case ended. The owner moving it (or it proving not abandoned, or being
-    disposed of otherwise) ends its open tow orders through the workflow, with the reason."""
+    """Record how a vehicle's case ended (as `user`, on the vehicle). Its open tow cases are then
+    concluded by the campaign (CAMPAIGN): "object gone" when it was moved or disposed of, "withdrawn"
+    when it proved not abandoned; the reason names who recorded it."""
     if outcome not in OUTCOMES:
         raise CampaignError(_("Choose an outcome."))
     with db.atomic():
@@ -296,9 +369,16 @@ def set_outcome(vehicle: Vehicle, outcome: str, user, note: str = "", photo=None
         ).execute()
         Notice.update(status="cancelled").where((Notice.vehicle == current.id) & (Notice.status == "open")).execute()
         reason = f"{OUTCOMES[outcome]}" + (f"：{note}" if note else "")
-        reason = _("Zombie-car campaign: %(outcome)s", outcome=reason)
+        reason = _("Zombie-car campaign: %(outcome)s (recorded by %(name)s)", outcome=reason, name=user.name)
         for order in orders:
-            end_order(order, reason, photo)
+            cases.conclude(
+                order,
+                CASE_OUTCOMES[outcome],
+                actor=CAMPAIGN,
+                reason=reason,
+                photos=[photo] if photo is not None else (),
+                data={"recorded_by": user.username},
+            )
         audit.record(
             "zombie_cars.outcome",
             "zombie_car",
@@ -308,30 +388,6 @@ def set_outcome(vehicle: Vehicle, outcome: str, user, note: str = "", photo=None
             after={"stage": outcome, "note": note, "orders_ended": [o.number for o in orders]},
         )
     vehicle.stage = outcome
-
-
-def end_order(order: WorkOrder, reason: str, photo=None):
-    """Bring an open case to an end through the workflow as the system: void it while it is not yet
-    at a department; once there, report it handled with the photo, pass the check and close it."""
-    for _step in range(8):
-        status = WorkOrder.get_by_id(order.id).status
-        if status in workflow.FINAL:
-            return
-        if status == "to_verify":
-            workflow.transition(order.id, "verify_false", None, None, reason=reason)
-        elif status in ("reported", "filed"):
-            workflow.transition(order.id, "void", None, None, reason=reason)
-        elif status == "returned":
-            target = order.department_id or tow_department().id
-            workflow.transition(order.id, "dispatch", None, None, reason=reason, data={"department": target})
-        elif status == "suspended":
-            workflow.transition(order.id, "resume", None, None, reason=reason)
-        elif status in ("dispatched", "handling"):
-            workflow.transition(order.id, "report_handled", None, None, reason=reason, photos=[photo])
-        elif status == "handled":
-            workflow.transition(order.id, "check_pass", None, None, reason=reason)
-        elif status == "checked":
-            workflow.transition(order.id, "close", None, None, reason=reason)
 
 
 # --- tow orders --------------------------------------------------------------------------------------
@@ -365,25 +421,19 @@ def tow_department() -> Department:
 
 
 def open_tow_order(notice: Notice) -> WorkOrder:
-    """Create the tow case for a notice that ran out, file it and dispatch it to the parking office."""
+    """Open the tow case for a notice that ran out, filed and dispatched to the parking office."""
     vehicle = notice.vehicle
     category = tow_category()
-    standard = (
-        FilingStandard.select()
-        .where((FilingStandard.category == category) & (FilingStandard.active == True))
-        .order_by(FilingStandard.seq)
-        .first()
-    )
-    if standard is None:
-        raise CampaignError(_("The campaign's category has no active filing standard."))
     department = tow_department()
+    basis = f"告知书 {notice.number} 期满"
     with db.atomic():
-        order = workflow.create_order(
-            None,
-            "campaign",
-            category=category,
+        order = cases.open_case(
+            origin(vehicle),
+            category,
+            actor=CAMPAIGN,
+            dispatch=department,
+            reason=basis,
             grid=vehicle.grid_id,
-            department=department,
             address=vehicle.address,
             latitude=vehicle.latitude,
             longitude=vehicle.longitude,
@@ -393,9 +443,6 @@ def open_tow_order(notice: Notice) -> WorkOrder:
             ),
             photos=[link.photo for link in vehicle.photo_links],
         )
-        basis = f"告知书 {notice.number} 期满"
-        workflow.transition(order.id, "file", None, None, reason=basis, data={"standard": standard.id})
-        workflow.transition(order.id, "dispatch", None, None, reason=basis, data={"department": department.id})
         Notice.update(status="expired", tow_order=order).where(Notice.id == notice.id).execute()
         Vehicle.update(stage="tow_ordered").where(Vehicle.id == vehicle.id).execute()
         audit.record(
@@ -436,7 +483,7 @@ def on_transition(order: WorkOrder, event):
     """Closing a tow order marks its vehicle towed; anything that moves it out of closed again
     reverts the vehicle to tow-ordered. (The workflow has no action leaving "closed" today; this
     follows whatever one a later version adds, by the statuses rather than an action name.)"""
-    if order.source != "campaign":
+    if order.source != "campaign" or event.action == "conclude":  # a conclusion comes from the campaign itself
         return
     notice = Notice.get_or_none(Notice.tow_order == order.id)
     if notice is None:

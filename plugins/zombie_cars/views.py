@@ -17,9 +17,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 from wtforms.validators import Optional as OptionalInput
 
-from core import audit, clock, photos, xlsx
-from core.admin import EditForm
+from core import audit, clock, editing, photos, xlsx
 from core.areas import Area
+from core.editing import EditForm
 from core.permissions import requires, scoped
 from core.web import message, page
 from core.workorders import workflow
@@ -242,6 +242,7 @@ def export():
     rows = []
     query = _filtered()
     latest = {n.vehicle_id: n for n in Notice.select().order_by(Notice.issued_on, Notice.id)}
+    tow_numbers = service.visible_orders(_user(), [n.tow_order_id for n in latest.values() if n.tow_order_id])
     for v in query:
         notice = latest.get(v.id)
         rows.append(
@@ -261,7 +262,7 @@ def export():
                 v.reported_at,
                 notice.number if notice else "",
                 notice.deadline.isoformat() if notice else "",
-                notice.tow_order.number if notice and notice.tow_order_id else "",
+                tow_numbers.get(notice.tow_order_id, "") if notice else "",  # only a case the user may open
                 v.outcome_at,
             ]
         )
@@ -298,16 +299,35 @@ def new():
     if not form.validate_on_submit():
         return page("zombie_cars/new.html", form=form, status=422 if request.method == "POST" else 200)
     existing = Vehicle.get_or_none(Vehicle.plate == form.normalised_plate) if form.normalised_plate else None
-    if existing is not None:
+    if existing is not None and _sees(existing):
         return _already_registered(existing)
     try:
         stored = _store_uploads()
     except photos.PhotoError as error:
         return page("zombie_cars/new.html", form=form, photo_error=str(error), status=422)
-    vehicle, created = service.register(_user(), plate=form.normalised_plate, photos=stored, **_vehicle_fields(form))
+    if existing is None:
+        vehicle, created = service.register(
+            _user(), plate=form.normalised_plate, photos=stored, **_vehicle_fields(form)
+        )
+    else:
+        vehicle, created = existing, False
     if not created:
-        service.add_photos(vehicle, stored)
-        return _already_registered(vehicle)
+        if _sees(vehicle):  # registered by someone else a moment ago, where this user sees it
+            service.add_photos(vehicle, stored)
+            return _already_registered(vehicle)
+        # one record per plate, and the other record is not this user's to see: the centre merges
+        service.pass_to_centre(
+            vehicle, _user(), _vehicle_fields(form), stored, url_for(".vehicle", vehicle_id=vehicle.id)
+        )
+        flash(
+            _(
+                "%(plate)s was passed to the command centre, which keeps one record per plate and merges your "
+                "registration into it.",
+                plate=vehicle.plate_text,
+            ),
+            "info",
+        )
+        return redirect(url_for(".index"), 303)
     flash(_("Vehicle %(plate)s registered.", plate=vehicle.plate_text), "success")
     return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
 
@@ -353,16 +373,30 @@ def edit(vehicle_id):
             survey_round=vehicle.survey_round_id or 0,
             notes=vehicle.notes,
         )
-        form.show(service.snapshot(vehicle))
+        form.show(vehicle.version)
         return page("zombie_cars/edit.html", form=form, vehicle=vehicle)
     form = VehicleEditForm()
     if not form.validate_on_submit():
         return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=422)
-    if not form.still_current(service.snapshot(vehicle)):
+    plate = form.normalised_plate
+    other = Vehicle.get_or_none((Vehicle.plate == plate) & (Vehicle.id != vehicle.id)) if plate else None
+    if other is not None and not _sees(other):  # not "already registered": that record is not theirs to know
+        service.pass_to_centre(other, _user(), _vehicle_fields(form), [], url_for(".vehicle", vehicle_id=other.id))
+        form.plate.errors = [
+            *form.plate.errors,
+            _(
+                "%(plate)s cannot be given to this vehicle here: it was passed to the command centre, which "
+                "keeps one record per plate and merges the records.",
+                plate=plate,
+            ),
+        ]
         return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=409)
     try:
         stored = _store_uploads()
-        service.update(vehicle, plate=form.normalised_plate, photos=stored, **_vehicle_fields(form))
+        service.update(vehicle, form.seen_version, plate=form.normalised_plate, photos=stored, **_vehicle_fields(form))
+    except editing.Stale:
+        form.refuse("zombie_car", vehicle.id, Vehicle.get_by_id(vehicle.id).version)
+        return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=409)
     except photos.PhotoError as error:
         return page("zombie_cars/edit.html", form=form, vehicle=vehicle, photo_error=str(error), status=422)
     except service.CampaignError as error:
@@ -372,11 +406,14 @@ def edit(vehicle_id):
     return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
 
 
+def _sees(vehicle: Vehicle) -> bool:
+    return service.visible_vehicles(_user(), Vehicle.select().where(Vehicle.id == vehicle.id)).exists()
+
+
 def _already_registered(vehicle: Vehicle):
+    """Only for a record the user may see (a record out of their scope goes to the centre instead)."""
     flash(_("%(plate)s is already registered: this is its record.", plate=vehicle.plate_text), "info")
-    if service.visible_vehicles(_user(), Vehicle.select().where(Vehicle.id == vehicle.id)).exists():
-        return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
-    return message(_("%(plate)s is already registered, in an area you do not see.", plate=vehicle.plate_text), 409)
+    return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
 
 
 # --- one vehicle -------------------------------------------------------------------------------------
@@ -385,11 +422,8 @@ def _already_registered(vehicle: Vehicle):
 def _vehicle_page(vehicle, contact_form=None, outcome_form=None, status=200, error=""):
     notices = list(vehicle.notices.order_by(Notice.issued_on.desc(), Notice.id.desc()))
     user = _user()
-    orders = [
-        (n, n.tow_order, n.tow_order_id is not None and workflow.can_see(user, n.tow_order))
-        for n in notices
-        if n.tow_order_id
-    ]
+    # only the tow cases the user may open: a number and status of another's case are not theirs to read
+    orders = [(n, n.tow_order) for n in notices if n.tow_order_id and workflow.can_see(user, n.tow_order)]
     return page(
         "zombie_cars/vehicle.html",
         vehicle=vehicle,

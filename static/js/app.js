@@ -29,3 +29,13 @@ function openNavOnWideScreens() {
 }
 document.addEventListener("DOMContentLoaded", openNavOnWideScreens);
 document.addEventListener("htmx:afterSettle", openNavOnWideScreens);
+
+// A category picker posts the chosen category's id (a component and an event may share a code): the id
+// of the datalist option the text is, or nothing, so that the server reads the text.
+document.addEventListener("input", (event) => {
+  const box = event.target;
+  if (!box.dataset || !box.dataset.idInput || !box.list) return;
+  const hidden = document.getElementById(box.dataset.idInput);
+  const option = Array.from(box.list.options).find((o) => o.value === box.value);
+  if (hidden) hidden.value = option ? option.dataset.id : "";
+});
