@@ -34,6 +34,7 @@ from core.editing import EditForm
 from core.hookspecs import hookimpl
 from core.import_pages import ImportKind, status_page, upload_page
 from core.org import HANDLING_TYPES, Department, department_tree
+from core.parsing import parse_int
 from core.permissions import requires, unscoped
 from core.plugins import MenuItem
 from core.timelimits import UNITS, LimitError, parse_limit
@@ -223,7 +224,7 @@ def categories():
     query = _filtered_categories()
     total = query.count()
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page_no = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page_no = min(max(request.args.get("page", 1, type=parse_int), 1), pages)
     rows = list(query.paginate(page_no, PAGE_SIZE))
     counts = dict(
         FilingStandard.select(FilingStandard.category, fn.COUNT(FilingStandard.id))

@@ -9,6 +9,7 @@ import unicodedata
 from flask_babel import gettext as _
 
 from core.catalogue import Category
+from core.parsing import parse_id
 
 
 def _plain(text: str) -> str:
@@ -34,10 +35,10 @@ def chosen(form, edition: str) -> tuple[Category | None, str | None]:
     """The category a form picked (category_id, else the text in category), and why none could be found.
     (None, None) when nothing was chosen."""
     text = _plain(form.get("category", "") or "")
-    raw_id = (form.get("category_id", "") or "").strip()
+    category_id = parse_id((form.get("category_id", "") or "").strip())
     in_use = Category.select().where((Category.edition == edition) & (Category.active == True))  # noqa: E712
-    if raw_id.isdigit():
-        found = in_use.where(Category.id == int(raw_id)).first()
+    if category_id is not None:
+        found = in_use.where(Category.id == category_id).first()
         if found is not None and (not text or text in (_plain(label(found)), found.code)):
             return found, None
         if not text:

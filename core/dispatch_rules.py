@@ -25,6 +25,7 @@ from core.catalogue import Category
 from core.db import BaseModel, db
 from core.hookspecs import hookimpl
 from core.org import HANDLING_TYPES, Department
+from core.parsing import parse_id
 from core.permissions import requires, unscoped
 
 bp = Blueprint("dispatch_rules", __name__, url_prefix="/catalogue")
@@ -129,7 +130,7 @@ def add(category_id):
         abort(404)
     code = request.form.get("area", "").strip().split(" ")[0]
     area = Area.get_or_none(Area.code == code) if code else None
-    department_id = request.form.get("department", type=int)
+    department_id = request.form.get("department", type=parse_id)
     department = Department.get_or_none(Department.id == department_id) if department_id else None
     if area is None:
         flash(_("There is no area with the code %(code)s.", code=code or "—"), "error")

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from core.audit import AuditEntry
+from core.parsing import ParseError, parse_int
 from core.settings import Setting
 
 
@@ -98,7 +99,7 @@ class EditForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        if self.editing is not None and not self._posted_version().isdigit():
+        if self.editing is not None and self._version_or_none() is None:
             self.form_errors.append(
                 _l("This form does not say which version of the record it edits. Reload the page; nothing was saved.")
             )
@@ -107,7 +108,13 @@ class EditForm(FlaskForm):
 
     @property
     def seen_version(self) -> int:
-        return int(self._posted_version())
+        return self._version_or_none()
+
+    def _version_or_none(self) -> int | None:
+        try:
+            return parse_int(self._posted_version(), min=0)
+        except ParseError:
+            return None
 
     def save(self, row, fields: dict):
         save(row, self.seen_version, fields)

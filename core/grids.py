@@ -54,6 +54,7 @@ from core.background import ImportJob, one_at_a_time
 from core.db import BaseModel, JSONField
 from core.hookspecs import hookimpl
 from core.import_pages import ImportKind, status_page, upload_page
+from core.parsing import ParseError, parse_float, parse_int
 from core.permissions import requires, unscoped
 from core.plugins import MenuItem
 from core.web import message, page
@@ -488,7 +489,7 @@ def index():
     query = _grid_rows()
     total = query.count()
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page_no = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page_no = min(max(request.args.get("page", 1, type=parse_int), 1), pages)
     measures = measures_for(current_user)
     measure = request.args.get("measure") if request.args.get("measure") in measures else "open"
     return page(
@@ -510,10 +511,9 @@ def index():
 def _coordinate(name: str, low: float, high: float) -> float | None:
     text = unicodedata.normalize("NFKC", request.args.get(name, "")).strip()
     try:
-        value = float(text)
-    except ValueError:
+        return parse_float(text, min=low, max=high)
+    except ParseError:
         return None
-    return value if math.isfinite(value) and low <= value <= high else None
 
 
 @bp.route("/locate")

@@ -34,6 +34,7 @@ from peewee import JOIN, fn
 from core import clock
 from core.areas import Area
 from core.hookspecs import hookimpl
+from core.parsing import parse_id
 from core.permissions import login_required, requires, scoped
 
 GREEN, YELLOW, ORANGE, RED, GREY = "#2e7d32", "#f9a825", "#ef6c00", "#c62828", "#9e9e9e"
@@ -210,7 +211,7 @@ def grids_geojson():
         abort(403)
     area = None
     if request.args.get("area"):
-        area = Area.get_or_none(Area.id == request.args.get("area", type=int))
+        area = Area.get_or_none(Area.id == request.args.get("area", type=parse_id))
         if area is None:
             abort(404)
     ids = None
@@ -273,7 +274,7 @@ def orders_geojson():
         .order_by(WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
         .limit(MAX_PINS)
     )
-    grid = request.args.get("grid", type=int)
+    grid = request.args.get("grid", type=parse_id)
     if grid:
         query = query.where(WorkOrder.grid == grid)
     now = clock.now()

@@ -11,6 +11,7 @@ from peewee import fn
 from core import clock
 from core.areas import LEVELS, Area
 from core.org import Department, User, department_tree, descendants
+from core.parsing import parse_id, parse_ids
 from core.permissions import requires
 from core.responsibility import (
     Responsibility,
@@ -88,10 +89,10 @@ def _table(area: Area | None):
 def _chosen_grids(form, errors) -> tuple[list[Area], Area | None, list[Area]]:
     """(grids, the whole area chosen or None, the areas as chosen) from the map's selection or the area
     picker."""
-    ids = [int(v) for v in form.getlist("grids") if v.isdigit()]
-    area_id = form.get("area", "")
-    if area_id.isdigit():
-        area = Area.get_or_none(Area.id == int(area_id))
+    ids = parse_ids(form.getlist("grids"))
+    area_id = parse_id(form.get("area"))
+    if area_id is not None:
+        area = Area.get_or_none(Area.id == area_id)
         if area is None:
             errors.append(_("That area no longer exists."))
             return [], None, []
@@ -123,7 +124,7 @@ def index():
                 flash(done, "success")
                 target = area.id if area is not None else (grids[0].parent_id if grids else None)
                 return redirect(url_for("responsibility.index", area=target), 303)
-    shown = Area.get_or_none(Area.id == request.args.get("area", type=int)) if request.args.get("area") else None
+    shown = Area.get_or_none(Area.id == request.args.get("area", type=parse_id)) if request.args.get("area") else None
     grids_total, per_department, per_collector = _summary()
     return page(
         "grids/responsibility.html",
@@ -141,18 +142,18 @@ def index():
         grids_total=grids_total,
         per_department=per_department,
         per_collector=per_collector,
-        selected=list(Area.select().where(Area.id.in_([int(v) for v in form.getlist("grids") if v.isdigit()] or [0]))),
+        selected=list(Area.select().where(Area.id.in_(parse_ids(form.getlist("grids")) or [0]))),
     )
 
 
 def _department_change(form, op, grids, errors) -> str:
-    department = Department.get_or_none(Department.id == form.get("department", type=int))
+    department = Department.get_or_none(Department.id == form.get("department", type=parse_id))
     if department is None:
         errors.append(_("Choose the department."))
         return ""
     user = None
     if form.get("user"):
-        user = User.get_or_none((User.id == form.get("user", type=int)) & (User.active == True))
+        user = User.get_or_none((User.id == form.get("user", type=parse_id)) & (User.active == True))
         if user is None or user.department_id not in descendants(department):
             errors.append(_("Choose a person of that department (or of an office under it)."))
             return ""
@@ -174,7 +175,7 @@ def _department_change(form, op, grids, errors) -> str:
 
 
 def _collector_change(form, op, chosen, errors) -> str:
-    user = User.get_or_none(User.id == form.get("collector", type=int))
+    user = User.get_or_none(User.id == form.get("collector", type=parse_id))
     if user is None or user.id not in {u.id for u in collectors()}:
         errors.append(_("Choose the collector."))
         return ""

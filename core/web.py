@@ -16,7 +16,9 @@ from peewee import DataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from core import parsing
 from core.org import User
+from core.parsing import DB_INT_MAX
 from core.permissions import public, role_label
 
 
@@ -36,9 +38,6 @@ class RequestDomain(Domain):
         if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
             ctx.xiuhua_translations = (ctx.babel_locale, translations)
         return translations
-
-
-DB_INT_MAX = 2**63 - 1  # the largest integer a database column holds
 
 
 class RowIdConverter(IntegerConverter):
@@ -120,6 +119,7 @@ def init_app(app):
     hops = app.config["REVERSE_PROXIES"]
     if hops:  # the client's address and scheme as the trusted proxies tell them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    parsing.init_app(app)  # the request class that takes control characters out of every value
     htmx.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")

@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from core import audit, clock, editing, settings
 from core.db import db
 from core.editing import EditForm
+from core.parsing import ParseError, parse_int
 from core.permissions import requires, unscoped
 from core.timelimits import LimitError, parse_limit
 from core.web import htmx, message, page
@@ -341,9 +342,10 @@ def _year() -> int:
     raw = request.values.get("year", "").strip()
     if not raw:
         return clock.now().year
-    if not raw.isdigit() or not YEARS[0] <= int(raw) <= YEARS[1]:
-        raise BadYear
-    return int(raw)
+    try:
+        return parse_int(raw, min=YEARS[0], max=YEARS[1])
+    except ParseError:
+        raise BadYear from None
 
 
 def _bad_year():

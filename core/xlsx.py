@@ -13,6 +13,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from core.parsing import escape_controls
+
 
 @dataclass
 class Sheet:
@@ -27,7 +29,7 @@ def workbook_bytes(sheets: list[Sheet]) -> bytes:
     book.remove(book.active)
     for sheet in sheets:
         ws = book.create_sheet(_sheet_title(sheet.title))
-        ws.append([str(h) for h in sheet.headers])
+        ws.append([escape_controls(str(h)) for h in sheet.headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in sheet.rows:
@@ -35,7 +37,7 @@ def workbook_bytes(sheets: list[Sheet]) -> bytes:
         if sheet.notes:
             ws.append([])
             for note in sheet.notes:
-                _append_text_safe(ws, [str(note)])
+                _append_text_safe(ws, [escape_controls(str(note))])
         ws.freeze_panes = "A2"
         for index, header in enumerate(sheet.headers, start=1):
             width = max(
@@ -76,7 +78,7 @@ def write_rows(
         ws.column_dimensions[get_column_letter(index)].width = width
     header_cells = []
     for header in headers:
-        cell = WriteOnlyCell(ws, value=str(header))
+        cell = WriteOnlyCell(ws, value=escape_controls(str(header)))
         cell.font = Font(bold=True)
         header_cells.append(cell)
     ws.append(header_cells)
@@ -110,13 +112,15 @@ def _text_safe(ws, value):
 
 
 def _cell(value):
+    """What a cell holds: numbers and times as they are, anything else as text with its control characters
+    shown as control pictures (openpyxl refuses them: a NUL in one description would fail the export)."""
     if value is None or isinstance(value, (int, float, datetime)):
         return value
-    return str(value)
+    return escape_controls(str(value))
 
 
 def _sheet_title(title: str) -> str:
     # Excel forbids these characters and more than 31 characters in a sheet name.
     for char in "[]:*?/\\":
         title = str(title).replace(char, " ")
-    return title[:31] or "Sheet"
+    return escape_controls(title)[:31] or "Sheet"

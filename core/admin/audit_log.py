@@ -4,6 +4,7 @@ from flask import request
 
 from core.admin import bp
 from core.audit import AuditEntry
+from core.parsing import parse_int
 from core.permissions import requires
 from core.web import page
 
@@ -21,7 +22,7 @@ def audit():
         query = query.where(AuditEntry.object_type == filters["object_type"])
     if filters["actor"]:
         query = query.where(AuditEntry.actor_name == filters["actor"])
-    page_no = max(request.args.get("page", 1, type=int), 1)
+    page_no = max(request.args.get("page", 1, type=parse_int), 1)
     total = query.count()
     return page(
         "admin/audit.html",

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import fn
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from core import audit, editing
 from core.admin import bp
@@ -30,7 +30,7 @@ class DepartmentForm(EditForm):
     type = SelectField(_l("Type"), choices=[SelectChoice(k, v) for k, v in DEPARTMENT_TYPES.items()])
     parent = SelectField(_l("Parent department"), coerce=int)
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
-    sort = IntegerField(_l("Sort order"), default=0, validators=[Optional()])
+    sort = IntegerField(_l("Sort order"), default=0, validators=[Optional(), NumberRange(min=-9999, max=9999)])
 
     def __init__(self, *args, editing=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from core.admin import bp
 from core.db import db
 from core.editing import EditForm
 from core.org import LANGUAGES, Department, Role, User, UserRole, department_tree
+from core.parsing import parse_id, parse_int
 from core.permissions import requires, role_label, unscoped
 from core.web import message, page
 
@@ -78,11 +79,11 @@ def _filtered_users():
     if q:
         like = f"%{q.lower()}%"
         query = query.where((fn.LOWER(User.username) ** like) | (fn.LOWER(User.name) ** like) | (User.phone**like))
-    if request.args.get("department", type=int):
-        query = query.where(User.department == request.args.get("department", type=int))
-    if request.args.get("role", type=int):
+    if request.args.get("department", type=parse_id):
+        query = query.where(User.department == request.args.get("department", type=parse_id))
+    if request.args.get("role", type=parse_id):
         query = query.where(
-            User.id.in_(UserRole.select(UserRole.user).where(UserRole.role == request.args.get("role", type=int)))
+            User.id.in_(UserRole.select(UserRole.user).where(UserRole.role == request.args.get("role", type=parse_id)))
         )
     return query
 
@@ -90,7 +91,7 @@ def _filtered_users():
 @bp.route("/users")
 @requires("admin.users")
 def users():
-    page_no = max(request.args.get("page", 1, type=int), 1)
+    page_no = max(request.args.get("page", 1, type=parse_int), 1)
     query = _filtered_users()
     total = query.count()
     rows = list(query.paginate(page_no, PAGE_SIZE))

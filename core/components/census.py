@@ -28,6 +28,7 @@ from core.catalogue_import import ImportFileError, csv_records, decode, display_
 from core.components.models import STATUSES, Component, ComponentImport, ComponentStatusChange
 from core.db import db
 from core.org import Department
+from core.parsing import escape_controls
 
 __all__ = ["ImportFileError", "display_name", "import_file", "read_table"]
 
@@ -548,7 +549,7 @@ def csv_bytes(header, rows) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows(rows)
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    return "\ufeff".encode() + escape_controls(buffer.getvalue()).encode("utf-8")
 
 
 # --- background imports from the admin page ----------------------------------------------------------

@@ -23,6 +23,7 @@ from core.components.models import STATUS_BADGES, STATUSES, Component, Component
 from core.db import db
 from core.import_pages import ImportKind, status_page, upload_page
 from core.org import User
+from core.parsing import parse_id, parse_int
 from core.permissions import requires, unscoped
 from core.web import message, page
 
@@ -75,7 +76,7 @@ def _filtered():
         .order_by(Component.code)
     )
     args = request.args
-    grid_id = args.get("grid_id", type=int)  # from a grid page's link
+    grid_id = args.get("grid_id", type=parse_id)  # from a grid page's link
     if grid_id:
         query = query.where(Component.grid == grid_id)
     grid = unicodedata.normalize("NFKC", args.get("grid", "")).strip().split(" ")[0]
@@ -98,7 +99,7 @@ def index():
     query = _filtered()
     total = query.count()
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page_no = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page_no = min(max(request.args.get("page", 1, type=parse_int), 1), pages)
     return page(
         "components/index.html",
         "components/_rows.html",
@@ -266,7 +267,7 @@ def map_geojson():
     query = Component.select(
         Component.id, Component.code, Component.name, Component.status, Component.longitude, Component.latitude
     )
-    grid, one = request.args.get("grid", type=int), request.args.get("id", type=int)
+    grid, one = request.args.get("grid", type=parse_id), request.args.get("id", type=parse_id)
     if grid:
         query = query.where(Component.grid == grid)
     if one:

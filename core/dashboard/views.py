@@ -11,6 +11,7 @@ from core.catalogue import Category
 from core.dashboard import WIDGETS, figures, widget
 from core.dashboard.widgets import can_view_cases, scope_label
 from core.org import Department
+from core.parsing import parse_int
 from core.permissions import requires, scoped
 from core.web import page
 from core.workorders import workflow
@@ -43,7 +44,7 @@ def overdue():
     now = clock.now()
     query = figures.overdue_now(workflow.scope_condition(current_user), now)
     total = query.count()
-    page_no = max(request.args.get("page", 1, type=int), 1)
+    page_no = max(request.args.get("page", 1, type=parse_int), 1)
     rows = list(
         query.select(WorkOrder, Category, Area, Department)
         .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)

@@ -12,6 +12,7 @@ from core.db import db
 from core.evaluation import exports, periods
 from core.evaluation.indicators import LEVELS
 from core.evaluation.snapshots import table
+from core.parsing import escape_controls
 
 evaluation_cli = AppGroup("evaluation", help="Evaluation figures, scores and rankings.")
 
@@ -51,7 +52,7 @@ def report(period_text, level, fmt, output):
         headers, rows = exports.table_rows(result)
         writer.writerow(headers)
         writer.writerows(rows)
-        text = buffer.getvalue()
+        text = escape_controls(buffer.getvalue())
     if output:
         with open(output, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)

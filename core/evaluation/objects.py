@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from core import clock
 from core.evaluation import snapshots
+from core.parsing import parse_id
 
 PICKER_LIMIT = 20
 
@@ -47,4 +48,4 @@ def resolve(level: str, key: str, text: str) -> tuple[str | None, str, str | Non
 
 
 def _valid_key(level, key):
-    return key.isdigit() if level not in snapshots.AREA_LEVELS_AND_CITY else bool(key)
+    return parse_id(key) is not None if level not in snapshots.AREA_LEVELS_AND_CITY else bool(key)

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from core import settings
 from core.evaluation.indicators import INDICATORS
+from core.parsing import finite_number
 
 KEY = "evaluation.scoring"
 # A component: the indicator, its weight (points out of 100), and how its value becomes 0..100:
@@ -98,15 +99,19 @@ def validate(level: str, components: list, band: list, grades: list) -> list[str
             errors.append(_("Unknown indicator: %(code)s.", code=code))
         if kind not in KINDS:
             errors.append(_("Unknown way to score a component: %(kind)s.", kind=kind))
-        if not isinstance(weight, (int, float)) or weight < 0:
-            errors.append(_("Weights must be numbers of 0 or more."))
-    if components and sum(c[1] for c in components if isinstance(c[1], (int, float))) <= 0:
+        if not finite_number(weight, min=0, max=100):  # NaN and 1e308 too: they would become the score
+            errors.append(_("Weights must be numbers from 0 to 100."))
+    if components and sum(c[1] for c in components if finite_number(c[1], min=0, max=100)) <= 0:
         errors.append(_("The weights must add up to more than 0."))
     thresholds = [b[0] for b in band]
-    if thresholds != sorted(thresholds) or any(not 0 <= b[1] <= 100 for b in band):
+    if (
+        thresholds != sorted(thresholds)
+        or not all(finite_number(t, min=0) for t in thresholds)
+        or not all(finite_number(b[1], min=0, max=100) for b in band)
+    ):
         errors.append(_("Bands go upwards in count, each with a score between 0 and 100."))
     limits = [g[1] for g in grades]
-    if limits != sorted(limits, reverse=True) or any(not 0 <= x <= 100 for x in limits):
+    if limits != sorted(limits, reverse=True) or not all(finite_number(x, min=0, max=100) for x in limits):
         errors.append(_("Grade limits go downwards, between 0 and 100."))
     return errors
 

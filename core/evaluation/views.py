@@ -19,6 +19,7 @@ from core import audit, clock, photos
 from core.evaluation import exports, objects, periods, scores, snapshots
 from core.evaluation.indicators import INDICATORS, LEVELS, drill, is_rate
 from core.evaluation.models import Deduction, Snapshot, SnapshotVersion
+from core.parsing import ParseError, parse_id, parse_json
 from core.permissions import requires, unscoped
 from core.web import htmx, message, page
 from core.workorders.models import WorkOrder
@@ -81,7 +82,7 @@ def drill_down():
     part = "denominator" if request.args.get("part") == "denominator" else "numerator"
     if error or code not in INDICATORS or not key:
         return message(error or _("Choose a figure to see the cases behind it."), 422)
-    if level not in snapshots.AREA_LEVELS_AND_CITY and not key.isdigit():
+    if level not in snapshots.AREA_LEVELS_AND_CITY and parse_id(key) is None:
         abort(404)
     ids = drill(level, key, code, period.start, min(period.end, clock.now()), part)  # as snapshots.table
     orders = list(
@@ -360,13 +361,15 @@ def scoring():
             abort(403)
         if form.validate_on_submit():
             try:
-                new = json.loads(form.config.data)
+                new = parse_json(form.config.data, max_depth=8)
                 grades = new["grades"]
                 for level, spec in new["levels"].items():
                     if level not in LEVELS:
                         errors.append(_("Unknown level: %(level)s.", level=level))
                         continue
                     errors += scores.validate(level, spec["components"], spec["band"], grades)
+            except ParseError as error:
+                errors.append(str(error))
             except (ValueError, KeyError, TypeError, AttributeError):
                 errors.append(_("This is not a valid configuration: keep the shape shown."))
             if not errors:

@@ -12,9 +12,10 @@ from core import category_picker, clock, exports, grids, photos
 from core.areas import Area
 from core.catalogue import Category, FilingStandard, standards_for
 from core.org import Department, User, department_tree
+from core.parsing import parse_id, parse_int
 from core.permissions import login_required, requires, scoped
 from core.plugins import host
-from core.web import DB_INT_MAX, message, page
+from core.web import message, page
 from core.workorders import actors, cases, submissions, workflow
 from core.workorders.models import SOURCES, Notification, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.workflow import ACTIONS, STATUSES, WorkflowError
@@ -25,14 +26,7 @@ MAX_PAGE = 1_000_000  # 50 million cases: further pages are empty, and the offse
 MAX_PHOTOS = 6
 
 
-def _row_id(raw) -> int | None:
-    """A row id from a form or query value, or None when it cannot be one (not a number, or larger than
-    any database integer: looking it up would be an OverflowError, not "no such row")."""
-    try:
-        number = int(str(raw).strip())
-    except ValueError:
-        return None
-    return number if 0 < number <= DB_INT_MAX else None
+_row_id = parse_id  # a row id from a form or query value, or None when it cannot be one
 
 
 # inbox → (label, statuses or "approvals", the permission that makes it someone's inbox); built per
@@ -258,7 +252,7 @@ def inbox():
         abort(403)
     all_boxes = boxes()
     box, mine, query, statuses = list_query(current_user, request.args, all_boxes)
-    page_no = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    page_no = min(max(request.args.get("page", 1, type=parse_int), 1), MAX_PAGE)
     limit = current_app.config["ORDER_LIST_COUNT_LIMIT"]
     total, more, rows = _page(_ordered_parts(query, statuses, request.args.get("sort")), page_no, limit)
     now = clock.now()
@@ -317,7 +311,7 @@ def bulk_dispatch():
         }
     done, refused = 0, []
     for order_id in ticked:
-        version = request.form.get(f"v{order_id}", type=int)
+        version = request.form.get(f"v{order_id}", type=parse_int)
         department = department_of.get(order_id)
         try:
             if department is None and as_suggested:
@@ -458,7 +452,7 @@ def act(order_id):
             order.id,
             action,
             actor=current_user._get_current_object(),
-            version=request.form.get("version", type=int),
+            version=request.form.get("version", type=parse_int),
             reason=request.form.get("reason", ""),
             data=data,
             photos=attached,

@@ -17,6 +17,7 @@ from core.areas import Area
 from core.catalogue import FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, User
+from core.parsing import ParseError, parse_datetime
 from core.timelimits import parse_limit
 from core.workorders import submissions
 from core.workorders.models import (
@@ -604,10 +605,9 @@ def _apply_request_suspension(order, now, reason, data):
     r = rules()
     if order.suspensions >= r.max_suspensions:
         raise WorkflowError(_("A case can be suspended only %(n)d time(s).", n=r.max_suspensions))
-    until = data.get("until")
-    try:
-        until = datetime.fromisoformat(str(until)) if until else None
-    except ValueError:
+    try:  # one with a time zone ("…T00:00:00+08:00") is taken as that moment in local time
+        until = parse_datetime(data["until"]) if data.get("until") else None
+    except ParseError:
         until = None
     if until is None or until <= now:
         raise WorkflowError(_("Give the date until which the work cannot be done (in the future)."))

@@ -2,7 +2,6 @@
 a vehicle, its record (notices, contacts, outcome), the printable notice, survey rounds, the map
 layer and the Excel export."""
 
-import math
 import unicodedata
 from decimal import Decimal
 
@@ -20,6 +19,7 @@ from wtforms.validators import Optional as OptionalInput
 from core import audit, clock, editing, photos, xlsx
 from core.areas import Area
 from core.editing import EditForm
+from core.parsing import ParseError, parse_float, parse_int
 from core.permissions import requires, scoped
 from core.web import message, page
 from core.workorders import workflow
@@ -123,11 +123,9 @@ class VehicleForm(FlaskForm):
         if not text:
             return None
         try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or not low <= value <= high:
-            raise ValidationError(_("Give a number between %(low)s and %(high)s.", low=low, high=high))
+            value = parse_float(text, min=low, max=high)
+        except ParseError:
+            raise ValidationError(_("Give a number between %(low)s and %(high)s.", low=low, high=high)) from None
         return Decimal(f"{value:.6f}")
 
     def validate_longitude(self, field):
@@ -188,7 +186,7 @@ def index():
     query = _filtered()
     total = query.count()
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page_no = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page_no = min(max(request.args.get("page", 1, type=parse_int), 1), pages)
     layer = {
         "name": _("Zombie cars"),
         "url": url_for(".map_geojson", **{k: v for k, v in request.args.items() if k in ("stage", "advertising", "q")}),
