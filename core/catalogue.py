@@ -57,6 +57,7 @@ class Category(BaseModel):
     name = CharField(max_length=100)
     default_department = ForeignKeyField(Department, null=True, on_delete="SET NULL")
     active = BooleanField(default=True)
+    retired = BooleanField(default=False)  # a plugin's that no plugin registers now (sync_plugin_categories)
     version = IntegerField(default=1)  # the edit form's optimistic lock (core/editing.py)
 
     class Meta:
@@ -437,7 +438,8 @@ def sync_plugin_categories(host):
     """Create or update the categories plugins declare through register_categories, in every
     edition, with their filing standards. Names and standards follow the plugin; the plugin's default
     department is used only where a category has none, so an administrator's choice stands. Standards the plugin no
-    longer lists are retired, as a catalogue re-import retires them. Run by `flask db upgrade`."""
+    longer lists are retired, as a catalogue re-import retires them; so are categories no plugin registers
+    now (_retire_unregistered). Run by `flask db upgrade`."""
     from core.timelimits import parse_limit
 
     departments = {d.code: d for d in Department.select()}
@@ -482,4 +484,20 @@ def sync_plugin_categories(host):
                 kept.append(standard.id)
             FilingStandard.update(active=False).where(
                 (FilingStandard.category == category) & FilingStandard.id.not_in(kept or [0])
+            ).execute()
+    _retire_unregistered(host)
+
+
+def _retire_unregistered(host):
+    """A plugin's category that no plugin registers now is retired: out of use, so no picker offers it,
+    and kept for the cases filed under it. One registered again is back in use. (A category is a
+    plugin's when a plugin wrote its filing standards.) An administrator's "in use" is not touched
+    otherwise."""
+    registered = {(spec["kind"], spec["code"]) for _, spec in host.items("register_categories")}
+    plugins_own = FilingStandard.select(FilingStandard.category).where(FilingStandard.source.startswith("plugin "))
+    for category in Category.select().where(Category.id.in_(plugins_own)):
+        gone = (category.kind, category.code) not in registered
+        if gone != category.retired:
+            Category.update(retired=gone, active=not gone, version=Category.version + 1).where(
+                Category.id == category.id
             ).execute()

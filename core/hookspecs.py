@@ -36,14 +36,16 @@ def register_commands(cli):
 @hookspec
 def register_permissions():
     """Called at start-up. Return a list of dicts `{"name": "plugin.action", "label": str,
-    "roles": ["admin", ...]}`. `roles` are granted the permission once, the first time it is seen;
-    after that, administrators decide."""
+    "roles": ["admin", ...]}`. Each `flask db upgrade` grants the permission to exactly these roles
+    (and those whose register_roles lists it), except for the roles an administrator granted or
+    revoked it for on /admin/roles: those choices stand."""
 
 
 @hookspec
 def register_roles():
     """Called at start-up. Return a list of dicts `{"code": str, "name": str, "permissions": [...]}`
-    for roles this plugin adds. Created once; administrators may edit their permissions later."""
+    for roles this plugin adds. Created once; their listed permissions follow the code like a
+    permission's `roles` (see register_permissions)."""
 
 
 @hookspec
@@ -68,9 +70,10 @@ def register_categories():
     "department": "parking", "standards": [{"filing_condition": str, "limit": "5工作日",
     "closing_condition": str, "handling_unit": str}]}`. `flask db upgrade` creates or updates them
     in every catalogue edition; `department` (a department code) becomes the default department
-    of a category that has none, so an administrator's choice stands. Use class codes 90–99, which the national
-    catalogue leaves free; (kind, code) must be unique across plugins. A component and an event may share
-    a code, so look your category up by edition, kind and code, never by code alone."""
+    of a category that has none, so an administrator's choice stands. A category no plugin registers
+    any more is retired: kept for old cases, offered in no picker. Use class codes 90–99, which the
+    national catalogue leaves free; (kind, code) must be unique across plugins. A component and an event
+    may share a code, so look your category up by edition, kind and code, never by code alone."""
 
 
 @hookspec
@@ -107,19 +110,23 @@ def startup(app):
 
 @hookspec
 def workorder_created(workorder):
-    """Called after a new case has been committed (core.workorders.workflow.create_order). Return
-    nothing; raising is logged and does not undo the case."""
+    """Called after a new case has been committed (core.workorders.workflow.create_order): once the
+    caller's outermost transaction commits, never if it rolls back, in a transaction of the
+    listener's own. Return nothing; raising rolls back the listener's writes, is logged and does not
+    undo the case."""
 
 
 @hookspec
 def workorder_transitioned(workorder, event):
     """Called after every committed change of a case (core.workorders.workflow.transition), with the
     case as it is now and its new `WorkOrderEvent` (action, from_status, to_status, actor, reason,
-    data). Return nothing; raising is logged and does not undo the change."""
+    data), with the same guarantees as workorder_created. Return nothing; raising rolls back the
+    listener's writes, is logged and does not undo the change."""
 
 
 @hookspec
 def notify(user, message, workorder):
     """Called when Xiuhua tells a person something outside the page they are on — today the
     supervision reminders about cases near or past their deadline, already written to the person's
-    in-app notifications. Plugins send it on by SMS or a messaging app. `workorder` may be None."""
+    in-app notifications (called once those have been committed, like workorder_created). Plugins
+    send it on by SMS or a messaging app. `workorder` may be None."""

@@ -42,7 +42,8 @@ class Department(BaseModel):
 
 
 class Permission(BaseModel):
-    """Every permission string ever registered; a first sighting grants its default roles once."""
+    """Every permission string ever registered; its grants follow the code's default roles except where an
+    administrator decided (GrantChoice)."""
 
     name = CharField(max_length=80, primary_key=True)
     source = CharField(max_length=60)
@@ -60,6 +61,18 @@ class Role(BaseModel):
 class RolePermission(BaseModel):
     role = ForeignKeyField(Role, backref="grants", on_delete="CASCADE")
     permission = ForeignKeyField(Permission, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("role", "permission"), True),)
+
+
+class GrantChoice(BaseModel):
+    """An administrator's decision on one role × permission (/admin/roles): from then on it is theirs,
+    and the roles the code declares for the permission no longer change it (core.permissions.sync)."""
+
+    role = ForeignKeyField(Role, on_delete="CASCADE")
+    permission = ForeignKeyField(Permission, on_delete="CASCADE")
+    granted = BooleanField()
 
     class Meta:
         indexes = ((("role", "permission"), True),)

@@ -86,32 +86,47 @@ def role_label(role) -> str:
 
 
 def sync(host):
-    """Bring hook-registered roles and permissions into the database. New roles are created with
-    their permissions; a permission seen for the first time is granted to its default roles. What
-    administrators changed since is left alone. Run after migrations (`flask db upgrade`)."""
-    from core.org import Permission, Role, RolePermission
+    """Bring hook-registered roles and permissions into the database (after migrations, `flask db
+    upgrade`). New roles are created. Every grant of a registered permission follows the code — the
+    roles the permission lists, and the roles that list it — except where an administrator decided on
+    /admin/roles (GrantChoice), which stands. Permissions no plugin registers now are left alone."""
+    from core.org import GrantChoice, Permission, Role, RolePermission
 
     declared = host.items("register_permissions")
-    owners = {perm["name"] for _, perm in declared}
-    new_roles = []
     for plugin, spec in host.items("register_roles"):
-        role, created = Role.get_or_create(
-            code=spec["code"], defaults={"name": str(spec["name"]), "builtin": plugin == "builtin"}
-        )
-        if created:
-            new_roles.append((role, spec.get("permissions", [])))
-    all_roles = {role.code: role for role in Role.select()}
+        Role.get_or_create(code=spec["code"], defaults={"name": str(spec["name"]), "builtin": plugin == "builtin"})
+    known = {perm.name for perm in Permission.select()}
     for plugin, perm in declared:
-        if Permission.get_or_none(Permission.name == perm["name"]) is None:
+        if perm["name"] not in known:
             Permission.create(name=perm["name"], source=plugin)
-            codes = all_roles if "*" in perm.get("roles", []) else perm.get("roles", [])
-            for code in codes:
-                if code in all_roles:
-                    RolePermission.get_or_create(role=all_roles[code], permission=perm["name"])
-    for role, names in new_roles:
-        for name in names:
-            if name in owners:
-                RolePermission.get_or_create(role=role, permission=name)
+    roles = list(Role.select())
+    wanted = default_grants(host, [role.code for role in roles])
+    chosen = {(c.role_id, c.permission_id) for c in GrantChoice.select()}
+    held = {(g.role_id, g.permission_id) for g in RolePermission.select()}
+    for _, perm in declared:
+        for role in roles:
+            grant = (role.id, perm["name"])
+            if grant in chosen or (grant in held) == ((role.code, perm["name"]) in wanted):
+                continue
+            if grant in held:
+                RolePermission.delete().where(
+                    (RolePermission.role == role) & (RolePermission.permission == perm["name"])
+                ).execute()
+            else:
+                RolePermission.create(role=role, permission=perm["name"])
+
+
+def default_grants(host, role_codes: list[str]) -> set[tuple[str, str]]:
+    """(role code, permission) for every grant the code declares: a permission's `roles` ("*": every
+    role there is) and a registered role's `permissions`."""
+    names = {perm["name"] for _, perm in host.items("register_permissions")}
+    grants = set()
+    for _, perm in host.items("register_permissions"):
+        listed = perm.get("roles", [])
+        grants |= {(code, perm["name"]) for code in (role_codes if "*" in listed else listed)}
+    for _, spec in host.items("register_roles"):
+        grants |= {(spec["code"], name) for name in spec.get("permissions", []) if name in names}
+    return grants
 
 
 def labels(host) -> dict[str, str]:

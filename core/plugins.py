@@ -1,11 +1,15 @@
 """The plugin host: built-ins, then installed packages (entry-point group "xiuhua"), then the
-plugins/ folder. A plugin that fails to import or register is disabled and reported, never fatal."""
+plugins/ folder. A plugin that fails to import or register, or requires one that is not there
+(`__requires__`), is disabled and reported, never fatal."""
 
 import importlib
 import importlib.metadata
+import importlib.util
 import logging
+import os
 import sys
 import traceback
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +18,7 @@ import pluggy
 
 import core
 from core import config, hookspecs
+from core.db import db
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +63,15 @@ UNIQUE_KEYS = {
 }
 
 
+# pluggy's options that reorder or wrap a hook's calls: the host calls each implementation on its own,
+# in load order, so it refuses a plugin using them rather than call them in some other order.
+ORDERING_OPTIONS = ("tryfirst", "trylast", "hookwrapper", "wrapper")
+
+
+class PluginRefused(Exception):
+    """A plugin the host will not load; the message says why, for /admin/plugins and `flask plugins list`."""
+
+
 @dataclass
 class MenuItem:
     label: str
@@ -92,6 +106,17 @@ class PluginInfo:
     status: str = "enabled"  # enabled, disabled (by configuration), failed
     error: str = ""
     hooks: list[str] = field(default_factory=list)
+    requires: list[str] = field(default_factory=list)  # the module's __requires__: names of other plugins
+
+    @property
+    def error_summary(self) -> str:
+        """The exception at the end of the error's traceback, after the host's own explanation when it
+        gave one."""
+        lines = [line.strip() for line in self.error.strip().splitlines() if line.strip()]
+        if not lines:
+            return ""
+        first, last = lines[0].rstrip(":"), lines[-1]
+        return last if first == last or first.startswith("Traceback") else f"{first}: {last}"
 
 
 class PluginHost(pluggy.PluginManager):
@@ -116,6 +141,7 @@ class PluginHost(pluggy.PluginManager):
             for path in sorted(folder.iterdir()):
                 if (path / "__init__.py").exists():
                     self._load(path.name, "folder", lambda p=path: _import_from_folder(p))
+        self._check_requirements()
 
     def _load(self, name, source, loader, version=""):
         info = PluginInfo(name=name, source=source, version=version)
@@ -130,12 +156,48 @@ class PluginHost(pluggy.PluginManager):
         try:
             module = loader()
             info.version = info.version or getattr(module, "__version__", "")
+            info.requires = _requirements(module)
+            self._refuse_ordering(module)
             self.register(module, name=name)
             self.check_pending()
+        except PluginRefused as refused:
+            self.fail(name, str(refused))
+            return
         except Exception:
             self.fail(name, traceback.format_exc())
             return
         info.hooks = sorted(impl.name for impl in self.get_hookcallers(module) or [])
+
+    def _refuse_ordering(self, module):
+        for attr in dir(module):
+            options = self.parse_hookimpl_opts(module, attr) or {}
+            used = [option for option in ORDERING_OPTIONS if options.get(option)]
+            if used:
+                raise PluginRefused(
+                    f"hook {attr} is marked {', '.join(used)}: Xiuhua calls every plugin's hooks one by one "
+                    "in load order (built-ins, installed packages, then the plugins folder by name) and "
+                    "supports neither tryfirst/trylast nor wrappers"
+                )
+
+    def _check_requirements(self):
+        """Fail every enabled plugin that requires one that is not there, is disabled or failed, and
+        then those that require it, and so on."""
+        failing = True
+        while failing:
+            failing = False
+            for name, info in list(self.infos.items()):
+                if info.status != "enabled":
+                    continue
+                for required in info.requires:
+                    other = self.infos.get(required)
+                    if other is not None and other.status == "enabled":
+                        continue
+                    why = {None: "is not installed", "disabled": "is disabled (PLUGINS_DISABLED)"}.get(
+                        other and other.status, "failed to load"
+                    )
+                    self.fail(name, f"requires the plugin {required!r}, which {why}")
+                    failing = True
+                    break
 
     def fail(self, name: str, error: str):
         """Disable a plugin, keep why, and carry on without it."""
@@ -165,6 +227,21 @@ class PluginHost(pluggy.PluginManager):
                 results.append((impl.plugin_name, result))
         return results
 
+    def fire(self, hook_name: str, **kwargs):
+        """Tell every plugin of an event (workorder_*, notify) once the caller's transaction has committed, or
+        at once outside one; never if it rolls back. Each listener runs in a transaction of its own:
+        one that raises is rolled back and logged, and the others still run."""
+        if getattr(self.hook, hook_name).get_hookimpls():  # the demo fires thousands: queue none for nobody
+            db.after_commit(lambda: self._tell_each(hook_name, kwargs))
+
+    def _tell_each(self, hook_name: str, kwargs: dict):
+        for impl in getattr(self.hook, hook_name).get_hookimpls():
+            try:
+                with db.atomic():
+                    impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            except Exception:
+                log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+
     def collect(self, hook_name: str, **kwargs) -> list:
         """Flatten the lists every plugin returned from a hook."""
         return [item for _, items in self.call_each(hook_name, **kwargs) for item in items]
@@ -181,6 +258,7 @@ class PluginHost(pluggy.PluginManager):
                     [key(item) for item in items]
                 except Exception:
                     self.fail(plugin, f"{hook} returned an item without its id:\n{traceback.format_exc()}")
+        self._check_requirements()
         alive = {name for name, info in self.infos.items() if info.status == "enabled"}
         self.registered = {hook: [(p, r) for p, r in pairs if p in alive] for hook, pairs in results.items()}
         owners: dict[str, dict[str, str]] = {hook: {} for hook in UNIQUE_KEYS}
@@ -212,11 +290,45 @@ class PluginHost(pluggy.PluginManager):
         return [(name, str(path)) for name, path in self.registered["register_migrations"]]
 
 
+def _requirements(module) -> list[str]:
+    requires = getattr(module, "__requires__", [])
+    if not isinstance(requires, list | tuple) or not all(isinstance(name, str) for name in requires):
+        raise PluginRefused(f"__requires__ must be a list of plugin names, not {requires!r}")
+    return list(requires)
+
+
+FOLDER_PACKAGE = "xiuhua_plugins"
+
+
 def _import_from_folder(path: Path):
-    parent = str(path.parent.parent)
-    if parent not in sys.path:
-        sys.path.insert(0, parent)
-    return importlib.import_module(f"{path.parent.name}.{path.name}")
+    """A folder plugin, imported as `xiuhua_plugins.<folder name>`: whatever its folder and the folder
+    above are called, it cannot take an installed module's name or be taken by one. A module already
+    imported from the same file (tests import `plugins.zombie_cars`) is that plugin: importing it twice
+    would make two sets of its model classes."""
+    init = os.path.realpath(path / "__init__.py")
+    suffix = os.sep + os.path.join(path.name, "__init__.py")
+    name = f"{FOLDER_PACKAGE}.{path.name}"
+    for module in [sys.modules.get(name), *list(sys.modules.values())]:
+        where = getattr(module, "__file__", None) or ""
+        if where.endswith(suffix) and os.path.realpath(where) == init:
+            return module
+    package = sys.modules.get(FOLDER_PACKAGE)
+    if package is None:
+        package = types.ModuleType(FOLDER_PACKAGE, "Folder plugins, each under its folder's name (core.plugins).")
+        package.__path__ = []
+        sys.modules[FOLDER_PACKAGE] = package
+    for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+        del sys.modules[loaded]  # a plugin of that name from another folder (tests load several)
+    spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(path)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    setattr(package, path.name, module)
+    return module
 
 
 def unique_or_fail(hook: str, owners: dict, key: str, plugin: str):

@@ -12,25 +12,16 @@ from core.plugins import host
 plugins_cli = AppGroup("plugins", help="List the plugins, or write a new one.")
 
 
-def error_summary(error: str) -> str:
-    """The exception at the end of a traceback, after the host's own explanation when it gave one."""
-    lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
-    if not lines:
-        return ""
-    first, last = lines[0].rstrip(":"), lines[-1]
-    return last if first == last or first.startswith("Traceback") else f"{first}: {last}"
-
-
 def table(infos) -> list[str]:
     """One line per plugin in aligned columns; a failed plugin gets its error on the line below."""
     rows = [("NAME", "VERSION", "SOURCE", "STATUS", "")]
-    rows += [(i.name, i.version or "-", i.source, i.status, i.error) for i in infos]
+    rows += [(i.name, i.version or "-", i.source, i.status, i.error_summary) for i in infos]
     widths = [max(len(row[col]) for row in rows) for col in range(3)]
     lines = []
     for *cells, status, error in rows:
         lines.append("  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)) + "  " + status)
         if status == "failed":
-            lines.append(f"    error: {error_summary(error)}")
+            lines.append(f"    error: {error}")
     return lines
 
 

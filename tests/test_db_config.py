@@ -32,6 +32,19 @@ def test_status_exits_1_while_migrations_are_pending(tmp_path):
     assert "applied core: 0001_initial" in result.output
 
 
+def test_status_fails_naming_a_plugin_that_failed_to_load(make_app):
+    from tests.support import BROKEN_PLUGINS
+
+    app = make_app(PLUGINS_DIR=BROKEN_PLUGINS)
+    result = app.test_cli_runner().invoke(args=["db", "status"])
+    assert result.exit_code == 1
+    assert "[x] core: 0001_initial" in result.output  # nothing is pending: the plugin alone fails it
+    assert (
+        "plugin bad_import failed to load, so its migrations are not listed: "
+        "ImportError: bad_import cannot find its dependency"
+    ) in result.output
+
+
 def test_sqlite_runs_with_wal_and_foreign_keys(app):
     if not db.obj.__class__.__name__.startswith("Sqlite"):
         pytest.skip("SQLite pragmas only apply to the SQLite backend")

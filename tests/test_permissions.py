@@ -3,7 +3,7 @@
 import pytest
 
 from core.permissions import LOGIN, PUBLIC, is_static, requires
-from tests.support import GOOD_PLUGINS
+from tests.support import GOOD_PLUGINS, PLUGIN_SETS
 
 
 def undeclared_endpoints(app):
@@ -108,3 +108,81 @@ def test_static_files_are_served_to_anonymous_visitors(client):
     response = client.get("/static/css/app.css")
     assert response.status_code == 200
     assert "text/css" in response.headers["Content-Type"]
+
+
+@pytest.fixture
+def flyerish(make_app):
+    """restart(roles) → an app whose flyerish.view lists `roles`, after its `flask db upgrade`."""
+
+    def restart(roles):
+        plugin.ROLES[:] = roles
+        return make_app(PLUGINS_DIR=str(PLUGIN_SETS / "xh_perms"))
+
+    from core.plugins import _import_from_folder
+
+    plugin = _import_from_folder(PLUGIN_SETS / "xh_perms" / "flyerish")
+    yield restart
+    plugin.ROLES[:] = ["dispatcher"]
+
+
+def holders(app, permission="flyerish.view") -> set[str]:
+    from core.db import db
+    from core.org import Role, RolePermission
+
+    with app.app_context(), db.connection_context():
+        return {r.code for r in Role.select().join(RolePermission).where(RolePermission.permission == permission)}
+
+
+def test_declared_default_roles_follow_the_code_from_one_upgrade_to_the_next(flyerish):
+    assert holders(flyerish(["dispatcher"])) == {"dispatcher"}
+    assert holders(flyerish(["dispatcher", "collector"])) == {"dispatcher", "collector"}  # step 6 of the tutorial
+    assert holders(flyerish(["collector"])) == {"collector"}  # dispatchers were given it by the code only
+
+
+def test_an_administrators_choice_stands_against_later_upgrades(flyerish, users):
+    app = flyerish(["dispatcher"])
+    admin = app.test_client()
+    admin.post("/login", data={"username": "admin", "password": "correct-horse-9"})
+    roles = {code: role_id(app, code) for code in ("dispatcher", "leader")}
+    revoke = admin.post(f"/admin/roles/{roles['dispatcher']}/grant", data={"permission": "flyerish.view"})
+    grant = admin.post(f"/admin/roles/{roles['leader']}/grant", data={"permission": "flyerish.view", "granted": "on"})
+    assert (revoke.status_code, grant.status_code) == (200, 200)
+    assert holders(app) == {"leader"}
+    # the code now names dispatchers and collectors, and no longer leaders: only collectors follow it
+    assert holders(flyerish(["dispatcher", "collector"])) == {"leader", "collector"}
+    assert holders(flyerish([])) == {"leader"}
+
+
+def role_id(app, code):
+    from core.db import db
+    from core.org import Role
+
+    with app.app_context(), db.connection_context():
+        return Role.get(Role.code == code).id
+
+
+def test_migration_0023_takes_earlier_choices_from_the_audit_trail(flyerish, users):
+    import importlib.util
+    from pathlib import Path
+
+    from playhouse.migrate import SchemaMigrator
+
+    from core.db import db
+    from core.org import GrantChoice
+
+    app = flyerish(["dispatcher"])
+    admin = app.test_client()
+    admin.post("/login", data={"username": "admin", "password": "correct-horse-9"})
+    leader, dispatcher = role_id(app, "leader"), role_id(app, "dispatcher")
+    for role, granted in ((leader, "on"), (dispatcher, ""), (leader, "")):  # the last choice per role wins
+        admin.post(f"/admin/roles/{role}/grant", data={"permission": "flyerish.view", "granted": granted})
+    path = Path(__file__).parent.parent / "core/migrations/0023_grant_choices_retired_categories.py"
+    spec = importlib.util.spec_from_file_location("grant_choices", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with app.app_context(), db.connection_context():
+        migrator = SchemaMigrator.from_database(db.obj)
+        migration.down(migrator, db.obj)  # as the database was before 0023: the audit trail has the choices
+        migration.up(migrator, db.obj)
+        choices = {(c.role_id, c.permission_id, c.granted) for c in GrantChoice.select()}
+    assert choices == {(leader, "flyerish.view", False), (dispatcher, "flyerish.view", False)}

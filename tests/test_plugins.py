@@ -7,6 +7,7 @@ from core.db import db
 from core.plugins import BUILTINS, PluginHost
 from tests.support import BROKEN_PLUGINS as BROKEN
 from tests.support import GOOD_PLUGINS as GOOD
+from tests.support import PLUGIN_SETS
 
 
 def infos(app):
@@ -195,3 +196,92 @@ def test_plugin_categories_are_created_in_every_edition_and_follow_the_plugin(ma
         assert [c.default_department_id for c in cats] == [parks.id, sanitation.id]
         rows = {(s.filing_condition, s.limit_unit, s.active) for s in cats[0].standards}
         assert rows == {("A thing is recorded", "work_day", True), ("old row", "day", False)}
+
+
+def test_a_category_no_plugin_registers_any_more_is_retired_and_offered_nowhere(make_app, users):
+    from core.catalogue import Category, search
+    from core.db import upgrade
+
+    app = make_app(PLUGINS_DIR=GOOD)
+    with app.app_context(), db.connection_context():
+        kept = Category.get(Category.edition == "2026", Category.code == "9901")
+        # not a plugin's, and out of use by an administrator's choice: no upgrade touches it
+        national = Category.create(
+            kind="event", edition="2026", class_code="01", class_name="市容环境", code="01001", name="暴露垃圾",
+            active=False,
+        )  # fmt: skip
+    form = lambda application: login_client(application).get("/orders/new").get_data(as_text=True)  # noqa: E731
+    assert "Recorded thing" in form(app)
+    without = make_app(PLUGINS_DIR=GOOD, PLUGINS_DISABLED=["recorder"])  # a restart without it: upgraded
+    with without.app_context(), db.connection_context():
+        retired = Category.get_by_id(kept.id)  # kept for the cases filed under it
+        assert (retired.retired, retired.active) == (True, False)
+        assert [c.code for c in search("99")] == []
+    assert "Recorded thing" not in form(without)
+    upgrade(app)  # the plugin is back, and so is its category
+    with app.app_context(), db.connection_context():
+        again = Category.get_by_id(kept.id)
+        assert (again.retired, again.active) == (False, True)
+        assert Category.get_by_id(national.id).active is False
+    assert "Recorded thing" in form(app)
+
+
+def login_client(app):
+    client = app.test_client()
+    client.post("/login", data={"username": "collector", "password": "correct-horse-9"})
+    return client
+
+
+def test_plugins_asking_pluggy_for_another_order_or_a_wrapper_are_refused_at_load(make_app):
+    app = make_app(PLUGINS_DIR=str(PLUGIN_SETS / "xh_order"))
+    found = infos(app)
+    assert found["early"].status == "failed"
+    assert "hook menu_items is marked tryfirst" in found["early"].error
+    assert found["wrapping"].status == "failed"
+    assert "hook workorder_created is marked wrapper" in found["wrapping"].error
+    assert found["plain"].status == "enabled"
+    host = app.extensions["xiuhua.plugins"]
+    assert host.get_plugin("early") is None and host.get_plugin("wrapping") is None
+    with app.test_request_context():
+        labels = [item.label for item in host.collect("menu_items", user=None)]
+    assert "Plain" in labels and "Early" not in labels
+    listing = app.test_cli_runner().invoke(args=["plugins", "list"]).output
+    assert "error: hook menu_items is marked tryfirst" in listing
+
+
+def test_a_plugin_whose_requirement_is_missing_disabled_or_failed_fails_saying_so(make_app, users):
+    app = make_app(PLUGINS_DIR=str(PLUGIN_SETS / "xh_requires"), PLUGINS_DISABLED=["sidekick"])
+    found = infos(app)
+    reasons = {name: found[name].error for name in found if name.startswith(("needs_", "bad_"))}
+    assert reasons == {
+        "needs_missing": "requires the plugin 'no_such_plugin', which is not installed",
+        "needs_disabled": "requires the plugin 'sidekick', which is disabled (PLUGINS_DISABLED)",
+        "needs_failed": "requires the plugin 'broken_base', which failed to load",
+        "needs_chain": "requires the plugin 'needs_failed', which failed to load",
+        "needs_registered": "requires the plugin 'fails_registering', which failed to load",
+        "needs_core": "",
+        "bad_requires": "__requires__ must be a list of plugin names, not 'workorders'",
+    }
+    assert {name: found[name].status for name in ("needs_core", "needs_chain", "sidekick")} == {
+        "needs_core": "enabled",
+        "needs_chain": "failed",
+        "sidekick": "disabled",
+    }
+    assert app.extensions["xiuhua.plugins"].get_plugin("needs_chain") is None
+    listing = app.test_cli_runner().invoke(args=["plugins", "list"]).output
+    assert "error: requires the plugin 'sidekick', which is disabled (PLUGINS_DISABLED)" in listing
+    admin = app.test_client()
+    admin.post("/login", data={"username": "admin", "password": "correct-horse-9"})
+    page = admin.get("/admin/plugins").get_data(as_text=True)
+    assert "requires the plugin &#39;no_such_plugin&#39;, which is not installed" in page
+
+
+def test_folder_plugins_are_imported_under_one_package_whatever_their_folder_is_called(make_app, tmp_path):
+    folder = tmp_path / "click"  # an installed package's name: "click.hello" would be looked for inside it
+    (folder / "hello").mkdir(parents=True)
+    (folder / "hello" / "__init__.py").write_text('from .greeting import TEXT\n__version__ = "0.1"\n')
+    (folder / "hello" / "greeting.py").write_text('TEXT = "你好"\n')
+    app = make_app(PLUGINS_DIR=str(folder))
+    assert infos(app)["hello"].status == "enabled", infos(app)["hello"].error
+    module = app.extensions["xiuhua.plugins"].get_plugin("hello")
+    assert (module.__name__, module.TEXT) == ("xiuhua_plugins.hello", "你好")

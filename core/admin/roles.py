@@ -11,7 +11,7 @@ from core import audit
 from core.admin import bp
 from core.audit import AuditEntry
 from core.db import db
-from core.org import Permission, Role, RolePermission
+from core.org import GrantChoice, Permission, Role, RolePermission
 from core.permissions import labels, requires, role_label, unscoped
 from core.plugins import host
 from core.web import message, page
@@ -70,9 +70,13 @@ def role_grant(role_id):
     granted = request.form.get("granted") == "on"
     if role.code == "admin" and permission.name == "admin.roles" and not granted:
         return message(_("The administrator role must keep the right to edit roles."), 409)
-    # The check and the write are one statement, as in core.editing: of two clicks at the same instant one
-    # changes the grant, the other changes nothing and is told who did it first.
     with db.atomic():
+        # the administrator's from now on: `flask db upgrade` no longer applies the code's default roles to it
+        GrantChoice.insert(role=role, permission=permission, granted=granted).on_conflict(
+            conflict_target=[GrantChoice.role, GrantChoice.permission], update={GrantChoice.granted: granted}
+        ).execute()
+        # The check and the write are one statement, as in core.editing: of two clicks at the same instant one
+        # changes the grant, the other changes nothing and is told who did it first.
         if granted:
             changed = RolePermission.insert(role=role, permission=permission).on_conflict_ignore().as_rowcount()
         else:

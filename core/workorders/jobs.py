@@ -68,7 +68,7 @@ def supervise() -> str:
             text = reminder(kind, order, head)
             Notification.create(user=head, order=order, kind=kind, due=order.due_at, text=text, at=now)
             sent += 1
-            host.call_each("notify", user=head, message=text, workorder=order)
+            host.fire("notify", user=head, message=text, workorder=order)
     return f"{sent} reminders sent"
 
 

@@ -512,7 +512,7 @@ def _conflict_message(order: WorkOrder) -> str:
 
 
 def _fire(hook, **kwargs):
-    current_app.extensions["xiuhua.plugins"].call_each(hook, **kwargs)
+    current_app.extensions["xiuhua.plugins"].fire(hook, **kwargs)
 
 
 # --- what each action changes besides the status ---------------------------------------------------

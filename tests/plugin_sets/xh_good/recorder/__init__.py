@@ -1,5 +1,6 @@
 """A test plugin that implements every hook and records each call, so tests/test_hook_contract.py
-can prove every hook in core/hookspecs.py is exercised."""
+can prove every hook in core/hookspecs.py is exercised. CALLS holds the calls since the last
+application was created: config_defaults, the first hook create_app calls, starts it afresh."""
 
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def register_jobs():
 
 @hookimpl
 def config_defaults():
-    CALLS.append("config_defaults")
+    CALLS[:] = ["config_defaults"]
     return {"RECORDER_GREETING": "hello", "RECORDER_LIMIT": 3}
 
 

@@ -1,0 +1,1 @@
+__requires__ = "workorders"  # a string, not a list

@@ -1,0 +1,1 @@
+__requires__ = ["needs_failed"]  # fails because what it requires fails

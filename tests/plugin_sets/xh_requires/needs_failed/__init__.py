@@ -1,0 +1,1 @@
+__requires__ = ["broken_base"]

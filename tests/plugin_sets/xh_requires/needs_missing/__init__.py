@@ -1,0 +1,1 @@
+__requires__ = ["no_such_plugin"]

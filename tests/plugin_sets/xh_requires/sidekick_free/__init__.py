@@ -1,0 +1,1 @@
+"""A plain plugin that needs_core requires."""
