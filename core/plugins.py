@@ -151,7 +151,11 @@ class PluginHost(pluggy.PluginManager):
     def call_each(self, hook_name: str, **kwargs) -> list[tuple[str, object]]:
         """Call one hook plugin by plugin, in load order; a plugin that raises is left out (and, at
         registration, disabled). Returns (plugin name, result) for every non-None result."""
-        results = []
+        return [(name, result) for name, result in self.each(hook_name, **kwargs) if result is not None]
+
+    def each(self, hook_name: str, **kwargs):
+        """call_each, one plugin at a time: yields (plugin name, result) as each one returns, so that
+        a caller can tell how far a long hook (demo_data) has come. A plugin that raises is skipped."""
         for impl in getattr(self.hook, hook_name).get_hookimpls():
             try:
                 result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
@@ -161,9 +165,7 @@ class PluginHost(pluggy.PluginManager):
                 else:
                     log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
                 continue
-            if result is not None:
-                results.append((impl.plugin_name, result))
-        return results
+            yield impl.plugin_name, result
 
     def collect(self, hook_name: str, **kwargs) -> list:
         """Flatten the lists every plugin returned from a hook."""
