@@ -2,6 +2,7 @@
 
 from flask_babel import gettext as _
 
+from core.evaluation import scores
 from core.evaluation.indicators import INDICATORS, LEVELS, is_rate
 from core.xlsx import Sheet, workbook_bytes
 
@@ -39,7 +40,7 @@ def table_sheet(period_key: str, table: dict, public: bool = False) -> Sheet:
         f"{LEVELS[table['level']]} {period_key}",
         headers,
         rows,
-        notes=[_("Period: %(period)s", period=period_key), _("Score: %(formula)s", formula=table["formula"])],
+        notes=[_("Period: %(period)s", period=period_key), _("Score: %(formula)s", formula=scores.formula_of(table))],
     )
 
 

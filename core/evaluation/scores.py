@@ -164,15 +164,26 @@ def score(level: str, values: dict, deduction: float, cfg: dict) -> tuple[float 
 
 
 def formula_text(level: str, cfg: dict) -> str:
-    spec = cfg["levels"][level]
+    return describe(cfg["levels"][level]["components"])
+
+
+def describe(components: list) -> str:
+    """The score's formula in the reader's language, from its components (code, weight, kind)."""
     pieces = []
-    for code, weight, kind in spec["components"]:
-        label = str(INDICATORS[code].label)
+    for code, weight, kind in components:
+        label = str(INDICATORS[code].label) if code in INDICATORS else code
         pieces.append(
             {
                 "rate": f"{weight}% × {label}",
                 "inverse": f"{weight}% × (100 − {label})",
-                "band": f"{weight}% × band({label})",
-            }[kind]
+                "band": f"{weight}% × " + _("%(indicator)s in bands", indicator=label),
+            }.get(kind, f"{weight}% × {label}")
         )
     return " + ".join(pieces) + " − " + _("deductions")
+
+
+def formula_of(table: dict) -> str:
+    """A table's formula, rendered now (a snapshot keeps its components), or as it was written when
+    the snapshot predates that."""
+    components = table.get("components")
+    return describe(components) if components else table.get("formula", "")

@@ -115,6 +115,7 @@ def table(level: str, period: periods.Period, cfg: dict | None = None) -> dict:
         "level": level,
         "indicators": LEVEL_INDICATORS[level],
         "score_indicators": [component[0] for component in cfg["levels"][level]["components"]],
+        "components": [list(component) for component in cfg["levels"][level]["components"]],
         "formula": scores.formula_text(level, cfg),
         "rows": rows,
     }

@@ -42,7 +42,16 @@ def _level():
 
 
 def _helpers():
-    return {"INDICATORS": INDICATORS, "LEVELS": LEVELS, "is_rate": is_rate, "cell": exports.cell}
+    every_figure = request.args.get("figures") == "all"
+
+    def figures_url(every: bool) -> str:
+        args = {**request.view_args, **request.args.to_dict(), "figures": "all" if every else None}
+        return url_for(request.endpoint, **args)
+
+    return {
+        "INDICATORS": INDICATORS, "LEVELS": LEVELS, "is_rate": is_rate, "cell": exports.cell,
+        "formula_of": scores.formula_of, "every_figure": every_figure, "figures_url": figures_url,
+    }  # fmt: skip
 
 
 @bp.route("/")
