@@ -146,7 +146,7 @@ def _check_credentials(user, password):
             user.locked_until = clock.now() + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
             user.failed_logins = 0
             user.save()
-            audit.record("user.locked", "user", user.id, f"{user.username} locked after {limit} failures", actor=user)
+            audit.record("user.locked", "user", user.id, user.username, after={"failures": limit}, actor=user)
             return _(
                 "Too many failed logins: this account is locked for %(minutes)d minutes.",
                 minutes=current_app.config["LOGIN_LOCK_MINUTES"],
@@ -190,7 +190,7 @@ def change_password():
         else:
             current_user.set_password(form.new.data)
             current_user.save()
-            audit.record("user.password", "user", current_user.id, f"{current_user.username} changed password")
+            audit.record("user.password", "user", current_user.id, current_user.username)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
     status = 200 if not form.errors else 422

@@ -68,3 +68,10 @@ def prune_job_runs():
 @hookimpl
 def register_jobs():
     return [JobSpec("core.prune_job_runs", _l("Prune old job-run records"), prune_job_runs, cron="30 3 * * *")]
+
+
+@hookimpl
+def register_audit_actions():
+    from core.audit_actions import ACTIONS
+
+    return ACTIONS

@@ -43,6 +43,7 @@ REGISTRATION_HOOKS = [
     "register_permissions",
     "register_roles",
     "register_jobs",
+    "register_audit_actions",
 ]
 # `flask` sub-commands the core and Flask define outside the hooks; no plugin may take these names.
 RESERVED_COMMANDS = ["db", "scheduler", "demo", "serve", "plugins", "run", "shell", "routes"]
@@ -52,6 +53,7 @@ UNIQUE_KEYS = {
     "register_permissions": lambda perm: perm["name"],
     "register_roles": lambda role: role["code"],
     "register_jobs": lambda job: job.id,
+    "register_audit_actions": lambda action: action.code,
     "register_commands": lambda command: command.name,
     "register_categories": lambda category: f"{category['kind']}:{category['code']}",
     "config_defaults": lambda key: key,

@@ -48,7 +48,7 @@ def job_run(job_id):
         return message(_("There is no such job."), 404)
     started = scheduler.run_in_background(current_app._get_current_object(), job_id)
     if started:
-        audit.record("job.run", "job", job_id, f"run now: {job_id}")
+        audit.record("job.run", "job", job_id, job_id)
         note = _("Started %(job)s. This table refreshes until it finishes.", job=job_id)
     else:
         note = _("%(job)s is already running; wait for it to finish.", job=job_id)

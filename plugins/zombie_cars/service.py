@@ -303,7 +303,7 @@ def set_outcome(vehicle: Vehicle, outcome: str, user, note: str = "", photo=None
             "zombie_cars.outcome",
             "zombie_car",
             current.id,
-            f"{current.plate_text}: {OUTCOMES[outcome]}",
+            str(current.plate_text),
             before={"stage": before},
             after={"stage": outcome, "note": note, "orders_ended": [o.number for o in orders]},
         )
