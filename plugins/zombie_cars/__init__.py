@@ -21,6 +21,9 @@ def config_defaults():
         "ZOMBIE_NOTICE_DAYS": 7,  # calendar days the owner has after the notice is posted
         "ZOMBIE_TOW_DEPARTMENT": "parking",  # department code tow orders are dispatched to
         "ZOMBIE_ISSUING_OFFICE": "城市管理综合执法局",
+        "ZOMBIE_NOTICE_WORD": "城管移车告字",  # the notice's document word: 城管移车告字〔2026〕第0001号
+        "ZOMBIE_OFFICE_ADDRESS": "",  # printed on the notice; empty leaves a line to write on
+        "ZOMBIE_OFFICE_PHONE": "",
         "ZOMBIE_LEGAL_BASIS": (
             "依据《中华人民共和国道路交通安全法》第五十六条、《城市市容和环境卫生管理条例》"
             "第十四条及本市机动车停放管理相关规定，长期停放、无人管理的车辆影响市容和通行秩序。"

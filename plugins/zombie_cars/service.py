@@ -188,6 +188,19 @@ def next_notice_number(year: int) -> str:
     return f"{prefix}{seq:04d}"
 
 
+def document_number(notice: Notice) -> str:
+    """The number as an official document carries it, 〔year〕 and 第…号 (ZC2026-0001 →
+    城管移车告字〔2026〕第0001号); a number of another shape is printed as it is."""
+    year, _dash, seq = notice.number.removeprefix("ZC").partition("-")
+    if not (year.isdigit() and seq.isdigit()):
+        return notice.number
+    return _("%(word)s〔%(year)s〕No. %(seq)s", word=config("ZOMBIE_NOTICE_WORD"), year=year, seq=seq)
+
+
+def document_date(day: date) -> str:
+    return _("%(year)d-%(month)02d-%(day)02d", year=day.year, month=day.month, day=day.day)
+
+
 def deadline_for(issued_on: date, days: int | None = None) -> date:
     """The notice's deadline: calendar days after the notice date."""
     return issued_on + timedelta(days=config("ZOMBIE_NOTICE_DAYS") if days is None else days)
