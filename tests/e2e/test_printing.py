@@ -124,3 +124,18 @@ def test_the_notice_fills_one_a4_page_in_large_type_with_chinese_punctuation(not
     body_pt = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#notice-facts')).fontSize)") * 0.75
     title_pt = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#notice h1')).fontSize)") * 0.75
     assert body_pt >= 15 and title_pt >= 24
+
+
+def test_the_year_calendar_prints_on_one_a4_landscape_page(notice_server, make_page):
+    base = notice_server.split("/campaigns")[0]
+    page = make_page()
+    page.goto(base + "/login")
+    page.locator("input[name=username]").fill("dispatcher")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button.primary").click()
+    expect(page.locator("h1")).to_be_visible()
+    page.goto(base + "/calendar?year=2026")
+    expect(page.locator(".wt-month")).to_have_count(12)
+    page.emulate_media(media="print")
+    sizes = pdf_pages(page.pdf(format="A4", prefer_css_page_size=True))
+    assert len(sizes) == 1 and sizes[0][0] > sizes[0][1]
