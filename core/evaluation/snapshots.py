@@ -14,6 +14,7 @@ from core.evaluation import indicators, periods, scores
 from core.evaluation.indicators import AREA_LEVELS, LEVEL_INDICATORS, LEVELS, _sql
 from core.evaluation.models import Deduction, Snapshot, SnapshotVersion
 from core.org import Department, Role, User, UserRole
+from core.scheduler import N_, Summary
 
 POST_ROLES = {
     "collector": "collector",
@@ -284,18 +285,18 @@ def latest_published(kind: str = "month") -> SnapshotVersion | None:
     )
 
 
-def _job(kind: str) -> str:
+def _job(kind: str) -> Summary:
     period = periods.previous(kind, clock.now())
     with db.connection_context():
         version = prepare(period)
-    return f"{period.key}: draft v{version.number} ready for review"
+    return Summary(N_("%(period)s: draft v%(version)d ready for review"), period=period.key, version=version.number)
 
 
-def weekly_job() -> str:
+def weekly_job() -> Summary:
     return _job("week")
 
 
-def monthly_job() -> str:
+def monthly_job() -> Summary:
     return _job("month")
 
 

@@ -17,6 +17,7 @@ from core import audit, clock
 from core.catalogue import Category, FilingStandard
 from core.db import db
 from core.org import Department
+from core.scheduler import N_, Summary
 from core.workorders import workflow
 from core.workorders.models import WorkOrder
 
@@ -422,7 +423,7 @@ def open_tow_order(notice: Notice) -> WorkOrder:
     return WorkOrder.get_by_id(order.id)
 
 
-def tow_overdue() -> str:
+def tow_overdue() -> Summary:
     """The daily job: every notice whose deadline has passed with the vehicle still there gets a tow
     order. A notice's last day is its deadline; the order is opened the day after."""
     today = clock.now().date()
@@ -441,8 +442,12 @@ def tow_overdue() -> str:
         except (CampaignError, workflow.WorkflowError) as error:
             failed += 1
             log.error("no tow order for notice %s: %s", notice.number, error)
-    summary = f"{len(made)} tow orders created" + (f" ({', '.join(made)})" if made else "")
-    return summary + (f"; {failed} failed" if failed else "")
+    if failed:
+        return Summary(N_("Tow orders created: %(n)d (%(numbers)s); failed: %(failed)d"), n=len(made),
+                       numbers=", ".join(made) or "—", failed=failed)  # fmt: skip
+    if made:
+        return Summary(N_("Tow orders created: %(n)d (%(numbers)s)"), n=len(made), numbers=", ".join(made))
+    return Summary(N_("Tow orders created: %(n)d"), n=0)
 
 
 def on_transition(order: WorkOrder, event):
