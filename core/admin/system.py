@@ -2,6 +2,7 @@
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from core import audit, scheduler
@@ -11,11 +12,13 @@ from core.plugins import host
 from core.scheduler import JobRun, ScheduledJob
 from core.web import message, page
 
+SOURCES = {"builtin": _l("Built in"), "entry point": _l("Installed package"), "folder": _l("Plugins folder")}
+
 
 @bp.route("/plugins")
 @requires("admin.plugins")
 def plugins():
-    return page("admin/plugins.html", plugins=list(host().infos.values()))
+    return page("admin/plugins.html", plugins=list(host().infos.values()), sources=SOURCES)
 
 
 def _job_rows():

@@ -22,6 +22,7 @@ from core.evaluation.models import Deduction, Snapshot, SnapshotVersion
 from core.permissions import requires
 from core.web import message, page
 from core.workorders.models import WorkOrder
+from core.workorders.workflow import STATUSES
 from core.xlsx import send_workbook
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
@@ -111,6 +112,7 @@ def drill_down():
         total=len(ids),
         orders=orders,
         limit=DRILL_LIMIT,
+        statuses=STATUSES,
         **_helpers(),
     )
 
@@ -214,7 +216,7 @@ class PeriodForm(FlaskForm):
 
 class PublishForm(FlaskForm):
     note = TextAreaField(
-        _("Why it is republished (required when replacing a published version)"), validators=[Length(max=2000)]
+        _l("Why it is republished (required when replacing a published version)"), validators=[Length(max=2000)]
     )
 
 
