@@ -53,7 +53,8 @@ def summary_text(stored: str) -> str:
         return stored
     try:
         data = json.loads(stored)
-        return gettext(data["msgid"], **data["params"])
+        msgid, params = data["msgid"], data["params"]
+        return gettext(msgid, **params)
     except (ValueError, KeyError, TypeError):
         return stored
 

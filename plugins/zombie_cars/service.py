@@ -10,6 +10,7 @@ import logging
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from peewee import IntegrityError, fn
 
@@ -199,7 +200,8 @@ def document_number(notice: Notice) -> str:
 
 
 def document_date(day: date) -> str:
-    return _("%(year)d-%(month)02d-%(day)02d", year=day.year, month=day.month, day=day.day)
+    """A date as a document writes it in the reader's language: 2026年11月9日, November 9, 2026."""
+    return format_date(day, "long")
 
 
 def deadline_for(issued_on: date, days: int | None = None) -> date:
