@@ -305,6 +305,9 @@ def test_the_audit_log_tells_each_entry_as_a_sentence_in_the_readers_language(ap
             "zombie_cars.outcome", "zombie_car", 7, "湘F3K721", before={"stage": "notified"},
             after={"stage": "moved", "note": "车主已自行移走"},
         )  # fmt: skip
+    with db.connection_context():
+        collector = Role.get(Role.code == "collector")
+    admin.post(f"/admin/roles/{collector.id}/grant", data={"permission": "admin.audit", "granted": "on"})
     html = admin.get("/admin/audit").get_data(as_text=True)
     assert "\\u" not in html and "新名字" in html and "车主已自行移走" in html
     assert f'<a href="/admin/users/{target.id}">collector</a>' in html  # the object, linked
@@ -318,3 +321,4 @@ def test_the_audit_log_tells_each_entry_as_a_sentence_in_the_readers_language(ap
     assert "Stage: Notice posted → Moved by the owner" in text
     assert f"{users['admin'].name} changed user collector" in text and "Name: Collector → 新名字" in text
     assert "Roles: Collector → —" in text or "Roles: 监督员 → —" in text  # the role's name, not its code
+    assert f"granted a permission to role {collector.name} Read the audit log: no → yes" in text

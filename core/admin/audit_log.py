@@ -41,7 +41,9 @@ def audit():
     from core.audit_actions import FIELD_LABELS, value_labels  # names other modules' codes; they import core.admin
 
     known, codes = actions(), value_labels()
-    entries = [(e, who(e), tell(e, known, FIELD_LABELS, codes)) for e in query.paginate(page_no, PAGE_SIZE)]
+    permissions = {p["name"]: p["label"] for _, p in plugins.host().items("register_permissions")}  # role.grant
+    labels = {**FIELD_LABELS, **permissions}
+    entries = [(e, who(e), tell(e, known, labels, codes)) for e in query.paginate(page_no, PAGE_SIZE)]
     return page(
         "admin/audit.html",
         "admin/_audit_rows.html",

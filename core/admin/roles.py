@@ -76,7 +76,7 @@ def role_grant(role_id):
                 "role.grant",
                 "role",
                 role.id,
-                f"{role.code} + {permission.name}",
+                role.name,
                 before={permission.name: False},
                 after={permission.name: True},
             )
@@ -86,7 +86,7 @@ def role_grant(role_id):
                 "role.revoke",
                 "role",
                 role.id,
-                f"{role.code} - {permission.name}",
+                role.name,
                 before={permission.name: True},
                 after={permission.name: False},
             )
