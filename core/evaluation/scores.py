@@ -182,6 +182,16 @@ def describe(components: list) -> str:
     return " + ".join(pieces) + " − " + _("deductions")
 
 
+def row_formula(table: dict, row: dict) -> str:
+    """One row's formula with its figures, rendered now in the reader's language from what the table
+    keeps (a snapshot's rows included); as written for a snapshot that predates that."""
+    if "components" not in table or "band" not in table:
+        return row.get("formula", "")
+    spec = {"components": table["components"], "band": table["band"]}
+    cfg = {"levels": {table["level"]: spec}, "grades": [["", 0]]}
+    return score(table["level"], row["values"], row.get("deduction") or 0.0, cfg)[2]
+
+
 def formula_of(table: dict) -> str:
     """A table's formula, rendered now (a snapshot keeps its components), or as it was written when
     the snapshot predates that."""

@@ -117,6 +117,7 @@ def table(level: str, period: periods.Period, cfg: dict | None = None) -> dict:
         "indicators": LEVEL_INDICATORS[level],
         "score_indicators": [component[0] for component in cfg["levels"][level]["components"]],
         "components": [list(component) for component in cfg["levels"][level]["components"]],
+        "band": cfg["levels"][level]["band"],
         "formula": scores.formula_text(level, cfg),
         "rows": rows,
     }

@@ -51,7 +51,7 @@ def _helpers():
 
     return {
         "INDICATORS": INDICATORS, "LEVELS": LEVELS, "is_rate": is_rate, "cell": exports.cell,
-        "formula_of": scores.formula_of, "every_figure": every_figure, "figures_url": figures_url,
+        "formula_of": scores.formula_of, "row_formula": scores.row_formula, "every_figure": every_figure, "figures_url": figures_url,
     }  # fmt: skip
 
 
