@@ -392,7 +392,8 @@ def test_notice_days_come_from_configuration_and_the_notice_prints_them(make_app
         assert issued.status_code == 303
         notice = collector.get(issued.headers["Location"]).get_data(as_text=True)
         twice = collector.post(f"/campaigns/zombie-cars/{vehicle.id}/notify")
-    assert "2026-11-05" in notice and "某市城市管理局" in notice and "依据某条例。" in notice
+    assert "November 5, 2026" in notice  # the deadline, as English writes it
+    assert "某市城市管理局" in notice and "依据某条例。" in notice
     assert "湘F12345" in notice and "data-print" in notice and "notice.js" in notice
     assert twice.status_code == 409
     assert in_db(app, lambda: Notice.select().count()) == 1
