@@ -1,7 +1,15 @@
-"""The audit trail: who changed what, from what to what, when. Append-only."""
+"""The audit trail: who changed what, from what to what, when. Append-only. Entries keep codes (the
+action, the object's kind and id) and data; the log tells them as sentences in the reader's language
+through the AuditAction every module registers (hook `register_audit_actions`)."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from flask import has_request_context, request
+from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 from peewee import CharField, DateTimeField, ForeignKeyField, TextField
 
 from core import clock
@@ -41,3 +49,73 @@ def record(action: str, obj_type: str, obj_id="", summary="", before=None, after
         after=after,
         ip=(request.remote_addr or "") if has_request_context() else "",
     )
+
+
+@dataclass(frozen=True)
+class AuditAction:
+    """How the audit log tells one action code as a sentence. `sentence` is a lazy msgid whose
+    `%(object)s` becomes the entry's object (its summary, else its kind and id), linked to
+    `link(object_id)` when given; `fields` label the keys of the entry's before/after values and
+    `values` the codes a key holds (`{"stage": {"towed": _l("Towed")}}`)."""
+
+    code: str
+    sentence: str
+    link: Callable[[str], str | None] | None = None
+    fields: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)
+
+
+@dataclass
+class Told:
+    """One audit entry as the log shows it: the sentence (Markup) and its changes (label, old, new)."""
+
+    sentence: Markup
+    changes: list[tuple[str, str, str]]
+
+
+def tell(entry: AuditEntry, actions: dict[str, AuditAction], labels: dict, codes: dict | None = None) -> Told:
+    """Render an entry in the reader's language. Unknown action codes (a plugin since removed) keep
+    their code, so nothing recorded is ever hidden."""
+    action = actions.get(entry.action)
+    name = entry.summary or f"{entry.object_type} {entry.object_id}".strip()
+    url = None
+    if action and action.link and entry.object_id:
+        try:
+            url = action.link(entry.object_id)
+        except Exception:  # an object kind whose page has gone: the name alone
+            url = None
+    target = Markup('<a href="{}">{}</a>').format(url, name) if url else Markup("<strong>{}</strong>").format(name)
+    if action:
+        sentence = Markup(escape(str(action.sentence))) % {"object": target}
+    else:
+        sentence = Markup("<code>{}</code> {}").format(entry.action, target)
+    fields = {**labels, **(action.fields if action else {})}
+    before = entry.before if isinstance(entry.before, dict) else {}
+    after = entry.after if isinstance(entry.after, dict) else {}
+    codes = {**(codes or {}), **(action.values if action else {})}
+    changes = []
+    for key in list(dict.fromkeys([*before, *after])):
+        old, new = (shown(side.get(key), codes.get(key, {})) for side in (before, after))
+        changes.append((str(fields.get(key, key)), old, new))
+    if not isinstance(entry.before, dict) and entry.before is not None:
+        changes.append(("", shown(entry.before), shown(entry.after)))
+    elif not isinstance(entry.after, dict) and entry.after is not None:
+        changes.append(("", "", shown(entry.after)))
+    return Told(sentence, changes)
+
+
+def shown(value, codes: dict | None = None) -> str:
+    """A recorded value as a person reads it: no JSON quoting, no escapes, codes by their label."""
+    if codes and isinstance(value, str) and value in codes:
+        return str(codes[value])
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return gettext("yes")
+    if value is False:
+        return gettext("no")
+    if isinstance(value, list):
+        return "、".join(shown(v, codes) for v in value) if value else "—"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)

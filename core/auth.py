@@ -187,7 +187,7 @@ def _check_credentials(user, password):
         return None
     if attempt.locks:
         limit = current_app.config["LOGIN_MAX_FAILURES"]
-        audit.record("user.locked", "user", user.id, f"{user.username} locked after {limit} failures", actor=user)
+        audit.record("user.locked", "user", user.id, user.username, after={"failures": limit}, actor=user)
         return _(
             "Too many failed logins: this account is locked for %(minutes)d minutes.",
             minutes=current_app.config["LOGIN_LOCK_MINUTES"],
@@ -253,7 +253,7 @@ def change_password():
             with db.atomic():
                 User.update(password_hash=current_user.password_hash).where(User.id == current_user.id).execute()
                 sessions.end_all(current_user, keep_this=True)
-                audit.record("user.password", "user", current_user.id, f"{current_user.username} changed password")
+                audit.record("user.password", "user", current_user.id, current_user.username)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
     status = 200 if not form.errors else 422

@@ -8,7 +8,7 @@ from core import clock
 from core.hookspecs import hookimpl
 from core.permissions import BUILTIN_ROLES, CORE_PERMISSIONS
 from core.plugins import MenuItem, Widget
-from core.scheduler import JobRun, JobSpec
+from core.scheduler import N_, JobRun, JobSpec, Summary
 
 RUN_LOG_DAYS = 180
 
@@ -62,9 +62,16 @@ def dashboard_widgets(user):
 def prune_job_runs():
     cutoff = clock.now() - timedelta(days=RUN_LOG_DAYS)
     removed = JobRun.delete().where((JobRun.started_at < cutoff) & (JobRun.outcome != "running")).execute()
-    return f"removed {removed} run records older than {RUN_LOG_DAYS} days"
+    return Summary(N_("Run records older than %(days)d days removed: %(n)d"), n=removed, days=RUN_LOG_DAYS)
 
 
 @hookimpl
 def register_jobs():
     return [JobSpec("core.prune_job_runs", _l("Prune old job-run records"), prune_job_runs, cron="30 3 * * *")]
+
+
+@hookimpl
+def register_audit_actions():
+    from core.audit_actions import ACTIONS
+
+    return ACTIONS

@@ -2,6 +2,7 @@
 six urban districts, their streets and communities, a few hundred 15-digit unit grids, the bureau's
 departments and one user per role. Idempotent; refuses a database holding non-demo data."""
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -11,8 +12,10 @@ from flask.cli import AppGroup
 
 from core import settings
 from core.areas import Area
+from core.components.models import Component
 from core.db import db
 from core.org import Department, Role, User, UserRole
+from core.workorders.models import WorkOrder
 
 DEMO_PASSWORD = "xiuhua-demo"
 MARKER = "demo.city"
@@ -141,19 +144,50 @@ def _users(ctx: DemoContext):
         ctx.users[username] = user
 
 
-def load(app, force=False) -> DemoContext:
+def counts() -> dict[str, int]:
+    """What the demo city holds so far, by what a person would count."""
+    return {
+        "districts": Area.select().where(Area.level == "district").count(),
+        "unit grids": Area.select().where(Area.level == "grid").count(),
+        "departments": Department.select().count(),
+        "users": User.select().count(),
+        "cases": WorkOrder.select().count(),
+        "components": Component.select().count(),
+    }
+
+
+def said(numbers: dict[str, int]) -> str:
+    return ", ".join(f"{n:,} {what}" for what, n in numbers.items())
+
+
+def load(app, force=False, echo=None) -> DemoContext:
+    """Build the demo city. `echo(line)`, when given, hears one line per stage: what the stage
+    added and how long it took (the whole load takes a minute or two at full size)."""
     if holds_other_data() and not force:
         raise RefusedError(
             "This database holds data that is not the demo city's. Refusing to mix demo data in; "
             "use --force if you really mean it."
         )
+    echo = echo or (lambda line: None)
     ctx = DemoContext()
+    started = time.monotonic()
+    before = counts()
+
+    def stage(name):
+        nonlocal started, before
+        now, after = counts(), time.monotonic()
+        added = {what: n - before[what] for what, n in now.items() if n != before[what]}
+        echo(f"{name}: {said(added) if added else 'nothing new'} ({after - started:.1f} s)")
+        started, before = after, now
+
     with db.atomic():
         _departments(ctx)
         _areas(ctx)
         _users(ctx)
         settings.put(MARKER, "1")
-    app.extensions["xiuhua.plugins"].call_each("demo_data", ctx=ctx)
+    stage("city")
+    for plugin, _result in app.extensions["xiuhua.plugins"].each("demo_data", ctx=ctx):
+        stage(plugin)
     return ctx
 
 
@@ -172,9 +206,6 @@ def demo_load(force, if_empty):
         if if_empty and User.select().exists():
             click.echo("database already has users; demo not loaded")
             return
-        ctx = load(current_app, force=force)
-        grids = sum(1 for area in ctx.areas.values() if area.level == "grid")
-    click.echo(
-        f"demo city ready: {len(DISTRICTS)} districts, {grids} unit grids, {len(ctx.departments)} departments, "
-        f"{len(ctx.users)} users (password {DEMO_PASSWORD})"
-    )
+        load(current_app, force=force, echo=click.echo)
+        total = counts()
+    click.echo(f"demo city ready: {said(total)} (password {DEMO_PASSWORD})")

@@ -55,6 +55,16 @@ def register_jobs():
 
 
 @hookspec
+def register_audit_actions():
+    """Called at start-up. Return a list of `core.audit.AuditAction`, one per action code this
+    plugin passes to `core.audit.record()`: the sentence the audit log shows for it (a lazy msgid
+    with `%(object)s` where the object's name goes, e.g. `_l("towed away vehicle %(object)s")`), a
+    `link(object_id)` returning the object's URL (or None), and `fields`, labels for the keys the
+    entry records before and after. The log renders them in the reader's language; an action code
+    nobody describes is shown as its code. Codes must be unique across plugins."""
+
+
+@hookspec
 def config_defaults():
     """Called at start-up. Return a dict of this plugin's configuration keys and their defaults,
     e.g. `{"ZOMBIE_NOTICE_DAYS": 7}`. instance/config.py and `XIUHUA_<KEY>` environment variables

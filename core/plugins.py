@@ -48,6 +48,7 @@ REGISTRATION_HOOKS = [
     "register_permissions",
     "register_roles",
     "register_jobs",
+    "register_audit_actions",
 ]
 # `flask` sub-commands the core and Flask define outside the hooks; no plugin may take these names.
 RESERVED_COMMANDS = ["db", "scheduler", "demo", "serve", "plugins", "run", "shell", "routes"]
@@ -57,6 +58,7 @@ UNIQUE_KEYS = {
     "register_permissions": lambda perm: perm["name"],
     "register_roles": lambda role: role["code"],
     "register_jobs": lambda job: job.id,
+    "register_audit_actions": lambda action: action.code,
     "register_commands": lambda command: command.name,
     "register_categories": lambda category: f"{category['kind']}:{category['code']}",
     "config_defaults": lambda key: key,
@@ -213,7 +215,11 @@ class PluginHost(pluggy.PluginManager):
     def call_each(self, hook_name: str, **kwargs) -> list[tuple[str, object]]:
         """Call one hook plugin by plugin, in load order; a plugin that raises is left out (and, at
         registration, disabled). Returns (plugin name, result) for every non-None result."""
-        results = []
+        return [(name, result) for name, result in self.each(hook_name, **kwargs) if result is not None]
+
+    def each(self, hook_name: str, **kwargs):
+        """call_each, one plugin at a time: yields (plugin name, result) as each one returns, so that
+        a caller can tell how far a long hook (demo_data) has come. A plugin that raises is skipped."""
         for impl in getattr(self.hook, hook_name).get_hookimpls():
             try:
                 result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
@@ -223,9 +229,7 @@ class PluginHost(pluggy.PluginManager):
                 else:
                     log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
                 continue
-            if result is not None:
-                results.append((impl.plugin_name, result))
-        return results
+            yield impl.plugin_name, result
 
     def fire(self, hook_name: str, **kwargs):
         """Tell every plugin of an event (workorder_*, notify) once the caller's transaction has committed, or

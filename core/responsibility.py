@@ -30,6 +30,20 @@ from core.plugins import MenuItem
 from core.workorders.models import GridAssignment
 
 DEFAULT_ROLE = "责任人"
+# The role texts the demo and the assignment form offer, stored as written (Chinese, as on the
+# bureau's paperwork) and shown in the reader's language; any other text is shown as written.
+ROLE_LABELS = {
+    "责任人": _l("Responsible person"),
+    "分管负责人": _l("Leader in charge"),
+    "养护责任人": _l("Maintenance lead"),
+    "执法责任人": _l("Enforcement lead"),
+}
+
+
+def role_label(text: str) -> str:
+    return str(ROLE_LABELS[text]) if text in ROLE_LABELS else text
+
+
 COLLECTOR_PERMISSION = "workorder.view_grid"
 
 

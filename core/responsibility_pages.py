@@ -21,6 +21,7 @@ from core.responsibility import (
     collectors_of,
     grids_under,
     responsible_for,
+    role_label,
     unassign,
     unassign_collector,
 )
@@ -28,6 +29,7 @@ from core.web import page
 from core.workorders.models import GridAssignment
 
 bp = Blueprint("responsibility", __name__, url_prefix="/grids/responsibility")
+bp.add_app_template_filter(role_label, "responsibility_role")
 
 
 # --- the page ----------------------------------------------------------------------------------------

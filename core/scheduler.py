@@ -4,6 +4,7 @@
 The next fire time of every job is kept in the database, so a job whose time passed while no
 scheduler was running is run once when one starts (catch-up), and never twice."""
 
+import json
 import os
 import socket
 import threading
@@ -19,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from peewee import CharField, DateTimeField, TextField
 
@@ -29,11 +31,39 @@ from core.db import BaseModel, db, is_sqlite
 STALE_AFTER = timedelta(hours=12)
 
 
+def N_(msgid: str) -> str:
+    """Marks a msgid for extraction (pybabel knows N_) that is translated later, when shown."""
+    return msgid
+
+
+class Summary:
+    """A run's one-line summary, kept as its English msgid and parameters and shown in the reader's
+    language: `return Summary(N_("Reminders sent: %(n)d"), n=sent)`."""
+
+    def __init__(self, msgid: str, **params):
+        self.msgid, self.params = msgid, params
+
+    def stored(self) -> str:
+        return json.dumps({"msgid": self.msgid, "params": self.params}, ensure_ascii=False, default=str)
+
+
+def summary_text(stored: str) -> str:
+    """A stored summary in the reader's language; plain text (older runs, other jobs) as it is."""
+    if not stored.startswith('{"msgid"'):
+        return stored
+    try:
+        data = json.loads(stored)
+        msgid, params = data["msgid"], data["params"]
+        return gettext(msgid, **params)
+    except (ValueError, KeyError, TypeError):
+        return stored
+
+
 @dataclass(frozen=True)
 class JobSpec:
     id: str  # stable, unique across plugins: "<plugin>.<job>"
     name: str
-    func: Callable[[], str | None]  # returns a one-line summary for the run log
+    func: Callable[[], "Summary | str | None"]  # the run log's one-line summary (Summary: translated when read)
     cron: str | None = None  # crontab syntax, in the configured time zone
     every: timedelta | None = None
 
@@ -87,6 +117,7 @@ def init_app(app):
     app.extensions["xiuhua.jobs"] = {spec.id: spec for _, spec in registered}
     app.extensions["xiuhua.job_owners"] = {spec.id: plugin for plugin, spec in registered}
     app.cli.add_command(scheduler_cli)
+    app.add_template_filter(summary_text, "run_summary")
 
 
 def specs(app) -> dict[str, JobSpec]:
@@ -139,7 +170,8 @@ def claim(app, job_id: str, trigger: str) -> JobRun | None:
 
 def _execute(app, run: JobRun) -> JobRun:
     try:
-        run.summary = specs(app)[run.job_id].func() or ""
+        result = specs(app)[run.job_id].func() or ""
+        run.summary = result.stored() if isinstance(result, Summary) else str(result)
         run.outcome = "success"
     except Exception:
         app.logger.exception("job %s failed", run.job_id)

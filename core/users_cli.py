@@ -45,7 +45,7 @@ def create(username, name, role, password):
                 user.save()
                 UserRole.create(user=user, role=found)
                 after = {"username": username, "roles": [role]}
-                audit.record("user.create", "user", user.id, f"{username} (command line)", after=after)
+                audit.record("user.create", "user", user.id, username, after=after)
         except IntegrityError:
             raise click.ClickException(f"a user named {username!r} exists already") from None
     click.echo(f"created {username} with role {role}")
@@ -66,7 +66,7 @@ def unlock(username):
             "user.unlock",
             "user",
             user.id,
-            f"{username} (command line)",
+            username,
             before={"locked_until": was},
             after={"locked_until": None},
         )

@@ -283,3 +283,42 @@ def test_unlock_from_the_command_line(app, users):
     assert result.exit_code == 0
     assert login(app.test_client(), "collector").status_code == 302
     assert app.test_cli_runner().invoke(args=["users", "unlock", "nobody"]).exit_code != 0
+
+
+def visible(html: str) -> str:
+    """The text a reader sees: tags (and so attributes) dropped, whitespace collapsed."""
+    import re
+
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_audit_log_tells_each_entry_as_a_sentence_in_the_readers_language(app, as_role, users):
+    from core import audit
+
+    admin = as_role("admin")
+    target = users["collector"]
+    form = new_user_form(username="collector", name="新名字", department=str(target.department_id), password="")
+    form["version"] = form_version(admin, f"/admin/users/{target.id}")
+    assert admin.post(f"/admin/users/{target.id}", data=form).status_code == 302
+    with app.app_context(), db.connection_context():  # a plugin's action, written by a job (no one logged in)
+        audit.record(
+            "zombie_cars.outcome", "zombie_car", 7, "湘F3K721", before={"stage": "notified"},
+            after={"stage": "moved", "note": "车主已自行移走"},
+        )  # fmt: skip
+    with db.connection_context():
+        collector = Role.get(Role.code == "collector")
+    admin.post(f"/admin/roles/{collector.id}/grant", data={"permission": "admin.audit", "granted": "on"})
+    html = admin.get("/admin/audit").get_data(as_text=True)
+    assert "\\u" not in html and "新名字" in html and "车主已自行移走" in html
+    assert f'<a href="/admin/users/{target.id}">collector</a>' in html  # the object, linked
+    assert '<a href="/campaigns/zombie-cars/7">湘F3K721</a>' in html  # the plugin's own action, linked
+    text = visible(html)
+    for code in ("zombie_cars.outcome", "user.update", '"name"', "stage", "notified", "角色: collector"):
+        assert code not in text, code
+    admin.post("/lang", data={"lang": "en"})
+    text = visible(admin.get("/admin/audit").get_data(as_text=True))
+    assert "the system ended the case of the vehicle 湘F3K721" in text
+    assert "Stage: Notice posted → Moved by the owner" in text
+    assert f"{users['admin'].name} changed user collector" in text and "Name: Collector → 新名字" in text
+    assert "Roles: Collector → —" in text or "Roles: 监督员 → —" in text  # the role's name, not its code
+    assert f"granted a permission to role {collector.name} Read the audit log: no → yes" in text

@@ -69,6 +69,19 @@ def test_cli_loads_only_into_an_empty_database_with_if_empty(app):
     assert "not loaded" in result.output
 
 
+def test_cli_counts_what_it_made_and_tells_each_stage(app):
+    output = app.test_cli_runner().invoke(args=["demo", "load"]).output
+    with db.connection_context():
+        users = User.select().count()
+        grids = Area.select().where(Area.level == "grid").count()
+    assert users > len(demo.USERS)  # plugins add their own people: the count is the database's
+    assert f"{users} users" in output.splitlines()[-1] and f"{grids} unit grids" in output.splitlines()[-1]
+    stages = [line for line in output.splitlines() if line.endswith(" s)")]
+    assert stages[0].startswith("city: ") and f"{len(demo.USERS)} users" in stages[0]
+    assert any(line.startswith("workorders: ") and " cases" in line for line in stages)
+    assert any(line.startswith("zombie_cars: ") for line in stages)
+
+
 def test_cli_refusal_is_a_clear_message(app):
     with db.connection_context():
         create_user("real.person")

@@ -373,9 +373,12 @@ def test_public_page_shows_only_published_data_and_no_personal_data(app, city, h
 
 def test_jobs_prepare_last_weeks_and_months_drafts(city, history):
     with at(datetime(2026, 11, 3, 1, 30)):
-        assert snapshots.monthly_job().startswith("2026-10: draft v1")
-        assert snapshots.weekly_job().startswith("2026-W44: draft v1")
-        assert snapshots.monthly_job().startswith("2026-10: draft v1")  # the draft is recomputed, not added
+        assert snapshots.monthly_job().params == {"period": "2026-10", "version": 1}
+        assert snapshots.weekly_job().params == {"period": "2026-W44", "version": 1}
+        assert snapshots.monthly_job().params == {
+            "period": "2026-10",
+            "version": 1,
+        }  # the draft is recomputed, not added
     assert SnapshotVersion.select().count() == 2
 
 
@@ -459,3 +462,20 @@ def test_a_running_period_counts_only_deadlines_already_passed(city):
 
     assert figures(T(30, 9, month=11)) == (0, None)  # due later today: not due yet, the rate shows "—"
     assert figures(T(30, 13, month=11)) == (1, 0.0)  # the deadline has passed, unhandled
+
+
+def test_a_snapshots_formulas_are_shown_in_the_readers_language(app, city, history):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("en"):
+        version = snapshots.prepare(OCT)  # computed by an evaluator reading English
+    table = version.data["levels"]["department"]
+    row = next(r for r in table["rows"] if r["key"] == str(city.sanitation.id))
+    assert "On-time handling" in row["formula"]
+    with app.test_request_context(), force_locale("zh_CN"):
+        chinese = str(indicators.INDICATORS["on_time_handling_rate"].label)
+        assert chinese != "On-time handling rate"
+        shown = scores.row_formula(table, row)
+        assert chinese in shown and "On-time handling" not in shown
+        assert shown.endswith(f"= {row['score']:.2f}")  # the same figures
+        assert chinese in scores.formula_of(table)

@@ -60,4 +60,11 @@ def test_every_hook_is_exercised(make_app):
         from core.catalogue import Category
 
         assert Category.select().where(Category.code == "9901").count() == 2  # register_categories
+    with app.test_request_context(), db.connection_context():  # register_audit_actions
+        from core import audit
+        from core.admin.audit_log import actions
+
+        entry = audit.record("recorder.note", "note", 5, "第一条")
+        told = audit.tell(entry, actions(), {})
+        assert str(told.sentence) == 'noted <a href="/recorder/?note=5">第一条</a>'
     assert set(recorder.CALLS) >= set(hookspec_signatures()), "hooks never called"

@@ -179,7 +179,7 @@ def test_the_page_has_a_selection_map_and_lists_an_area(app, city):
     assign(client, area=city.grid.parent_id, department=city.sanitation.id, user=city.users["handler"].id)
     page = client.get(f"/grids/responsibility/?area={city.grid.parent_id}").get_data(as_text=True)
     assert 'data-select="grid-ids"' in page and '<select id="grid-ids" name="grids" multiple hidden' in page
-    assert city.grid2.code in page and "(责任人)" in page
+    assert city.grid2.code in page and "(Responsible person)" in page  # stored as 责任人, shown in English
 
 
 def test_grid_page_shows_who_is_responsible_collectors_and_open_cases(app, city):

@@ -1,6 +1,7 @@
 """Scheduled jobs: every run recorded, catch-up once (never twice), run now from the admin page,
 and the real APScheduler firing a job."""
 
+import json
 import socket
 import subprocess
 import sys
@@ -183,5 +184,22 @@ def test_core_prune_job_removes_only_old_finished_runs(make_app):
         JobRun.create(job_id="x", trigger="schedule", started_at=now - timedelta(days=1), outcome="success")
     with clock.frozen(now):
         run = scheduler.run_job(app, "core.prune_job_runs", "manual")
-    assert run.summary.startswith("removed 1 ")
+    assert json.loads(run.summary)["params"] == {"n": 1, "days": 180}
     assert len(runs("x")) == 1
+
+
+def test_a_run_summary_is_kept_as_a_msgid_and_shown_in_the_readers_language(app, as_role):
+    from flask_babel import force_locale, gettext
+
+    run = scheduler.run_job(app, "core.prune_job_runs", "manual")
+    stored = json.loads(run.summary)
+    assert stored == {"msgid": "Run records older than %(days)d days removed: %(n)d", "params": {"n": 0, "days": 180}}
+    admin = as_role("admin")
+    admin.post("/lang", data={"lang": "en"})
+    assert "Run records older than 180 days removed: 0" in admin.get("/admin/jobs").get_data(as_text=True)
+    admin.post("/lang", data={"lang": "zh_CN"})
+    with app.test_request_context(), force_locale("zh_CN"):
+        chinese = gettext(stored["msgid"], **stored["params"])
+    html = admin.get("/admin/jobs").get_data(as_text=True)
+    assert chinese in html and "{&#34;msgid" not in html and '{"msgid' not in html
+    assert scheduler.summary_text("an older run's plain text") == "an older run's plain text"

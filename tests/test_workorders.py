@@ -146,7 +146,7 @@ def test_suspension_pauses_the_clock_and_resumes_on_its_end_date(app, city):
     with clock.frozen(datetime(2026, 12, 7, 0, 5)):
         from core.workorders.jobs import resume_suspended
 
-        assert resume_suspended() == "1 suspended cases resumed"
+        assert resume_suspended().params == {"n": 1}
     order = reload(order)
     assert order.status == "dispatched"
     # The 4 working hours had not started (suspended at 08:00 Monday); the clock resumes on Monday 7 Dec.
@@ -248,8 +248,8 @@ def test_supervision_reminds_the_department_head_once(city):
     from core.workorders.jobs import supervise
 
     with clock.frozen(datetime(2026, 11, 30, 14, 30)):
-        assert supervise() == "1 reminders sent"
-        assert supervise() == "0 reminders sent"
+        assert supervise().params == {"n": 1}
+        assert supervise().params == {"n": 0}
     note = Notification.get()
     assert note.user_id == city.users["dept_head"].id and order.number in note.text and note.kind == "overdue"
 
@@ -260,13 +260,13 @@ def test_a_new_deadline_brings_a_new_reminder_as_it_comes_near(city):
     with clock.frozen(datetime(2026, 11, 30, 8, 0)):
         order = to_dispatched(city, report(city))  # 4 working hours: due 12:00
     with clock.frozen(datetime(2026, 11, 30, 11, 30)):
-        assert supervise() == "1 reminders sent"
+        assert supervise().params == {"n": 1}
         act(city, order, "request_extension", "handler", reason="需要更换设备")
         act(city, order, "approve_extension", "dispatcher")  # due 18:00, after lunch
-        assert supervise() == "0 reminders sent"  # 3.5 of 8 hours used: green again
+        assert supervise().params == {"n": 0}  # 3.5 of 8 hours used: green again
     with clock.frozen(datetime(2026, 11, 30, 17, 0)):
-        assert supervise() == "1 reminders sent"
-        assert supervise() == "0 reminders sent"
+        assert supervise().params == {"n": 1}
+        assert supervise().params == {"n": 0}
     dues = [n.due for n in Notification.select().order_by(Notification.id)]
     assert dues == [datetime(2026, 11, 30, 12, 0), datetime(2026, 11, 30, 18, 0)]
 

@@ -88,7 +88,7 @@ def role_grant(role_id):
                 "role.grant" if granted else "role.revoke",
                 "role",
                 role.id,
-                f"{role.code} {'+' if granted else '-'} {permission.name}",
+                role.name,
                 before={permission.name: not granted},
                 after={permission.name: granted},
             )
@@ -110,7 +110,7 @@ def _already(role, permission: str, granted: bool) -> str:
             (AuditEntry.object_type == "role")
             & (AuditEntry.object_id == str(role.id))
             & (AuditEntry.action.in_(["role.grant", "role.revoke"]))
-            & (AuditEntry.summary.endswith(f" {permission}"))
+            & (AuditEntry.after.contains(f'"{permission}"'))  # after = {permission: granted}
         )
         .order_by(AuditEntry.id.desc())
         .first()

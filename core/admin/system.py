@@ -2,6 +2,7 @@
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from core import audit, scheduler
@@ -11,11 +12,13 @@ from core.plugins import host
 from core.scheduler import JobRun, ScheduledJob
 from core.web import message, page
 
+SOURCES = {"builtin": _l("Built in"), "entry point": _l("Installed package"), "folder": _l("Plugins folder")}
+
 
 @bp.route("/plugins")
 @requires("admin.plugins")
 def plugins():
-    return page("admin/plugins.html", plugins=list(host().infos.values()))
+    return page("admin/plugins.html", plugins=list(host().infos.values()), sources=SOURCES)
 
 
 def _job_rows():
@@ -49,7 +52,7 @@ def job_run(job_id):
         return message(_("There is no such job."), 404)
     started = scheduler.run_in_background(current_app._get_current_object(), job_id)
     if started:
-        audit.record("job.run", "job", job_id, f"run now: {job_id}")
+        audit.record("job.run", "job", job_id, job_id)
         note = _("Started %(job)s. This table refreshes until it finishes.", job=job_id)
     else:
         note = _("%(job)s is already running; wait for it to finish.", job=job_id)

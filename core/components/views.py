@@ -248,7 +248,7 @@ def change_status(component_id):
                 "components.status",
                 "component",
                 component.id,
-                f"{component.code} {component.name}: {component.status} → {new}",
+                f"{component.code} {component.name}",
                 before={"status": component.status},
                 after={"status": new, "note": note},
             )

@@ -5,7 +5,7 @@ version) of core/exports.py."""
 from flask_babel import gettext as _
 
 from core.catalogue import KINDS
-from core.evaluation import periods
+from core.evaluation import periods, scores
 from core.evaluation.indicators import INDICATORS, LEVELS, is_rate
 from core.exports import Kind, register
 from core.xlsx import Sheet, workbook_bytes
@@ -46,7 +46,7 @@ def table_sheet(period_key: str, table: dict, public: bool = False) -> Sheet:
         rows,
         notes=[
             _("Period: %(period)s", period=periods.parse(period_key).label()),
-            _("Score: %(formula)s", formula=table["formula"]),
+            _("Score: %(formula)s", formula=scores.formula_of(table)),
         ],
     )
 

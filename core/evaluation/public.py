@@ -6,11 +6,12 @@ ever appears here (collectors', operators', shift leaders' and dispatchers' rank
 
 from flask import Blueprint, abort, redirect, request, url_for
 
-from core.evaluation import exports, periods, snapshots
+from core.evaluation import exports, periods, scores, snapshots
 from core.evaluation.indicators import INDICATORS, LEVELS, PUBLIC_LEVELS, is_rate
 from core.evaluation.models import Snapshot, SnapshotVersion
 from core.permissions import public, unscoped
 from core.web import page
+from core.workorders.models import SOURCES
 from core.xlsx import send_workbook
 
 public_bp = Blueprint("evaluation_public", __name__, url_prefix="/public")
@@ -87,6 +88,8 @@ def bulletin(period=None):
         INDICATORS=INDICATORS,
         is_rate=is_rate,
         cell=exports.cell,
+        formula_of=scores.formula_of,
+        SOURCES=SOURCES,
     )
 
 

@@ -169,15 +169,36 @@ def score(level: str, values: dict, deduction: float, cfg: dict) -> tuple[float 
 
 
 def formula_text(level: str, cfg: dict) -> str:
-    spec = cfg["levels"][level]
+    return describe(cfg["levels"][level]["components"])
+
+
+def describe(components: list) -> str:
+    """The score's formula in the reader's language, from its components (code, weight, kind)."""
     pieces = []
-    for code, weight, kind in spec["components"]:
-        label = str(INDICATORS[code].label)
+    for code, weight, kind in components:
+        label = str(INDICATORS[code].label) if code in INDICATORS else code
         pieces.append(
             {
                 "rate": f"{weight}% × {label}",
                 "inverse": f"{weight}% × (100 − {label})",
-                "band": f"{weight}% × band({label})",
-            }[kind]
+                "band": f"{weight}% × " + _("%(indicator)s in bands", indicator=label),
+            }.get(kind, f"{weight}% × {label}")
         )
     return " + ".join(pieces) + " − " + _("deductions")
+
+
+def row_formula(table: dict, row: dict) -> str:
+    """One row's formula with its figures, rendered now in the reader's language from what the table
+    keeps (a snapshot's rows included); as written for a snapshot that predates that."""
+    if "components" not in table or "band" not in table:
+        return row.get("formula", "")
+    spec = {"components": table["components"], "band": table["band"]}
+    cfg = {"levels": {table["level"]: spec}, "grades": [["", 0]]}
+    return score(table["level"], row["values"], row.get("deduction") or 0.0, cfg)[2]
+
+
+def formula_of(table: dict) -> str:
+    """A table's formula, rendered now (a snapshot keeps its components), or as it was written when
+    the snapshot predates that."""
+    components = table.get("components")
+    return describe(components) if components else table.get("formula", "")

@@ -14,6 +14,7 @@ from core.evaluation import indicators, periods, scores
 from core.evaluation.indicators import AREA_LEVELS, LEVEL_INDICATORS, LEVELS, _sql
 from core.evaluation.models import Deduction, Snapshot, SnapshotVersion
 from core.org import Department, Role, User, UserRole
+from core.scheduler import N_, Summary
 
 POST_ROLES = {
     "collector": "collector",
@@ -115,6 +116,8 @@ def table(level: str, period: periods.Period, cfg: dict | None = None) -> dict:
         "level": level,
         "indicators": LEVEL_INDICATORS[level],
         "score_indicators": [component[0] for component in cfg["levels"][level]["components"]],
+        "components": [list(component) for component in cfg["levels"][level]["components"]],
+        "band": cfg["levels"][level]["band"],
         "formula": scores.formula_text(level, cfg),
         "rows": rows,
     }
@@ -283,18 +286,18 @@ def latest_published(kind: str = "month") -> SnapshotVersion | None:
     )
 
 
-def _job(kind: str) -> str:
+def _job(kind: str) -> Summary:
     period = periods.previous(kind, clock.now())
     with db.connection_context():
         version = prepare(period)
-    return f"{period.key}: draft v{version.number} ready for review"
+    return Summary(N_("%(period)s: draft v%(version)d ready for review"), period=period.key, version=version.number)
 
 
-def weekly_job() -> str:
+def weekly_job() -> Summary:
     return _job("week")
 
 
-def monthly_job() -> str:
+def monthly_job() -> Summary:
     return _job("month")
 
 

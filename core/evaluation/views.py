@@ -24,6 +24,7 @@ from core.parsing import ParseError, parse_id, parse_json
 from core.permissions import requires, unscoped
 from core.web import htmx, message, page
 from core.workorders.models import WorkOrder
+from core.workorders.workflow import STATUSES
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 DRILL_LIMIT = 500
@@ -43,7 +44,16 @@ def _level():
 
 
 def _helpers():
-    return {"INDICATORS": INDICATORS, "LEVELS": LEVELS, "is_rate": is_rate, "cell": exports.cell}
+    every_figure = request.args.get("figures") == "all"
+
+    def figures_url(every: bool) -> str:
+        args = {**request.view_args, **request.args.to_dict(), "figures": "all" if every else None}
+        return url_for(request.endpoint, **args)
+
+    return {
+        "INDICATORS": INDICATORS, "LEVELS": LEVELS, "is_rate": is_rate, "cell": exports.cell,
+        "formula_of": scores.formula_of, "row_formula": scores.row_formula, "every_figure": every_figure, "figures_url": figures_url,
+    }  # fmt: skip
 
 
 @bp.route("/")
@@ -103,6 +113,7 @@ def drill_down():
         total=len(ids),
         orders=orders,
         limit=DRILL_LIMIT,
+        statuses=STATUSES,
         **_helpers(),
     )
 
@@ -235,7 +246,7 @@ class PeriodForm(FlaskForm):
 
 class PublishForm(FlaskForm):
     note = TextAreaField(
-        _("Why it is republished (required when replacing a published version)"), validators=[Length(max=2000)]
+        _l("Why it is republished (required when replacing a published version)"), validators=[Length(max=2000)]
     )
 
 

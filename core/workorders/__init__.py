@@ -22,7 +22,7 @@ PERMISSIONS = [
     ("workorder.approve", _l("Approve or refuse extensions and suspensions"), ["dispatcher", "shift_leader"]),
     ("workorder.check", _l("Check handled cases on site"), ["collector"]),
     ("workorder.close", _l("Close checked cases"), ["shift_leader"]),
-    ("workorder.supervise", _l("Write supervision notes (督办)"), ["dispatcher", "shift_leader", "leader"]),
+    ("workorder.supervise", _l("Write supervision notes"), ["dispatcher", "shift_leader", "leader"]),
 ]
 
 

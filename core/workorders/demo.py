@@ -5,6 +5,7 @@ Cases are simulated in memory through `workflow.apply` — the same rules as `tr
 written in bulk: tens of thousands of cases in seconds instead of minutes."""
 
 import random
+import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -128,8 +129,11 @@ class Simulation:
         return at
 
     def run(self):
-        day = self.start
+        day, started, told = self.start, time.monotonic(), self.start
         while day < self.now:
+            if (day - told).days >= 15:  # a line every 15 simulated days: the whole run takes a minute or two
+                click.echo(f"  … {day:%Y-%m-%d}: {len(self.orders):,} cases ({time.monotonic() - started:.0f} s)")
+                told = day
             weekend = day.weekday() >= 5
             count = int(self.random.gauss(self.per_day * (0.75 if weekend else 1.05), self.per_day * 0.08))
             for _ in range(max(count, 0)):
@@ -277,6 +281,7 @@ def load_history(ctx, days=90, per_day=300, seed=2018):
     sim.seqs = {}
     with dispatch_rules.batch():
         sim.run()
+    click.echo(f"  writing {len(sim.orders):,} cases and {len(sim.events):,} events...")
     fields = [f for f in WorkOrder._meta.sorted_fields]
     with db.atomic():
         for chunk in range(0, len(sim.orders), 500):

@@ -7,6 +7,7 @@ from peewee import JOIN
 
 from core import clock
 from core.org import Role, User, UserRole
+from core.scheduler import N_, Summary
 from core.workorders.actors import SYSTEM
 from core.workorders.models import Notification, WorkOrder
 from core.workorders.workflow import AT_DEPARTMENT, WorkflowError, light, transition
@@ -44,7 +45,7 @@ def department_heads(department_id: int) -> list[User]:
     )
 
 
-def supervise() -> str:
+def supervise() -> Summary:
     """Find cases at a department whose handling clock is yellow or red and tell the department's
     heads once per case, level and deadline (an extension or a rework sets a new one), in the app and
     through the notify hook."""
@@ -69,10 +70,10 @@ def supervise() -> str:
             Notification.create(user=head, order=order, kind=kind, due=order.due_at, text=text, at=now)
             sent += 1
             host.fire("notify", user=head, message=text, workorder=order)
-    return f"{sent} reminders sent"
+    return Summary(N_("Reminders sent: %(n)d"), n=sent)
 
 
-def resume_suspended() -> str:
+def resume_suspended() -> Summary:
     now = clock.now()
     resumed = 0
     for order in WorkOrder.select().where((WorkOrder.status == "suspended") & (WorkOrder.suspended_until <= now)):
@@ -84,4 +85,4 @@ def resume_suspended() -> str:
             resumed += 1
         except WorkflowError:
             current_app.logger.exception("could not resume %s", order.number)
-    return f"{resumed} suspended cases resumed"
+    return Summary(N_("Suspended cases resumed: %(n)d"), n=resumed)

@@ -21,6 +21,9 @@ def config_defaults():
         "ZOMBIE_NOTICE_DAYS": 7,  # calendar days the owner has after the notice is posted
         "ZOMBIE_TOW_DEPARTMENT": "parking",  # department code tow orders are dispatched to
         "ZOMBIE_ISSUING_OFFICE": "城市管理综合执法局",
+        "ZOMBIE_NOTICE_WORD": "城管移车告字",  # the notice's document word: 城管移车告字〔2026〕第0001号
+        "ZOMBIE_OFFICE_ADDRESS": "",  # printed on the notice; empty leaves a line to write on
+        "ZOMBIE_OFFICE_PHONE": "",
         "ZOMBIE_LEGAL_BASIS": (
             "依据《中华人民共和国道路交通安全法》第五十六条、《城市市容和环境卫生管理条例》"
             "第十四条及本市机动车停放管理相关规定，长期停放、无人管理的车辆影响市容和通行秩序。"
@@ -133,6 +136,43 @@ def workorder_transitioned(workorder, event):
     from .service import on_transition
 
     on_transition(workorder, event)
+
+
+@hookimpl
+def register_audit_actions():
+    from flask import url_for
+
+    from core.audit import AuditAction
+
+    from .models import STAGES, VEHICLE_TYPES
+
+    def vehicle(vehicle_id):
+        return url_for("zombie_cars.vehicle", vehicle_id=int(vehicle_id)) if str(vehicle_id).isdigit() else None
+
+    fields = {
+        "stage": _l("Stage"), "plate": _l("Plate"), "type": _l("Vehicle type"), "colour": _l("Colour"),
+        "brand": _l("Brand"), "address": _l("Address"), "grid": _l("Unit grid"), "longitude": _l("Longitude"),
+        "latitude": _l("Latitude"), "dusty": _l("Dusty"), "flat_tyres": _l("Flat tyres"),
+        "days_unmoved": _l("Days unmoved"), "advertising": _l("Used for advertising"),
+        "survey_round": _l("Survey round"), "notice": _l("Notice"), "deadline": _l("Deadline"),
+        "outcome": _l("Outcome"), "promised_on": _l("Promised to move it by"), "note": _l("Note"),
+        "orders_ended": _l("Tow orders ended"), "order": _l("Tow order"),
+    }  # fmt: skip
+    values = {"stage": STAGES, "type": VEHICLE_TYPES}
+    told = [
+        ("zombie_cars.register", _l("registered the vehicle %(object)s")),
+        ("zombie_cars.edit", _l("changed the vehicle %(object)s")),
+        ("zombie_cars.notify", _l("posted a notice on the vehicle %(object)s")),
+        ("zombie_cars.contact", _l("recorded a call with the owner: %(object)s")),
+        ("zombie_cars.outcome", _l("ended the case of the vehicle %(object)s")),
+        ("zombie_cars.tow_order", _l("ordered the vehicle towed: %(object)s")),
+        ("zombie_cars.towed", _l("recorded the vehicle towed: %(object)s")),
+        ("zombie_cars.towed_reverted", _l("took back the towing of %(object)s")),
+    ]
+    rounds = AuditAction(
+        "zombie_cars.round", _l("added the survey round %(object)s"), lambda _id: url_for("zombie_cars.rounds")
+    )
+    return [AuditAction(code, sentence, vehicle, fields, values) for code, sentence in told] + [rounds]
 
 
 @hookimpl

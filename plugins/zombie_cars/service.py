@@ -12,6 +12,7 @@ import logging
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
@@ -20,6 +21,7 @@ from core import audit, clock, editing
 from core.catalogue import Category
 from core.db import db
 from core.org import Department
+from core.scheduler import N_, Summary
 from core.workorders import cases, workflow
 from core.workorders.actors import system_actor
 from core.workorders.models import WorkOrder
@@ -260,6 +262,20 @@ def next_notice_number(year: int) -> str:
     return f"{prefix}{seq:04d}"
 
 
+def document_number(notice: Notice) -> str:
+    """The number as an official document carries it, 〔year〕 and 第…号 (ZC2026-0001 →
+    城管移车告字〔2026〕第0001号); a number of another shape is printed as it is."""
+    year, _dash, seq = notice.number.removeprefix("ZC").partition("-")
+    if not (year.isdigit() and seq.isdigit()):
+        return notice.number
+    return _("%(word)s〔%(year)s〕No. %(seq)s", word=config("ZOMBIE_NOTICE_WORD"), year=year, seq=seq)
+
+
+def document_date(day: date) -> str:
+    """A date as a document writes it in the reader's language: 2026年11月9日, November 9, 2026."""
+    return format_date(day, "long")
+
+
 def deadline_for(issued_on: date, days: int | None = None) -> date:
     """The notice's deadline: calendar days after the notice date."""
     return issued_on + timedelta(days=config("ZOMBIE_NOTICE_DAYS") if days is None else days)
@@ -383,7 +399,7 @@ def set_outcome(vehicle: Vehicle, outcome: str, user, note: str = "", photo=None
             "zombie_cars.outcome",
             "zombie_car",
             current.id,
-            f"{current.plate_text}: {OUTCOMES[outcome]}",
+            str(current.plate_text),
             before={"stage": before},
             after={"stage": outcome, "note": note, "orders_ended": [o.number for o in orders]},
         )
@@ -456,7 +472,7 @@ def open_tow_order(notice: Notice) -> WorkOrder:
     return WorkOrder.get_by_id(order.id)
 
 
-def tow_overdue() -> str:
+def tow_overdue() -> Summary:
     """The daily job: every notice whose deadline has passed with the vehicle still there gets a tow
     order. A notice's last day is its deadline; the order is opened the day after."""
     today = clock.now().date()
@@ -475,8 +491,12 @@ def tow_overdue() -> str:
         except (CampaignError, workflow.WorkflowError) as error:
             failed += 1
             log.error("no tow order for notice %s: %s", notice.number, error)
-    summary = f"{len(made)} tow orders created" + (f" ({', '.join(made)})" if made else "")
-    return summary + (f"; {failed} failed" if failed else "")
+    if failed:
+        return Summary(N_("Tow orders created: %(n)d (%(numbers)s); failed: %(failed)d"), n=len(made),
+                       numbers=", ".join(made) or "—", failed=failed)  # fmt: skip
+    if made:
+        return Summary(N_("Tow orders created: %(n)d (%(numbers)s)"), n=len(made), numbers=", ".join(made))
+    return Summary(N_("Tow orders created: %(n)d"), n=0)
 
 
 def on_transition(order: WorkOrder, event):

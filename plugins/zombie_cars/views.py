@@ -6,10 +6,12 @@ import unicodedata
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from peewee import JOIN
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -474,7 +476,20 @@ def notice(vehicle_id, notice_id):
     found = Notice.get_or_none((Notice.id == notice_id) & (Notice.vehicle == vehicle.id))
     if found is None:
         abort(404)
-    return page("zombie_cars/notice.html", vehicle=vehicle, notice=found)
+    words = [vehicle.colour, vehicle.brand, str(vehicle.type_label)]
+    joiner = "" if str(get_locale()).startswith("zh") else " "
+    return page(
+        "zombie_cars/notice.html",
+        vehicle=vehicle,
+        notice=found,
+        number=service.document_number(found),
+        plate=Markup('<strong id="notice-plate">{}</strong>').format(vehicle.plate_text),
+        vehicle_words=joiner.join(w for w in words if w),
+        deadline=Markup('<strong id="notice-deadline">{}</strong>').format(service.document_date(found.deadline)),
+        issued=service.document_date(found.issued_on),
+        address=service.config("ZOMBIE_OFFICE_ADDRESS"),
+        phone=service.config("ZOMBIE_OFFICE_PHONE"),
+    )
 
 
 @bp.route("/<int:vehicle_id>/photos/<int:photo_id>/<any(thumb, display, original):variant>")

@@ -115,7 +115,9 @@
     const picking = Boolean(pickLon && pickLat);
     const labelZoom = parseInt(el.dataset.labelZoom || "17", 10);
 
-    const map = L.map(el, {maxZoom: 19, minZoom: 3, zoomSnap: 0.5, attributionControl: Boolean(el.dataset.tileUrl)});
+    const map = L.map(el, {maxZoom: 19, minZoom: 3, zoomSnap: 0.5, attributionControl: Boolean(el.dataset.tileUrl), zoomControl: false});
+    // Control titles in the page's language (templates/_map.html passes them; Leaflet's own are English).
+    L.control.zoom({zoomInTitle: el.dataset.zoomIn || "Zoom in", zoomOutTitle: el.dataset.zoomOut || "Zoom out"}).addTo(map);
     el.xhMap = map;
     el.classList.toggle("xh-plain", !el.dataset.tileUrl);
     if (el.dataset.tileUrl) {
@@ -259,7 +261,11 @@
         else map.fitBounds(fitted, {padding: [16, 16], maxZoom: 18, animate: false});
       }
       pending.forEach((layer) => layer.addTo(map));
-      if (Object.keys(overlays).length > 1) L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+      if (Object.keys(overlays).length > 1) {
+        const control = L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+        const toggle = control.getContainer().querySelector(".leaflet-control-layers-toggle");
+        if (toggle && el.dataset.layersTitle) toggle.title = el.dataset.layersTitle;
+      }
       map.on("zoomend", labels);
       labels();
       restyleSelection();

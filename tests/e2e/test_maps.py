@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 
 from core.db import db
@@ -59,12 +60,17 @@ def import_shapes(page, base, path):
 
 
 def test_imported_grids_are_drawn_on_the_map_and_lead_to_their_page(city_server, make_page, tmp_path):
-    _app, base, city = city_server
+    app, base, city = city_server
     admin = as_user(make_page, base, "admin")
     import_shapes(admin, base, geojson_file(tmp_path, city))
     admin.goto(base + "/grids/")
     expect(admin.locator("#grid-map[data-ready=true]")).to_be_visible()
     expect(admin.locator("#grid-map path.xh-area")).to_have_count(3)
+    with app.test_request_context(), force_locale("zh_CN"):  # Leaflet's control titles, in the page's language
+        zoom_in, zoom_out = gettext("Zoom in"), gettext("Zoom out")
+    expect(admin.locator("#grid-map .leaflet-control-zoom-in")).to_have_attribute("title", zoom_in)
+    expect(admin.locator("#grid-map .leaflet-control-zoom-out")).to_have_attribute("title", zoom_out)
+    expect(admin.locator("#grid-map")).to_have_attribute("data-zoom-in", zoom_in)
     admin.screenshot(path=str(tmp_path / "grid-map.png"))
     admin.locator("#grid-map path.xh-area").nth(1).click()  # code order: the new grid is the second
     expect(admin).to_have_url(re.compile(r"/grids/\d+$"))

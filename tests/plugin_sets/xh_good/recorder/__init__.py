@@ -76,6 +76,14 @@ def register_jobs():
 
 
 @hookimpl
+def register_audit_actions():
+    from core.audit import AuditAction
+
+    CALLS.append("register_audit_actions")
+    return [AuditAction("recorder.note", "noted %(object)s", link=lambda note_id: f"/recorder/?note={note_id}")]
+
+
+@hookimpl
 def config_defaults():
     CALLS[:] = ["config_defaults"]
     return {"RECORDER_GREETING": "hello", "RECORDER_LIMIT": 3}
