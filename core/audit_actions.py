@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from core.audit import AuditAction
 from core.components.models import STATUSES as COMPONENT_STATUSES
 from core.org import DEPARTMENT_TYPES, LANGUAGES, Role
+from core.workorders.cases import OUTCOMES
+from core.workorders.workflow import STATUSES as WORKORDER_STATUSES
 
 
 def _to(endpoint, **fixed):
@@ -24,6 +26,8 @@ def _to(endpoint, **fixed):
 USER = _to("admin.user_edit", id_arg="user_id")
 DEPARTMENT = _to("admin.department_edit", id_arg="dept_id")
 CATEGORY = _to("catalogue.category", id_arg="category_id")
+ASSIGNMENT_FIELDS = {"user": _l("User"), "role": _l("Role"), "grids": _l("Unit grids")}
+ORDER = _to("workorders.show", id_arg="order_id")
 
 ACTIONS = [
     AuditAction("user.create", _l("created user %(object)s"), USER),
@@ -31,6 +35,7 @@ ACTIONS = [
     AuditAction("user.unlock", _l("unlocked user %(object)s"), USER),
     AuditAction("user.locked", _l("locked the account %(object)s after too many failed logins"), USER),
     AuditAction("user.password", _l("changed the password of %(object)s"), USER),
+    AuditAction("user.logout_everywhere", _l("ended every session of %(object)s"), USER),
     AuditAction("department.create", _l("created department %(object)s"), DEPARTMENT),
     AuditAction("department.update", _l("changed department %(object)s"), DEPARTMENT),
     AuditAction("department.delete", _l("deleted department %(object)s")),
@@ -60,11 +65,32 @@ ACTIONS = [
         _to("components.show", id_arg="component_id"),
         values={"status": COMPONENT_STATUSES},
     ),  # fmt: skip
-    AuditAction("responsibility.assign", _l("assigned responsible people: %(object)s"), _to("responsibility.index")),
-    AuditAction("responsibility.unassign", _l("removed responsible people: %(object)s"), _to("responsibility.index")),
-    AuditAction("collector.assign", _l("gave patrol grids to %(object)s"), _to("responsibility.index")),
-    AuditAction("collector.unassign", _l("took patrol grids from %(object)s"), _to("responsibility.index")),
+    AuditAction(
+        "responsibility.assign",
+        _l("assigned responsible people: %(object)s"),
+        _to("responsibility.index"),
+        ASSIGNMENT_FIELDS,
+    ),
+    AuditAction(
+        "responsibility.unassign",
+        _l("removed responsible people: %(object)s"),
+        _to("responsibility.index"),
+        ASSIGNMENT_FIELDS,
+    ),
+    AuditAction(
+        "collector.assign", _l("gave patrol grids to %(object)s"), _to("responsibility.index"), ASSIGNMENT_FIELDS
+    ),
+    AuditAction(
+        "collector.unassign", _l("took patrol grids from %(object)s"), _to("responsibility.index"), ASSIGNMENT_FIELDS
+    ),
     AuditAction("workorders.export", _l("exported the case list: %(object)s")),
+    AuditAction(
+        "workorder.conclude",
+        _l("concluded the case %(object)s"),
+        ORDER,
+        {"status": _l("Status"), "outcome": _l("Outcome"), "reason": _l("Reason")},
+        {"status": WORKORDER_STATUSES, "outcome": OUTCOMES},
+    ),
     AuditAction("evaluation.deduct", _l("deducted points: %(object)s"), _to("evaluation.deductions")),
     AuditAction("evaluation.withdraw", _l("withdrew a deduction from %(object)s"), _to("evaluation.deductions")),
     AuditAction("evaluation.configure", _l("changed the score settings %(object)s"), _to("evaluation.scoring")),

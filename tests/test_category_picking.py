@@ -99,7 +99,7 @@ def test_a_bare_shared_code_is_refused_with_a_message_and_a_stale_id_loses_to_th
     base = {"description": "问题", "grid": GRID, "photo_ids": photo}
     response = collector.post("/orders/new", data={**base, "category": "0410"})
     assert response.status_code == 422
-    assert "0410 is the code of both a component and an event" in response.get_data(as_text=True)
+    assert "0410 既是部件代码又是事件代码" in response.get_data(as_text=True)  # the message, in Chinese
     with app.app_context(), db.connection_context():
         fountain = Category.get(edition="2013", kind="component", code="0410")
         assert WorkOrder.select().count() == 0

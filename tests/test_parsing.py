@@ -342,5 +342,5 @@ def test_a_workbook_holds_controls_in_any_cell_header_note_or_title(tmp_path):
     values = [row[0] for row in book.worksheets[0].values]
     assert values[:3] == ["描\u2401述", "ab\u2400cd", "=1+1\u2402"] and values[-1] == "注\u241f"
     path = tmp_path / "rows.xlsx"
-    assert xlsx.write_rows(path, "t\x00", ["h\x00"], [10], [["v\x00"]]) == 1
+    assert xlsx.write_book(path, [xlsx.Sheet("t\x00", ["h\x00"], [["v\x00"]], widths=[10])]) == 1
     assert [row[0] for row in openpyxl.load_workbook(path).worksheets[0].values] == ["h\u2400", "v\u2400"]

@@ -14,8 +14,10 @@ START = datetime(2026, 11, 27, 9, 0)
 
 
 def english_login(app, username, password=PASSWORD):
+    """A client logged in as `username`, whose chosen language is English (kept when a session ends)."""
+    with app.app_context(), db.connection_context():
+        User.update(language="en").where(User.username == username).execute()
     client = app.test_client()
-    client.post("/lang", data={"lang": "en"})
     assert login(client, username, password).status_code == 302
     return client
 

@@ -104,17 +104,17 @@ def role_grant(role_id):
 
 
 def _already(role, permission: str, granted: bool) -> str:
-    last = (
+    recent = (
         AuditEntry.select()
         .where(
             (AuditEntry.object_type == "role")
             & (AuditEntry.object_id == str(role.id))
             & (AuditEntry.action.in_(["role.grant", "role.revoke"]))
-            & (AuditEntry.after.contains(f'"{permission}"'))  # after = {permission: granted}
         )
         .order_by(AuditEntry.id.desc())
-        .first()
+        .limit(200)
     )
+    last = next((entry for entry in recent if permission in (entry.after or {})), None)  # after: {permission: granted}
     if granted:
         text = _("%(role)s already has %(permission)s", role=role_label(role), permission=permission)
     else:

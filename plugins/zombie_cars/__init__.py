@@ -156,7 +156,8 @@ def register_audit_actions():
         "days_unmoved": _l("Days unmoved"), "advertising": _l("Used for advertising"),
         "survey_round": _l("Survey round"), "notice": _l("Notice"), "deadline": _l("Deadline"),
         "outcome": _l("Outcome"), "promised_on": _l("Promised to move it by"), "note": _l("Note"),
-        "orders_ended": _l("Tow orders ended"), "order": _l("Tow order"),
+        "orders_ended": _l("Tow orders ended"), "order": _l("Tow order"), "notes": _l("Notes"),
+        "photos": _l("Photos"), "registered_by": _l("Registered by"),
     }  # fmt: skip
     values = {"stage": STAGES, "type": VEHICLE_TYPES}
     told = [
@@ -168,6 +169,7 @@ def register_audit_actions():
         ("zombie_cars.tow_order", _l("ordered the vehicle towed: %(object)s")),
         ("zombie_cars.towed", _l("recorded the vehicle towed: %(object)s")),
         ("zombie_cars.towed_reverted", _l("took back the towing of %(object)s")),
+        ("zombie_cars.duplicate", _l("registered a plate already on record, passed to the centre: %(object)s")),
     ]
     rounds = AuditAction(
         "zombie_cars.round", _l("added the survey round %(object)s"), lambda _id: url_for("zombie_cars.rounds")
