@@ -6,13 +6,16 @@ template: an SQLite file (copied per test) or a PostgreSQL database (`CREATE DAT
 What the result depends on is the key: the migrations that ran and what the plugins registered for
 `upgrade` (permissions, roles, categories); for the demo also its settings and today's date.
 
-PostgreSQL: XIUHUA_TEST_DATABASE_URL names a database whose name contains "test"; each pytest-xdist
-worker gets its own (`<name>_gw0`, …) and its templates beside it, made through the server's `postgres`
-database, so the role needs the CREATEDB attribute."""
+PostgreSQL: XIUHUA_TEST_DATABASE_URL names a database whose name contains "test"; each test gets a new one
+beside it (`<name>_gw0_17`: worker, then a counter), made from a template through the server's `postgres`
+database, so the role needs the CREATEDB attribute. A finished test's database is dropped in the
+background; the templates and whatever is left are dropped when the session ends."""
 
 import hashlib
 import os
+import queue
 import shutil
+import threading
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -74,17 +77,25 @@ class SqliteTemplates:
 
 
 class PostgresTemplates:
+    """A new database for every test (`<name>_<n>`), made from a template; a finished test's database is
+    dropped in the background, so no test waits for a DROP DATABASE."""
+
     def __init__(self, url: str):
         self.base = urlparse(url)
         name = self.base.path.lstrip("/")
         worker = os.environ.get("PYTEST_XDIST_WORKER")
         self.name = f"{name}_{worker}" if worker else name
         self.templates: set[str] = set()
+        self.made = 0
+        self.live: set[str] = set()
+        self.finished: queue.Queue = queue.Queue()
         if not self._admin("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user")[0][0]:
             raise RuntimeError(
                 "XIUHUA_TEST_DATABASE_URL: the tests make a database per test from templates; "
                 "give the role CREATEDB (ALTER ROLE … CREATEDB)"
             )
+        self.dropper = threading.Thread(target=self._drop_finished, name="testdb-dropper", daemon=True)
+        self.dropper.start()
 
     def _admin(self, sql: str):
         """Run one statement on the server's `postgres` database, outside any transaction."""
@@ -99,13 +110,33 @@ class PostgresTemplates:
         finally:
             connection.close()
 
+    def _drop_finished(self):
+        while (name := self.finished.get()) is not None:
+            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self.finished.task_done()
+        self.finished.task_done()
+
     def url(self, tmp_path) -> str:
-        return urlunparse(self.base._replace(path=f"/{self.name}"))
+        self.made += 1
+        name = f"{self.name}_{self.made}"
+        self.live.add(name)
+        return urlunparse(self.base._replace(path=f"/{name}"))
+
+    @staticmethod
+    def _name(url: str) -> str:
+        return urlparse(url).path.lstrip("/")
+
+    def release(self, url: str):
+        name = self._name(url)
+        if name in self.live:
+            self.live.discard(name)
+            self.finished.put(name)
 
     def fresh(self, url):
         _close()
-        self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        self._admin(f'CREATE DATABASE "{self.name}"')
+        name = self._name(url)
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._admin(f'CREATE DATABASE "{name}"')
 
     def _template(self, key: str) -> str:
         return f"{self.name}_t_{key}"[:63]
@@ -115,18 +146,23 @@ class PostgresTemplates:
         if template not in self.templates:
             return False
         _close()
-        self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        self._admin(f'CREATE DATABASE "{self.name}" TEMPLATE "{template}"')
+        name = self._name(app.config["DATABASE_URL"])
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return True
 
     def store(self, key: str, app):
         _close()
         template = self._template(key)
         self._admin(f'DROP DATABASE IF EXISTS "{template}"')
-        self._admin(f'CREATE DATABASE "{template}" TEMPLATE "{self.name}"')
+        self._admin(f'CREATE DATABASE "{template}" TEMPLATE "{self._name(app.config["DATABASE_URL"])}"')
         self.templates.add(template)
 
     def drop_all(self):
+        for name in list(self.live):
+            self.release(urlunparse(self.base._replace(path=f"/{name}")))
+        self.finished.put(None)
+        self.finished.join()
         for template in self.templates:
             self._admin(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
 
@@ -147,6 +183,11 @@ class Templates:
     def fresh(self, url: str):
         """Make the test's database empty (for a test that migrates it itself)."""
         self.kind.fresh(url)
+
+    def release(self, url: str):
+        """The test that had `url` is over: its database may go."""
+        if isinstance(self.kind, PostgresTemplates):
+            self.kind.release(url)
 
     def migrated(self, app):
         """Give the test's first app a database as `flask db upgrade` leaves an empty one, from a template

@@ -112,6 +112,7 @@ def xiuhua_app(tmp_path, template_databases):
     yield factory
     if not dbmod.db.is_closed():
         dbmod.db.close()
+    template_databases.release(url)
 
 
 @pytest.fixture
