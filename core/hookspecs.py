@@ -136,7 +136,8 @@ def workorder_transitioned(workorder, event):
 
 @hookspec
 def notify(user, message, workorder):
-    """Called when Xiuhua tells a person something outside the page they are on — today the
-    supervision reminders about cases near or past their deadline, already written to the person's
-    in-app notifications (called once those have been committed, like workorder_created). Plugins
-    send it on by SMS or a messaging app. `workorder` may be None."""
+    """Called when Xiuhua tells a person something outside the page they are on — every notification
+    the core writes to a person's in-app notifications (the workflow's events routed to whoever must act
+    next, the supervision reminders), unless the person turned that kind off; called once it has been
+    committed, like workorder_created. Plugins send it on by SMS or a messaging app. `workorder` may be
+    None."""

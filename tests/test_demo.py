@@ -106,3 +106,15 @@ def test_the_built_in_plugins_demo_data_arrives_too(demo_app):
         assert shaped == Area.select().where(Area.level == "grid").count()
         assert WorkOrder.select().count() > 0
         assert Component.select().count() == demo_app.config["DEMO_COMPONENTS"]
+
+
+def test_every_department_that_handles_cases_has_a_head_and_handlers(demo_app):
+    from core.notifications import holders
+    from core.org import HANDLING_TYPES
+
+    with db.connection_context():
+        departments = list(Department.select().where(Department.type.in_(list(HANDLING_TYPES))))
+        assert len(departments) > 20  # the professional departments, the district and street offices
+        for department in departments:
+            assert holders(("dept_head",), department.id), department.name
+            assert holders(("handler",), department.id), department.name

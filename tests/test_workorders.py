@@ -242,16 +242,17 @@ def test_lights_follow_the_handling_clock(city):
     assert workflow.light(order, datetime(2026, 11, 30, 14, 30)) == "red"  # past noon + lunch
 
 
-def test_supervision_reminds_the_department_head_once(city):
+def test_supervision_reminds_the_departments_handlers_and_head_once(city):
     with clock.frozen(datetime(2026, 11, 30, 8, 0)):
         order = to_dispatched(city, report(city))
     from core.workorders.jobs import supervise
 
     with clock.frozen(datetime(2026, 11, 30, 14, 30)):
-        assert supervise().params == {"n": 1}
+        assert supervise().params == {"n": 2}
         assert supervise().params == {"n": 0}
-    note = Notification.get()
-    assert note.user_id == city.users["dept_head"].id and order.number in note.text and note.kind == "overdue"
+    notes = list(Notification.select().where(Notification.kind == "overdue"))
+    assert {note.user_id for note in notes} == {city.users["dept_head"].id, city.users["handler"].id}
+    assert all(order.number in note.text for note in notes)
 
 
 def test_a_new_deadline_brings_a_new_reminder_as_it_comes_near(city):
@@ -260,14 +261,16 @@ def test_a_new_deadline_brings_a_new_reminder_as_it_comes_near(city):
     with clock.frozen(datetime(2026, 11, 30, 8, 0)):
         order = to_dispatched(city, report(city))  # 4 working hours: due 12:00
     with clock.frozen(datetime(2026, 11, 30, 11, 30)):
-        assert supervise().params == {"n": 1}
+        assert supervise().params == {"n": 2}  # the handler and the head
         act(city, order, "request_extension", "handler", reason="需要更换设备")
         act(city, order, "approve_extension", "dispatcher")  # due 18:00, after lunch
         assert supervise().params == {"n": 0}  # 3.5 of 8 hours used: green again
     with clock.frozen(datetime(2026, 11, 30, 17, 0)):
-        assert supervise().params == {"n": 1}
+        assert supervise().params == {"n": 2}
         assert supervise().params == {"n": 0}
-    dues = [n.due for n in Notification.select().order_by(Notification.id)]
+    head = city.users["dept_head"]
+    reminders = Notification.select().where((Notification.user == head) & (Notification.kind == "due-soon"))
+    dues = [n.due for n in reminders.order_by(Notification.id)]
     assert dues == [datetime(2026, 11, 30, 12, 0), datetime(2026, 11, 30, 18, 0)]
 
 
@@ -335,6 +338,6 @@ def test_the_heads_dashboard_counts_unread_reminders(app, city):
     head.post("/login", data={"username": "dept_head", "password": "correct-horse-9"})
     home = head.get("/").get_data(as_text=True)
     assert 'id="my-notifications"' in home and 'badge red">1 ' in home.split('id="my-notifications"')[1][:200]
-    head.post("/orders/notifications")  # mark all as read
+    head.post("/notifications")  # mark all as read
     home = head.get("/").get_data(as_text=True)
     assert "badge red" not in home.split('id="my-notifications"')[1][:200]

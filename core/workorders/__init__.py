@@ -34,9 +34,10 @@ def register_permissions():
 @hookimpl
 def register_blueprints():
     from core.workorders import export  # noqa: F401 (registers the case list's export kind)
+    from core.workorders.notification_pages import bp as notifications
     from core.workorders.views import bp
 
-    return [bp]
+    return [bp, notifications]
 
 
 @hookimpl
@@ -69,6 +70,27 @@ def demo_data(ctx):
 
 
 @hookimpl
+def workorder_created(workorder):
+    from core.workorders.notifications import route
+
+    route(workorder)
+
+
+@hookimpl
+def workorder_transitioned(workorder, event):
+    from core.workorders.notifications import route
+
+    route(workorder, event)
+
+
+@hookimpl
+def startup(app):
+    from core.workorders.notifications import unread
+
+    app.jinja_env.globals["unread_notifications"] = unread
+
+
+@hookimpl
 def menu_items(user):
     items = []
     if user.can("workorder.view_all") or user.can("workorder.view_department") or user.can("workorder.view_grid"):
@@ -84,9 +106,8 @@ def menu_items(user):
 def dashboard_widgets(user):
     if not (user.can("workorder.view_all") or user.can("workorder.view_department") or user.can("workorder.view_grid")):
         return []
-    from core.workorders.models import Notification
+    from core.workorders.notifications import unread
     from core.workorders.views import my_queue_counts
 
-    unread = Notification.select().where((Notification.user == user.id) & (Notification.read == False)).count()
-    context = {"counts": my_queue_counts(user), "unread": unread}
+    context = {"counts": my_queue_counts(user), "unread": unread(user)}
     return [Widget(_l("My work"), "workorders/_widget_queue.html", context, order=1)]

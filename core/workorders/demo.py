@@ -61,18 +61,25 @@ def prepare_reference_data():
         category.save()
 
 
+_HASHED = {}  # one password hash for every demo person: some sixty of them, each hash ~0.1 s
+
+
 def _user(username, name, role, department):
     user = User.get_or_none(User.username == username)
     if user is None:
+        if not _HASHED:
+            _HASHED["demo"] = User()
+            _HASHED["demo"].set_password("xiuhua-demo")
         user = User(username=username, name=name, department=department)
-        user.set_password("xiuhua-demo")
+        user.password_hash = _HASHED["demo"].password_hash
         user.save()
         UserRole.create(user=user, role=Role.get(Role.code == role))
     return user
 
 
 def demo_people(ctx):
-    """A collector per district (the demo `collector` has the first) and a handler per department."""
+    """A collector per district (the demo `collector` has the first), and a handler and a head in every
+    department that handles cases (sanitation's are the demo `handler` and `depthead`)."""
     collectors = {}
     for index, district in enumerate(a for a in ctx.areas.values() if a.level == "district"):
         user = (
@@ -83,11 +90,12 @@ def demo_people(ctx):
         GridAssignment.get_or_create(user=user, area=district)
         collectors[district.code] = user
     handlers = {}
-    for dept in Department.select().where(Department.type.in_(["professional", "district"])):
+    for dept in Department.select().where(Department.type.in_(list(workflow.HANDLING_TYPES))):
         if dept.code == "sanitation":
             handlers[dept.id] = ctx.users["handler"]
         else:
             handlers[dept.id] = _user(f"handler.{dept.code}", f"{dept.name}处置员", "handler", dept)
+            _user(f"head.{dept.code}", f"{dept.name}负责人", "dept_head", dept)  # told of overdue cases
     return collectors, handlers
 
 

@@ -3,20 +3,13 @@
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from peewee import JOIN
 
 from core import clock
-from core.org import Role, User, UserRole
 from core.scheduler import N_, Summary
 from core.workorders.actors import SYSTEM
 from core.workorders.models import Notification, WorkOrder
+from core.workorders.notifications import deliver, department_people, language
 from core.workorders.workflow import AT_DEPARTMENT, WorkflowError, light, transition
-
-
-def language(user=None) -> str:
-    """The language to write to this person in (the installation's when they have none we speak)."""
-    wanted = getattr(user, "language", None)
-    return wanted if wanted in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def reminder(kind: str, order: WorkOrder, user) -> str:
@@ -36,40 +29,25 @@ def reminder(kind: str, order: WorkOrder, user) -> str:
         )
 
 
-def department_heads(department_id: int) -> list[User]:
-    return list(
-        User.select()
-        .join(UserRole, JOIN.INNER, on=(UserRole.user == User.id))
-        .join(Role)
-        .where((User.department == department_id) & (Role.code == "dept_head") & (User.active == True))
-    )
-
-
 def supervise() -> Summary:
     """Find cases at a department whose handling clock is yellow or red and tell the department's
-    heads once per case, level and deadline (an extension or a rework sets a new one), in the app and
-    through the notify hook."""
+    handlers and heads (the centre when it has none) once per case, level and deadline (an extension or
+    a rework sets a new one), in the app and through the notify hook."""
     now = clock.now()
-    host = current_app.extensions["xiuhua.plugins"]
     sent = 0
     orders = WorkOrder.select().where(WorkOrder.status.in_(list(AT_DEPARTMENT)) & WorkOrder.due_at.is_null(False))
     for order in orders:
         kind = {"yellow": "due-soon", "red": "overdue"}.get(light(order, now))
         if kind is None:
             continue
-        for head in department_heads(order.department_id):
-            told = Notification.select().where(
-                (Notification.user == head)
-                & (Notification.order == order)
-                & (Notification.kind == kind)
-                & (Notification.due == order.due_at)
-            )
-            if told.exists():
-                continue
-            text = reminder(kind, order, head)
-            Notification.create(user=head, order=order, kind=kind, due=order.due_at, text=text, at=now)
-            sent += 1
-            host.fire("notify", user=head, message=text, workorder=order)
+        told = Notification.select(Notification.user).where(
+            (Notification.order == order) & (Notification.kind == kind) & (Notification.due == order.due_at)
+        )
+        told = {row.user_id for row in told}
+        people = [user for user in department_people(order.department_id) if user.id not in told]
+        sent += deliver(
+            kind, order, people, lambda user, order=order, kind=kind: reminder(kind, order, user), order.due_at
+        )
     return Summary(N_("Reminders sent: %(n)d"), n=sent)
 
 

@@ -158,6 +158,18 @@ class Notification(BaseModel):
         indexes = ((("user", "order", "kind", "due"), True),)
 
 
+class NotifyOptOut(BaseModel):
+    """A kind of notification (core.workorders.notifications.KINDS) the user wants only in the app, not
+    sent on through the notify hook. No row: every kind goes out."""
+
+    user = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    kind = CharField(max_length=20)
+
+    class Meta:
+        table_name = "notify_opt_out"
+        indexes = ((("user", "kind"), True),)
+
+
 class NumberCounter(BaseModel):
     year = IntegerField(primary_key=True)
     last = IntegerField(default=0)

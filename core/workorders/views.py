@@ -17,7 +17,7 @@ from core.permissions import login_required, requires, scoped
 from core.plugins import host
 from core.web import message, page
 from core.workorders import actors, cases, submissions, workflow
-from core.workorders.models import SOURCES, Notification, WorkOrder, WorkOrderEvent, WorkOrderPhoto
+from core.workorders.models import SOURCES, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.workflow import ACTIONS, STATUSES, WorkflowError
 
 bp = Blueprint("workorders", __name__, url_prefix="/orders")
@@ -709,15 +709,3 @@ def intake():
             return page("workorders/intake_done.html", order=order)
         return page("workorders/intake.html", status=422, errors=errors, **_new_form_context(form))
     return page("workorders/intake.html", errors=[], **_new_form_context(form))
-
-
-@bp.route("/notifications", methods=["GET", "POST"])
-@login_required
-def notifications():
-    mine = Notification.select().where(Notification.user == current_user.id)
-    if request.method == "POST":
-        Notification.update(read=True).where(
-            (Notification.user == current_user.id) & (Notification.read == False)
-        ).execute()
-        return redirect(url_for("workorders.notifications"))
-    return page("workorders/notifications.html", notes=list(mine.order_by(Notification.id.desc()).limit(100)))
