@@ -140,3 +140,14 @@ def test_the_walls_refreshes_are_not_activity_and_its_login_ends_on_time(make_ap
     with clock.frozen(at + timedelta(hours=3, minutes=1)):  # SESSION_MAX_HOURS after the login
         ended = client.get("/dashboard/widgets/today", headers={"HX-Request": "true", "HX-Target": "dash-today"})
     assert ended.status_code == 204 and "/login" in ended.headers["HX-Redirect"]
+
+
+def test_a_poll_of_the_map_widget_answers_its_figures_without_a_second_map(app, history):
+    with clock.frozen(NOW):
+        client = client_for(app, "leader")
+        polled = client.get("/dashboard/widgets/map", headers={"HX-Request": "true", "HX-Target": "dash-map"})
+        alone = client.get("/dashboard/widgets/map")
+    html = polled.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="dash-map"') and "xh-map" not in html
+    assert "open cases in" in html
+    assert 'id="dashboard-map"' in alone.get_data(as_text=True)  # the widget's own page has its map

@@ -34,7 +34,10 @@ def fragment(name):
     found = widget(name, current_user._get_current_object()) if name in WIDGETS else None
     if found is None:
         abort(404)
-    return page("dashboard/widget.html", "dashboard/_fragment.html", f"dash-{name}", widget=found)
+    target = f"dash-{name}"
+    # polled: the answer replaces the widget's polled element only (the map widget leaves its map out)
+    polled = bool(htmx and htmx.target == target)
+    return page("dashboard/widget.html", "dashboard/_fragment.html", target, widget=found, polled=polled)
 
 
 # A widget polling itself is not the user doing something: it does not hold off the idle logout
