@@ -10,6 +10,7 @@ import pytest
 from core import clock
 from core.db import db
 from core.org import Role, RolePermission
+from core.testing import PASSWORD
 from plugins.zombie_cars import service
 from tests.test_dashboard import MONDAY, NOW, _history, client_for, reported, text_of
 from tests.workorder_support import build_city
@@ -129,8 +130,11 @@ def test_the_walls_refreshes_are_not_activity_and_its_login_ends_on_time(make_ap
     with clock.frozen(at + timedelta(minutes=20)):
         assert client.get("/dashboard/wall/campaigns", headers=CAMPAIGNS).status_code == 200
     with clock.frozen(at + timedelta(minutes=40)):  # only refreshes for 40 minutes: idle
-        idle = client.get("/dashboard/wall/campaigns", headers=CAMPAIGNS)
-    assert idle.status_code == 204 and "/login" in idle.headers["HX-Redirect"]
+        idle = client.get(
+            "/dashboard/wall/campaigns", headers={**CAMPAIGNS, "HX-Current-URL": "http://localhost" + WALL}
+        )
+    # to the login page, and after it back to the wall (the page refreshing), not to the fragment
+    assert idle.status_code == 204 and idle.headers["HX-Redirect"] == "/login?next=/dashboard/wall"
 
     with clock.frozen(at + timedelta(hours=1)):
         client = client_for(app, "leader")
@@ -138,8 +142,15 @@ def test_the_walls_refreshes_are_not_activity_and_its_login_ends_on_time(make_ap
         with clock.frozen(at + timedelta(hours=1, minutes=minutes)):
             assert client.get(WALL).status_code == 200
     with clock.frozen(at + timedelta(hours=3, minutes=1)):  # SESSION_MAX_HOURS after the login
-        ended = client.get("/dashboard/widgets/today", headers={"HX-Request": "true", "HX-Target": "dash-today"})
-    assert ended.status_code == 204 and "/login" in ended.headers["HX-Redirect"]
+        ended = client.get(
+            "/dashboard/widgets/today",
+            headers={"HX-Request": "true", "HX-Target": "dash-today", "HX-Current-URL": "http://evil.example/x"},
+        )
+    # the login's age ended it; a current URL on another site is not followed
+    assert ended.status_code == 204 and ended.headers["HX-Redirect"] == "/login?next=/dashboard/widgets/today"
+    with clock.frozen(at + timedelta(hours=3, minutes=2)):
+        again = app.test_client().post("/login?next=/dashboard/wall", data={"username": "leader", "password": PASSWORD})
+    assert again.status_code == 302 and again.headers["Location"] == WALL  # logged in again: back to the wall
 
 
 def test_a_poll_of_the_map_widget_answers_its_figures_without_a_second_map(app, history):
