@@ -3,6 +3,7 @@ passes through. What ends a session is in core.sessions; throttling per address 
 
 from datetime import datetime, timedelta
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -72,10 +73,23 @@ def init_app(app):
     app.before_request(enforce_session_and_permission)
 
 
+def _come_back_to() -> str | None:
+    """Where to go after logging in again: the page asked for, or for a poll (a dashboard widget, the
+    wall) the page it was refreshing, not the fragment."""
+    if request.method != "GET":
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if htmx and getattr(view, "polled", False) and htmx.current_url:
+        page = urlsplit(htmx.current_url)
+        if page.netloc == request.host:
+            return page.path + (f"?{page.query}" if page.query else "")
+    return request.full_path.rstrip("?")
+
+
 def _to_login(message):
     """Send the browser to the login page; htmx requests get a full-page redirect, not a fragment."""
     flash(message, "warning")
-    target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    target = url_for("auth.login", next=_come_back_to())
     if htmx:
         response = current_app.response_class(status=204)
         response.headers["HX-Redirect"] = target

@@ -1,7 +1,9 @@
 """The dashboard's own URLs: each widget as a fragment (what its htmx polling fetches, or a page of its
-own without htmx) and the list of cases overdue now."""
+own without htmx), the list of cases overdue now, and the wall display (docs/dashboard.md)."""
 
-from flask import Blueprint, abort, request
+from datetime import datetime
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from peewee import JOIN
 
@@ -13,12 +15,16 @@ from core.dashboard.widgets import can_view_cases, scope_label
 from core.org import Department
 from core.parsing import parse_int
 from core.permissions import requires, scoped
-from core.web import page
+from core.plugins import host
+from core.sessions import max_age
+from core.web import htmx, page
 from core.workorders import workflow
 from core.workorders.models import WorkOrder
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 PAGE_SIZE = 50
+# The core widgets on the wall, in its grid's order (static/css/wall.css places them by name).
+WALL_WIDGETS = ("today", "rates", "map", "overdue", "feed")
 
 
 @bp.route("/widgets/<name>")
@@ -28,7 +34,10 @@ def fragment(name):
     found = widget(name, current_user._get_current_object()) if name in WIDGETS else None
     if found is None:
         abort(404)
-    return page("dashboard/widget.html", "dashboard/_fragment.html", f"dash-{name}", widget=found)
+    target = f"dash-{name}"
+    # polled: the answer replaces the widget's polled element only (the map widget leaves its map out)
+    polled = bool(htmx and htmx.target == target)
+    return page("dashboard/widget.html", "dashboard/_fragment.html", target, widget=found, polled=polled)
 
 
 # A widget polling itself is not the user doing something: it does not hold off the idle logout
@@ -65,3 +74,45 @@ def overdue():
         statuses=workflow.STATUSES,
         scope_label=scope_label(current_user),
     )
+
+
+def campaign_widgets(user) -> list:
+    """The dashboard widgets of the installed plugins (campaigns such as zombie cars), not those of the
+    core's built-in modules: the wall shows the core's figures by name and these beside them."""
+    infos = host().infos
+    found = host().call_each("dashboard_widgets", user=user)
+    widgets = [w for plugin, items in found if infos[plugin].source != "builtin" for w in items]
+    return sorted(widgets, key=lambda w: w.order)
+
+
+@bp.route("/wall")
+@requires("dashboard.view")
+def wall():
+    user = current_user._get_current_object()
+    widgets = [(name, widget(name, user)) for name in WALL_WIDGETS]
+    login_at = session.get("login_at")
+    return render_template(
+        "dashboard/wall.html",
+        widgets=[(name, found) for name, found in widgets if found is not None],
+        campaigns=campaign_widgets(user),
+        refresh=int(current_app.config["DASHBOARD_REFRESH_SECONDS"]),
+        scope_label=scope_label(user),
+        session_ends=datetime.fromisoformat(login_at) + max_age() if login_at else None,
+        now=clock.now(),
+    )
+
+
+@bp.route("/wall/campaigns")
+@requires("dashboard.view")
+def wall_campaigns():
+    """The wall's campaign widgets, for its polling (they do not poll themselves on the home page)."""
+    if not (htmx and htmx.target == "wall-campaigns"):
+        return redirect(url_for("dashboard.wall"))
+    return render_template(
+        "dashboard/_wall_campaigns.html",
+        campaigns=campaign_widgets(current_user._get_current_object()),
+        refresh=int(current_app.config["DASHBOARD_REFRESH_SECONDS"]),
+    )
+
+
+wall_campaigns.polled = True  # like the widgets' fragments: refreshing is not activity
