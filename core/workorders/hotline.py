@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import clock
-from core.db import db
+from core.db import db, is_sqlite
 from core.workorders import submissions, workflow
 from core.workorders.models import CallBack, MergedCaller, WorkOrder
 
@@ -101,7 +101,9 @@ def merge(
     this case (submissions.Repeated) and adds no one twice. What this caller said is the event's reason."""
     now = clock.now()
     with db.atomic():
-        order = WorkOrder.get_or_none(WorkOrder.id == order_id)
+        query = WorkOrder.select().where(WorkOrder.id == order_id)
+        # locked first, as transition() locks it: two callers merged at once count each other
+        order = (query if is_sqlite() else query.for_update()).get_or_none()
         if order is None or not workflow.can_see(actor, order):
             raise workflow.NotAllowed(_("There is no such case, or you may not see it."))
         if order.tracking_code is None:
