@@ -36,6 +36,7 @@ USUAL = {
     "approve_suspension": "dispatcher", "refuse_suspension": "dispatcher", "resume": "dispatcher",
     "accept": "handler", "return": "handler", "report_handled": "handler", "request_extension": "handler",
     "request_suspension": "handler", "supervise": "leader", "conclude": "shift_leader",
+    "merge_caller": "intake", "call_back": "intake",
 }  # fmt: skip
 # "next": the action that moves a case on from its current status, so that cases get around the loop.
 NEXT = {

@@ -33,7 +33,10 @@ def register_permissions():
 
 @hookimpl
 def register_blueprints():
-    from core.workorders import export  # noqa: F401 (registers the case list's export kind)
+    from core.workorders import (
+        export,  # noqa: F401 (registers the case list's export kind)
+        intake,  # noqa: F401 (hotline intake's routes, on the same blueprint)
+    )
     from core.workorders.notification_pages import bp as notifications
     from core.workorders.views import bp
 

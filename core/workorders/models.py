@@ -184,3 +184,29 @@ class SubmissionKey(BaseModel):
     user = ForeignKeyField(User, on_delete="CASCADE", backref="+")
     order = ForeignKeyField(WorkOrder, on_delete="CASCADE", backref="+")
     created_at = DateTimeField(index=True)
+
+
+class MergedCaller(BaseModel):
+    """Another caller about a case already open (core.workorders.hotline.merge): kept beside the case,
+    told the case's tracking number, and named on the case page for the centre only."""
+
+    order = ForeignKeyField(WorkOrder, backref="merged_callers", on_delete="CASCADE")
+    event = ForeignKeyField(WorkOrderEvent, null=True, on_delete="SET NULL")
+    caller_name = CharField(max_length=60, default="")
+    caller_phone = CharField(max_length=30, default="", index=True)  # found by the lists' search
+    tracking_code = CharField(max_length=12, null=True)  # the case's, as it was read to this caller
+    at = DateTimeField()
+    operator = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+
+
+class CallBack(BaseModel):
+    """The centre's call to a caller once their case is closed: whether they are satisfied. Recorded
+    for evaluation (docs/evaluation.md), not yet one of its indicators."""
+
+    order = ForeignKeyField(WorkOrder, backref="call_backs", on_delete="CASCADE")
+    event = ForeignKeyField(WorkOrderEvent, null=True, on_delete="SET NULL")
+    at = DateTimeField(index=True)
+    caller = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")  # the operator who called
+    caller_name = CharField(max_length=60, default="")
+    outcome = CharField(max_length=20)  # core.workorders.hotline.CALL_BACK_OUTCOMES
+    note = TextField(default="")

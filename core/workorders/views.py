@@ -16,7 +16,7 @@ from core.parsing import parse_id, parse_int
 from core.permissions import login_required, requires, scoped
 from core.plugins import host
 from core.web import message, page
-from core.workorders import actors, cases, submissions, workflow
+from core.workorders import actors, cases, hotline, submissions, workflow
 from core.workorders.models import SOURCES, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.workflow import ACTIONS, STATUSES, WorkflowError
 
@@ -115,9 +115,10 @@ def _can_view_cases():
     return any(current_user.can(p) for p in ("workorder.view_all", "workorder.view_department", "workorder.view_grid"))
 
 
-def _filtered(query, statuses: set[str], args=None):
+def _filtered(query, statuses: set[str], args=None, phones=False):
     """The list's filters (from `args`, by default the request's): the query without its status clause,
-    and the statuses it may show."""
+    and the statuses it may show. With `phones` (for those who may see callers), the search also finds
+    a caller's phone number, the first caller's or a merged one's."""
     args = request.args if args is None else args
     if args.get("status") in STATUSES:
         statuses = statuses & {args["status"]}
@@ -139,12 +140,16 @@ def _filtered(query, statuses: set[str], args=None):
         )
     q = args.get("q", "").strip()
     if q:
-        query = query.where(
+        found = (
             WorkOrder.number.contains(q)
             | WorkOrder.description.contains(q)
             | WorkOrder.address.contains(q)
             | (WorkOrder.tracking_code == q.upper())  # the number a caller was given, read back on the phone
         )
+        phone = hotline.phone_typed(q) if phones else None
+        if phone:
+            found |= WorkOrder.caller_phone.contains(phone) | WorkOrder.id.in_(hotline.orders_of_phone(phone))
+        query = query.where(found)
     return query, statuses
 
 
@@ -241,7 +246,8 @@ def list_query(user, args, all_boxes=None):
     mine = my_boxes(user, all_boxes)
     box = args.get("box") if args.get("box") in mine else mine[0]
     which = all_boxes[box][1]
-    query, statuses = _filtered(_box_query(box, user, which), _box_statuses(which), args)
+    phones = user.can("workorder.view_all")  # who sees callers on the case page
+    query, statuses = _filtered(_box_query(box, user, which), _box_statuses(which), args, phones=phones)
     return box, mine, query, statuses
 
 
@@ -394,6 +400,12 @@ def _case_context(order):
         "file_categories": _categories() if "file" in actions else [],
         "departments": _dispatch_departments() if "dispatch" in actions else [],
         "show_caller": current_user.can("workorder.view_all"),
+        "merged_callers": hotline.callers(order),
+        "call_backs": hotline.call_backs(order),
+        "call_back_outcomes": hotline.CALL_BACK_OUTCOMES,
+        "can_call_back": order.status == "closed"
+        and current_user.can("workorder.intake")
+        and bool(hotline.phones(order)),
         "panels": sorted(
             host().collect("workorder_panels", workorder=order, user=current_user._get_current_object()),
             key=lambda panel: panel.order,
@@ -669,43 +681,3 @@ def new():
             **_new_form_context(form),
         )
     return page("workorders/new.html", errors=[], kept=[], **_new_form_context(form))
-
-
-@bp.route("/intake", methods=["GET", "POST"])
-@requires("workorder.intake")
-def intake():
-    form = request.form
-    if request.method == "POST":
-        key = submissions.key_of(form)
-        first = submissions.first_case(key, current_user.id, clock.now())
-        if first is not None:
-            return _already_taken(first)
-        fields, errors = _report_fields(form)
-        source = form.get("source") if form.get("source") in ("hotline", "citizen") else "hotline"
-        caller_name = form.get("caller_name", "").strip()[:60]
-        caller_phone = form.get("caller_phone", "").strip()[:30]
-        if fields["category"] is None and not form.get("category", "").strip():
-            # filing picks one of the category's standard rows: a case without one could only be voided
-            errors.append(_("Choose the category of the problem."))
-        if not fields["description"]:
-            errors.append(_("Write down what the caller reported."))
-        if not caller_phone and not caller_name:
-            errors.append(_("Write down the caller's name or phone number."))
-        if not fields.get("grid") and not form.get("grid", "").strip():
-            # without a grid no collector sees the case, and it could never be verified on site
-            errors.append(_("Choose the unit grid (or pick the place): its collector verifies the report on site."))
-        if not errors:
-            try:
-                order = workflow.create_order(
-                    current_user._get_current_object(),
-                    source,
-                    caller_name=caller_name,
-                    caller_phone=caller_phone,
-                    submission_key=key,
-                    **fields,
-                )
-            except submissions.Repeated:
-                return _already_taken(submissions.first_case(key, current_user.id, clock.now()))
-            return page("workorders/intake_done.html", order=order)
-        return page("workorders/intake.html", status=422, errors=errors, **_new_form_context(form))
-    return page("workorders/intake.html", errors=[], **_new_form_context(form))

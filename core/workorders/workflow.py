@@ -140,9 +140,14 @@ ACTIONS = {
     # How a campaign ends its case from any open status (core.workorders.cases.conclude): never offered
     # on the case page; the outcome (cases.OUTCOMES) is in data and decides the final status.
     "conclude": _a(_l("Concluded"), "workorder.conclude", OPEN, None, reason=True),
+    # Hotline intake (core.workorders.hotline): a further caller about an open case joins it; the centre
+    # calls a caller back once the case is closed. Neither changes the status.
+    "merge_caller": _a(_l("Another caller joined the case"), "workorder.intake", OPEN, None),
+    "call_back": _a(_l("Caller called back"), "workorder.intake", {"closed"}, None),
 }
-# Actions the case page never offers (they are taken through core.workorders.cases).
-NOT_OFFERED = {"conclude"}
+# Actions the case page never offers as buttons (they are taken through core.workorders.cases and
+# core.workorders.hotline, with forms of their own).
+NOT_OFFERED = {"conclude", "merge_caller", "call_back"}
 CREATE = "create"
 
 
