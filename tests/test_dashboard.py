@@ -53,11 +53,6 @@ def reported(city, when, **fields):
 
 
 @pytest.fixture
-def city(app):
-    return build_city()
-
-
-@pytest.fixture
 def ctx(app):
     """An application context with a connection, for calling the figures directly. (Requests of the
     test client must not run inside it: they would share its `g`, and with it the logged-in user.)"""

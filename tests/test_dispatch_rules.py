@@ -3,8 +3,6 @@ from the department it is dispatched to; the rules' page; dispatching ticked cas
 
 import re
 
-import pytest
-
 from core.areas import Area
 from core.audit import AuditEntry
 from core.components.models import Component
@@ -12,12 +10,7 @@ from core.dispatch_rules import DispatchRule, suggest
 from core.org import Department
 from core.workorders.models import WorkOrder
 from tests.support import client_for, csrf_token, in_db
-from tests.workorder_support import act, build_city, other_category, report, to_dispatched
-
-
-@pytest.fixture
-def city(app):
-    return build_city()
+from tests.workorder_support import act, other_category, report, to_dispatched
 
 
 def street_office():

@@ -15,7 +15,7 @@ from core.db import db
 from core.workorders import submissions
 from core.workorders.models import SubmissionKey, WorkOrder, WorkOrderPhoto
 from tests.support import client_for, in_db
-from tests.workorder_support import build_city, jpeg
+from tests.workorder_support import jpeg
 
 KEY = re.compile(r'name="submission_key" value="([0-9a-f]{32})"')
 
@@ -24,11 +24,6 @@ KEY = re.compile(r'name="submission_key" value="([0-9a-f]{32})"')
 def make_app(english_xiuhua_app):
     """These tests read the English messages."""
     return english_xiuhua_app
-
-
-@pytest.fixture
-def city(app):
-    return build_city()
 
 
 def key_on(client, url) -> str:

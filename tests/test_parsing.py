@@ -17,7 +17,7 @@ from core.evaluation import scores
 from core.parsing import ParseError
 from core.workorders.models import WorkOrder
 from tests.support import PASSWORD, client_for, in_db
-from tests.workorder_support import build_city, report, to_dispatched
+from tests.workorder_support import report, to_dispatched
 
 HUGE = "1" + "0" * 26
 
@@ -25,11 +25,6 @@ HUGE = "1" + "0" * 26
 @pytest.fixture
 def app(english_xiuhua_app):
     return english_xiuhua_app(PROPAGATE_EXCEPTIONS=False)  # a 500 is answered as a 500
-
-
-@pytest.fixture
-def city(app):
-    return build_city()
 
 
 # --- the building block ---------------------------------------------------------------------------------
