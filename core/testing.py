@@ -19,6 +19,18 @@ and then has:
 - `frozen_clock`: `core.clock.now()` stands still at `START` until you `set()` or `advance()` it. Sessions
   expire after SESSION_IDLE_MINUTES of that clock too: log in again after a long jump.
 - `run_job(job_id)`: run one of `app`'s jobs now and get its `JobRun` (outcome, summary, error).
+- `english_app`: an app whose default language is English; `english_xiuhua_app(plugins_dir=None,
+  **config)` builds more. `client_for` puts its users' sessions in English too.
+- `in_db(app, fn)`: run `fn()` as core code runs in a request (inside the app's application context and
+  a database connection) and return its result, e.g. `in_db(app, lambda: Flyer.select().count())`.
+- `client_for(app, username)`: a test client of `app` logged in as that user (any user, not only a
+  role's), in the app's default language.
+- `city`: a small city (core/testcity.py) on `app`: departments `city.sanitation` and
+  `city.landscaping`, grids `city.grid` and `city.other_grid`, category `city.category` with its filing
+  standard `city.standard`, and one user per role in `city.users` (it makes its own users: take `city`
+  or `users`, not both).
+- `photo`: a small valid JPEG stored as a `Photo` by the city's collector.
+- `case`: a work order the city's collector reported in `city.grid` (status "reported").
 
 Import nothing from this module in a test file that lists it in `pytest_plugins` (pytest could then
 not rewrite its asserts); take everything as fixtures."""
@@ -45,6 +57,7 @@ BASE_CONFIG = {
     "DEMO_HISTORY_DAYS": 2,  # the demo city's simulated history, kept small
     "THROTTLE_EXEMPT_LOOPBACK": True,  # the test client logs in from 127.0.0.1 again and again
 }
+ENGLISH = {"BABEL_DEFAULT_LOCALE": "en"}
 
 
 def create_user(username, role_code=None, department=None, password=PASSWORD, **fields):
@@ -61,6 +74,25 @@ def create_user(username, role_code=None, department=None, password=PASSWORD, **
 
 def login(client, username, password=PASSWORD):
     return client.post("/login", data={"username": username, "password": password})
+
+
+def in_db(app, fn):
+    """Run fn() inside `app`'s application context and a database connection, as core code runs in a
+    request, and return its result."""
+    with app.app_context(), dbmod.db.connection_context():
+        return fn()
+
+
+def client_for(app, username, password=PASSWORD):
+    """A test client of `app` logged in as `username`. A user's own language is Chinese until they pick
+    another: in an app whose default language is not, the session switches to the app's."""
+    client = app.test_client()
+    response = login(client, username, password)
+    assert response.status_code == 302, response.data
+    language = app.config["BABEL_DEFAULT_LOCALE"]
+    if language != "zh_CN":
+        client.post("/lang", data={"lang": language})
+    return client
 
 
 class FrozenClock:
@@ -113,6 +145,17 @@ def xiuhua_app(tmp_path, template_databases):
     if not dbmod.db.is_closed():
         dbmod.db.close()
     template_databases.release(url)
+
+
+@pytest.fixture
+def english_xiuhua_app(xiuhua_app):
+    """english_xiuhua_app(plugins_dir=None, **config) → xiuhua_app with English as the default language."""
+    return lambda plugins_dir=None, **config: xiuhua_app(plugins_dir, **{**ENGLISH, **config})
+
+
+@pytest.fixture
+def english_app(english_xiuhua_app):
+    return english_xiuhua_app()
 
 
 @pytest.fixture
@@ -171,3 +214,39 @@ def run_job(app):
 def frozen_clock():
     with contextlib.ExitStack() as stack:
         yield FrozenClock(stack, START)
+
+
+@pytest.fixture(name="in_db")
+def in_db_fixture():
+    """in_db(app, fn) → fn()'s result, run inside the app's context and a database connection."""
+    return in_db
+
+
+@pytest.fixture(name="client_for")
+def client_for_fixture():
+    """client_for(app, username) → a test client logged in as that user, in the app's default language."""
+    return client_for
+
+
+@pytest.fixture
+def city(app):
+    """A small city (core/testcity.py): departments, grids, a category and one user per role."""
+    from core import testcity
+
+    return testcity.build_city()
+
+
+@pytest.fixture
+def photo(app, city):
+    """A small valid JPEG stored as a Photo by the city's collector."""
+    from core import testcity
+
+    return in_db(app, lambda: testcity.photo(city.users["collector"]))
+
+
+@pytest.fixture
+def case(app, city):
+    """A work order reported by the city's collector in city.grid."""
+    from core import testcity
+
+    return in_db(app, lambda: testcity.report(city))

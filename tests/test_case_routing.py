@@ -11,15 +11,15 @@ from core.org import Department
 from core.workorders import workflow
 from core.workorders.models import WorkOrder
 from core.workorders.workflow import NotAllowed, WorkflowError
-from tests.support import login
+from tests.support import client_for, in_db
 from tests.workorder_support import act, build_city, jpeg, photo, report
 
 CENTRE_TYPES = ["command", "supervision"]
 
 
 @pytest.fixture
-def make_app(make_app):
-    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
+def make_app(english_xiuhua_app):
+    return english_xiuhua_app
 
 
 @pytest.fixture
@@ -29,18 +29,6 @@ def city(app):
         made.centre = Department.get(Department.code == "command")
         made.supervision = Department.create(name="监督中心", code="supervision", type="supervision")
     return made
-
-
-def client_for(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    client.post("/lang", data={"lang": "en"})
-    return client
-
-
-def in_db(app, fn):
-    with app.app_context(), db.connection_context():
-        return fn()
 
 
 def filed(city):

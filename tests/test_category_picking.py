@@ -6,7 +6,6 @@ refused with a message rather than taken for either."""
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 
@@ -14,11 +13,10 @@ from core.catalogue import Category, FilingStandard
 from core.catalogue_import import import_file
 from core.db import db
 from core.workorders.models import WorkOrder
-from tests.support import login
+from tests.support import CATALOGUE_FILES as FILES
+from tests.support import client_for
 from tests.workorder_support import build_city, jpeg
 
-DATA = Path(__file__).resolve().parent.parent / "data/catalogue"
-FILES = {"2013": DATA / "filing-standards-yuncheng.csv", "2026": DATA / "catalogue-gbt47678.5-2026.csv"}
 GRID = "430602001001001 洞庭社区1号网格"
 
 
@@ -28,12 +26,6 @@ def picked_app(make_app, edition):
     with app.app_context(), db.connection_context():
         import_file(FILES[edition], FILES[edition].name)
     return app
-
-
-def client_for(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def categories(app, edition) -> list[Category]:

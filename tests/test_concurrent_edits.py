@@ -15,26 +15,14 @@ from core.db import db
 from core.org import Department, Permission, Role, RolePermission, User
 from plugins.zombie_cars import service
 from plugins.zombie_cars.models import Vehicle
-from tests.support import create_user, form_version, login
+from tests.support import client_for, create_user, form_version, in_db
 from tests.workorder_support import build_city
 
 
 @pytest.fixture
-def make_app(make_app):
+def make_app(english_xiuhua_app):
     """These tests read the English messages."""
-    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
-
-
-def client_for(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    client.post("/lang", data={"lang": "en"})
-    return client
-
-
-def in_db(app, fn):
-    with app.app_context(), db.connection_context():
-        return fn()
+    return english_xiuhua_app
 
 
 def audits(app, action) -> int:

@@ -12,7 +12,7 @@ from core.dashboard import figures
 from core.db import db, is_sqlite
 from core.workorders import workflow
 from core.workorders.models import WorkOrder
-from tests.support import login
+from tests.support import client_for
 from tests.workorder_support import act, build_city, photo, report
 
 FRIDAY = datetime(2026, 11, 27)
@@ -21,9 +21,9 @@ NOW = MONDAY.replace(hour=17)
 
 
 @pytest.fixture
-def make_app(make_app):
+def make_app(english_xiuhua_app):
     """These tests read English text."""
-    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
+    return english_xiuhua_app
 
 
 def at(day, hh, mm=0):
@@ -50,11 +50,6 @@ def handled(city, order, when):
 def reported(city, when, **fields):
     with clock.frozen(when):
         return report(city, **fields)
-
-
-@pytest.fixture
-def city(app):
-    return build_city()
 
 
 @pytest.fixture
@@ -241,13 +236,6 @@ def test_the_dashboard_uses_the_evaluations_city_figures(history, ctx):
 
 
 # --- over HTTP --------------------------------------------------------------------------------------
-
-
-def client_for(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    client.post("/lang", data={"lang": "en"})
-    return client
 
 
 def text_of(html: str) -> str:

@@ -3,33 +3,14 @@ from the department it is dispatched to; the rules' page; dispatching ticked cas
 
 import re
 
-import pytest
-
 from core.areas import Area
 from core.audit import AuditEntry
 from core.components.models import Component
-from core.db import db
 from core.dispatch_rules import DispatchRule, suggest
 from core.org import Department
 from core.workorders.models import WorkOrder
-from tests.support import csrf_token, login
-from tests.workorder_support import act, build_city, other_category, report, to_dispatched
-
-
-@pytest.fixture
-def city(app):
-    return build_city()
-
-
-def in_db(app, fn):
-    with app.app_context(), db.connection_context():
-        return fn()
-
-
-def client_for(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
+from tests.support import client_for, csrf_token, in_db
+from tests.workorder_support import act, other_category, report, to_dispatched
 
 
 def street_office():

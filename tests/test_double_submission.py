@@ -14,33 +14,16 @@ from core import photos
 from core.db import db
 from core.workorders import submissions
 from core.workorders.models import SubmissionKey, WorkOrder, WorkOrderPhoto
-from tests.support import login
-from tests.workorder_support import build_city, jpeg
+from tests.support import client_for, in_db
+from tests.workorder_support import jpeg
 
 KEY = re.compile(r'name="submission_key" value="([0-9a-f]{32})"')
 
 
 @pytest.fixture
-def make_app(make_app):
+def make_app(english_xiuhua_app):
     """These tests read the English messages."""
-    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
-
-
-@pytest.fixture
-def city(app):
-    return build_city()
-
-
-def client_for(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    client.post("/lang", data={"lang": "en"})
-    return client
-
-
-def in_db(app, fn):
-    with app.app_context(), db.connection_context():
-        return fn()
+    return english_xiuhua_app
 
 
 def key_on(client, url) -> str:

@@ -7,8 +7,8 @@ import io
 from openpyxl import load_workbook
 
 from core.evaluation import periods, snapshots
+from tests.evaluation_support import OCT, app, city, history  # noqa: F401 (fixtures)
 from tests.support import login
-from tests.test_evaluation import OCT, app, city, history  # noqa: F401 (fixtures)
 
 OCTOBER = "2026-10-01 – 2026-10-31"
 WEEK_44 = "2026-10-26 – 2026-11-01"  # Monday to Sunday

@@ -4,8 +4,8 @@ is resolved when one object has it, and a name two people share is refused with 
 
 from core.evaluation.models import Deduction
 from core.org import User
+from tests.evaluation_support import app, city  # noqa: F401 (fixtures)
 from tests.support import login
-from tests.test_evaluation import app, city  # noqa: F401 (fixtures)
 
 CHOICES = {"HX-Request": "true", "HX-Target": "object-choices"}
 FORM = {"day": "2026-10-20", "points": "2", "reason": "推诿扯皮"}

@@ -13,15 +13,14 @@ from core.evaluation import periods, snapshots
 from core.evaluation.gridmap import GRADE_COLOURS
 from core.maps import GREY
 from tests.support import login
-from tests.test_maps import shapes
-from tests.workorder_support import act, build_city, photo, report, to_dispatched
+from tests.workorder_support import act, build_city, photo, report, shapes, to_dispatched
 
 OCTOBER = datetime(2026, 10, 12, 9)  # a Monday
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(BABEL_DEFAULT_LOCALE="en")
+def app(english_app):
+    return english_app
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from core.exports import ExportJob
 from core.workorders import export as case_export
 from core.workorders import views, workflow
 from core.workorders.models import WorkOrder
-from tests.support import login
+from tests.support import client_for, finish
 from tests.workorder_support import build_city
 
 POLL = {"HX-Request": "true", "HX-Target": "export-progress"}
@@ -31,9 +31,9 @@ T0 = datetime(2026, 11, 2, 8, 0)
 
 
 @pytest.fixture
-def make_app(make_app):
+def make_app(english_xiuhua_app):
     """These tests read the English headers and messages."""
-    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
+    return english_xiuhua_app
 
 
 @pytest.fixture
@@ -71,28 +71,6 @@ def city(app, monkeypatch):
                 suspended_until=T0 + timedelta(days=3) if status == "suspended" else None,
             )
     return built
-
-
-def client_for(app, role):
-    client = app.test_client()
-    assert login(client, role).status_code == 302
-    client.post("/lang", data={"lang": "en"})
-    return client
-
-
-def finish(client, location: str, bound=3000) -> str:
-    """Poll the progress fragment as the page does, until it stops asking to be polled."""
-    for _ in range(bound):
-        response = client.get(location, headers=POLL)
-        assert response.status_code == 200
-        body = response.get_data(as_text=True)
-        assert "<html" not in body
-        if "every 1s" not in body:
-            for thread in threading.enumerate():
-                if thread.name.startswith("export-"):
-                    thread.join(10)
-            return body
-    pytest.fail("the export did not finish")
 
 
 def export(client, **filters):

@@ -38,9 +38,9 @@ DAY_ONE = date(2026, 1, 1)
 
 
 @pytest.fixture
-def make_app(make_app):
+def make_app(english_xiuhua_app):
     """These tests read the English messages (the Chinese ones are checked by tests/test_i18n.py)."""
-    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
+    return english_xiuhua_app
 
 
 @pytest.fixture

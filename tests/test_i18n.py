@@ -8,8 +8,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).resolve().parent.parent
-CATALOGUE = ROOT / "translations/zh_Hans_CN/LC_MESSAGES/messages.po"
+from tests.support import CATALOGUE, ROOT
 
 
 def test_every_extracted_string_is_translated(tmp_path):

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 
 from core import clock, demo
 from core.db import db
-from tests.test_i18n import CATALOGUE, ROOT
+from tests.support import CATALOGUE, ROOT
 
 ROLES = ("admin", "evaluator", "leader")
 CJK = re.compile(r"[\u3400-\u9fff]+")

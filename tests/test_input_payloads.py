@@ -71,8 +71,8 @@ FORM_READ = re.compile(r"""(?:\bform|request\.form|request\.values)\.(?:get|getl
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(PROPAGATE_EXCEPTIONS=False, BABEL_DEFAULT_LOCALE="en")  # a 500 is answered as a 500
+def app(english_xiuhua_app):
+    return english_xiuhua_app(PROPAGATE_EXCEPTIONS=False)  # a 500 is answered as a 500
 
 
 @pytest.fixture

@@ -10,34 +10,15 @@ import pytest
 
 from core import clock, maps, maps_demo
 from core.db import db
-from core.grids_import import import_file
 from core.workorders import workflow
 from core.workorders.models import WorkOrder
 from tests.support import create_user, login
-from tests.workorder_support import build_city, report
-
-LON0, LAT0, STEP = 113.13, 29.37, 0.001
-
-
-def box(x0, y0, x1, y1):
-    pt = lambda x, y: [round(LON0 + x * STEP, 7), round(LAT0 + y * STEP, 7)]  # noqa: E731
-    return {"type": "Polygon", "coordinates": [[pt(x0, y0), pt(x1, y0), pt(x1, y1), pt(x0, y1), pt(x0, y0)]]}
-
-
-def shapes(*grids):
-    """Give the grids (Areas) side-by-side 0.001° squares."""
-    features = [
-        {"type": "Feature", "properties": {"code": g.code, "name": g.name}, "geometry": box(i, 0, i + 1, 1)}
-        for i, g in enumerate(grids)
-    ]
-    data = json.dumps({"type": "FeatureCollection", "features": features}).encode()
-    result = import_file(data, "test.geojson", crs="wgs84", accept_warnings=True)
-    assert result.written, result.errors
+from tests.workorder_support import build_city, report, shapes
 
 
 @pytest.fixture
-def make_app(make_app):
-    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
+def make_app(english_xiuhua_app):
+    return english_xiuhua_app
 
 
 @pytest.fixture

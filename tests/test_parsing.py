@@ -13,36 +13,18 @@ import pytest
 
 from core import parsing
 from core.components.models import Component
-from core.db import db
 from core.evaluation import scores
 from core.parsing import ParseError
 from core.workorders.models import WorkOrder
-from tests.support import PASSWORD, login
-from tests.workorder_support import build_city, report, to_dispatched
+from tests.support import PASSWORD, client_for, in_db
+from tests.workorder_support import report, to_dispatched
 
 HUGE = "1" + "0" * 26
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(PROPAGATE_EXCEPTIONS=False, BABEL_DEFAULT_LOCALE="en")  # a 500 is answered as a 500
-
-
-@pytest.fixture
-def city(app):
-    return build_city()
-
-
-def client_for(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    client.post("/lang", data={"lang": "en"})
-    return client
-
-
-def in_db(app, fn):
-    with app.app_context(), db.connection_context():
-        return fn()
+def app(english_xiuhua_app):
+    return english_xiuhua_app(PROPAGATE_EXCEPTIONS=False)  # a 500 is answered as a 500
 
 
 # --- the building block ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import threading
 from core import photos
 from core.db import db
 from core.photo_decoding import DecodeBudget, budget
-from tests.test_photos import encode, noise
+from tests.support import encode, noise
 
 
 def test_the_second_upload_waits_while_the_first_is_decoded(make_app, monkeypatch):

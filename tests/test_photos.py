@@ -2,7 +2,6 @@
 variants, EXIF time and position in the row, served with long private caching and 304s."""
 
 import io
-import os
 import struct
 import threading
 import zlib
@@ -17,23 +16,12 @@ from core import photos
 from core.db import db
 from core.permissions import public
 from core.photos import Photo, PhotoError
-from tests.support import create_user
+from tests.support import create_user, encode, noise
 
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 
 
 # --- images made on the spot -------------------------------------------------------------------
-
-
-def encode(image: Image.Image, fmt="JPEG", **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
-
-
-def noise(size=(600, 400)) -> Image.Image:
-    """Random pixels: a JPEG of them is large, so half of it cuts through the picture data."""
-    return Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
 
 
 def halves(size) -> Image.Image:

@@ -14,8 +14,8 @@ from tests.workorder_support import build_city, report
 
 
 @pytest.fixture
-def make_app(make_app):
-    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
+def make_app(english_xiuhua_app):
+    return english_xiuhua_app
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ import io
 
 import pytest
 
-from core.db import db
 from core.workorders.models import WorkOrder
-from tests.support import login
+from tests.support import client_for, in_db
 from tests.workorder_support import act, build_city, jpeg, report
 
 HUGE = "99999999999999999999999"  # more than any database integer holds
@@ -21,17 +20,6 @@ def app(make_app):
 @pytest.fixture
 def city(app):
     return build_city()
-
-
-def client_for(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
-
-
-def in_db(app, fn):
-    with app.app_context(), db.connection_context():
-        return fn()
 
 
 def filed_order(app, city):

@@ -6,27 +6,15 @@ import re
 
 import pytest
 
-from core.db import db
 from core.workorders import workflow
 from core.workorders.models import WorkOrder, WorkOrderPhoto
-from tests.support import login
+from tests.support import client_for, in_db
 from tests.workorder_support import build_city, jpeg, other_category, report, to_dispatched
 
 
 @pytest.fixture
 def city(app):
     return build_city()
-
-
-def client_for(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
-
-
-def in_db(app, fn):
-    with app.app_context(), db.connection_context():
-        return fn()
 
 
 def test_collector_reports_with_photos_sent_with_the_form(app, city):

@@ -311,8 +311,8 @@ def test_reminders_are_written_in_each_heads_language(city):
     assert "deadline" in text and not any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-def test_the_resumed_timeline_says_in_the_installations_language_why(make_app):
-    app = make_app(BABEL_DEFAULT_LOCALE="en")
+def test_the_resumed_timeline_says_in_the_installations_language_why(english_app):
+    app = english_app
     city = build_city()
     with app.app_context(), db.connection_context():
         with clock.frozen(datetime(2026, 11, 30, 8, 0)):

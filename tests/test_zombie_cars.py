@@ -17,17 +17,16 @@ from core.workorders import workflow
 from core.workorders.models import WorkOrder, WorkOrderEvent
 from plugins.zombie_cars import plates, service
 from plugins.zombie_cars.models import Notice, Vehicle
-from tests.support import create_user, form_version, login
-from tests.test_exports import finish
+from tests.support import client_for, create_user, finish, form_version, in_db
 from tests.workorder_support import build_city, jpeg, photo
 
 MONDAY = datetime(2026, 11, 2, 9, 0)
 
 
 @pytest.fixture
-def make_app(make_app):
+def make_app(english_xiuhua_app):
     """These tests read the English messages."""
-    return lambda **overrides: make_app(**{"BABEL_DEFAULT_LOCALE": "en", **overrides})
+    return english_xiuhua_app
 
 
 @pytest.fixture
@@ -38,18 +37,6 @@ def city(app):
     made.users["parker"] = create_user("parker", "handler", made.parking)
     made.users["nobody"] = create_user("nobody")
     return made
-
-
-def client_for(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    client.post("/lang", data={"lang": "en"})
-    return client
-
-
-def in_db(app, fn):
-    with app.app_context(), db.connection_context():
-        return fn()
 
 
 def register(city, plate="湘F12345", **fields):

@@ -2,14 +2,14 @@
 thread, and Debian's Chromium driven by Playwright. No sleeping anywhere: Playwright's `expect`
 auto-waits for the page to reach the asserted state."""
 
-import contextlib
-import threading
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-from waitress import create_server
 
-from core import db as dbmod
+from tests.e2e.support import serving
+
+HERE = Path(__file__).resolve().parent
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -24,31 +24,12 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 800}
 
 
-@contextlib.contextmanager
-def serving(app):
-    """Serve `app` over real HTTP with waitress on a free port; yields the base URL."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="waitress-e2e", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-
-        def stop():
-            # Runs inside the server's own loop thread (via its trigger), so the socket map is not
-            # changed under a running select(). Keep-alive connections the browser left are closed
-            # too; with the map empty, the loop and thus server.run() return.
-            for channel in list(server._map.values()):
-                if channel is not server and channel is not server.trigger:
-                    channel.close()
-            server.close()
-
-        server.trigger.pull_trigger(stop)
-        thread.join(timeout=10)
-        server.task_dispatcher.shutdown()
-        assert not thread.is_alive(), "the waitress thread did not stop"
-        if not dbmod.db.is_closed():
-            dbmod.db.close()
+def pytest_collection_modifyitems(items):
+    """Every test in this folder drives a browser: marked `e2e`, so that `pytest -m "not e2e"` leaves
+    them out."""
+    for item in items:
+        if HERE in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture

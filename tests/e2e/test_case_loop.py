@@ -8,11 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import serving
-from tests.support import PASSWORD
+from tests.e2e.support import PHONE, as_user, serving
 from tests.workorder_support import build_city, jpeg
-
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -24,16 +21,6 @@ def city_server(make_app, tmp_path):
     after.write_bytes(jpeg("green", (640, 480)))
     with serving(app) as url:
         yield url, city, before, after
-
-
-def as_user(make_page, base, username, **options):
-    page = make_page(**options)
-    page.goto(base + "/login")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button.primary").click()
-    expect(page.locator("h1")).to_be_visible()
-    return page
 
 
 def do(page, action_label, fill=None):

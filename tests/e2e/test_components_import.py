@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from core import db as dbmod
 from core import demo
-from tests.e2e.conftest import serving
+from tests.e2e.support import log_in, serving
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "components" / "sample.csv"
 
@@ -23,11 +23,7 @@ def demo_server(make_app):
 
 
 def test_admin_imports_the_sample_census_and_sees_the_count(demo_server, page):
-    page.goto(demo_server + "/login")
-    page.locator("input[name=username]").fill("admin")
-    page.locator("input[name=password]").fill(demo.DEMO_PASSWORD)
-    page.locator("form button.primary").click()
-    expect(page.locator("h1")).to_be_visible()
+    log_in(page, demo_server, "admin", demo.DEMO_PASSWORD)
 
     page.goto(demo_server + "/components/import")
     page.locator("#import-form input[type=file]").set_input_files(str(SAMPLE))

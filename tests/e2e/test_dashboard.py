@@ -8,8 +8,7 @@ from playwright.sync_api import expect
 
 from core import clock
 from core.db import db
-from tests.e2e.conftest import serving
-from tests.e2e.test_case_loop import as_user
+from tests.e2e.support import as_user, serving
 from tests.workorder_support import act, build_city, report
 
 # True once the chart in `selector` is drawn and its canvas has a non-transparent pixel. Polled by

@@ -8,9 +8,8 @@ from playwright.sync_api import expect
 
 from core.catalogue import FilingStandard
 from core.db import db
-from tests.e2e.conftest import serving
-from tests.e2e.test_case_loop import as_user
-from tests.test_evaluation import Life, T
+from tests.e2e.support import as_user, serving
+from tests.evaluation_support import Life, T
 from tests.workorder_support import build_city
 
 

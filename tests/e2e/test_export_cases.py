@@ -7,14 +7,11 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from core import demo
+from tests.e2e.support import log_in
 
 
 def test_dispatcher_exports_the_filtered_list_and_downloads_it(live_server, page, tmp_path):
-    page.goto(live_server + "/login")
-    page.locator("input[name=username]").fill("dispatcher")
-    page.locator("input[name=password]").fill(demo.DEMO_PASSWORD)
-    page.locator("form button.primary").click()
-    expect(page.locator("h1")).to_be_visible()
+    log_in(page, live_server, "dispatcher", demo.DEMO_PASSWORD)
 
     page.goto(live_server + "/orders/?box=all")
     page.locator("select[name=source]").select_option("hotline")

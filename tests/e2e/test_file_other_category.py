@@ -6,8 +6,7 @@ from playwright.sync_api import expect
 
 from core.db import db
 from core.workorders.models import WorkOrder
-from tests.e2e.conftest import serving
-from tests.e2e.test_case_loop import as_user
+from tests.e2e.support import as_user, serving
 from tests.workorder_support import build_city, other_category, report
 
 

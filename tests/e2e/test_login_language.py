@@ -3,10 +3,11 @@ the Users page through the navigation and logs out; and the same on a phone thro
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
+
+from tests.e2e.support import PHONE, log_in
 
 ADMIN, ADMIN_NAME, DEMO_PASSWORD = "admin", "系统管理员", "xiuhua-demo"
-PHONE = {"width": 390, "height": 844}
 
 # The exact Chinese of the catalogue (translations/zh_Hans_CN/LC_MESSAGES/messages.po).
 ZH = {
@@ -23,12 +24,6 @@ def path_is(base: str, path: str):
     return re.compile(re.escape(base + path) + r"(\?.*)?$")
 
 
-def log_in(page: Page, username: str, password: str):
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(password)
-    page.get_by_role("button", name=ZH["Log in"], exact=True).click()
-
-
 def test_login_switch_to_english_users_page_and_logout(live_server, page):
     html = page.locator("html")
 
@@ -41,7 +36,7 @@ def test_login_switch_to_english_users_page_and_logout(live_server, page):
     expect(page.get_by_role("button", name="English", exact=True)).to_be_visible()
 
     # The demo admin logs in and sees the home page with their name.
-    log_in(page, ADMIN, DEMO_PASSWORD)
+    log_in(page, live_server, ADMIN, DEMO_PASSWORD)
     expect(page).to_have_url(path_is(live_server, "/"))
     expect(page.get_by_role("link", name=ADMIN_NAME, exact=True)).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text(ZH["Home"])
@@ -75,8 +70,7 @@ def test_login_switch_to_english_users_page_and_logout(live_server, page):
 
 def test_phone_menu_reaches_users_page(live_server, make_page):
     page = make_page(viewport=PHONE, is_mobile=True, has_touch=True)
-    page.goto(live_server + "/login")
-    log_in(page, ADMIN, DEMO_PASSWORD)
+    log_in(page, live_server, ADMIN, DEMO_PASSWORD)
     expect(page.get_by_role("link", name=ADMIN_NAME, exact=True)).to_be_visible()
 
     # On a phone the navigation is folded into the <details> menu.
@@ -95,8 +89,7 @@ def test_phone_menu_reaches_users_page(live_server, make_page):
 def test_htmx_widgets_work_after_login(live_server, page):
     """Active search swaps only the rows; a permission tick is sent by htmx with the CSRF header of the
     logged-in session and survives a reload."""
-    page.goto(live_server + "/login")
-    log_in(page, ADMIN, DEMO_PASSWORD)
+    log_in(page, live_server, ADMIN, DEMO_PASSWORD)
     expect(page.get_by_role("link", name=ADMIN_NAME, exact=True)).to_be_visible()
 
     page.goto(live_server + "/admin/users")

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import serving
+from tests.e2e.support import log_in, serving
 from tests.support import PASSWORD
 
 
@@ -17,22 +17,15 @@ def site(make_app, users):
         yield url
 
 
-def log_in(page, base, path="/login"):
-    page.goto(base + path)
-    page.locator("input[name=username]").fill("dispatcher")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-
-
 def test_a_tab_in_next_stays_on_site_and_log_out_everywhere_ends_the_other_browser(site, make_page):
     desk, phone = make_page(), make_page()
 
     # What the browser would make of "/\t/evil.example" is "//evil.example": the server sends it home.
-    log_in(desk, site, "/login?next=%2F%09%2Fevil.example")
+    log_in(desk, site, "dispatcher", PASSWORD, path="/login?next=%2F%09%2Fevil.example")
     expect(desk).to_have_url(site + "/")
     expect(desk.get_by_role("link", name="Dispatcher", exact=True)).to_be_visible()
 
-    log_in(phone, site)
+    log_in(phone, site, "dispatcher", PASSWORD)
     expect(phone).to_have_url(site + "/")
 
     desk.get_by_role("link", name="Dispatcher", exact=True).click()

@@ -11,8 +11,7 @@ from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 
 from core.db import db
-from tests.e2e.conftest import serving
-from tests.e2e.test_case_loop import PHONE, as_user
+from tests.e2e.support import PHONE, as_user, serving
 from tests.workorder_support import build_city, report
 
 LON0, LAT0, STEP = 113.13, 29.37, 0.001

@@ -7,9 +7,8 @@ from playwright.sync_api import expect
 from core.catalogue_import import import_file
 from core.db import db
 from core.workorders.models import WorkOrder
-from tests.e2e.conftest import serving
-from tests.e2e.test_case_loop import as_user
-from tests.test_category_picking import FILES
+from tests.e2e.support import as_user, serving
+from tests.support import CATALOGUE_FILES as FILES
 from tests.workorder_support import build_city, jpeg
 
 

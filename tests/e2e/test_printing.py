@@ -13,22 +13,12 @@ from core import clock
 from core.db import db
 from core.demo import DEMO_PASSWORD
 from plugins.zombie_cars import service
-from tests.e2e.conftest import serving
+from tests.e2e.support import as_user, log_in, serving
 from tests.support import PASSWORD
 from tests.workorder_support import build_city
 
 MONDAY = datetime(2026, 11, 2, 9, 0)
 A4_LANDSCAPE_CONTENT_PX = 1032  # 297 mm less the 2 × 12 mm margins of @page landscape, at 96 px per inch
-
-
-def demo_login(make_page, base, username, **options):
-    page = make_page(**options)
-    page.goto(base + "/login")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.locator("form button.primary").click()
-    expect(page.locator("h1")).to_be_visible()
-    return page
 
 
 def overflow(page, selector=".tablewrap") -> int:
@@ -45,7 +35,7 @@ def pdf_pages(pdf: bytes) -> list[tuple[float, float]]:
 
 def test_the_ranking_puts_score_and_grade_where_they_are_read(live_server, make_page):
     month = clock.now().strftime("%Y-%m")
-    page = demo_login(make_page, live_server, "evaluator")
+    page = as_user(make_page, live_server, "evaluator", DEMO_PASSWORD)
     for level in ("department", "grid", "collector"):
         page.goto(f"{live_server}/evaluation/?period={month}&level={level}")
         headings = page.locator("#evaluation-table thead th")
@@ -67,7 +57,7 @@ def test_the_ranking_puts_score_and_grade_where_they_are_read(live_server, make_
     sizes = pdf_pages(page.pdf(format="A4", prefer_css_page_size=True))
     assert sizes and all(w > h for w, h in sizes)  # A4 landscape: 842 × 595 points
 
-    phone = demo_login(make_page, live_server, "leader", viewport={"width": 390, "height": 844})
+    phone = as_user(make_page, live_server, "leader", DEMO_PASSWORD, viewport={"width": 390, "height": 844})
     phone.goto(f"{live_server}/evaluation/?period={month}&level=department")
     visible = [t.strip() for t in phone.locator("#evaluation-table thead th:visible").all_inner_texts()]
     assert visible == ["名次", "名称", "得分", "等级"]
@@ -98,11 +88,7 @@ ASCII_IN_CHINESE = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]\s*[,:;
 
 def test_the_notice_fills_one_a4_page_in_large_type_with_chinese_punctuation(notice_server, make_page):
     page = make_page()
-    page.goto(notice_server.split("/campaigns")[0] + "/login")
-    page.locator("input[name=username]").fill("collector")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button.primary").click()
-    expect(page.locator("h1")).to_be_visible()
+    log_in(page, notice_server.split("/campaigns")[0], "collector", PASSWORD)
     page.goto(notice_server)
     notice = page.locator("#notice")
     expect(notice).to_contain_text("岳阳市岳阳楼区巴陵中路1号")  # where to go and whom to call
@@ -129,11 +115,7 @@ def test_the_notice_fills_one_a4_page_in_large_type_with_chinese_punctuation(not
 def test_the_year_calendar_prints_on_one_a4_landscape_page(notice_server, make_page):
     base = notice_server.split("/campaigns")[0]
     page = make_page()
-    page.goto(base + "/login")
-    page.locator("input[name=username]").fill("dispatcher")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button.primary").click()
-    expect(page.locator("h1")).to_be_visible()
+    log_in(page, base, "dispatcher", PASSWORD)
     page.goto(base + "/calendar?year=2026")
     expect(page.locator(".wt-month")).to_have_count(12)
     page.emulate_media(media="print")

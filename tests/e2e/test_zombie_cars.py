@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core import clock
-from tests.e2e.conftest import serving
+from tests.e2e.support import log_in, serving
 from tests.support import PASSWORD
 from tests.workorder_support import build_city, jpeg
 
@@ -30,11 +30,7 @@ def test_register_a_vehicle_and_print_its_notice(campaign_server, page):
     csp_errors = []
     page.on("console", lambda msg: csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None)
 
-    page.goto(base + "/login")
-    page.locator("input[name=username]").fill("collector")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button.primary").click()
-    expect(page.locator("h1")).to_be_visible()
+    log_in(page, base, "collector", PASSWORD)
 
     page.goto(base + "/campaigns/zombie-cars/new")
     page.locator("#plate").fill("湘f 3k721")
