@@ -12,7 +12,8 @@ from core.db import db
 from core.org import Role, RolePermission
 from core.testing import PASSWORD
 from plugins.zombie_cars import service
-from tests.test_dashboard import MONDAY, NOW, _history, client_for, reported, text_of
+from tests.dashboard_support import MONDAY, NOW, _history, reported, text_of
+from tests.support import client_for
 from tests.workorder_support import build_city
 
 WALL = "/dashboard/wall"

@@ -7,10 +7,8 @@ from playwright.sync_api import expect
 
 from core.db import db
 from plugins.zombie_cars import service
-from tests.e2e.conftest import serving
-from tests.e2e.test_case_loop import as_user
-from tests.test_maps import shapes
-from tests.workorder_support import build_city, report
+from tests.e2e.support import as_user, serving
+from tests.workorder_support import build_city, report, shapes
 
 SCREENS = [{"width": 1920, "height": 1080}, {"width": 3840, "height": 2160}]
 NO_SCROLLING = """() => {
