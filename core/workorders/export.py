@@ -5,7 +5,6 @@ core/exports.py. Callers' names and phones are personal data: only for users who
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from peewee import JOIN
 
 from core import audit, clock, exports, xlsx
 from core.areas import Area
@@ -14,7 +13,7 @@ from core.org import Department
 from core.web import message
 from core.workorders import workflow
 from core.workorders.models import SOURCES, WorkOrder
-from core.workorders.views import Suggested, _ordered_parts, boxes, list_query
+from core.workorders.views import Suggested, _ordered_parts, boxes, list_query, rows_with_names
 
 KIND = "orders"
 MAX_ROWS = 200_000
@@ -147,16 +146,7 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
             yield from query.select(WorkOrder.id).order_by(*ordering).tuples()
 
     def fetch(page_ids: list) -> dict:
-        selected = (
-            WorkOrder.select(*FIELDS)
-            .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
-            .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
-            .join_from(WorkOrder, Department, JOIN.LEFT_OUTER, on=(WorkOrder.department == Department.id))
-            .join_from(WorkOrder, Suggested, JOIN.LEFT_OUTER, on=(WorkOrder.suggested_department == Suggested.id))
-            .where(WorkOrder.id.in_(page_ids))
-            .namedtuples()
-        )
-        return {o.id: row(o) for o in selected}
+        return {o.id: row(o) for o in rows_with_names(FIELDS, page_ids)}
 
     sheet = xlsx.Sheet(
         title=str(boxes()[box][0]),

@@ -184,6 +184,21 @@ def _ordered_parts(query, statuses: set[str], sort: str | None):
 
 Suggested = Department.alias("suggested")
 
+
+def rows_with_names(fields, ids):
+    """The cases `ids` as named tuples of `fields`, which may name their category, grid, department and
+    suggested department (the list page and the export read the same joins)."""
+    return (
+        WorkOrder.select(*fields)
+        .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
+        .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
+        .join_from(WorkOrder, Department, JOIN.LEFT_OUTER, on=(WorkOrder.department == Department.id))
+        .join_from(WorkOrder, Suggested, JOIN.LEFT_OUTER, on=(WorkOrder.suggested_department == Suggested.id))
+        .where(WorkOrder.id.in_(ids))
+        .namedtuples()
+    )
+
+
 # What a row of the list shows (templates/workorders/_rows.html and workflow.light()): plain named
 # tuples, the names flattened (category_name...: None when the case has none).
 ROW_FIELDS = (
@@ -226,15 +241,7 @@ def _page(parts, page_no, limit) -> tuple[int, bool, list]:
     total = enough - 1 if more else total
     if not ids:
         return total, more, []
-    rows = (
-        WorkOrder.select(*ROW_FIELDS)
-        .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
-        .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
-        .join_from(WorkOrder, Department, JOIN.LEFT_OUTER, on=(WorkOrder.department == Department.id))
-        .join_from(WorkOrder, Suggested, JOIN.LEFT_OUTER, on=(WorkOrder.suggested_department == Suggested.id))
-        .where(WorkOrder.id.in_(ids))
-        .namedtuples()
-    )
+    rows = rows_with_names(ROW_FIELDS, ids)
     position = {order_id: i for i, order_id in enumerate(ids)}
     return total, more, sorted(rows, key=lambda order: position[order.id])
 
