@@ -55,6 +55,8 @@ def upload(client) -> str:
 
 @pytest.mark.parametrize("edition,expected", [("2013", 165), ("2026", 404)])
 def test_every_category_of_the_edition_is_saved_as_chosen_in_both_forms(make_app, edition, expected):
+    """Every category through the report form; through hotline intake (the same picker) every category whose
+    code another kind shares, and every fifth of the others: a sample that keeps the run short."""
     app = picked_app(make_app, edition)
     cats = categories(app, edition)
     assert len(cats) == expected  # the national/city catalogue and the zombie-car campaign's category
@@ -62,7 +64,7 @@ def test_every_category_of_the_edition_is_saved_as_chosen_in_both_forms(make_app
     photo = upload(collector)
     shared = shared_codes(cats)
     assert len(shared) >= (40 if edition == "2013" else 150)
-    for c in cats:
+    for index, c in enumerate(cats):
         text = f"{c.code} {c.name}"
         forms = [{"category": text, "category_id": str(c.id)}]  # what the picker posts
         if c.code in shared:
@@ -74,6 +76,8 @@ def test_every_category_of_the_edition_is_saved_as_chosen_in_both_forms(make_app
             assert response.status_code == 302, (text, response.get_data(as_text=True)[-400:])
             order_id = int(response.headers["Location"].rsplit("/", 1)[1])
             assert saved(app, order_id) == (c.kind, c.code, c.name), form
+        if c.code not in shared and index % 5:
+            continue
         response = intake.post(
             "/orders/intake",
             data={"category": text, "category_id": str(c.id), "description": "来电", "caller_phone": "1", "grid": GRID},
