@@ -1,0 +1,221 @@
+"""The measures behind every indicator (core/evaluation/indicators.py): each a SQL row set over the event
+log, one row per case and fact, keyed by the object of a level, with the flags its indicators count. The
+dialect pieces make one text serve SQLite and PostgreSQL."""
+
+from datetime import datetime
+
+from core.db import is_sqlite
+
+PUBLIC_SOURCES = "('hotline', 'citizen')"
+AREA_LENGTHS = {"district": 6, "street": 9, "community": 12}
+POST_LEVELS = ["collector", "operator", "shift-leader", "dispatcher"]
+# The statuses in which each stage clock runs (workflow.STAGE_OF), for the cases still in that stage.
+STAGE_STATUSES = {
+    "verify": "('to_verify')",
+    "file": "('reported')",
+    "dispatch": "('filed', 'returned')",
+    "handle": "('dispatched', 'handling')",
+    "check": "('handled')",
+    "close": "('checked')",
+}
+
+
+# --- dialect pieces ------------------------------------------------------------------------------
+
+
+def _json(column: str, key: str) -> str:
+    if is_sqlite():
+        return f"json_extract({column}, '$.{key}')"
+    return f"({column}::json ->> '{key}')"
+
+
+def _due(column="e.data") -> str:
+    """The deadline of the stage an event stopped, as text ("2026-10-08 17:30:00", the form the
+    parameters have too). The expression matches the index of migration 0010."""
+    if is_sqlite():
+        return f"json_extract({column}, '$.ended_due')"
+    return f"({column}::json ->> 'ended_due')"
+
+
+def _at_text(column: str) -> str:
+    return column if is_sqlite() else f"to_char({column}, 'YYYY-MM-DD HH24:MI:SS')"
+
+
+def _np(column: str) -> str:
+    """A column the SQLite planner must not pick an index for (unary plus): the correlated look-ups go
+    by case id, the cohorts by deadline."""
+    return f"+{column}" if is_sqlite() else column
+
+
+def _hours(later: str, earlier: str) -> str:
+    if is_sqlite():
+        return f"((julianday({later}) - julianday({earlier})) * 24.0)"
+    return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600.0)"
+
+
+def _p(value: datetime) -> str:
+    """Parameters as text in the form SQLite stores times in (PostgreSQL casts them to the column's type)."""
+    return str(value.replace(microsecond=0))
+
+
+# --- measures: one row set each ------------------------------------------------------------------
+
+
+def _key(level: str, source: str) -> tuple[str, str]:
+    """(the object's key for event rows, for rows of cases in their current state). `a` is the area
+    of the case's grid, `e` the event, `o` the case."""
+    if level in AREA_LENGTHS:
+        expr = f"substr(a.code, 1, {AREA_LENGTHS[level]})"
+        return expr, expr
+    if level == "grid":
+        return "a.code", "a.code"
+    if level == "department":
+        return "e.department_id", "o.department_id"
+    if level == "city":
+        return "'city'", "'city'"
+    return "e.actor_id", "NULL"
+
+
+JOIN_AREA = "LEFT OUTER JOIN area a ON a.id = o.grid_id"
+EV = "work_order_event"
+
+
+def _exists(action: str, extra: str = "", unless: str = "") -> str:
+    """1 when the case has an event `action` before the end of the period. `unless`: a cheap test on
+    the case's own columns under which no such event can exist (saves the look-up for most cases)."""
+    look = (
+        f"EXISTS (SELECT 1 FROM {EV} x WHERE x.order_id = o.id AND {_np('x.action')} = '{action}' "
+        f"AND {_np('x.at')} < :end {extra})"
+    )
+    if unless:
+        return f"(CASE WHEN {unless} THEN 0 WHEN {look} THEN 1 ELSE 0 END)"
+    return f"(CASE WHEN {look} THEN 1 ELSE 0 END)"
+
+
+def _reported(level):
+    key, _ = _key(level, "event")
+    where = ""
+    if level == "collector":
+        where = "AND o.source = 'collector'"
+    elif level == "operator":
+        where = f"AND o.source IN {PUBLIC_SOURCES}"
+    public = f"(CASE WHEN o.source IN {PUBLIC_SOURCES} THEN 1 ELSE 0 END)"
+    return f"""SELECT o.id AS oid, {key} AS k, {public} AS public, (CASE WHEN o.filed_at < :end THEN 1 ELSE 0 END) AS valid
+        FROM {EV} e JOIN work_order o ON o.id = e.order_id {JOIN_AREA}
+        WHERE e.action = 'create' AND e.at >= :start AND e.at < :end {where}"""
+
+
+def _filed(level):
+    key, _ = _key(level, "event")
+    voided = _exists("void", "AND x.from_status = 'filed'", unless="o.status <> 'voided'")
+    return f"""SELECT o.id AS oid, {key} AS k, {voided} AS voided
+        FROM {EV} e JOIN work_order o ON o.id = e.order_id {JOIN_AREA}
+        WHERE e.action = 'file' AND e.at >= :start AND e.at < :end"""
+
+
+def _events(action):
+    def measure(level):
+        key, _ = _key(level, "event")
+        return f"""SELECT o.id AS oid, {key} AS k
+            FROM {EV} e JOIN work_order o ON o.id = e.order_id {JOIN_AREA}
+            WHERE e.action = '{action}' AND e.at >= :start AND e.at < :end"""
+
+    return measure
+
+
+def _stage(stage):
+    """Stage instances whose deadline falls in the period: those that ended (whenever: `done` only if
+    before the end of the period) and those still running now. For handling: the rounds that ended with
+    a handling report (a return is counted as a return, not as handling). `by_day` adds the column
+    `day`, the deadline's date as "YYYY-MM-DD" text."""
+
+    def measure(level, by_day=False):
+        key, open_key = _key(level, "event")
+        due = _due()
+        ended = f"{_json('e.data', 'ended_stage')} = '{stage}'"
+        if stage == "handle":
+            ended += f" AND {_np('e.action')} = 'report_handled'"
+        wrong = "0"
+        if stage == "dispatch":
+            # a wrong dispatch: the next status change after it is the department's return
+            wrong = (
+                f"(CASE WHEN o.returns = 0 OR {_np('e.action')} <> 'dispatch' THEN 0 WHEN EXISTS (SELECT 1 "
+                f"FROM {EV} r WHERE r.order_id = e.order_id AND {_np('r.action')} = 'return' AND r.id > e.id AND {_np('r.at')} < :end AND NOT EXISTS "
+                f"(SELECT 1 FROM {EV} d WHERE d.order_id = e.order_id AND {_np('d.action')} = 'dispatch' "
+                f"AND d.id > e.id AND d.id < r.id)) "
+                f"THEN 1 ELSE 0 END)"
+            )
+        extra, open_extra = "", ""
+        if stage == "handle":
+            # a case is closed once, and its closed_at is its close event's time
+            # closed by the loop: a concluded case (outcome set) was not closed by its department's work
+            closed = "(CASE WHEN o.closed_at < :end AND o.outcome = '' THEN 1 ELSE 0 END)"
+            closed_on_time = (
+                f"(CASE WHEN o.closed_at < :end AND o.outcome = '' AND {_at_text('o.closed_at')} <= {due} "
+                "THEN 1 ELSE 0 END)"
+            )
+            reworked = _exists("check_fail", "AND x.at >= e.at", unless="o.reworks = 0")
+            hours = _hours("e.at", "o.dispatched_at")
+            extra = (
+                f", {closed} AS closed, {closed_on_time} AS closed_on_time, {reworked} AS reworked, {hours} AS hours"
+            )
+            open_extra = ", 0 AS closed, 0 AS closed_on_time, 0 AS reworked, NULL AS hours"
+        day, open_day = "", ""
+        if by_day:
+            day = f", substr({due}, 1, 10) AS day"
+            open_day = f", substr({_at_text('o.stage_due_at')}, 1, 10) AS day"
+        ended_rows = f"""SELECT o.id AS oid, {key} AS k{day}, (CASE WHEN e.at < :end THEN 1 ELSE 0 END) AS done,
+                (CASE WHEN {_at_text("e.at")} <= {due} THEN 1 ELSE 0 END) AS on_time, {wrong} AS wrong{extra}
+            FROM {EV} e JOIN work_order o ON o.id = e.order_id {JOIN_AREA}
+            WHERE {due} >= :start AND {due} < :end AND {ended}"""
+        open_rows = f"""SELECT o.id AS oid, {open_key} AS k{open_day}, 0 AS done, 0 AS on_time, 0 AS wrong{open_extra}
+            FROM work_order o {JOIN_AREA}
+            WHERE o.status IN {STAGE_STATUSES[stage]} AND o.stage_due_at >= :start AND o.stage_due_at < :end"""
+        suspended = ""
+        if stage == "handle":  # "due" excludes approved suspensions
+            suspended = f"AND {_exists('approve_suspension', unless='o.suspensions = 0')} = 0"
+        ended_rows += f" {suspended}"
+        open_rows += f" {suspended}"
+        return ended_rows if level in POST_LEVELS else f"{ended_rows} UNION ALL {open_rows}"
+
+    return measure
+
+
+def _missed(level):
+    """Collectors: cases filed in their grids, and among them those first reported by the public."""
+    return f"""SELECT o.id AS oid, ga.user_id AS k,
+            (CASE WHEN o.source IN {PUBLIC_SOURCES} THEN 1 ELSE 0 END) AS missed
+        FROM {EV} e JOIN work_order o ON o.id = e.order_id JOIN area a ON a.id = o.grid_id
+        JOIN grid_assignment ga ON 1 = 1 JOIN area ga_area ON ga_area.id = ga.area_id
+        WHERE e.action = 'file' AND e.at >= :start AND e.at < :end
+            AND substr(a.code, 1, length(ga_area.code)) = ga_area.code"""
+
+
+def _concluded(level):
+    """Cases a campaign concluded (core.workorders.cases.conclude) in the period, with the outcome. The
+    conclusion stops no stage clock: those cases are in no stage cohort, only here."""
+    key, _ = _key(level, "event")
+    return f"""SELECT o.id AS oid, {key} AS k, {_json("e.data", "outcome")} AS outcome
+        FROM {EV} e JOIN work_order o ON o.id = e.order_id {JOIN_AREA}
+        WHERE e.action = 'conclude' AND e.at >= :start AND e.at < :end"""
+
+
+MEASURES = {
+    "reported": _reported,
+    "filed": _filed,
+    "dispatched": _events("dispatch"),
+    "returns": _events("return"),
+    "extensions": _events("approve_extension"),
+    "suspensions": _events("approve_suspension"),
+    "rejected": _events("reject"),
+    "handled_events": _events("report_handled"),
+    "closed_events": _events("close"),
+    "verify": _stage("verify"),
+    "file_step": _stage("file"),
+    "dispatch_step": _stage("dispatch"),
+    "handle": _stage("handle"),
+    "check": _stage("check"),
+    "close_step": _stage("close"),
+    "missed": _missed,
+    "concluded": _concluded,
+}
