@@ -55,3 +55,18 @@ def as_user(make_page, base_url: str, username: str, password: str = PASSWORD, *
     page = make_page(**options)
     log_in(page, base_url, username, password)
     return page
+
+
+def take_a_hotline_call(make_page, base) -> str:
+    """The intake operator takes a call about rubbish in grid 430602001001001 in a browser; its case number."""
+    intake = as_user(make_page, base, "intake")
+    intake.goto(base + "/orders/intake")
+    intake.locator("#caller_phone").fill("13800000000")
+    intake.locator("#description").fill("路边垃圾堆积，无人清理")
+    intake.locator("#address").fill("洞庭路88号")
+    intake.locator("#grid").fill("430602001001001")
+    intake.locator("#category").fill("0101")
+    intake.locator("form button.primary").click()
+    number = intake.locator("section.card strong").first.inner_text()
+    assert number.startswith("20")
+    return number

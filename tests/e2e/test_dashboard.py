@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from core import clock
 from core.db import db
-from tests.e2e.support import as_user, serving
+from tests.e2e.support import as_user, serving, take_a_hotline_call
 from tests.workorder_support import act, build_city, report
 
 # True once the chart in `selector` is drawn and its canvas has a non-transparent pixel. Polled by
@@ -49,16 +49,7 @@ def test_charts_are_drawn_and_the_feed_updates_without_a_reload(dashboard_server
     board.evaluate("document.querySelector('#dash-trend canvas').dataset.first = 'yes'")
     first_update = board.locator("#dash-feed").get_attribute("data-updated")
 
-    intake = as_user(make_page, base, "intake")
-    intake.goto(base + "/orders/intake")
-    intake.locator("#caller_phone").fill("13800000000")
-    intake.locator("#description").fill("路边垃圾堆积，无人清理")
-    intake.locator("#address").fill("洞庭路88号")
-    intake.locator("#grid").fill("430602001001001")
-    intake.locator("#category").fill("0101")
-    intake.locator("form button.primary").click()
-    number = intake.locator("section.card strong").first.inner_text()
-    assert number.startswith("20")
+    number = take_a_hotline_call(make_page, base)
 
     expect(board.locator("#dash-feed")).to_contain_text(number)
     assert board.evaluate("window.notReloaded === true"), "the page was reloaded"

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from core.db import db
 from plugins.zombie_cars import service
-from tests.e2e.support import as_user, serving
+from tests.e2e.support import as_user, serving, take_a_hotline_call
 from tests.workorder_support import build_city, report, shapes
 
 SCREENS = [{"width": 1920, "height": 1080}, {"width": 3840, "height": 2160}]
@@ -29,20 +29,6 @@ def wall_server(make_app):
         service.register(city.users["collector"], plate="湘F12345", address="洞庭路1号旁", grid=city.grid.id)
     with serving(app) as url:
         yield url
-
-
-def take_a_hotline_call(make_page, base) -> str:
-    intake = as_user(make_page, base, "intake")
-    intake.goto(base + "/orders/intake")
-    intake.locator("#caller_phone").fill("13800000000")
-    intake.locator("#description").fill("路边垃圾堆积，无人清理")
-    intake.locator("#address").fill("洞庭路88号")
-    intake.locator("#grid").fill("430602001001001")
-    intake.locator("#category").fill("0101")
-    intake.locator("form button.primary").click()
-    number = intake.locator("section.card strong").first.inner_text()
-    assert number.startswith("20")
-    return number
 
 
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s['width']}x{s['height']}")
