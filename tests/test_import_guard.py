@@ -109,11 +109,14 @@ def test_two_uploads_at_the_same_instant_start_one_import(as_role, kind, monkeyp
     importer = importlib.import_module(KINDS[kind].importer)
     real_reader = getattr(importer, reader)
     barrier = threading.Barrier(2, timeout=30)
+    answered = threading.Event()
 
     def read_then_meet(data):
         result = real_reader(data)
-        if threading.current_thread().name.startswith("upload-"):  # not the import's own thread
+        if threading.current_thread().name.startswith("upload-"):
             barrier.wait()
+        else:  # the started import's own thread holds its place until both uploads have their answer
+            answered.wait(30)
         return result
 
     monkeypatch.setattr(importer, reader, read_then_meet)
@@ -131,6 +134,7 @@ def test_two_uploads_at_the_same_instant_start_one_import(as_role, kind, monkeyp
         thread.start()
     for thread in threads:
         thread.join(60)
+    answered.set()
     assert not barrier.broken
     codes = sorted(answer.status_code for answer in answers)
     assert codes == [303, 409], codes
