@@ -17,7 +17,7 @@ import click
 import pluggy
 
 import core
-from core import config, hookspecs
+from core import config, hookspecs, web
 from core.db import db
 
 log = logging.getLogger(__name__)
@@ -293,6 +293,17 @@ class PluginHost(pluggy.PluginManager):
     def migration_dirs(self) -> list[tuple[str, str]]:
         return [(name, str(path)) for name, path in self.registered["register_migrations"]]
 
+    def translation_dirs(self) -> list[Path]:
+        """The catalogue of every enabled plugin that is a package with a `translations/` folder beside
+        its `__init__.py` (folder plugins and installed packages alike), in load order."""
+        found = []
+        for name, info in self.infos.items():
+            module = self.get_plugin(name) if info.status == "enabled" else None
+            for folder in getattr(module, "__path__", None) or []:
+                if (Path(folder) / "translations").is_dir():
+                    found.append(Path(folder) / "translations")
+        return found
+
 
 def _requirements(module) -> list[str]:
     requires = getattr(module, "__requires__", [])
@@ -356,6 +367,7 @@ def init_app(app):
         app.cli.add_command(command)
     for _, blueprint in host.items("register_blueprints"):
         app.register_blueprint(blueprint)
+    web.add_translation_directories(app, host.translation_dirs())
     return host
 
 

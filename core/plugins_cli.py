@@ -53,5 +53,6 @@ def new_plugin(name, folder):
         click.echo(f"Xiuhua loads plugins from PLUGINS_DIR ({plugins_dir}): move it there or set PLUGINS_DIR.")
     click.echo("Next:")
     click.echo(f"  pytest {target / name}    # its own tests")
+    click.echo("  make translations    # compiles its catalogue, translations/ (after changing strings: make extract)")
     click.echo("  flask --app app db upgrade    # its table, permissions and category")
     click.echo(f"  restart Xiuhua: {name!r} is in the menu of admin, leader and dispatcher")

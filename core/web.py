@@ -39,6 +39,11 @@ class RequestDomain(Domain):
             ctx.xiuhua_translations = (ctx.babel_locale, translations)
         return translations
 
+    def get_translations_cache(self, ctx):
+        # One cache per application, not per process: apps with other plugins (tests, a restart in the
+        # same process) have other catalogues merged in.
+        return current_app.extensions.setdefault("xiuhua.translations", {})
+
 
 class RowIdConverter(IntegerConverter):
     """`<int:...>` in every URL: a number no database integer holds is a 404 (the row cannot exist)
@@ -57,6 +62,15 @@ class XiuhuaBabel(Babel):
 
 def _translations():
     return babel.domain_instance.get_translations()
+
+
+def add_translation_directories(app, directories):
+    """Plugins' catalogues (each `<plugin>/translations/`), merged into the core's: Flask-Babel merges the
+    directories in order, a later one's strings over an earlier one's, so they go before the core's,
+    whose strings a plugin's catalogue can therefore not change."""
+    config = app.extensions["babel"]
+    config.translation_directories[:0] = [str(directory) for directory in directories]
+    app.extensions.pop("xiuhua.translations", None)
 
 
 htmx = HTMX()

@@ -6,16 +6,12 @@ names of formats and standards, and strings still waiting for their translation 
 test_i18n.py's catalogue test reports)."""
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 
 from core import clock, demo
 from core.db import db
-from tests.support import CATALOGUE, ROOT
+from tests.i18n_support import waiting_for_translation
 
 ROLES = ("admin", "evaluator", "leader")
 CJK = re.compile(r"[\u3400-\u9fff]+")
@@ -70,18 +66,6 @@ def user_data(app) -> tuple[str, str]:
                             coded = name in CODE_COLUMNS or str(value)[:1] in "{["
                             (codes if coded else parts).append(str(value))
     return "\n".join(parts), "\n".join(codes)
-
-
-def waiting_for_translation(tmp_path) -> str:
-    """The msgids the catalogue has no translation for yet, as one text."""
-    pot = tmp_path / "messages.pot"
-    pybabel = Path(sys.executable).parent / "pybabel"
-    subprocess.run(
-        [pybabel, "-q", "extract", "-F", "babel.cfg", "-k", "_l", "--ignore-dirs=.venv tests node_modules", "-o", pot, "."],
-        cwd=ROOT, check=True,
-    )  # fmt: skip
-    translated = {m.id for m in read_po(CATALOGUE.open("rb")) if m.id and m.string and not m.fuzzy}
-    return "\n".join(str(m.id) for m in read_po(pot.open("rb")) if m.id and m.id not in translated)
 
 
 def fill(app) -> dict:

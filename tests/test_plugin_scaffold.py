@@ -1,6 +1,8 @@
 """`flask plugins list` and `flask plugins new`: the list shows every plugin with its version, source and
 status (and why a failed one failed); a new plugin's skeleton passes its own tests as written, is clean
-for ruff, and after `db upgrade` and a restart is in the menu with working pages, form and static file."""
+for ruff (its migration too, and so are the migration forms docs/plugins.md gives), has its own complete
+catalogue, and after `db upgrade` and a restart is in the menu with working pages, form and static file,
+in Chinese once its catalogue is compiled."""
 
 import os
 import re
@@ -9,9 +11,20 @@ import sys
 from pathlib import Path
 
 import core
+from tests.i18n_support import PLUGIN_IGNORED, Catalogue
 from tests.support import BROKEN_PLUGINS, GOOD_PLUGINS, csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+MIGRATION_BLOCK = re.compile(r"<!-- migration -->\n```python\n(.*?)\n```\n", re.S)
+
+
+def ruff(folder, *args):
+    config = ["--config", str(ROOT / "pyproject.toml")]
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *args, *config, "."], cwd=folder, capture_output=True, text=True
+    )
 
 
 def cli(app, *args):
@@ -94,18 +107,31 @@ def test_the_skeleton_passes_its_own_tests_and_ruff(make_app, tmp_path):
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert re.search(r"\b7 passed\b", tests.stdout) and "warning" not in tests.stdout, tests.stdout
-    config = ["--config", str(ROOT / "pyproject.toml")]
-    lint = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", *config, "--config", 'lint.isort.known-first-party=["core"]', "."],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-    )
+    assert (folder / "pumps/migrations/0001_initial.py").exists()
+    lint = ruff(folder, "check", "--config", 'lint.isort.known-first-party=["core"]')
     assert lint.returncode == 0, lint.stdout
-    formatted = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--check", *config, "."], cwd=folder, capture_output=True, text=True
-    )
+    formatted = ruff(folder, "format", "--check")
     assert formatted.returncode == 0, formatted.stdout
+
+
+def test_the_migration_forms_in_the_docs_pass_ruff(tmp_path):
+    blocks = MIGRATION_BLOCK.findall((ROOT / "docs/plugins.md").read_text(encoding="utf-8"))
+    assert len(blocks) == 2
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for number, block in enumerate(blocks, 1):
+        (folder / f"{number:04d}_form.py").write_text(block + "\n", encoding="utf-8")
+    lint, formatted = ruff(folder, "check"), ruff(folder, "format", "--check")
+    assert (lint.returncode, formatted.returncode) == (0, 0), lint.stdout + formatted.stdout
+
+
+def test_the_skeleton_has_its_own_complete_catalogue(make_app, tmp_path):
+    new_plugin(make_app(), "pumps", tmp_path)
+    catalogue = Catalogue("pumps", tmp_path / "pumps", PLUGIN_IGNORED)
+    wanted = catalogue.wanted(tmp_path)
+    assert {"See the Pumps register", "Mark done"} <= wanted
+    assert wanted - catalogue.translated() == set()
+    assert (catalogue.folder / "messages.pot").exists()
 
 
 def test_the_new_plugin_is_in_the_menu_after_upgrade_and_restart(make_app, users, tmp_path):
@@ -115,6 +141,8 @@ def test_the_new_plugin_is_in_the_menu_after_upgrade_and_restart(make_app, users
     new_plugin(first, "flyer_walls", folder)
     assert "flyer_walls" not in first.extensions["xiuhua.plugins"].infos  # loaded at start-up only
 
+    pybabel = Path(sys.executable).parent / "pybabel"
+    subprocess.run([pybabel, "-q", "compile", "-d", folder / "flyer_walls/translations"], check=True)
     app = make_app(PLUGINS_DIR=str(folder), WTF_CSRF_ENABLED=True)  # the restart; make_app runs db upgrade
     assert app.extensions["xiuhua.plugins"].infos["flyer_walls"].status == "enabled"
     client = app.test_client()
@@ -124,6 +152,7 @@ def test_the_new_plugin_is_in_the_menu_after_upgrade_and_restart(make_app, users
     listing = client.get("/flyer-walls/")
     assert listing.status_code == 200 and 'id="flyer_walls-records"' in listing.get_data(as_text=True)
     assert 'href="/flyer-walls/static/flyer_walls.css"' in listing.get_data(as_text=True)
+    assert "<th>标题</th>" in listing.get_data(as_text=True)  # from the plugin's own catalogue
     assert client.get("/flyer-walls/static/flyer_walls.css").mimetype == "text/css"
 
     form = client.get("/flyer-walls/new").get_data(as_text=True)

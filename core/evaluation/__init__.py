@@ -1,4 +1,4 @@
-"""Evaluation (domain.md §5–6): indicators for areas, departments and posts from the event log, scores
+"""Evaluation (docs/domain.md §5): indicators for areas, departments and posts from the event log, scores
 and grades, manual deductions, weekly and monthly snapshots published as rankings, the public bulletin."""
 
 from flask_babel import lazy_gettext as _l

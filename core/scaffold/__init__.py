@@ -1,7 +1,8 @@
 """`flask plugins new NAME`: write a working campaign plugin skeleton from the templates in plugin/
-(model, migration, form, list/detail/form pages, static file, job, category, permissions, menu item
-and a test using core.testing). File and folder names hold `__name__` where the plugin's name goes;
-the contents are string.Template texts with $name, $title, $url, $NAME, $class_code, $category_code."""
+(model, migration, form, list/detail/form pages, static file, job, category, permissions, menu item,
+its own translation catalogue and a test using core.testing). File and folder names hold `__name__`
+where the plugin's name goes; the contents are string.Template texts with $name, $title, $url, $NAME,
+$class_code, $category_code."""
 
 import importlib.util
 import keyword
