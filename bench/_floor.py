@@ -65,7 +65,7 @@ def list_sql(box: str, args, form: str = "ids-first") -> tuple[str, list]:
     if box == "to_dispatch":  # the dispatcher sees everything (workorder.view_all): no scope clause
         where.append(f"o.status IN ({p}, {p})")
         params += ["filed", "returned"]
-    elif box == "department":  # the handler's department (implies workflow.visible()), the box's statuses
+    elif box == "department":  # the handler's department (implies scope.visible()), the box's statuses
         dept = int(args["dept"])
         if form != "plain":
             return department_sql(dept)

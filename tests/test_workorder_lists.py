@@ -13,7 +13,7 @@ from core import clock
 from core.areas import Area
 from core.catalogue import Category
 from core.db import db
-from core.workorders import views, workflow
+from core.workorders import scope, states, views
 from core.workorders.models import WorkOrder
 from tests.support import login
 from tests.workorder_support import build_city
@@ -49,7 +49,7 @@ def city(app, monkeypatch):
                 reporter=reporters[i % 4],
                 description="垃圾" if i % 2 else "井盖",
                 reported_at=T0 - timedelta(hours=(i * 5) % 11),
-                stage="handle" if status in workflow.AT_DEPARTMENT else "",
+                stage="handle" if status in states.AT_DEPARTMENT else "",
                 stage_started_at=T0 - timedelta(days=1),
                 stage_due_at=due,
                 stage_warn_at=None if due is None or i % 11 == 3 else due - timedelta(hours=1 + i % 3),
@@ -63,10 +63,10 @@ def city(app, monkeypatch):
 def old_list(user, box, args) -> list[int]:
     """The inbox's query before ids-first paging, word for word."""
     _label, which, _permission = views.boxes()[box]
-    query = workflow.visible(user)
+    query = scope.visible(user)
     if which == "approvals":
         query = query.where(
-            WorkOrder.status.in_(list(workflow.AT_DEPARTMENT))
+            WorkOrder.status.in_(list(states.AT_DEPARTMENT))
             & ((WorkOrder.extension_requested == True) | WorkOrder.suspension_requested_until.is_null(False))
         )
     elif which is not None:

@@ -10,7 +10,7 @@ from core import clock
 from core.parsing import parse_id, parse_int
 from core.permissions import requires, scoped
 from core.web import page
-from core.workorders import hotline, submissions, workflow
+from core.workorders import hotline, states, submissions, workflow
 from core.workorders.views import (
     _already_taken,
     _case_context,
@@ -29,7 +29,7 @@ def _intake_form(form, errors=(), candidates=(), status=200):
         status=status,
         errors=list(errors),
         candidates=candidates,
-        statuses=workflow.STATUSES,
+        statuses=states.STATUSES,
         **_new_form_context(form),
     )
 

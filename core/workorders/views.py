@@ -16,9 +16,10 @@ from core.parsing import parse_id, parse_int
 from core.permissions import login_required, requires, scoped
 from core.plugins import host
 from core.web import message, page
-from core.workorders import actors, cases, hotline, submissions, workflow
+from core.workorders import actors, cases, clocks, hotline, scope, states, submissions, workflow
 from core.workorders.models import SOURCES, WorkOrder, WorkOrderEvent, WorkOrderPhoto
-from core.workorders.workflow import ACTIONS, STATUSES, WorkflowError
+from core.workorders.states import ACTIONS, STATUSES
+from core.workorders.workflow import WorkflowError
 
 bp = Blueprint("workorders", __name__, url_prefix="/orders")
 PAGE_SIZE = 50
@@ -40,7 +41,7 @@ def boxes():
         "department": (_("At my department"), {"dispatched", "handling", "suspended"}, "workorder.handle"),
         "to_check": (_("To check on site"), {"handled"}, "workorder.check"),
         "to_close": (_("To close"), {"checked"}, "workorder.close"),
-        "open": (_("All open"), workflow.OPEN, None),
+        "open": (_("All open"), states.OPEN, None),
         "all": (_("All"), None, None),
     }
 
@@ -59,7 +60,7 @@ def my_boxes(user, all_boxes=None) -> list[str]:
 def _box_statuses(which) -> set[str]:
     """The statuses a box can hold."""
     if which == "approvals":
-        return set(workflow.AT_DEPARTMENT)
+        return set(states.AT_DEPARTMENT)
     return set(STATUSES) if which is None else set(which)
 
 
@@ -88,7 +89,7 @@ def _box_query(name, user, which):
         # OR would make the database read every row of the department instead of its index.
         query = WorkOrder.select().where(WorkOrder.department == user.department_id)
     else:
-        query = workflow.visible(user)
+        query = scope.visible(user)
         if name == "department" and user.department_id:
             query = query.where(WorkOrder.department == user.department_id)
     if which == "approvals":
@@ -97,7 +98,7 @@ def _box_query(name, user, which):
         )
     if name in ON_SITE_BOXES and not user.can("workorder.view_all"):
         # on-site work is for the grid's own collectors: not the reporter of a case from elsewhere
-        query = query.where(WorkOrder.grid.in_(sorted(workflow.grid_ids(user)) or [0]))
+        query = query.where(WorkOrder.grid.in_(sorted(scope.grid_ids(user)) or [0]))
     return query
 
 
@@ -199,7 +200,7 @@ def rows_with_names(fields, ids):
     )
 
 
-# What a row of the list shows (templates/workorders/_rows.html and workflow.light()): plain named
+# What a row of the list shows (templates/workorders/_rows.html and clocks.light()): plain named
 # tuples, the names flattened (category_name...: None when the case has none).
 ROW_FIELDS = (
     WorkOrder.id,
@@ -275,7 +276,7 @@ def inbox():
         "order-rows",
         box=box,
         boxes=[(name, all_boxes[name][0]) for name in mine],
-        rows=[(order, workflow.light(order, now)) for order in rows],
+        rows=[(order, clocks.light(order, now)) for order in rows],
         total=total,
         more=more,  # total is a lower bound: there are more than `total` cases
         page_no=page_no,
@@ -285,7 +286,7 @@ def inbox():
         statuses={key: str(label) for key, label in STATUSES.items()},
         light_labels={"green": _("on time"), "yellow": _("due soon"), "red": _("overdue")},
         suggested_label=_("suggested department"),
-        dispatchable=workflow.BEFORE_DISPATCH,
+        dispatchable=states.BEFORE_DISPATCH,
         sources=SOURCES,
         departments=_dispatch_departments() if box == "to_dispatch" and current_user.can("workorder.dispatch") else [],
         export_job=exports.going_for(current_user),
@@ -304,7 +305,7 @@ def export():
 
 
 def _dispatch_departments():
-    return [(depth, d) for depth, d in department_tree() if d.type in workflow.HANDLING_TYPES]
+    return [(depth, d) for depth, d in department_tree() if d.type in states.HANDLING_TYPES]
 
 
 @bp.route("/bulk-dispatch", methods=["POST"])
@@ -371,7 +372,7 @@ def _load_order(order_id) -> WorkOrder | None:
 
 def _visible_order(order_id) -> WorkOrder:
     order = _load_order(order_id) if _can_view_cases() else None
-    if order is None or not workflow.can_see(current_user, order):
+    if order is None or not scope.can_see(current_user, order):
         abort(404)  # someone else's case: as if it did not exist
     return order
 
@@ -387,17 +388,17 @@ def _case_context(order):
     photos_by_stage = {
         stage: [link for link in links if link.stage == stage] for stage in ("report", "handling", "verification")
     }
-    actions = [name for name in workflow.allowed_actions(order, current_user) if name not in workflow.NOT_OFFERED]
+    actions = [name for name in workflow.allowed_actions(order, current_user) if name not in states.NOT_OFFERED]
     return {
         "order": order,
         "events": events,
         "photos": photos_by_stage,
         "actions": [(name, ACTIONS[name]) for name in actions],
-        "light": workflow.light(order),
-        "overdue": workflow.overdue(order),
+        "light": clocks.light(order),
+        "overdue": clocks.overdue(order),
         "statuses": STATUSES,
-        "stages": workflow.STAGES,
-        "dispatchable": workflow.BEFORE_DISPATCH,
+        "stages": states.STAGES,
+        "dispatchable": states.BEFORE_DISPATCH,
         "sources": SOURCES,
         "action_labels": {name: a.label for name, a in ACTIONS.items()},
         "outcomes": cases.OUTCOMES,
@@ -587,7 +588,7 @@ def _new_form_context(form):
     key = submissions.key_of(form) if request.method == "POST" else None
     grids = Area.select().where(Area.level == "grid").order_by(Area.code)
     if not current_user.can("workorder.view_all") and current_user.can("workorder.view_grid"):
-        mine = workflow.grid_ids(current_user)
+        mine = scope.grid_ids(current_user)
         grids = grids.where(Area.id.in_(list(mine))) if mine else grids
     return {
         "form": form,
