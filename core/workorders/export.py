@@ -1,5 +1,5 @@
 """The case list to Excel: exactly the rows, in exactly the order, that /orders/ shows for the same box,
-filters and sort (the list's own query functions in views.py build it), written in the background by
+filters and sort (the list's own queries, core/workorders/queries.py, build it), written in the background by
 core/exports.py. Callers' names and phones are personal data: only for users who see every case."""
 
 from flask_babel import get_locale
@@ -13,7 +13,7 @@ from core.org import Department
 from core.web import message
 from core.workorders import clocks, states
 from core.workorders.models import SOURCES, WorkOrder
-from core.workorders.views import Suggested, _ordered_parts, boxes, list_query, rows_with_names
+from core.workorders.queries import Suggested, boxes, list_query, ordered_parts, rows_with_names
 
 KIND = "orders"
 MAX_ROWS = 200_000
@@ -52,7 +52,7 @@ FIELDS = (
 
 def _parts(user, params: dict):
     box, _mine, query, statuses = list_query(user, params)
-    return box, _ordered_parts(query, statuses, params.get("sort"))
+    return box, ordered_parts(query, statuses, params.get("sort"))
 
 
 def _count(parts, limit: int) -> int:

@@ -69,3 +69,8 @@ def outside_areas(user, grid_id) -> bool:
         and not user.can("workorder.view_all")
         and (getattr(grid_id, "id", grid_id) not in grid_ids(user))
     )
+
+
+def can_view_cases(user) -> bool:
+    """The user sees some cases beyond their own reports (the case list and case pages are theirs)."""
+    return any(user.can(p) for p in ("workorder.view_all", "workorder.view_department", "workorder.view_grid"))
