@@ -29,7 +29,7 @@ JOINS = (
     "LEFT OUTER JOIN department d ON d.id = o.department_id "
     "LEFT OUTER JOIN department sd ON sd.id = o.suggested_department_id"
 )
-# The inbox order (core.workorders.views._ordered_parts): most urgent first, then id; suspended cases last,
+# The inbox order (core.workorders.queries.ordered_parts): most urgent first, then id; suspended cases last,
 # which only matters (and is only written) when the list mixes them with others: the department inbox.
 URGENT = "ORDER BY o.stage_due_at ASC NULLS LAST, o.id"
 ORDER = "ORDER BY CASE WHEN o.status = 'suspended' THEN 1 ELSE 0 END, o.stage_due_at ASC NULLS LAST, o.id"
@@ -65,14 +65,14 @@ def list_sql(box: str, args, form: str = "ids-first") -> tuple[str, list]:
     if box == "to_dispatch":  # the dispatcher sees everything (workorder.view_all): no scope clause
         where.append(f"o.status IN ({p}, {p})")
         params += ["filed", "returned"]
-    elif box == "department":  # the handler's department (implies workflow.visible()), the box's statuses
+    elif box == "department":  # the handler's department (implies scope.visible()), the box's statuses
         dept = int(args["dept"])
         if form != "plain":
             return department_sql(dept)
         where.append(f"o.department_id = {p}")
         where.append(f"o.status IN ({p}, {p}, {p})")
         params += [dept, "dispatched", "handling", "suspended"]
-    elif box == "filtered":  # box=all for a view_all user, then views._filtered()
+    elif box == "filtered":  # box=all for a view_all user, then queries._filtered()
         like = _like()
         where.append(f"o.status = {p}")
         where.append(f"o.grid_id IN (SELECT id FROM area WHERE code {like} {p} OR name {like} {p})")

@@ -27,7 +27,8 @@ import peewee  # noqa: E402
 import workorders as bench  # noqa: E402
 
 from core import auth, clock, plugins  # noqa: E402
-from core.workorders import views, workflow  # noqa: E402
+from core.workorders import clocks, queries  # noqa: E402
+from core.workorders.views import case, lists  # noqa: E402
 
 spent, calls = collections.Counter(), collections.Counter()
 
@@ -57,11 +58,11 @@ TIMED = [
     (peewee.Database, "execute_sql", "  of which: running the SQL"),
     (flask.templating, "_render", "Jinja rendering"),
     (plugins, "menu", "  of which: the menu"),
-    (views, "_page", "list: count, ids and rows"),
-    (workflow, "light", "warning lights"),
-    (views, "_dispatch_departments", "the dispatch form's departments"),
-    (views, "_load_order", "case page: the case"),
-    (views, "_case_context", "case page: events, photos, actions, panels"),
+    (queries, "one_page", "list: count, ids and rows"),
+    (clocks, "light", "warning lights"),
+    (lists, "dispatch_departments", "the dispatch form's departments"),
+    (case, "load_order", "case page: the case"),
+    (case, "case_context", "case page: events, photos, actions, panels"),
 ]
 
 

@@ -27,7 +27,7 @@ from core import clock, worktime  # noqa: E402
 from core.db import db, is_sqlite  # noqa: E402
 from core.evaluation import indicators, periods  # noqa: E402
 from core.evaluation.snapshots import table  # noqa: E402
-from core.workorders import workflow  # noqa: E402
+from core.workorders import states, workflow  # noqa: E402
 from core.workorders.models import NumberCounter, WorkOrder, WorkOrderEvent  # noqa: E402
 
 PERIOD = "2026-10"  # the last whole month before the frozen clock (2026-11-18)
@@ -48,7 +48,7 @@ def with_clocks(place, case, events):
     for event in events:
         action, at, before, after = event["action"], event["at"], event["from_status"], event["to_status"]
         if action == "create":
-            stage = workflow.STAGE_OF.get(after)
+            stage = states.STAGE_OF.get(after)
             due = stage_due(stage, at) if stage else None
             continue
         if action in ("dispatch", "check_fail"):
@@ -59,7 +59,7 @@ def with_clocks(place, case, events):
         if after != before and action not in workflow.KEEP_CLOCK:
             if stage and due:
                 event["data"] = {**(event["data"] or {}), "ended_stage": stage, "ended_due": str(due)}
-            stage = workflow.STAGE_OF.get(after)
+            stage = states.STAGE_OF.get(after)
             due = (handle_due if stage == "handle" else stage_due(stage, at)) if stage else None
 
 
@@ -85,7 +85,7 @@ def generate_orders(args) -> dict:
     n = args.orders
     per_status = round(n * args.open_share)
     opens = list(gen.open_stream(r, per_status))
-    stream = heapq.merge(gen.final_stream(r, n - per_status * len(workflow.OPEN)), opens, key=lambda i: i[0])
+    stream = heapq.merge(gen.final_stream(r, n - per_status * len(states.OPEN)), opens, key=lambda i: i[0])
     names = [f.name for f in WorkOrder._meta.sorted_fields]
     fields = list(WorkOrder._meta.sorted_fields)
     event_names = [f.name for f in EVENT_FIELDS]

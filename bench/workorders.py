@@ -44,7 +44,7 @@ from core.db import db, is_sqlite  # noqa: E402
 from core.org import Department, Role, User, UserRole  # noqa: E402
 from core.photos import Photo  # noqa: E402
 from core.timelimits import parse_limit  # noqa: E402
-from core.workorders import workflow  # noqa: E402
+from core.workorders import states, workflow  # noqa: E402
 from core.workorders.demo import prepare_reference_data  # noqa: E402
 from core.workorders.models import (  # noqa: E402
     GridAssignment,
@@ -385,9 +385,9 @@ class Generator:
             if after != before and action not in workflow.KEEP_CLOCK:
                 clock_start = at
         row["due_at"] = due
-        if case.status in workflow.FINAL:
+        if case.status in states.FINAL:
             return row
-        stage = workflow.STAGE_OF[case.status] if case.status != "suspended" else "handle"
+        stage = states.STAGE_OF[case.status] if case.status != "suspended" else "handle"
         row.update(stage=stage, stage_started_at=clock_start)
         if stage == "handle":
             row.update(stage_due_at=due, stage_unit=limit[1])
@@ -397,7 +397,7 @@ class Generator:
                 stage_due_at=worktime.due_at(clock_start, stage_limit.value, stage_limit.unit, calendar=cal),
                 stage_unit=stage_limit.unit,
             )
-        if row["stage_due_at"]:  # workflow._warn_time
+        if row["stage_due_at"]:  # clocks.warn_time
             row["stage_warn_at"] = worktime.warn_at(clock_start, row["stage_due_at"], row["stage_unit"], calendar=cal)
         return row
 
@@ -451,7 +451,7 @@ class Generator:
     def open_stream(self, r: random.Random, per_status: int):
         """Open cases, `per_status` at each open status. Yields (reported_at, status, seed) in time order."""
         placed = []
-        for status in sorted(workflow.OPEN):
+        for status in sorted(states.OPEN):
             for _ in range(per_status):
                 seed = r.getrandbits(48)
                 placed.append((self.open_case(status, seed).steps[0][1], status, seed))
@@ -582,7 +582,7 @@ def _generate_orders(args) -> dict:
     gen = Generator(place, args.seed)
     n = args.orders
     per_status = round(n * args.open_share)
-    open_total = per_status * len(workflow.OPEN)
+    open_total = per_status * len(states.OPEN)
     if open_total > n:
         raise SystemExit("--open-share too large for --orders")
     t0 = time.perf_counter()

@@ -8,7 +8,7 @@ from core.audit import AuditAction
 from core.components.models import STATUSES as COMPONENT_STATUSES
 from core.org import DEPARTMENT_TYPES, LANGUAGES, Role
 from core.workorders.cases import OUTCOMES
-from core.workorders.workflow import STATUSES as WORKORDER_STATUSES
+from core.workorders.states import STATUSES as WORKORDER_STATUSES
 
 
 def _to(endpoint, **fixed):

@@ -131,7 +131,7 @@ def runner(component: str, directory: str) -> Runner:
 def upgrade(app) -> list[str]:
     """Apply pending migrations, then bring hook-registered roles, permissions and categories in."""
     from core import catalogue, permissions
-    from core.workorders import workflow
+    from core.workorders import clocks
 
     applied = []
     with db.connection_context():
@@ -140,7 +140,7 @@ def upgrade(app) -> list[str]:
         with db.atomic():
             permissions.sync(app.extensions["xiuhua.plugins"])
             catalogue.sync_plugin_categories(app.extensions["xiuhua.plugins"])
-        workflow.fill_warn_times()  # open cases from before migration 0014
+        clocks.fill_warn_times()  # open cases from before migration 0014
     return applied
 
 

@@ -1,7 +1,7 @@
 """The GeoJSON layers behind the maps (static/js/map.js draws them; templates/_map.html places them):
 unit grids coloured by a measure, the open cases as pins coloured by their warning light, one case's pin
 and grid. Every layer is guarded like a page and scoped like the lists: the counts and pins a user gets
-are those of the cases `workflow.visible` lets them see.
+are those of the cases `scope.visible` lets them see.
 
 Measures are a small registry, `MEASURES`: name → `Measure(label, values, bands, available)`.
 
@@ -99,11 +99,11 @@ def colour_of(value, bands: list[Band]) -> str:
 
 
 def _case_counts(user, condition) -> dict:
-    from core.workorders import workflow
+    from core.workorders import scope
     from core.workorders.models import WorkOrder
 
     query = (
-        workflow.visible(user, WorkOrder.select(WorkOrder.grid, fn.COUNT(WorkOrder.id).alias("n")))
+        scope.visible(user, WorkOrder.select(WorkOrder.grid, fn.COUNT(WorkOrder.id).alias("n")))
         .where(condition & WorkOrder.grid.is_null(False))
         .group_by(WorkOrder.grid)
     )
@@ -111,17 +111,17 @@ def _case_counts(user, condition) -> dict:
 
 
 def open_counts(user) -> dict:
-    from core.workorders import workflow
+    from core.workorders import states
     from core.workorders.models import WorkOrder
 
-    return _case_counts(user, WorkOrder.status.in_(list(workflow.OPEN)))
+    return _case_counts(user, WorkOrder.status.in_(list(states.OPEN)))
 
 
 def overdue_counts(user) -> dict:
-    from core.workorders import workflow
+    from core.workorders import states
     from core.workorders.models import WorkOrder
 
-    return _case_counts(user, WorkOrder.status.in_(list(workflow.AT_DEPARTMENT)) & (WorkOrder.due_at < clock.now()))
+    return _case_counts(user, WorkOrder.status.in_(list(states.AT_DEPARTMENT)) & (WorkOrder.due_at < clock.now()))
 
 
 MEASURES: dict[str, Measure] = {
@@ -216,9 +216,9 @@ def grids_geojson():
             abort(404)
     ids = None
     if request.args.get("mine") == "1":
-        from core.workorders import workflow
+        from core.workorders import scope
 
-        ids = workflow.grid_ids(current_user) or None
+        ids = scope.grid_ids(current_user) or None
     values = measure.values(current_user) if measure else {}
     bands = (measure.bands or count_bands)(values) if measure else []
     missing = 0 if measure and measure.bands is None else None  # a count is 0 where nothing was counted
@@ -241,7 +241,7 @@ def grids_geojson():
 
 
 def _pin(order, light: str, label_extra="") -> str:
-    from core.workorders.workflow import STATUSES
+    from core.workorders.states import STATUSES
 
     properties = {
         "id": order.id,
@@ -259,15 +259,15 @@ def orders_geojson():
     """Pins of the open cases the user may see that have a location, coloured by their warning light
     (grey: no clock runs, e.g. suspended). `grid=<id>`: only that grid's. The most urgent MAX_PINS."""
     from core.catalogue import Category
-    from core.workorders import workflow
+    from core.workorders import clocks, scope, states
     from core.workorders.models import WorkOrder
 
     if not can_view_cases(current_user):
         abort(403)
     query = (
-        workflow.visible(current_user, WorkOrder.select(WorkOrder, Category).join(Category, JOIN.LEFT_OUTER))
+        scope.visible(current_user, WorkOrder.select(WorkOrder, Category).join(Category, JOIN.LEFT_OUTER))
         .where(
-            WorkOrder.status.in_(list(workflow.OPEN))
+            WorkOrder.status.in_(list(states.OPEN))
             & WorkOrder.latitude.is_null(False)
             & WorkOrder.longitude.is_null(False)
         )
@@ -278,17 +278,17 @@ def orders_geojson():
     if grid:
         query = query.where(WorkOrder.grid == grid)
     now = clock.now()
-    features = [_pin(order, workflow.light(order, now)) for order in query]
+    features = [_pin(order, clocks.light(order, now)) for order in query]
     legend = [[GREEN, _("on time")], [YELLOW, _("due soon")], [RED, _("overdue")], [GREY, _("no clock running")]]
     return geojson_response(features, legend=legend)
 
 
 def _visible_order(order_id):
-    from core.workorders import workflow
+    from core.workorders import scope
     from core.workorders.models import WorkOrder
 
     order = WorkOrder.get_or_none(WorkOrder.id == order_id)
-    if order is None or not can_view_cases(current_user) or not workflow.can_see(current_user, order):
+    if order is None or not can_view_cases(current_user) or not scope.can_see(current_user, order):
         abort(404)
     return order
 
@@ -298,12 +298,12 @@ def _visible_order(order_id):
 @scoped("order_id", kind="workorder")
 def order_pin(order_id):
     """One case's location (none if it has no coordinates), for its page."""
-    from core.workorders import workflow
+    from core.workorders import clocks
 
     order = _visible_order(order_id)
     if order.latitude is None or order.longitude is None:
         return geojson_response([])
-    return geojson_response([_pin(order, workflow.light(order))])
+    return geojson_response([_pin(order, clocks.light(order))])
 
 
 @bp.route("/orders/<int:order_id>/grid.geojson")
@@ -378,9 +378,9 @@ def pick_layers() -> list[dict]:
     """The report form's map: the user's own grids (collectors), or every grid, as outlines."""
     if not current_user.can("grids.view"):
         return []
-    from core.workorders import workflow
+    from core.workorders import scope
 
-    mine = {"mine": "1"} if workflow.grid_ids(current_user) else {}
+    mine = {"mine": "1"} if scope.grid_ids(current_user) else {}
     return [{"name": _("Unit grids"), "url": url_for("maps.grids_geojson", **mine), "kind": "areas", "fit": True}]
 
 

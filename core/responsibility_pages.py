@@ -207,20 +207,20 @@ def _responsibility_section(grid, user):
 
 def _orders_section(grid, user):
     from core.maps import can_view_cases
-    from core.workorders import workflow
+    from core.workorders import clocks, scope, states
     from core.workorders.models import WorkOrder
 
     if not can_view_cases(user):
         return None
     now = clock.now()
-    query = workflow.visible(user).where((WorkOrder.grid == grid.id) & WorkOrder.status.in_(list(workflow.OPEN)))
+    query = scope.visible(user).where((WorkOrder.grid == grid.id) & WorkOrder.status.in_(list(states.OPEN)))
     rows = list(query.order_by(WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id).limit(20))
-    overdue = query.where(WorkOrder.status.in_(list(workflow.AT_DEPARTMENT)) & (WorkOrder.due_at < now)).count()
+    overdue = query.where(WorkOrder.status.in_(list(states.AT_DEPARTMENT)) & (WorkOrder.due_at < now)).count()
     return {
-        "rows": [(order, workflow.light(order, now), workflow.overdue(order, now)) for order in rows],
+        "rows": [(order, clocks.light(order, now), clocks.overdue(order, now)) for order in rows],
         "open_total": query.count(),
         "overdue_total": overdue,
-        "statuses": workflow.STATUSES,
+        "statuses": states.STATUSES,
     }
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from core.db import db
 from core.org import Department
-from core.workorders import workflow
+from core.workorders import scope, workflow
 from core.workorders.models import WorkOrder
 from core.workorders.workflow import NotAllowed, WorkflowError
 from tests.support import client_for, in_db
@@ -141,7 +141,7 @@ def test_the_reporter_from_elsewhere_sees_only_their_own_report_not_the_grids_ca
     assert mine.number in listed and theirs.number not in listed
     assert collector.get(f"/orders/{mine.id}").status_code == 200
     assert collector.get(f"/orders/{theirs.id}").status_code == 404
-    visible = in_db(app, lambda: {o.id for o in workflow.visible(city.users["collector"])})
+    visible = in_db(app, lambda: {o.id for o in scope.visible(city.users["collector"])})
     assert visible == {mine.id}
 
 

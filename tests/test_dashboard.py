@@ -10,7 +10,7 @@ import pytest
 from core import clock
 from core.dashboard import figures
 from core.db import db, is_sqlite
-from core.workorders import workflow
+from core.workorders import scope
 from core.workorders.models import WorkOrder
 from tests.dashboard_support import FRIDAY, MONDAY, NOW, _history, at, file, reported, step, text_of
 from tests.support import client_for
@@ -118,7 +118,7 @@ def test_overdue_feed_top_and_hotspots(history, city, ctx):
 
 
 def test_scoped_figures(history, city, ctx):
-    landscaping = workflow.scope_condition(city.users["other_handler"])
+    landscaping = scope.scope_condition(city.users["other_handler"])
     today = figures.today_period(NOW)
     assert figures.counts(*today, landscaping)["reported"] == 0
     month = figures.last_days_period(30, NOW)
@@ -128,7 +128,7 @@ def test_scoped_figures(history, city, ctx):
     # F, still at landscaping, fell due on Friday and is not handled.
     assert (r["due_to_handle"], r["handled_on_time"], r["on_time_handling_rate"]) == (1, 0, 0.0)
     assert figures.overdue_now(landscaping, NOW).count() == 1
-    other_grid = workflow.scope_condition(city.users["other_collector"])
+    other_grid = scope.scope_condition(city.users["other_collector"])
     assert figures.counts(*today, other_grid) == {"reported": 1, "filed": 0, "dispatched": 0, "handled": 0, "closed": 0}
     assert [o.id for o in figures.newest(other_grid)] == [history["e"].id]
 

@@ -20,7 +20,7 @@ from core.audit import AuditEntry
 from core.db import db
 from core.exports import ExportJob
 from core.workorders import export as case_export
-from core.workorders import views, workflow
+from core.workorders import queries, scope, states
 from core.workorders.models import WorkOrder
 from tests.support import client_for, finish
 from tests.workorder_support import build_city
@@ -40,7 +40,7 @@ def make_app(english_xiuhua_app):
 def city(app, monkeypatch):
     """70 cases over statuses, departments, grids and reporters (as tests/test_workorder_lists.py), some
     from callers; one page of the list holds them all."""
-    monkeypatch.setattr(views, "PAGE_SIZE", 500)
+    monkeypatch.setattr(queries, "PAGE_SIZE", 500)
     built = build_city()
     users = built.users
     statuses = ["filed", "dispatched", "suspended", "handling", "returned", "closed", "handled", "suspended"]
@@ -64,7 +64,7 @@ def city(app, monkeypatch):
                 caller_phone="13800000000" if i % 3 == 0 else "",
                 reported_at=T0 - timedelta(hours=(i * 5) % 11),
                 due_at=T0 + timedelta(hours=i % 4 - 2),
-                stage="handle" if status in workflow.AT_DEPARTMENT else "",
+                stage="handle" if status in states.AT_DEPARTMENT else "",
                 stage_started_at=T0 - timedelta(days=1),
                 stage_due_at=None if i % 9 == 4 else T0 + timedelta(hours=(i * 7) % 5),
                 stage_unit="work_hour",
@@ -126,7 +126,7 @@ def test_a_department_handler_exports_only_their_departments_cases(app, city):
     header, body = rows[0], rows[1:]
     assert body and {row[header.index("Department")] for row in body} == {"环卫处"}
     with app.app_context(), db.connection_context():
-        visible = {o.number for o in workflow.visible(city.users["handler"])}
+        visible = {o.number for o in scope.visible(city.users["handler"])}
         everything = WorkOrder.select().count()
     every_case = {row[0] for row in export(client, box="all")[1:]}
     assert every_case == visible and len(visible) < everything

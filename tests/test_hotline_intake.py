@@ -10,7 +10,7 @@ import pytest
 
 from core import clock
 from core.db import db
-from core.workorders import workflow
+from core.workorders import states
 from core.workorders.models import CallBack, MergedCaller, WorkOrder, WorkOrderEvent
 from tests.support import login
 from tests.workorder_support import act, build_city, photo, report
@@ -275,4 +275,4 @@ def test_a_closed_hotline_case_records_its_call_back(app, city):
     # a second call-back on the stale version is refused: the page said version N, the case is N+1 now
     stale = intake.post(f"/orders/{order.id}/call-back", data={"outcome": "satisfied", "version": version})
     assert stale.status_code == 409
-    assert workflow.ACTIONS["call_back"].sources == {"closed"}
+    assert states.ACTIONS["call_back"].sources == {"closed"}

@@ -13,7 +13,7 @@ from core import clock
 from core.areas import Area
 from core.catalogue import Category
 from core.db import db
-from core.workorders import views, workflow
+from core.workorders import queries, scope, states
 from core.workorders.models import WorkOrder
 from tests.support import login
 from tests.workorder_support import build_city
@@ -26,7 +26,7 @@ T0 = datetime(2026, 11, 2, 8, 0)
 
 @pytest.fixture
 def city(app, monkeypatch):
-    monkeypatch.setattr(views, "PAGE_SIZE", PAGE)
+    monkeypatch.setattr(queries, "PAGE_SIZE", PAGE)
     built = build_city()
     users = built.users
     # Statuses in turn over departments, grids and reporters; deadlines with ties and gaps (None), so
@@ -49,7 +49,7 @@ def city(app, monkeypatch):
                 reporter=reporters[i % 4],
                 description="垃圾" if i % 2 else "井盖",
                 reported_at=T0 - timedelta(hours=(i * 5) % 11),
-                stage="handle" if status in workflow.AT_DEPARTMENT else "",
+                stage="handle" if status in states.AT_DEPARTMENT else "",
                 stage_started_at=T0 - timedelta(days=1),
                 stage_due_at=due,
                 stage_warn_at=None if due is None or i % 11 == 3 else due - timedelta(hours=1 + i % 3),
@@ -62,11 +62,11 @@ def city(app, monkeypatch):
 
 def old_list(user, box, args) -> list[int]:
     """The inbox's query before ids-first paging, word for word."""
-    _label, which, _permission = views.boxes()[box]
-    query = workflow.visible(user)
+    _label, which, _permission = queries.boxes()[box]
+    query = scope.visible(user)
     if which == "approvals":
         query = query.where(
-            WorkOrder.status.in_(list(workflow.AT_DEPARTMENT))
+            WorkOrder.status.in_(list(states.AT_DEPARTMENT))
             & ((WorkOrder.extension_requested == True) | WorkOrder.suspension_requested_until.is_null(False))
         )
     elif which is not None:
@@ -146,7 +146,7 @@ def test_every_page_shows_the_rows_of_the_old_query_in_its_order(app, city, role
     user = city.users[role]
     checked = 0
     with app.test_request_context(), db.connection_context():
-        boxes = views.my_boxes(user)
+        boxes = queries.my_boxes(user)
     for box in boxes:
         for args in FILTERS:
             with app.test_request_context(), db.connection_context(), clock.frozen(NOW):
@@ -215,7 +215,7 @@ def test_a_capped_count_says_more_than_and_the_pager_still_reaches_every_row(app
     user = city.users[role]
     capped = exact = 0
     with app.test_request_context(), db.connection_context():
-        boxes = views.my_boxes(user)
+        boxes = queries.my_boxes(user)
     for box in boxes:
         for args in FILTERS:
             with app.test_request_context(), db.connection_context():

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from core.workorders import workflow
+from core.workorders import clocks, workflow
 from core.workorders.models import WorkOrder, WorkOrderPhoto
 from tests.support import client_for, in_db
 from tests.workorder_support import build_city, jpeg, other_category, report, to_dispatched
@@ -344,7 +344,7 @@ def test_sorting_by_warning_light_puts_red_then_yellow_then_green(app, city):
     red, yellow, green = in_db(app, prepare)
     stored = in_db(app, lambda: WorkOrder.get_by_id(yellow.id))
     assert stored.stage_warn_at == datetime(2026, 11, 30, 11, 22)
-    assert workflow.light(stored, stored.stage_warn_at) == "yellow"
+    assert clocks.light(stored, stored.stage_warn_at) == "yellow"
     with at(11, 40):
         dispatcher = client_for(app, "dispatcher")
         by_light = dispatcher.get("/orders/?box=open&sort=light").get_data(as_text=True)

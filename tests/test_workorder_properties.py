@@ -9,9 +9,10 @@ from hypothesis import strategies as st
 
 from core import clock
 from core.db import db
-from core.workorders import workflow
+from core.workorders import clocks, workflow
 from core.workorders.models import WorkOrder, WorkOrderEvent
-from core.workorders.workflow import ACTIONS, AT_DEPARTMENT, STATUSES, WorkflowError
+from core.workorders.states import ACTIONS, AT_DEPARTMENT, STATUSES
+from core.workorders.workflow import WorkflowError
 from tests.workorder_support import build_city, photo, report
 
 PEOPLE = [
@@ -94,7 +95,7 @@ def check(order: WorkOrder):
     if order.status in AT_DEPARTMENT:
         assert order.department_id and order.due_at and order.limit_value
     if order.status == "suspended":
-        assert order.suspended_from and workflow.light(order, order.suspended_from + timedelta(days=30)) == ""
+        assert order.suspended_from and clocks.light(order, order.suspended_from + timedelta(days=30)) == ""
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

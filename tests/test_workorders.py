@@ -8,7 +8,7 @@ import pytest
 
 from core import clock
 from core.db import db
-from core.workorders import workflow
+from core.workorders import clocks, scope, workflow
 from core.workorders.models import Notification, WorkOrder, WorkOrderEvent
 from core.workorders.workflow import Conflict, NotAllowed, WorkflowError
 from tests.workorder_support import act, build_city, photo, report, to_dispatched
@@ -140,7 +140,7 @@ def test_suspension_pauses_the_clock_and_resumes_on_its_end_date(app, city):
         act(city, order, "request_suspension", "handler", reason="等预算", data={"until": "2026-12-07"})
         act(city, order, "approve_suspension", "dispatcher")
     order = reload(order)
-    assert order.status == "suspended" and workflow.light(order, datetime(2026, 12, 5)) == ""
+    assert order.status == "suspended" and clocks.light(order, datetime(2026, 12, 5)) == ""
     with pytest.raises(WorkflowError):
         act(city, order, "report_handled", "handler", reason="x", photos=[photo(city.users["handler"], "blue")])
     with clock.frozen(datetime(2026, 12, 7, 0, 5)):
@@ -237,9 +237,9 @@ def test_numbers_are_unique_under_concurrency(app, city):
 def test_lights_follow_the_handling_clock(city):
     with clock.frozen(datetime(2026, 11, 30, 8, 0)):
         order = reload(to_dispatched(city, report(city)))
-    assert workflow.light(order, datetime(2026, 11, 30, 11, 0)) == "green"  # 75 % used
-    assert workflow.light(order, datetime(2026, 11, 30, 11, 30)) == "yellow"  # 87.5 %
-    assert workflow.light(order, datetime(2026, 11, 30, 14, 30)) == "red"  # past noon + lunch
+    assert clocks.light(order, datetime(2026, 11, 30, 11, 0)) == "green"  # 75 % used
+    assert clocks.light(order, datetime(2026, 11, 30, 11, 30)) == "yellow"  # 87.5 %
+    assert clocks.light(order, datetime(2026, 11, 30, 14, 30)) == "red"  # past noon + lunch
 
 
 def test_supervision_reminds_the_departments_handlers_and_head_once(city):
@@ -277,12 +277,12 @@ def test_a_new_deadline_brings_a_new_reminder_as_it_comes_near(city):
 def test_collectors_see_only_their_grids_and_departments_only_theirs(city):
     mine = report(city)
     elsewhere = workflow.create_order(city.users["other_collector"], "collector", description="x", grid=city.other_grid)
-    visible = {o.id for o in workflow.visible(city.users["collector"])}
+    visible = {o.id for o in scope.visible(city.users["collector"])}
     assert mine.id in visible and elsewhere.id not in visible
     to_dispatched(city, mine)
-    assert workflow.can_see(city.users["handler"], reload(mine))
-    assert not workflow.can_see(city.users["other_handler"], reload(mine))
-    assert workflow.can_see(city.users["leader"], reload(mine))
+    assert scope.can_see(city.users["handler"], reload(mine))
+    assert not scope.can_see(city.users["other_handler"], reload(mine))
+    assert scope.can_see(city.users["leader"], reload(mine))
 
 
 def test_workflow_rules_come_from_configuration(make_app):

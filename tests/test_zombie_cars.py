@@ -13,7 +13,7 @@ from core import clock, scheduler
 from core.audit import AuditEntry
 from core.db import db
 from core.org import Department
-from core.workorders import workflow
+from core.workorders import states, workflow
 from core.workorders.models import WorkOrder, WorkOrderEvent
 from plugins.zombie_cars import plates, service
 from plugins.zombie_cars.models import Notice, Vehicle
@@ -298,7 +298,7 @@ def test_leaving_closed_reverts_the_vehicle_to_tow_ordered(app, city):
     """The workflow has no action out of "closed" today (a call-back is recorded on a closed case but leaves
     it closed); the plugin follows the statuses, so the event a future reopen writes is fed through the hook
     here."""
-    assert not any("closed" in a.sources and a.target not in (None, "closed") for a in workflow.ACTIONS.values())
+    assert not any("closed" in a.sources and a.target not in (None, "closed") for a in states.ACTIONS.values())
     with app.app_context(), db.connection_context():
         with clock.frozen(MONDAY):
             vehicle = register(city)

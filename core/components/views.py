@@ -147,12 +147,12 @@ def _component_or_none(component_id):
 
 def _orders_about(component):
     """The work orders about this component that the user may see (none without a case permission)."""
-    from core.workorders import workflow
+    from core.workorders import scope
     from core.workorders.models import WorkOrder
 
     if not any(current_user.can(p) for p in ("workorder.view_all", "workorder.view_department", "workorder.view_grid")):
         return None
-    query = workflow.visible(current_user, WorkOrder.select().where(WorkOrder.component == component.id))
+    query = scope.visible(current_user, WorkOrder.select().where(WorkOrder.component == component.id))
     return list(query.order_by(WorkOrder.reported_at.desc(), WorkOrder.id.desc()).limit(200))
 
 
@@ -171,7 +171,7 @@ def report_url(component) -> str:
 
 
 def _show(component, form=None, status=200, error=""):
-    from core.workorders.workflow import STATUSES as ORDER_STATUSES
+    from core.workorders.states import STATUSES as ORDER_STATUSES
 
     if form is None and current_user.can("components.manage"):
         form = StatusForm(formdata=None, status=component.status, current=component.status)

@@ -5,7 +5,7 @@ The timeliness figures (rates(), daily_handling()) are the evaluation's indicato
 department, or a collector's unit grids. Nothing here defines them a second time.
 
 The other figures take `scope`, a where-clause on WorkOrder (from
-`core.workorders.workflow.scope_condition`), or None for the whole city: a case belongs to a scope by
+`core.workorders.scope.scope_condition`), or None for the whole city: a case belongs to a scope by
 what it is now (its current department and grid) or by who reported it. Times are naive local times
 (core.clock). Every figure is computed by grouped queries over indexed columns, never a query per day.
 docs/dashboard.md lists the same definitions for users.
@@ -20,8 +20,9 @@ from core import clock
 from core.areas import Area
 from core.catalogue import Category
 from core.evaluation import indicators
-from core.workorders import workflow
+from core.workorders import states
 from core.workorders.models import WorkOrder, WorkOrderEvent
+from core.workorders.scope import grid_ids
 
 # figure → the event action that counts it
 COUNTED_ACTIONS = {
@@ -114,14 +115,14 @@ CITY = EvaluationScope("city", ("city",))
 
 
 def evaluation_scope(user) -> EvaluationScope | None:
-    """The evaluation objects matching the user's case scope (workflow.scope_condition), in the same
+    """The evaluation objects matching the user's case scope (scope_condition()), in the same
     order of precedence as the scope label; None for a user who sees only the cases they reported,
     which no evaluation level measures."""
     if user.can("workorder.view_all"):
         return CITY
     if user.can("workorder.view_department") and user.department_id:
         return EvaluationScope("department", (str(user.department_id),))
-    grids = workflow.grid_ids(user) if user.can("workorder.view_grid") else set()
+    grids = grid_ids(user) if user.can("workorder.view_grid") else set()
     if grids:
         codes = Area.select(Area.code).where(Area.id.in_(list(grids))).order_by(Area.code)
         return EvaluationScope("grid", tuple(code for (code,) in codes.tuples()))
@@ -150,9 +151,9 @@ def daily_handling(start: datetime, end: datetime, scope: EvaluationScope = CITY
 
 def overdue_now(scope=None, now: datetime | None = None):
     """The query of cases overdue now: at a department (dispatched or being handled) with their handling
-    deadline passed — the same rule as workflow.overdue()."""
+    deadline passed — the same rule as clocks.overdue()."""
     query = WorkOrder.select().where(
-        WorkOrder.status.in_(list(workflow.AT_DEPARTMENT)) & (WorkOrder.due_at < (now or clock.now()))
+        WorkOrder.status.in_(list(states.AT_DEPARTMENT)) & (WorkOrder.due_at < (now or clock.now()))
     )
     return query if scope is None else query.where(scope)
 
@@ -206,7 +207,7 @@ def open_by_grid(scope=None) -> dict[str, int]:
     query = (
         WorkOrder.select(Area.code, fn.COUNT(WorkOrder.id))
         .join(Area, on=(WorkOrder.grid == Area.id))
-        .where(WorkOrder.status.in_(list(workflow.OPEN)))
+        .where(WorkOrder.status.in_(list(states.OPEN)))
     )
     if scope is not None:
         query = query.where(scope)

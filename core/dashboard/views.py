@@ -18,8 +18,9 @@ from core.permissions import requires, scoped
 from core.plugins import host
 from core.sessions import max_age
 from core.web import htmx, page
-from core.workorders import workflow
+from core.workorders import states
 from core.workorders.models import WorkOrder
+from core.workorders.scope import scope_condition
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 PAGE_SIZE = 50
@@ -51,7 +52,7 @@ def overdue():
     if not can_view_cases(current_user):
         abort(403)
     now = clock.now()
-    query = figures.overdue_now(workflow.scope_condition(current_user), now)
+    query = figures.overdue_now(scope_condition(current_user), now)
     total = query.count()
     page_no = max(request.args.get("page", 1, type=parse_int), 1)
     rows = list(
@@ -71,7 +72,7 @@ def overdue():
         page_no=page_no,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         now=now,
-        statuses=workflow.STATUSES,
+        statuses=states.STATUSES,
         scope_label=scope_label(current_user),
     )
 

@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 
 from core import clock
 from core.dashboard import figures
-from core.workorders import workflow
+from core.workorders import states
 from core.workorders.models import WorkOrder
+from core.workorders.scope import grid_ids, scope_condition
 
 VIEW_PERMISSIONS = ("workorder.view_all", "workorder.view_department", "workorder.view_grid")
 TREND_DAYS = 30
@@ -27,7 +28,7 @@ def scope_label(user) -> str:
         return _("The whole city")
     if user.can("workorder.view_department") and user.department_id:
         return _("Cases of %(department)s", department=user.department.name)
-    if user.can("workorder.view_grid") and workflow.grid_ids(user):
+    if user.can("workorder.view_grid") and grid_ids(user):
         return _("Cases in your grids")
     return _("Cases you reported")
 
@@ -81,7 +82,7 @@ def _overdue(user, scope, now):
 
 
 def _feed(user, scope, now):
-    return {"orders": figures.newest(scope, 10), "statuses": workflow.STATUSES}
+    return {"orders": figures.newest(scope, 10), "statuses": states.STATUSES}
 
 
 def _trend(user, scope, now):
@@ -168,5 +169,5 @@ def context_for(name: str, user) -> dict | None:
     if name not in CONTEXTS or not user.can("dashboard.view") or not can_view_cases(user):
         return None
     now = clock.now()
-    own = CONTEXTS[name](user, workflow.scope_condition(user), now)
+    own = CONTEXTS[name](user, scope_condition(user), now)
     return None if own is None else {**_base(name, user), **own}

@@ -9,7 +9,7 @@ from core.db import is_sqlite
 PUBLIC_SOURCES = "('hotline', 'citizen')"
 AREA_LENGTHS = {"district": 6, "street": 9, "community": 12}
 POST_LEVELS = ["collector", "operator", "shift-leader", "dispatcher"]
-# The statuses in which each stage clock runs (workflow.STAGE_OF), for the cases still in that stage.
+# The statuses in which each stage clock runs (states.STAGE_OF), for the cases still in that stage.
 STAGE_STATUSES = {
     "verify": "('to_verify')",
     "file": "('reported')",

@@ -24,7 +24,7 @@ from core.parsing import ParseError, parse_id, parse_json
 from core.permissions import requires, unscoped
 from core.web import htmx, message, page
 from core.workorders.models import WorkOrder
-from core.workorders.workflow import STATUSES
+from core.workorders.states import STATUSES
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 DRILL_LIMIT = 500

@@ -1,6 +1,6 @@
-"""When the current stage's warning light turns yellow (core.workorders.workflow._warn_time), so that
+"""When the current stage's warning light turns yellow (core.workorders.clocks.warn_time), so that
 lists can be sorted by warning light in the database. Open cases are given theirs by `flask db upgrade`
-after the migrations (workflow.fill_warn_times): it takes the working-time calendar, which a frozen
+after the migrations (core.workorders.clocks.fill_warn_times): it takes the working-time calendar, which a frozen
 migration must not.
 
 Written by hand in the style of the generated migrations; frozen: never edit an applied migration, add a

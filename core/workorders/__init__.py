@@ -38,7 +38,12 @@ def register_blueprints():
         intake,  # noqa: F401 (hotline intake's routes, on the same blueprint)
     )
     from core.workorders.notification_pages import bp as notifications
-    from core.workorders.views import bp
+    from core.workorders.views import (
+        bp,
+        case,  # noqa: F401 (the page modules add their routes to bp)
+        lists,  # noqa: F401
+        report,  # noqa: F401
+    )
 
     return [bp, notifications]
 
@@ -110,7 +115,7 @@ def dashboard_widgets(user):
     if not (user.can("workorder.view_all") or user.can("workorder.view_department") or user.can("workorder.view_grid")):
         return []
     from core.workorders.notifications import unread
-    from core.workorders.views import my_queue_counts
+    from core.workorders.queries import my_queue_counts
 
     context = {"counts": my_queue_counts(user), "unread": unread(user)}
     return [Widget(_l("My work"), "workorders/_widget_queue.html", context, order=1)]

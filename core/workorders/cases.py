@@ -12,7 +12,7 @@ from core import audit
 from core.catalogue import Category, FilingStandard
 from core.db import db
 from core.org import Department
-from core.workorders import workflow
+from core.workorders import states, workflow
 from core.workorders.models import WorkOrder
 
 # How a concluded case ended. None of them counts as the department's handling: a concluded case is left
@@ -87,7 +87,7 @@ def conclude(order: WorkOrder, outcome: str, *, actor, reason: str, photos=(), d
     if outcome not in OUTCOMES:
         raise CaseError(_("Say how the case ended."))
     current = WorkOrder.get_by_id(order.id)
-    if current.status in workflow.FINAL:
+    if current.status in states.FINAL:
         return None
     with db.atomic():
         event = workflow.transition(
@@ -117,5 +117,5 @@ def of_origin(plugin: str, kind: str, object_id, open_only: bool = False):
         (WorkOrder.origin_plugin == plugin) & (WorkOrder.origin_kind == kind) & (WorkOrder.origin_id == str(object_id))
     )
     if open_only:
-        query = query.where(WorkOrder.status.in_(list(workflow.OPEN)))
+        query = query.where(WorkOrder.status.in_(list(states.OPEN)))
     return query.order_by(WorkOrder.id)

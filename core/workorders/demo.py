@@ -17,7 +17,7 @@ from core import clock, dispatch_rules, settings, worktime
 from core.catalogue import Category, FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, Role, User, UserRole
-from core.workorders import workflow
+from core.workorders import states, workflow
 from core.workorders.actors import SYSTEM
 from core.workorders.models import GridAssignment, NumberCounter, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 
@@ -90,7 +90,7 @@ def demo_people(ctx):
         GridAssignment.get_or_create(user=user, area=district)
         collectors[district.code] = user
     handlers = {}
-    for dept in Department.select().where(Department.type.in_(list(workflow.HANDLING_TYPES))):
+    for dept in Department.select().where(Department.type.in_(list(states.HANDLING_TYPES))):
         if dept.code == "sanitation":
             handlers[dept.id] = ctx.users["handler"]
         else:

@@ -1,5 +1,5 @@
 """The case list to Excel: exactly the rows, in exactly the order, that /orders/ shows for the same box,
-filters and sort (the list's own query functions in views.py build it), written in the background by
+filters and sort (the list's own queries, core/workorders/queries.py, build it), written in the background by
 core/exports.py. Callers' names and phones are personal data: only for users who see every case."""
 
 from flask_babel import get_locale
@@ -11,9 +11,9 @@ from core.areas import Area
 from core.catalogue import KINDS, Category
 from core.org import Department
 from core.web import message
-from core.workorders import workflow
+from core.workorders import clocks, states
 from core.workorders.models import SOURCES, WorkOrder
-from core.workorders.views import Suggested, _ordered_parts, boxes, list_query, rows_with_names
+from core.workorders.queries import Suggested, boxes, list_query, ordered_parts, rows_with_names
 
 KIND = "orders"
 MAX_ROWS = 200_000
@@ -52,7 +52,7 @@ FIELDS = (
 
 def _parts(user, params: dict):
     box, _mine, query, statuses = list_query(user, params)
-    return box, _ordered_parts(query, statuses, params.get("sort"))
+    return box, ordered_parts(query, statuses, params.get("sort"))
 
 
 def _count(parts, limit: int) -> int:
@@ -69,7 +69,7 @@ def overdue(order, now) -> bool:
     """Past its handling deadline: still at the department after it, or reported handled after it."""
     if order.due_at is None:
         return False
-    if order.status in workflow.AT_DEPARTMENT:
+    if order.status in states.AT_DEPARTMENT:
         return now > order.due_at
     return order.handled_at is not None and order.handled_at > order.due_at
 
@@ -77,7 +77,7 @@ def overdue(order, now) -> bool:
 def sheets(user, params: dict) -> list[xlsx.Sheet]:
     box, parts = _parts(user, params)
     callers = user.can("workorder.view_all")
-    statuses = {key: str(label) for key, label in workflow.STATUSES.items()}
+    statuses = {key: str(label) for key, label in states.STATUSES.items()}
     sources = {key: str(label) for key, label in SOURCES.items()}
     lights = {"": "", "green": _("on time"), "yellow": _("due soon"), "red": _("overdue")}
     yes, no = _("Yes"), _("No")
@@ -115,7 +115,7 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
         line = [
             o.number,
             statuses.get(o.status, o.status),
-            lights[workflow.light(o, now)],
+            lights[clocks.light(o, now)],
             kinds.get(o.category_kind, ""),
             o.category_code,
             o.category_name,

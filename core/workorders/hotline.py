@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from core import clock
 from core.db import db, is_sqlite
-from core.workorders import submissions, workflow
+from core.workorders import scope, states, submissions, workflow
 from core.workorders.models import CallBack, MergedCaller, WorkOrder
 
 CALL_BACK_OUTCOMES = {
@@ -75,7 +75,7 @@ def duplicates(fields: dict, now=None) -> list[tuple[WorkOrder, float | None]]:
         WorkOrder.select()
         .where(
             (WorkOrder.category == category)
-            & WorkOrder.status.in_(sorted(workflow.OPEN))
+            & WorkOrder.status.in_(sorted(states.OPEN))
             & (WorkOrder.reported_at >= since)
             & where
         )
@@ -104,7 +104,7 @@ def merge(
         query = WorkOrder.select().where(WorkOrder.id == order_id)
         # locked first, as transition() locks it: two callers merged at once count each other
         order = (query if is_sqlite() else query.for_update()).get_or_none()
-        if order is None or not workflow.can_see(actor, order):
+        if order is None or not scope.can_see(actor, order):
             raise workflow.NotAllowed(_("There is no such case, or you may not see it."))
         if order.tracking_code is None:
             code = workflow.tracking_code()

@@ -10,16 +10,10 @@ from core import clock
 from core.parsing import parse_id, parse_int
 from core.permissions import requires, scoped
 from core.web import page
-from core.workorders import hotline, submissions, workflow
-from core.workorders.views import (
-    _already_taken,
-    _case_context,
-    _load_order,
-    _new_form_context,
-    _report_fields,
-    _visible_order,
-    bp,
-)
+from core.workorders import hotline, states, submissions, workflow
+from core.workorders.views import bp
+from core.workorders.views.case import case_context, load_order, visible_order
+from core.workorders.views.report import already_taken, new_form_context, report_fields
 from core.workorders.workflow import WorkflowError
 
 
@@ -29,8 +23,8 @@ def _intake_form(form, errors=(), candidates=(), status=200):
         status=status,
         errors=list(errors),
         candidates=candidates,
-        statuses=workflow.STATUSES,
-        **_new_form_context(form),
+        statuses=states.STATUSES,
+        **new_form_context(form),
     )
 
 
@@ -43,8 +37,8 @@ def intake():
     key = submissions.key_of(form)
     first = submissions.first_case(key, current_user.id, clock.now())
     if first is not None:
-        return _already_taken(first)
-    fields, errors = _report_fields(form)
+        return already_taken(first)
+    fields, errors = report_fields(form)
     source = form.get("source") if form.get("source") in ("hotline", "citizen") else "hotline"
     caller = {
         "caller_name": form.get("caller_name", "").strip()[:60],
@@ -68,7 +62,7 @@ def intake():
                 merge_into, actor=actor, description=fields["description"], submission_key=key, **caller
             )
         except submissions.Repeated:
-            return _already_taken(submissions.first_case(key, current_user.id, clock.now()))
+            return already_taken(submissions.first_case(key, current_user.id, clock.now()))
         except WorkflowError as error:  # the case was closed meanwhile, say: the form comes back as it was
             return _intake_form(form, [error.message], hotline.duplicates(fields), status=error.status)
         return page("workorders/intake_done.html", order=order, merged=True, anonymous=not caller["caller_phone"])
@@ -79,7 +73,7 @@ def intake():
     try:
         order = workflow.create_order(actor, source, submission_key=key, **caller, **fields)
     except submissions.Repeated:
-        return _already_taken(submissions.first_case(key, current_user.id, clock.now()))
+        return already_taken(submissions.first_case(key, current_user.id, clock.now()))
     return page("workorders/intake_done.html", order=order, merged=False, anonymous=not caller["caller_phone"])
 
 
@@ -88,7 +82,7 @@ def intake():
 @scoped("order_id", kind="workorder")
 def call_back(order_id):
     """Record the call to the caller of a closed case: satisfied, not satisfied or unreachable."""
-    order = _visible_order(order_id)
+    order = visible_order(order_id)
     try:
         hotline.call_back(
             order.id,
@@ -98,7 +92,7 @@ def call_back(order_id):
             note=request.form.get("note", ""),
         )
     except WorkflowError as error:
-        context = _case_context(_load_order(order.id))
+        context = case_context(load_order(order.id))
         return page("workorders/show.html", status=error.status, error=error.message, **context)
     flash(_("The call-back is recorded."), "success")
     return redirect(url_for("workorders.show", order_id=order.id))

@@ -7,9 +7,11 @@ from flask_babel import gettext as _
 from core import clock
 from core.scheduler import N_, Summary
 from core.workorders.actors import SYSTEM
+from core.workorders.clocks import light
 from core.workorders.models import Notification, WorkOrder
 from core.workorders.notifications import deliver, department_people, language
-from core.workorders.workflow import AT_DEPARTMENT, WorkflowError, light, transition
+from core.workorders.states import AT_DEPARTMENT
+from core.workorders.workflow import WorkflowError, transition
 
 
 def reminder(kind: str, order: WorkOrder, user) -> str:

@@ -8,147 +8,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from flask import current_app, g
+from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from core import clock, dispatch_rules, org, worktime
-from core.areas import Area
+from core import clock, dispatch_rules, worktime
 from core.catalogue import FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, User
 from core.parsing import ParseError, parse_datetime
-from core.timelimits import parse_limit
 from core.workorders import submissions
-from core.workorders.models import (
-    GridAssignment,
-    NumberCounter,
-    WorkOrder,
-    WorkOrderEvent,
-    WorkOrderPhoto,
-)
-
-STATUSES = {
-    "to_verify": _l("Awaiting on-site verification"),
-    "reported": _l("Awaiting filing"),
-    "filed": _l("Awaiting dispatch"),
-    "returned": _l("Returned, awaiting re-dispatch"),
-    "dispatched": _l("Dispatched"),
-    "handling": _l("Being handled"),
-    "suspended": _l("Suspended"),
-    "handled": _l("Handled, awaiting check"),
-    "checked": _l("Checked, awaiting closing"),
-    "closed": _l("Closed"),
-    "voided": _l("Voided"),
-    "rejected": _l("Not accepted"),
-}
-FINAL = {"closed", "voided", "rejected"}
-OPEN = set(STATUSES) - FINAL
-AT_DEPARTMENT = {"dispatched", "handling"}
-BEFORE_DISPATCH = {"to_verify", "reported", "filed", "returned"}  # where the suggested department matters
-HANDLING_TYPES = org.HANDLING_TYPES
-
-# status → the stage whose clock runs while a case is in it (domain.md §3: stage limits)
-STAGE_OF = {
-    "to_verify": "verify",
-    "reported": "file",
-    "filed": "dispatch",
-    "returned": "dispatch",
-    "dispatched": "handle",
-    "handling": "handle",
-    "handled": "check",
-    "checked": "close",
-}
-STAGES = {
-    "verify": _l("On-site verification"),
-    "file": _l("Filing"),
-    "dispatch": _l("Dispatch"),
-    "handle": _l("Handling"),
-    "check": _l("Check on site"),
-    "close": _l("Closing"),
-}
-
-
-@dataclass(frozen=True)
-class Action:
-    label: object
-    permission: str
-    sources: frozenset
-    target: str | None  # None: the status does not change
-    reason: bool = False  # a written reason is required
-    # "department": only the responsible department's people; "grid": work on site, only for the
-    # collectors of the case's grid (and the centre), whoever reported it
-    scope: str = "any"
-    style: str = ""  # "danger" for the buttons of refusals
-
-
-def _a(label, permission, sources, target, **kw):
-    return Action(label, permission, frozenset(sources), target, **kw)
-
-
-ACTIONS = {
-    "verify_true": _a(_l("Confirm on site"), "workorder.verify", {"to_verify"}, "reported", scope="grid"),
-    "verify_false": _a(
-        _l("Not found on site"), "workorder.verify", {"to_verify"}, "voided", reason=True, scope="grid", style="danger"
-    ),
-    "reject": _a(
-        _l("Do not accept"), "workorder.intake", {"to_verify", "reported"}, "rejected", reason=True, style="danger"
-    ),
-    "file": _a(_l("File the case"), "workorder.file", {"reported"}, "filed"),
-    "void": _a(_l("Void"), "workorder.file", {"reported", "filed"}, "voided", reason=True, style="danger"),
-    "dispatch": _a(_l("Dispatch"), "workorder.dispatch", {"filed", "returned"}, "dispatched"),
-    "accept": _a(_l("Start handling"), "workorder.handle", {"dispatched"}, "handling", scope="department"),
-    "return": _a(
-        _l("Return: not ours"),
-        "workorder.handle",
-        AT_DEPARTMENT,
-        "returned",
-        reason=True,
-        scope="department",
-        style="danger",
-    ),
-    "report_handled": _a(
-        _l("Report handled"), "workorder.handle", AT_DEPARTMENT, "handled", reason=True, scope="department"
-    ),
-    "request_extension": _a(
-        _l("Ask for an extension"), "workorder.handle", AT_DEPARTMENT, None, reason=True, scope="department"
-    ),
-    "approve_extension": _a(_l("Approve the extension"), "workorder.approve", AT_DEPARTMENT, None),
-    "refuse_extension": _a(
-        _l("Refuse the extension"), "workorder.approve", AT_DEPARTMENT, None, reason=True, style="danger"
-    ),
-    "request_suspension": _a(
-        _l("Ask to suspend"), "workorder.handle", AT_DEPARTMENT, None, reason=True, scope="department"
-    ),
-    "approve_suspension": _a(_l("Approve the suspension"), "workorder.approve", AT_DEPARTMENT, "suspended"),
-    "refuse_suspension": _a(
-        _l("Refuse the suspension"), "workorder.approve", AT_DEPARTMENT, None, reason=True, style="danger"
-    ),
-    "resume": _a(_l("Resume now"), "workorder.approve", {"suspended"}, None),
-    "check_pass": _a(_l("Check passed"), "workorder.check", {"handled"}, "checked", scope="grid"),
-    "check_fail": _a(
-        _l("Check failed: rework"),
-        "workorder.check",
-        {"handled"},
-        "dispatched",
-        reason=True,
-        scope="grid",
-        style="danger",
-    ),
-    "close": _a(_l("Close the case"), "workorder.close", {"checked"}, "closed"),
-    "supervise": _a(_l("Add a supervision note"), "workorder.supervise", OPEN, None, reason=True),
-    # How a campaign ends its case from any open status (core.workorders.cases.conclude): never offered
-    # on the case page; the outcome (cases.OUTCOMES) is in data and decides the final status.
-    "conclude": _a(_l("Concluded"), "workorder.conclude", OPEN, None, reason=True),
-    # Hotline intake (core.workorders.hotline): a further caller about an open case joins it; the centre
-    # calls a caller back once the case is closed. Neither changes the status.
-    "merge_caller": _a(_l("Another caller joined the case"), "workorder.intake", OPEN, None),
-    "call_back": _a(_l("Caller called back"), "workorder.intake", {"closed"}, None),
-}
-# Actions the case page never offers as buttons (they are taken through core.workorders.cases and
-# core.workorders.hotline, with forms of their own).
-NOT_OFFERED = {"conclude", "merge_caller", "call_back"}
-CREATE = "create"
+from core.workorders.clocks import stage_clock, warn_time
+from core.workorders.models import NumberCounter, WorkOrder, WorkOrderEvent, WorkOrderPhoto
+from core.workorders.scope import can_see, in_grids, outside_areas
+from core.workorders.states import ACTIONS, CREATE, HANDLING_TYPES, STATUSES
 
 
 class WorkflowError(Exception):
@@ -190,72 +62,6 @@ def rules() -> Rules:
     return Rules(**current_app.config.get("WORKFLOW", {}))
 
 
-# --- who may see what ------------------------------------------------------------------------------
-
-
-def grid_ids(user) -> set[int]:
-    """The unit grids of a collector's responsibility areas (an area means every grid under it)."""
-    cache = g.setdefault("_grid_ids", {})
-    if user.id not in cache:
-        codes = [
-            a.area.code
-            for a in GridAssignment.select(GridAssignment, Area).join(Area).where(GridAssignment.user == user)
-        ]
-        ids: set[int] = set()
-        if codes:
-            condition = None
-            for code in codes:
-                clause = Area.code.startswith(code)
-                condition = clause if condition is None else condition | clause
-            ids = {a.id for a in Area.select(Area.id).where((Area.level == "grid") & condition)}
-        cache[user.id] = ids
-    return cache[user.id]
-
-
-def scope_condition(user):
-    """A where-clause limiting WorkOrder rows to those the user may see, or None for everything."""
-    if user.can("workorder.view_all"):
-        return None
-    condition = WorkOrder.reporter == user.id
-    if user.can("workorder.view_department") and user.department_id:
-        condition |= WorkOrder.department == user.department_id
-    if user.can("workorder.view_grid"):
-        grids = grid_ids(user)
-        if grids:
-            condition |= WorkOrder.grid.in_(list(grids))
-    return condition
-
-
-def visible(user, query=None):
-    query = query if query is not None else WorkOrder.select()
-    condition = scope_condition(user)
-    return query if condition is None else query.where(condition)
-
-
-def can_see(user, order: WorkOrder) -> bool:
-    """scope_condition() answered from a row already loaded from the database (no query)."""
-    if user.can("workorder.view_all") or (order.reporter_id is not None and order.reporter_id == user.id):
-        return True
-    if user.can("workorder.view_department") and user.department_id and order.department_id == user.department_id:
-        return True
-    return user.can("workorder.view_grid") and order.grid_id is not None and order.grid_id in grid_ids(user)
-
-
-def in_grids(user, order: WorkOrder) -> bool:
-    """The case is in one of the user's patrol areas (the centre counts as everywhere)."""
-    return user.can("workorder.view_all") or (order.grid_id is not None and order.grid_id in grid_ids(user))
-
-
-def outside_areas(user, grid_id) -> bool:
-    """A collector reporting into a grid outside their patrol areas."""
-    return (
-        bool(grid_id)
-        and user.can("workorder.view_grid")
-        and not user.can("workorder.view_all")
-        and (getattr(grid_id, "id", grid_id) not in grid_ids(user))
-    )
-
-
 def allowed_actions(order: WorkOrder, user) -> list[str]:
     """The actions this user may take on this case now (what the case page offers)."""
     names = []
@@ -276,58 +82,6 @@ def allowed_actions(order: WorkOrder, user) -> list[str]:
             continue
         names.append(name)
     return names
-
-
-# --- clocks ----------------------------------------------------------------------------------------
-
-
-def _stage_clock(order: WorkOrder, now: datetime):
-    stage = STAGE_OF.get(order.status, "")
-    order.stage = stage
-    if not stage:
-        order.stage_started_at = order.stage_due_at = None
-        order.stage_unit = ""
-        return
-    order.stage_started_at = now
-    if stage == "handle":
-        order.stage_due_at, order.stage_unit = order.due_at, order.limit_unit
-        return
-    limit = parse_limit(rules().stage_limits[stage])
-    order.stage_unit = limit.unit
-    order.stage_due_at = worktime.due_at(now, limit.value, limit.unit)
-
-
-def _warn_time(order: WorkOrder):
-    """Keep stage_warn_at with the stage clock, wherever an action moved it."""
-    if order.stage_started_at and order.stage_due_at and order.stage_unit:
-        order.stage_warn_at = worktime.warn_at(order.stage_started_at, order.stage_due_at, order.stage_unit)
-    else:
-        order.stage_warn_at = None
-
-
-def fill_warn_times() -> int:
-    """Open cases from before stage_warn_at existed get theirs (run by `flask db upgrade`)."""
-    missing = WorkOrder.select().where(
-        WorkOrder.stage_warn_at.is_null() & WorkOrder.stage_due_at.is_null(False) & WorkOrder.status.in_(list(OPEN))
-    )
-    filled = 0
-    with db.atomic():
-        for order in missing.iterator():
-            _warn_time(order)
-            WorkOrder.update(stage_warn_at=order.stage_warn_at).where(WorkOrder.id == order.id).execute()
-            filled += 1
-    return filled
-
-
-def light(order: WorkOrder, now: datetime | None = None) -> str:
-    """green, yellow or red for an open case's current stage; "" when no clock runs."""
-    if order.status in FINAL or order.status == "suspended" or not order.stage_due_at:
-        return ""
-    return worktime.light(order.stage_started_at, order.stage_due_at, now or clock.now(), order.stage_unit)
-
-
-def overdue(order: WorkOrder, now: datetime | None = None) -> bool:
-    return order.due_at is not None and order.status in AT_DEPARTMENT and (now or clock.now()) > order.due_at
 
 
 # --- numbers ---------------------------------------------------------------------------------------
@@ -400,8 +154,8 @@ def new_order(actor, source: str, now: datetime, number: str, **fields) -> WorkO
     order.suggested_department = wanted or dispatch_rules.suggest(
         order.category_id, order.grid_id, fields.get("component")
     )
-    _stage_clock(order, now)
-    _warn_time(order)
+    stage_clock(order, now, rules().stage_limits)
+    warn_time(order)
     return order
 
 
@@ -487,8 +241,8 @@ def apply(order: WorkOrder, action: str, actor, now: datetime, reason="", data=N
         # A conclusion stops no clock that was met or missed: it leaves the stage out of the figures.
         if order.stage and order.stage_due_at and action != "conclude":
             data.update(ended_stage=order.stage, ended_due=str(order.stage_due_at))
-        _stage_clock(order, now)
-    _warn_time(order)
+        stage_clock(order, now, rules().stage_limits)
+    warn_time(order)
     order.version += 1
     user, name = _who(actor)
     return {

@@ -22,7 +22,7 @@ from core.catalogue import Category
 from core.db import db
 from core.org import Department
 from core.scheduler import N_, Summary
-from core.workorders import cases, workflow
+from core.workorders import cases, scope, workflow
 from core.workorders.actors import system_actor
 from core.workorders.models import WorkOrder
 
@@ -65,7 +65,7 @@ def visible_vehicles(user, query=None):
         return query
     condition = Vehicle.reported_by == user.id
     if user.can("workorder.view_grid"):
-        grids = workflow.grid_ids(user)
+        grids = scope.grid_ids(user)
         if grids:
             condition |= Vehicle.grid.in_(list(grids))
     if user.can("workorder.view_department") and user.department_id:
@@ -79,7 +79,7 @@ def visible_orders(user, order_ids) -> dict[int, str]:
     if not order_ids:
         return {}
     query = WorkOrder.select(WorkOrder.id, WorkOrder.number).where(WorkOrder.id.in_(sorted(set(order_ids))))
-    return dict(workflow.visible(user, query).tuples())
+    return dict(scope.visible(user, query).tuples())
 
 
 def counts(query) -> dict:

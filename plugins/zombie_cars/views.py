@@ -24,7 +24,7 @@ from core.editing import EditForm
 from core.parsing import ParseError, parse_float, parse_int
 from core.permissions import requires, scoped
 from core.web import message, page
-from core.workorders import workflow
+from core.workorders import scope, states, workflow
 
 from . import export as vehicle_export
 from . import plates, service
@@ -386,14 +386,14 @@ def _vehicle_page(vehicle, contact_form=None, outcome_form=None, status=200, err
     notices = list(vehicle.notices.order_by(Notice.issued_on.desc(), Notice.id.desc()))
     user = _user()
     # only the tow cases the user may open: a number and status of another's case are not theirs to read
-    orders = [(n, n.tow_order) for n in notices if n.tow_order_id and workflow.can_see(user, n.tow_order)]
+    orders = [(n, n.tow_order) for n in notices if n.tow_order_id and scope.can_see(user, n.tow_order)]
     return page(
         "zombie_cars/vehicle.html",
         vehicle=vehicle,
         photos=list(vehicle.photo_links.order_by(VehiclePhoto.id)),
         notices=notices,
         orders=orders,
-        statuses=workflow.STATUSES,
+        statuses=states.STATUSES,
         colours=STAGE_COLOURS,
         contacts=list(vehicle.contacts.order_by(OwnerContact.contacted_on.desc(), OwnerContact.id.desc())),
         contact_form=contact_form or ContactForm(formdata=None, contacted_on=clock.now().date()),

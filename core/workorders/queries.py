@@ -1,0 +1,243 @@
+"""The case lists' queries: the inboxes per role, the list's filters and its order (most urgent first,
+suspended cases last, or by warning light), and one page of rows with the names they show. The list page
+(core.workorders.views.lists) and its Excel export (core.workorders.export) read the same rows through them."""
+
+from flask import request
+from flask_babel import gettext as _
+from peewee import JOIN
+
+from core import clock
+from core.areas import Area
+from core.catalogue import Category
+from core.org import Department
+from core.workorders import hotline, scope, states
+from core.workorders.models import SOURCES, WorkOrder
+from core.workorders.states import STATUSES
+
+PAGE_SIZE = 50
+MAX_PAGE = 1_000_000  # 50 million cases: further pages are empty, and the offset stays a database integer
+
+
+# inbox → (label, statuses or "approvals", the permission that makes it someone's inbox); built per
+# request so that the labels come out in the user's language.
+def boxes():
+    return {
+        "to_verify": (_("Awaiting verification"), {"to_verify"}, "workorder.verify"),
+        "to_file": (_("To file"), {"reported"}, "workorder.file"),
+        "to_dispatch": (_("To dispatch"), {"filed", "returned"}, "workorder.dispatch"),
+        "approvals": (_("Awaiting approval"), "approvals", "workorder.approve"),
+        "department": (_("At my department"), {"dispatched", "handling", "suspended"}, "workorder.handle"),
+        "to_check": (_("To check on site"), {"handled"}, "workorder.check"),
+        "to_close": (_("To close"), {"checked"}, "workorder.close"),
+        "open": (_("All open"), states.OPEN, None),
+        "all": (_("All"), None, None),
+    }
+
+
+ON_SITE_BOXES = ("to_verify", "to_check")  # the boxes of the actions with scope "grid"
+
+
+def my_boxes(user, all_boxes=None) -> list[str]:
+    return [
+        name
+        for name, (_label, _which, permission) in (all_boxes or boxes()).items()
+        if permission is None or user.can(permission)
+    ]
+
+
+def _box_statuses(which) -> set[str]:
+    """The statuses a box can hold."""
+    if which == "approvals":
+        return set(states.AT_DEPARTMENT)
+    return set(STATUSES) if which is None else set(which)
+
+
+def _status_clause(statuses: set[str]):
+    """WHERE status is one of these, or None when that is every status."""
+    if statuses >= set(STATUSES):
+        return None
+    if len(statuses) == 1:
+        return WorkOrder.status == next(iter(statuses))
+    return WorkOrder.status.in_(sorted(statuses))
+
+
+def _with_status(query, statuses: set[str]):
+    clause = _status_clause(statuses)
+    return query if clause is None else query.where(clause)
+
+
+def _box_query(name, user, which):
+    """A box's cases, apart from the status (see _box_statuses)."""
+    if (
+        name == "department"
+        and user.department_id
+        and (user.can("workorder.view_all") or user.can("workorder.view_department"))
+    ):
+        # visible() would add (reporter = me OR department = mine): implied by department = mine, and the
+        # OR would make the database read every row of the department instead of its index.
+        query = WorkOrder.select().where(WorkOrder.department == user.department_id)
+    else:
+        query = scope.visible(user)
+        if name == "department" and user.department_id:
+            query = query.where(WorkOrder.department == user.department_id)
+    if which == "approvals":
+        query = query.where(
+            (WorkOrder.extension_requested == True) | WorkOrder.suspension_requested_until.is_null(False)
+        )
+    if name in ON_SITE_BOXES and not user.can("workorder.view_all"):
+        # on-site work is for the grid's own collectors: not the reporter of a case from elsewhere
+        query = query.where(WorkOrder.grid.in_(sorted(scope.grid_ids(user)) or [0]))
+    return query
+
+
+def my_queue_counts(user) -> list[tuple[str, str, int]]:
+    all_boxes = boxes()
+    return [
+        (name, label, _with_status(_box_query(name, user, which), _box_statuses(which)).count())
+        for name in my_boxes(user, all_boxes)
+        if name not in ("open", "all")
+        for label, which, _permission in [all_boxes[name]]
+    ]
+
+
+def _filtered(query, statuses: set[str], args=None, phones=False):
+    """The list's filters (from `args`, by default the request's): the query without its status clause,
+    and the statuses it may show. With `phones` (for those who may see callers), the search also finds
+    a caller's phone number, the first caller's or a merged one's."""
+    args = request.args if args is None else args
+    if args.get("status") in STATUSES:
+        statuses = statuses & {args["status"]}
+    if args.get("source") in SOURCES:
+        query = query.where(WorkOrder.source == args["source"])
+    grid = args.get("grid", "").strip()
+    if grid:
+        query = query.where(
+            WorkOrder.grid.in_(Area.select(Area.id).where(Area.code.startswith(grid) | Area.name.contains(grid)))
+        )
+    category = args.get("category", "").strip()
+    if category:
+        query = query.where(
+            WorkOrder.category.in_(
+                Category.select(Category.id).where(
+                    Category.code.startswith(category) | Category.name.contains(category)
+                )
+            )
+        )
+    q = args.get("q", "").strip()
+    if q:
+        found = (
+            WorkOrder.number.contains(q)
+            | WorkOrder.description.contains(q)
+            | WorkOrder.address.contains(q)
+            | (WorkOrder.tracking_code == q.upper())  # the number a caller was given, read back on the phone
+        )
+        phone = hotline.phone_typed(q) if phones else None
+        if phone:
+            found |= WorkOrder.caller_phone.contains(phone) | WorkOrder.id.in_(hotline.orders_of_phone(phone))
+        query = query.where(found)
+    return query, statuses
+
+
+def ordered_parts(query, statuses: set[str], sort: str | None):
+    """The list as consecutive parts, each (query, ordering). Most urgent first, except that a suspended
+    case's clock stands still, so suspended cases come last: rather than sorting on a CASE expression,
+    which makes the database sort every row, the suspended cases are a second part and each part is read
+    in the order of an index on (status, stage_due_at)."""
+    if sort == "newest":
+        return [(_with_status(query, statuses), (WorkOrder.reported_at.desc(), WorkOrder.id.desc()))]
+    urgent = (WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
+    suspended = []
+    if "suspended" in statuses and len(statuses) > 1:
+        suspended = [(query.where(WorkOrder.status == "suspended"), urgent)]
+        running = statuses - {"suspended"}
+        if running == set(STATUSES) - {"suspended"}:
+            query, statuses = query.where(WorkOrder.status != "suspended"), set(STATUSES)
+        else:
+            statuses = running
+    running = _with_status(query, statuses)
+    if sort != "light":
+        return [(running, urgent), *suspended]
+    # By warning light: red, then yellow, then green (and cases without a clock), each most urgent first.
+    now = clock.now()
+    red = WorkOrder.stage_due_at < now
+    yellow = (WorkOrder.stage_due_at >= now) & (WorkOrder.stage_warn_at <= now)
+    green = WorkOrder.stage_due_at.is_null() | (
+        (WorkOrder.stage_due_at >= now) & (WorkOrder.stage_warn_at.is_null() | (WorkOrder.stage_warn_at > now))
+    )
+    return [(running.where(red), urgent), (running.where(yellow), urgent), (running.where(green), urgent), *suspended]
+
+
+Suggested = Department.alias("suggested")
+
+
+def rows_with_names(fields, ids):
+    """The cases `ids` as named tuples of `fields`, which may name their category, grid, department and
+    suggested department (the list page and the export read the same joins)."""
+    return (
+        WorkOrder.select(*fields)
+        .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
+        .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
+        .join_from(WorkOrder, Department, JOIN.LEFT_OUTER, on=(WorkOrder.department == Department.id))
+        .join_from(WorkOrder, Suggested, JOIN.LEFT_OUTER, on=(WorkOrder.suggested_department == Suggested.id))
+        .where(WorkOrder.id.in_(ids))
+        .namedtuples()
+    )
+
+
+# What a row of the list shows (templates/workorders/_rows.html and clocks.light()): plain named
+# tuples, the names flattened (category_name...: None when the case has none).
+ROW_FIELDS = (
+    WorkOrder.id,
+    WorkOrder.number,
+    WorkOrder.version,
+    WorkOrder.status,
+    WorkOrder.reported_at,
+    WorkOrder.stage_started_at,
+    WorkOrder.stage_due_at,
+    WorkOrder.stage_unit,
+    WorkOrder.suspended_until,
+    Category.name.alias("category_name"),
+    Area.name.alias("grid_name"),
+    Department.name.alias("department_name"),
+    Suggested.name.alias("suggested_name"),
+)
+
+
+def one_page(parts, page_no, limit) -> tuple[int, bool, list]:
+    """The number of cases, whether it is only a lower bound, and one page of them.
+
+    The count stops once it knows more than `limit` cases (or than the cases up to this page, when one
+    pages further): counting the 40,000 cases of an inbox cost more than everything else the page does;
+    past that the list says "more than 10,000 cases". The page's ids are chosen first, with WHERE,
+    ORDER BY and LIMIT alone (an index answers that without reading the table); then only those rows are
+    read and joined to the names they show."""
+    offset, ids, total = (page_no - 1) * PAGE_SIZE, [], 0
+    enough = max(limit, offset + PAGE_SIZE) + 1  # places this page in its part(s), and says if a next exists
+    for query, ordering in parts:
+        if total >= enough:
+            break
+        count = query.select(WorkOrder.id).order_by().limit(enough - total).count()
+        if len(ids) < PAGE_SIZE and offset - total < count:
+            chosen = query.select(WorkOrder.id).order_by(*ordering)
+            chosen = chosen.limit(PAGE_SIZE - len(ids)).offset(max(offset - total, 0))
+            ids += [order_id for (order_id,) in chosen.tuples()]
+        total += count
+    more = total >= enough
+    total = enough - 1 if more else total
+    if not ids:
+        return total, more, []
+    rows = rows_with_names(ROW_FIELDS, ids)
+    position = {order_id: i for i, order_id in enumerate(ids)}
+    return total, more, sorted(rows, key=lambda order: position[order.id])
+
+
+def list_query(user, args, all_boxes=None):
+    """What /orders/ lists for these arguments: the box (the one asked for, or the user's first), the
+    user's boxes, the filtered query without its status clause, and the statuses it may show."""
+    all_boxes = all_boxes or boxes()
+    mine = my_boxes(user, all_boxes)
+    box = args.get("box") if args.get("box") in mine else mine[0]
+    which = all_boxes[box][1]
+    phones = user.can("workorder.view_all")  # who sees callers on the case page
+    query, statuses = _filtered(_box_query(box, user, which), _box_statuses(which), args, phones=phones)
+    return box, mine, query, statuses

@@ -1,0 +1,76 @@
+"""Who may see which cases: a collector their grids' (an area means every grid under it), a department
+its own, the centre every case, and everybody the cases they reported. `visible()` is the one query
+filter every list uses; `can_see()` answers the same from a row already loaded."""
+
+from flask import g
+
+from core.areas import Area
+from core.workorders.models import GridAssignment, WorkOrder
+
+
+def grid_ids(user) -> set[int]:
+    """The unit grids of a collector's responsibility areas (an area means every grid under it)."""
+    cache = g.setdefault("_grid_ids", {})
+    if user.id not in cache:
+        codes = [
+            a.area.code
+            for a in GridAssignment.select(GridAssignment, Area).join(Area).where(GridAssignment.user == user)
+        ]
+        ids: set[int] = set()
+        if codes:
+            condition = None
+            for code in codes:
+                clause = Area.code.startswith(code)
+                condition = clause if condition is None else condition | clause
+            ids = {a.id for a in Area.select(Area.id).where((Area.level == "grid") & condition)}
+        cache[user.id] = ids
+    return cache[user.id]
+
+
+def scope_condition(user):
+    """A where-clause limiting WorkOrder rows to those the user may see, or None for everything."""
+    if user.can("workorder.view_all"):
+        return None
+    condition = WorkOrder.reporter == user.id
+    if user.can("workorder.view_department") and user.department_id:
+        condition |= WorkOrder.department == user.department_id
+    if user.can("workorder.view_grid"):
+        grids = grid_ids(user)
+        if grids:
+            condition |= WorkOrder.grid.in_(list(grids))
+    return condition
+
+
+def visible(user, query=None):
+    query = query if query is not None else WorkOrder.select()
+    condition = scope_condition(user)
+    return query if condition is None else query.where(condition)
+
+
+def can_see(user, order: WorkOrder) -> bool:
+    """scope_condition() answered from a row already loaded from the database (no query)."""
+    if user.can("workorder.view_all") or (order.reporter_id is not None and order.reporter_id == user.id):
+        return True
+    if user.can("workorder.view_department") and user.department_id and order.department_id == user.department_id:
+        return True
+    return user.can("workorder.view_grid") and order.grid_id is not None and order.grid_id in grid_ids(user)
+
+
+def in_grids(user, order: WorkOrder) -> bool:
+    """The case is in one of the user's patrol areas (the centre counts as everywhere)."""
+    return user.can("workorder.view_all") or (order.grid_id is not None and order.grid_id in grid_ids(user))
+
+
+def outside_areas(user, grid_id) -> bool:
+    """A collector reporting into a grid outside their patrol areas."""
+    return (
+        bool(grid_id)
+        and user.can("workorder.view_grid")
+        and not user.can("workorder.view_all")
+        and (getattr(grid_id, "id", grid_id) not in grid_ids(user))
+    )
+
+
+def can_view_cases(user) -> bool:
+    """The user sees some cases beyond their own reports (the case list and case pages are theirs)."""
+    return any(user.can(p) for p in ("workorder.view_all", "workorder.view_department", "workorder.view_grid"))
