@@ -63,7 +63,7 @@ def register_permissions():
 
 @hookimpl
 def register_jobs():
-    from .service import tow_overdue
+    from .towing import tow_overdue
 
     return [
         JobSpec(
@@ -133,7 +133,7 @@ def workorder_panels(workorder, user):
 
 @hookimpl
 def workorder_transitioned(workorder, event):
-    from .service import on_transition
+    from .towing import on_transition
 
     on_transition(workorder, event)
 

@@ -10,7 +10,7 @@ from core import clock, settings
 from core.catalogue import Category
 from core.db import db
 
-from . import service
+from . import service, towing
 from .models import SurveyRound, Vehicle
 
 MARKER = "zombie_cars.demo"
@@ -150,7 +150,7 @@ def _advance(vehicle, stage, today, index, user, empty_photo):
     if stage == "disposed":
         service.set_outcome(vehicle, "disposed", user, "车主放弃车辆，报废处理")
         return
-    order = service.open_tow_order(notice)
+    order = towing.open_tow_order(notice)
     if stage == "tow_ordered":
         return
     if stage in ("moved", "not_abandoned"):
