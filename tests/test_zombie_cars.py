@@ -421,6 +421,7 @@ def test_owner_contacts_are_logged(app, city):
         data={
             "contacted_on": "2026-11-03",
             "caller": "刘洋",
+            "result": "agreed",
             "outcome": "车主答应周末移走",
             "promised_on": "2026-11-08",
         },
@@ -428,6 +429,7 @@ def test_owner_contacts_are_logged(app, city):
     assert response.status_code == 303
     page = collector.get(f"/campaigns/zombie-cars/{vehicle.id}").get_data(as_text=True)
     assert "车主答应周末移走" in page and "2026-11-08" in page
+    assert "Reached: agreed to move it by a date" in page
 
 
 def test_survey_rounds_count_their_vehicles(app, city):
@@ -694,7 +696,7 @@ def test_a_long_excel_export_is_written_in_the_background_with_the_notices(app, 
     response = client.get("/campaigns/zombie-cars/export.xlsx")
     assert response.status_code == 303
     body = finish(client, response.headers["Location"])
-    assert "Download (7 rows)" in body  # two vehicles and the five figures
+    assert "Download (12 rows)" in body  # two vehicles; seven figures, a blank row, the districts header and one
     book = openpyxl.load_workbook(io.BytesIO(client.get(response.headers["Location"] + "/download").data))
     vehicles, summary = book.worksheets
     header = [cell.value for cell in vehicles[1]]

@@ -6,7 +6,15 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 from wtforms.validators import Optional as OptionalInput
@@ -14,8 +22,8 @@ from wtforms.validators import Optional as OptionalInput
 from core.editing import EditForm
 from core.parsing import ParseError, parse_float
 
-from . import plates
-from .models import OUTCOMES, VEHICLE_TYPES, SurveyRound
+from . import owners, plates
+from .models import CONTACT_RESULTS, JOINT_RESULTS, OUTCOMES, VEHICLE_TYPES, SurveyRound
 
 
 def _round_choices():
@@ -87,8 +95,58 @@ class VehicleEditForm(VehicleForm, EditForm):
 class ContactForm(FlaskForm):
     contacted_on = DateField(_l("Date"), validators=[DataRequired(_l("Give the date of the call."))])
     caller = StringField(_l("Who called"), validators=[DataRequired(_l("Say who called.")), Length(max=60)])
-    outcome = TextAreaField(_l("Outcome"), validators=[DataRequired(_l("Say what the owner said.")), Length(max=2000)])
-    promised_on = DateField(_l("Promised to move it by"), validators=[OptionalInput()])
+    result = SelectField(
+        _l("Result"),
+        choices=[SelectChoice("", _l("— choose —"))] + [SelectChoice(k, v) for k, v in CONTACT_RESULTS.items()],
+        validators=[DataRequired(_l("Choose what the call came to."))],
+    )
+    promised_on = DateField(
+        _l("Promised to move it by"),
+        validators=[OptionalInput()],
+        description=_l("When the owner agreed: no tow order before the day after this date."),
+    )
+    outcome = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+
+    def validate_promised_on(self, field):
+        if self.result.data == "agreed" and not field.data:
+            raise ValidationError(_("Give the date the owner agreed to move the vehicle by."))
+        if field.data and self.contacted_on.data and field.data < self.contacted_on.data:
+            raise ValidationError(_("The promised date cannot be before the call."))
+
+
+class OwnerForm(FlaskForm):
+    owner_name = StringField(_l("Owner's name"), validators=[Length(max=60)])
+    owner_phone = StringField(_l("Owner's phone"), validators=[Length(max=30)])
+    owner_id_number = StringField(
+        _l("Owner's ID number"), validators=[Length(max=30)], description=_l("18 characters, checked by its last one")
+    )
+
+    def validate_owner_phone(self, field):
+        try:
+            self.phone = owners.validate_phone(field.data)
+        except owners.OwnerError as error:
+            raise ValidationError(str(error.message)) from None
+
+    def validate_owner_id_number(self, field):
+        try:
+            self.id_number = owners.validate_id_number(field.data)
+        except owners.OwnerError as error:
+            raise ValidationError(str(error.message)) from None
+
+
+class EarlyTowForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why tow it early"),
+        validators=[DataRequired(_l("Say why the vehicle should be towed early.")), Length(max=2000)],
+    )
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(
+        _l("Decision"),
+        choices=[SelectChoice("approve", _l("Approve: tow it now")), SelectChoice("reject", _l("Reject"))],
+    )
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
 
 
 class OutcomeForm(FlaskForm):
@@ -105,3 +163,29 @@ class RoundForm(FlaskForm):
     def validate_ended_on(self, field):
         if field.data and self.started_on.data and field.data < self.started_on.data:
             raise ValidationError(_("The round cannot end before it starts."))
+
+
+class JointActionForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Name the action.")), Length(max=100)])
+    action_on = DateField(_l("Date"), validators=[DataRequired(_l("Give the day of the action."))])
+    team = StringField(
+        _l("Team"),
+        validators=[DataRequired(_l("Say who goes.")), Length(max=200)],
+        description=_l("For example: 执法二中队、交警大队、市场监管所"),
+    )
+    departments = SelectMultipleField(_l("Departments"), coerce=int, validate_choice=False)
+    vehicles = SelectMultipleField(_l("Advertising vehicles"), coerce=int, validate_choice=False)
+    legal_basis = TextAreaField(_l("Legal basis"), validators=[Length(max=4000)])
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+
+    def validate_vehicles(self, field):
+        if not field.data:
+            raise ValidationError(_("Choose at least one advertising vehicle that is still there."))
+
+
+class JointResultForm(FlaskForm):
+    result = SelectField(
+        _l("Result"),
+        choices=[SelectChoice("", _l("— choose —"))] + [SelectChoice(k, v) for k, v in JOINT_RESULTS.items()],
+        validators=[DataRequired(_l("Choose the result for this vehicle."))],
+    )

@@ -8,7 +8,7 @@ and dispatch a tow case and conclude it, never report it handled or check it for
 collector recording "moved" records the fact on the vehicle; the campaign then concludes the tow case
 as "object gone", which evaluation does not count as handled by the parking office."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import format_date
@@ -16,13 +16,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
-from core import audit, clock, editing
+from core import audit, clock, editing, worktime
 from core.db import db
 from core.workorders import cases, workflow
 from core.workorders.actors import system_actor
 from core.workorders.models import WorkOrder
 
-from .models import OPEN_STAGES, OUTCOMES, Notice, OwnerContact, Vehicle, VehiclePhoto
+from .models import OPEN_STAGES, OUTCOMES, Notice, Vehicle, VehiclePhoto
 
 CATEGORY_CODE = "9001"
 CAMPAIGN = system_actor(
@@ -246,7 +246,7 @@ def add_photos(vehicle: Vehicle, photos):
         VehiclePhoto.insert(vehicle=vehicle, photo=photo).on_conflict_ignore().execute()
 
 
-# --- notices and contacts ----------------------------------------------------------------------------
+# --- notices -----------------------------------------------------------------------------------------
 
 
 def next_notice_number(year: int) -> str:
@@ -271,12 +271,30 @@ def document_date(day: date) -> str:
 
 
 def deadline_for(issued_on: date, days: int | None = None) -> date:
-    """The notice's deadline: calendar days after the notice date."""
-    return issued_on + timedelta(days=config("ZOMBIE_NOTICE_DAYS") if days is None else days)
+    """The notice's last day: `days` calendar days after the notice date (the day of the notice is not
+    counted), counted on the working-time calendar's clock (core.worktime, unit "day"). A last day that
+    is a rest day or public holiday moves to the first working day after it: 民法典 Art 203 (and 行政诉讼法
+    Art 83, 民事诉讼法 Art 85 alike): "期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日"."""
+    days = int(config("ZOMBIE_NOTICE_DAYS") if days is None else days)
+    start = datetime.combine(issued_on, time())
+    last = worktime.due_at(start, days, "day").date()
+    calendar = worktime.current_calendar()
+    for _step in range(60):  # the longest run of days off in a year is far shorter
+        if calendar.is_working_day(last):
+            break
+        last += timedelta(days=1)
+    return last
+
+
+def legal_basis(vehicle: Vehicle) -> str:
+    """An advertising vehicle's notice rests on the outdoor-advertising rules, any other on the parking ones."""
+    return config("ZOMBIE_ADVERTISING_LEGAL_BASIS" if vehicle.advertising else "ZOMBIE_LEGAL_BASIS")
 
 
 def notify(vehicle: Vehicle, user, issued_on: date | None = None) -> Notice:
-    """Post a notice on a surveyed vehicle: the owner has ZOMBIE_NOTICE_DAYS calendar days."""
+    """Post a notice on a surveyed vehicle: the owner has ZOMBIE_NOTICE_DAYS calendar days (to the next
+    working day when the last one is a day off). A vehicle of a survey round still open waits for the
+    round to close."""
     issued_on = issued_on or clock.now().date()
     with db.atomic():
         current = Vehicle.get_by_id(vehicle.id)
@@ -285,6 +303,15 @@ def notify(vehicle: Vehicle, user, issued_on: date | None = None) -> Notice:
                 _(
                     "A notice is posted only on a surveyed vehicle; this one is now: %(stage)s.",
                     stage=current.stage_label,
+                ),
+                409,
+            )
+        if current.survey_round_id and current.survey_round.is_open:
+            raise CampaignError(
+                _(
+                    "The survey round %(name)s is still open: close it on the survey rounds page before notices "
+                    "go out for its vehicles.",
+                    name=current.survey_round.name,
                 ),
                 409,
             )
@@ -298,7 +325,7 @@ def notify(vehicle: Vehicle, user, issued_on: date | None = None) -> Notice:
                         issued_on=issued_on,
                         days=days,
                         deadline=deadline_for(issued_on, days),
-                        legal_basis=config("ZOMBIE_LEGAL_BASIS"),
+                        legal_basis=legal_basis(current),
                         office=config("ZOMBIE_ISSUING_OFFICE"),
                         issued_by=user,
                     )
@@ -318,27 +345,6 @@ def notify(vehicle: Vehicle, user, issued_on: date | None = None) -> Notice:
         )
     vehicle.stage = "notified"
     return notice
-
-
-def add_contact(vehicle: Vehicle, user, *, contacted_on, caller, outcome, promised_on=None) -> OwnerContact:
-    with db.atomic():
-        contact = OwnerContact.create(
-            vehicle=vehicle,
-            contacted_on=contacted_on,
-            caller=caller,
-            outcome=outcome,
-            promised_on=promised_on,
-            recorded_by=user,
-            recorded_at=clock.now(),
-        )
-        audit.record(
-            "zombie_cars.contact",
-            "zombie_car",
-            vehicle.id,
-            f"{vehicle.plate_text}: {caller} {contacted_on}",
-            after={"outcome": outcome, "promised_on": promised_on.isoformat() if promised_on else None},
-        )
-    return contact
 
 
 # --- outcomes ----------------------------------------------------------------------------------------

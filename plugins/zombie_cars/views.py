@@ -1,6 +1,8 @@
 """The campaign's pages under /campaigns/zombie-cars: the list with its figures and map, registering
-a vehicle, its record (notices, contacts, outcome), the printable notice, survey rounds, the map
-layer and the Excel export."""
+a vehicle, its record (owner, notices, contacts, early tow, outcome), the printable notice, the map
+layer and the Excel export. Survey rounds are in rounds_views.py, joint actions in joint_views.py."""
+
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask_babel import get_locale
@@ -10,23 +12,23 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from peewee import JOIN
 
-from core import audit, clock, editing, exports, photos
+from core import clock, editing, exports, photos
 from core.areas import Area
 from core.parsing import parse_int
 from core.permissions import requires, scoped
 from core.web import message, page
 from core.workorders import workflow
 
+from . import contacts, owners, plates, service, towing
 from . import export as vehicle_export
-from . import plates, service
-from .forms import ContactForm, OutcomeForm, RoundForm, VehicleEditForm, VehicleForm
+from .forms import ContactForm, DecisionForm, EarlyTowForm, OutcomeForm, OwnerForm, VehicleEditForm, VehicleForm
 from .models import (
     OUTCOMES,
     STAGE_COLOURS,
     STAGES,
+    EarlyTowRequest,
     Notice,
     OwnerContact,
-    SurveyRound,
     Vehicle,
     VehiclePhoto,
 )
@@ -114,6 +116,7 @@ def index():
         page_no=page_no,
         pages=pages,
         figures=service.counts(service.visible_vehicles(_user())),
+        contact_figures=contacts.figures(service.visible_vehicles(_user())),
         stages=STAGES,
         colours=STAGE_COLOURS,
         layers=[layer],
@@ -281,9 +284,18 @@ def _already_registered(vehicle: Vehicle):
 # --- one vehicle -------------------------------------------------------------------------------------
 
 
-def _vehicle_page(vehicle, contact_form=None, outcome_form=None, status=200, error=""):
+def _vehicle_page(vehicle, contact_form=None, outcome_form=None, status=200, error="", owner_form=None, tow_form=None):
     notices = list(vehicle.notices.order_by(Notice.issued_on.desc(), Notice.id.desc()))
     user = _user()
+    owner = owners.shown(user, vehicle)
+    if owner_form is None and owner["full"]:
+        owner_form = OwnerForm(
+            formdata=None,
+            owner_name=vehicle.owner_name,
+            owner_phone=vehicle.owner_phone,
+            owner_id_number=vehicle.owner_id_number,
+        )
+    early = list(vehicle.early_tows.order_by(EarlyTowRequest.requested_at.desc(), EarlyTowRequest.id.desc()))
     # only the tow cases the user may open: a number and status of another's case are not theirs to read
     orders = [(n, n.tow_order) for n in notices if n.tow_order_id and workflow.can_see(user, n.tow_order)]
     return page(
@@ -300,6 +312,15 @@ def _vehicle_page(vehicle, contact_form=None, outcome_form=None, status=200, err
         may_manage=user.can("zombie_cars.manage"),
         kinds=plates.KINDS,
         notice_days=service.config("ZOMBIE_NOTICE_DAYS"),
+        round_open=bool(vehicle.survey_round_id and vehicle.survey_round.is_open),
+        owner=owner,
+        owner_form=owner_form,
+        early=early,
+        pending=towing.pending_request(vehicle),
+        may_request_early=vehicle.stage == "notified" and contacts.refused(vehicle.id),
+        may_approve=user.can(towing.APPROVE),
+        tow_form=tow_form or EarlyTowForm(formdata=None),
+        decision_form=DecisionForm(formdata=None),
         error=error,
         status=status,
     )
@@ -335,15 +356,69 @@ def add_contact(vehicle_id):
     form = ContactForm()
     if not form.validate_on_submit():
         return _vehicle_page(vehicle, contact_form=form, status=422)
-    service.add_contact(
-        vehicle,
-        _user(),
-        contacted_on=form.contacted_on.data,
-        caller=_text(form.caller),
-        outcome=_text(form.outcome),
-        promised_on=form.promised_on.data,
-    )
+    try:
+        contacts.add_contact(
+            vehicle,
+            _user(),
+            contacted_on=form.contacted_on.data,
+            caller=_text(form.caller),
+            result=form.result.data,
+            note=_text(form.outcome),
+            promised_on=form.promised_on.data,
+        )
+    except service.CampaignError as error:
+        return _vehicle_page(vehicle, contact_form=form, status=error.status, error=str(error.message))
     flash(_("Contact recorded."), "success")
+    return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
+
+
+@bp.route("/<int:vehicle_id>/owner", methods=["POST"])
+@requires("zombie_cars.owner")
+@scoped("vehicle_id", kind="vehicle")
+def owner(vehicle_id):
+    vehicle = _vehicle_or_404(vehicle_id)
+    form = OwnerForm()
+    if not form.validate_on_submit():
+        return _vehicle_page(vehicle, owner_form=form, status=422)
+    contacts.set_owner(
+        vehicle, _user(), name=_text(form.owner_name), phone=form.owner_phone.data, id_number=form.owner_id_number.data
+    )
+    flash(_("Owner recorded."), "success")
+    return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
+
+
+@bp.route("/<int:vehicle_id>/early-tow", methods=["POST"])
+@requires("zombie_cars.manage")
+@scoped("vehicle_id", kind="vehicle")
+def early_tow(vehicle_id):
+    vehicle = _vehicle_or_404(vehicle_id)
+    form = EarlyTowForm()
+    if not form.validate_on_submit():
+        return _vehicle_page(vehicle, tow_form=form, status=422)
+    try:
+        towing.request_early_tow(vehicle, _user(), _text(form.reason))
+    except service.CampaignError as error:
+        return _vehicle_page(vehicle, tow_form=form, status=error.status, error=str(error.message))
+    flash(_("Early tow asked for: a shift leader decides."), "success")
+    return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
+
+
+@bp.route("/<int:vehicle_id>/early-tow/decision", methods=["POST"])
+@requires("zombie_cars.approve_early_tow")
+@scoped("vehicle_id", kind="vehicle")
+def early_tow_decision(vehicle_id):
+    vehicle = _vehicle_or_404(vehicle_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _vehicle_page(vehicle, status=422, error=_("Choose approve or reject."))
+    try:
+        towing.decide_early_tow(vehicle, _user(), form.decision.data == "approve", _text(form.note))
+    except (service.CampaignError, workflow.WorkflowError) as error:
+        return _vehicle_page(vehicle, status=getattr(error, "status", 422), error=str(error.message))
+    if form.decision.data == "approve":
+        flash(_("Early tow approved: the tow order is open."), "success")
+    else:
+        flash(_("Early tow rejected."), "info")
     return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
 
 
@@ -388,6 +463,7 @@ def notice(vehicle_id, notice_id):
         issued=service.document_date(found.issued_on),
         address=service.config("ZOMBIE_OFFICE_ADDRESS"),
         phone=service.config("ZOMBIE_OFFICE_PHONE"),
+        moved_on=found.deadline != found.issued_on + timedelta(days=found.days),
     )
 
 
@@ -400,40 +476,3 @@ def photo(vehicle_id, photo_id, variant):
     if link is None:
         abort(404)
     return photos.send(link.photo, variant)
-
-
-# --- survey rounds -----------------------------------------------------------------------------------
-
-
-@bp.route("/rounds", methods=["GET", "POST"])
-@requires("zombie_cars.view")
-def rounds():
-    form = RoundForm()
-    status = 200
-    if request.method == "POST":
-        if not _user().can("zombie_cars.manage"):
-            abort(403)
-        if form.validate_on_submit():
-            made = SurveyRound.create(
-                name=_text(form.name),
-                started_on=form.started_on.data,
-                ended_on=form.ended_on.data,
-                area_note=_text(form.area_note),
-                created_by=_user(),
-                created_at=clock.now(),
-            )
-            audit.record("zombie_cars.round", "zombie_car_round", made.id, made.name)
-            flash(_("Survey round %(name)s added.", name=made.name), "success")
-            return redirect(url_for(".rounds"), 303)
-        status = 422
-    visible = service.visible_vehicles(_user())
-    figures = []
-    for survey in SurveyRound.select().order_by(SurveyRound.started_on.desc(), SurveyRound.id.desc()):
-        figures.append((survey, service.counts(visible.where(Vehicle.survey_round == survey.id))))
-    return page(
-        "zombie_cars/rounds.html",
-        form=form,
-        rounds=figures,
-        may_manage=_user().can("zombie_cars.manage"),
-        status=status,
-    )
