@@ -46,7 +46,7 @@ def register_migrations():
 
 @hookimpl
 def register_blueprints():
-    from . import joint_views, rounds_views  # noqa: F401 - their routes join the blueprint
+    from . import joint_views, rounds_views, vehicle_actions  # noqa: F401 - their routes join the blueprint
     from .views import bp
 
     return [bp]
@@ -161,7 +161,7 @@ def register_audit_actions():
 
     from core.audit import AuditAction
 
-    from .models import CONTACT_RESULTS, JOINT_RESULTS, STAGES, VEHICLE_TYPES
+    from .models import CONTACT_RESULTS, EARLY_TOW_STATUSES, JOINT_RESULTS, STAGES, VEHICLE_TYPES
 
     def vehicle(vehicle_id):
         return url_for("zombie_cars.vehicle", vehicle_id=int(vehicle_id)) if str(vehicle_id).isdigit() else None
@@ -179,7 +179,10 @@ def register_audit_actions():
         "reason": _l("Reason"), "status": _l("Status"), "early": _l("Early tow"), "action": _l("Joint action"),
         "closed_at": _l("Closed"), "missing": _l("Districts with no vehicle surveyed"),
     }  # fmt: skip
-    values = {"stage": STAGES, "type": VEHICLE_TYPES, "result": {**CONTACT_RESULTS, **JOINT_RESULTS}}
+    values = {
+        "stage": STAGES, "type": VEHICLE_TYPES, "result": {**CONTACT_RESULTS, **JOINT_RESULTS},
+        "status": EARLY_TOW_STATUSES,
+    }  # fmt: skip
     told = [
         ("zombie_cars.register", _l("registered the vehicle %(object)s")),
         ("zombie_cars.edit", _l("changed the vehicle %(object)s")),

@@ -45,6 +45,11 @@ CONTACT_RESULTS = {
     "wrong_number": _l("Wrong number"),
 }
 REACHED = ("agreed", "refused")
+EARLY_TOW_STATUSES = {
+    "pending": _l("waiting for approval"),
+    "approved": _l("approved"),
+    "rejected": _l("rejected"),
+}
 # One result per vehicle of a joint clearance action.
 JOINT_RESULTS = {
     "cleared": _l("Cleared by the team"),

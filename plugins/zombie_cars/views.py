@@ -1,6 +1,7 @@
 """The campaign's pages under /campaigns/zombie-cars: the list with its figures and map, registering
 a vehicle, its record (owner, notices, contacts, early tow, outcome), the printable notice, the map
-layer and the Excel export. Survey rounds are in rounds_views.py, joint actions in joint_views.py."""
+layer and the Excel export. Survey rounds are in rounds_views.py, joint actions in joint_views.py, the
+owner and early-tow actions in vehicle_actions.py."""
 
 from datetime import timedelta
 
@@ -23,6 +24,7 @@ from . import contacts, owners, plates, service, towing
 from . import export as vehicle_export
 from .forms import ContactForm, DecisionForm, EarlyTowForm, OutcomeForm, OwnerForm, VehicleEditForm, VehicleForm
 from .models import (
+    EARLY_TOW_STATUSES,
     OUTCOMES,
     STAGE_COLOURS,
     STAGES,
@@ -316,6 +318,7 @@ def _vehicle_page(vehicle, contact_form=None, outcome_form=None, status=200, err
         owner=owner,
         owner_form=owner_form,
         early=early,
+        early_statuses=EARLY_TOW_STATUSES,
         pending=towing.pending_request(vehicle),
         may_request_early=vehicle.stage == "notified" and contacts.refused(vehicle.id),
         may_approve=user.can(towing.APPROVE),
@@ -369,56 +372,6 @@ def add_contact(vehicle_id):
     except service.CampaignError as error:
         return _vehicle_page(vehicle, contact_form=form, status=error.status, error=str(error.message))
     flash(_("Contact recorded."), "success")
-    return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
-
-
-@bp.route("/<int:vehicle_id>/owner", methods=["POST"])
-@requires("zombie_cars.owner")
-@scoped("vehicle_id", kind="vehicle")
-def owner(vehicle_id):
-    vehicle = _vehicle_or_404(vehicle_id)
-    form = OwnerForm()
-    if not form.validate_on_submit():
-        return _vehicle_page(vehicle, owner_form=form, status=422)
-    contacts.set_owner(
-        vehicle, _user(), name=_text(form.owner_name), phone=form.owner_phone.data, id_number=form.owner_id_number.data
-    )
-    flash(_("Owner recorded."), "success")
-    return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
-
-
-@bp.route("/<int:vehicle_id>/early-tow", methods=["POST"])
-@requires("zombie_cars.manage")
-@scoped("vehicle_id", kind="vehicle")
-def early_tow(vehicle_id):
-    vehicle = _vehicle_or_404(vehicle_id)
-    form = EarlyTowForm()
-    if not form.validate_on_submit():
-        return _vehicle_page(vehicle, tow_form=form, status=422)
-    try:
-        towing.request_early_tow(vehicle, _user(), _text(form.reason))
-    except service.CampaignError as error:
-        return _vehicle_page(vehicle, tow_form=form, status=error.status, error=str(error.message))
-    flash(_("Early tow asked for: a shift leader decides."), "success")
-    return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
-
-
-@bp.route("/<int:vehicle_id>/early-tow/decision", methods=["POST"])
-@requires("zombie_cars.approve_early_tow")
-@scoped("vehicle_id", kind="vehicle")
-def early_tow_decision(vehicle_id):
-    vehicle = _vehicle_or_404(vehicle_id)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        return _vehicle_page(vehicle, status=422, error=_("Choose approve or reject."))
-    try:
-        towing.decide_early_tow(vehicle, _user(), form.decision.data == "approve", _text(form.note))
-    except (service.CampaignError, workflow.WorkflowError) as error:
-        return _vehicle_page(vehicle, status=getattr(error, "status", 422), error=str(error.message))
-    if form.decision.data == "approve":
-        flash(_("Early tow approved: the tow order is open."), "success")
-    else:
-        flash(_("Early tow rejected."), "info")
     return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
 
 
