@@ -127,7 +127,7 @@ def test_a_contact_has_a_structured_result_and_agreeing_needs_a_date(app, city):
     early = collector.post(url, data={**base, "result": "agreed", "promised_on": "2026-11-01"})
     assert early.status_code == 422
     assert collector.post(url, data={**base, "result": "wrong_number", "promised_on": "2026-11-09",
-                                     "outcome": "号码是空号"}).status_code == 303  # fmt: skip
+                                     "note": "号码是空号"}).status_code == 303  # fmt: skip
     contact = in_db(app, lambda: vehicle.contacts.get())
     assert contact.result == "wrong_number" and contact.promised_on is None and contact.outcome == "号码是空号"
     page = collector.get(f"/campaigns/zombie-cars/{vehicle.id}").get_data(as_text=True)

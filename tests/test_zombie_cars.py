@@ -422,7 +422,7 @@ def test_owner_contacts_are_logged(app, city):
             "contacted_on": "2026-11-03",
             "caller": "刘洋",
             "result": "agreed",
-            "outcome": "车主答应周末移走",
+            "note": "车主答应周末移走",
             "promised_on": "2026-11-08",
         },
     )

@@ -105,7 +105,7 @@ class ContactForm(FlaskForm):
         validators=[OptionalInput()],
         description=_l("When the owner agreed: no tow order before the day after this date."),
     )
-    outcome = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)], id="contact-note")
 
     def validate_promised_on(self, field):
         if self.result.data == "agreed" and not field.data:
@@ -146,7 +146,7 @@ class DecisionForm(FlaskForm):
         _l("Decision"),
         choices=[SelectChoice("approve", _l("Approve: tow it now")), SelectChoice("reject", _l("Reject"))],
     )
-    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)], id="decision-note")
 
 
 class OutcomeForm(FlaskForm):

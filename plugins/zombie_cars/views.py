@@ -366,7 +366,7 @@ def add_contact(vehicle_id):
             contacted_on=form.contacted_on.data,
             caller=_text(form.caller),
             result=form.result.data,
-            note=_text(form.outcome),
+            note=_text(form.note),
             promised_on=form.promised_on.data,
         )
     except service.CampaignError as error:
