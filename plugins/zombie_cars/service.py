@@ -8,8 +8,7 @@ and dispatch a tow case and conclude it, never report it handled or check it for
 collector recording "moved" records the fact on the vehicle; the campaign then concludes the tow case
 as "object gone", which evaluation does not count as handled by the parking office."""
 
-import logging
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import format_date
@@ -17,18 +16,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
-from core import audit, clock, editing
-from core.catalogue import Category
+from core import audit, clock, editing, worktime
 from core.db import db
-from core.org import Department
-from core.scheduler import N_, Summary
-from core.workorders import cases, scope, workflow
+from core.workorders import cases, scope
 from core.workorders.actors import system_actor
 from core.workorders.models import WorkOrder
 
-from .models import OPEN_STAGES, OUTCOMES, Notice, OwnerContact, Vehicle, VehiclePhoto
-
-log = logging.getLogger(__name__)
+from .models import OPEN_STAGES, OUTCOMES, Notice, Vehicle, VehiclePhoto
 
 CATEGORY_CODE = "9001"
 CAMPAIGN = system_actor(
@@ -252,7 +246,7 @@ def add_photos(vehicle: Vehicle, photos):
         VehiclePhoto.insert(vehicle=vehicle, photo=photo).on_conflict_ignore().execute()
 
 
-# --- notices and contacts ----------------------------------------------------------------------------
+# --- notices -----------------------------------------------------------------------------------------
 
 
 def next_notice_number(year: int) -> str:
@@ -277,12 +271,30 @@ def document_date(day: date) -> str:
 
 
 def deadline_for(issued_on: date, days: int | None = None) -> date:
-    """The notice's deadline: calendar days after the notice date."""
-    return issued_on + timedelta(days=config("ZOMBIE_NOTICE_DAYS") if days is None else days)
+    """The notice's last day: `days` calendar days after the notice date (the day of the notice is not
+    counted), counted on the working-time calendar's clock (core.worktime, unit "day"). A last day that
+    is a rest day or public holiday moves to the first working day after it: 民法典 Art 203 (and 行政诉讼法
+    Art 83, 民事诉讼法 Art 85 alike): "期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日"."""
+    days = int(config("ZOMBIE_NOTICE_DAYS") if days is None else days)
+    start = datetime.combine(issued_on, time())
+    last = worktime.due_at(start, days, "day").date()
+    calendar = worktime.current_calendar()
+    for _step in range(60):  # the longest run of days off in a year is far shorter
+        if calendar.is_working_day(last):
+            break
+        last += timedelta(days=1)
+    return last
+
+
+def legal_basis(vehicle: Vehicle) -> str:
+    """An advertising vehicle's notice rests on the outdoor-advertising rules, any other on the parking ones."""
+    return config("ZOMBIE_ADVERTISING_LEGAL_BASIS" if vehicle.advertising else "ZOMBIE_LEGAL_BASIS")
 
 
 def notify(vehicle: Vehicle, user, issued_on: date | None = None) -> Notice:
-    """Post a notice on a surveyed vehicle: the owner has ZOMBIE_NOTICE_DAYS calendar days."""
+    """Post a notice on a surveyed vehicle: the owner has ZOMBIE_NOTICE_DAYS calendar days (to the next
+    working day when the last one is a day off). A vehicle of a survey round still open waits for the
+    round to close."""
     issued_on = issued_on or clock.now().date()
     with db.atomic():
         current = Vehicle.get_by_id(vehicle.id)
@@ -291,6 +303,15 @@ def notify(vehicle: Vehicle, user, issued_on: date | None = None) -> Notice:
                 _(
                     "A notice is posted only on a surveyed vehicle; this one is now: %(stage)s.",
                     stage=current.stage_label,
+                ),
+                409,
+            )
+        if current.survey_round_id and current.survey_round.is_open:
+            raise CampaignError(
+                _(
+                    "The survey round %(name)s is still open: close it on the survey rounds page before notices "
+                    "go out for its vehicles.",
+                    name=current.survey_round.name,
                 ),
                 409,
             )
@@ -304,7 +325,7 @@ def notify(vehicle: Vehicle, user, issued_on: date | None = None) -> Notice:
                         issued_on=issued_on,
                         days=days,
                         deadline=deadline_for(issued_on, days),
-                        legal_basis=config("ZOMBIE_LEGAL_BASIS"),
+                        legal_basis=legal_basis(current),
                         office=config("ZOMBIE_ISSUING_OFFICE"),
                         issued_by=user,
                     )
@@ -324,27 +345,6 @@ def notify(vehicle: Vehicle, user, issued_on: date | None = None) -> Notice:
         )
     vehicle.stage = "notified"
     return notice
-
-
-def add_contact(vehicle: Vehicle, user, *, contacted_on, caller, outcome, promised_on=None) -> OwnerContact:
-    with db.atomic():
-        contact = OwnerContact.create(
-            vehicle=vehicle,
-            contacted_on=contacted_on,
-            caller=caller,
-            outcome=outcome,
-            promised_on=promised_on,
-            recorded_by=user,
-            recorded_at=clock.now(),
-        )
-        audit.record(
-            "zombie_cars.contact",
-            "zombie_car",
-            vehicle.id,
-            f"{vehicle.plate_text}: {caller} {contacted_on}",
-            after={"outcome": outcome, "promised_on": promised_on.isoformat() if promised_on else None},
-        )
-    return contact
 
 
 # --- outcomes ----------------------------------------------------------------------------------------
@@ -404,130 +404,3 @@ def set_outcome(vehicle: Vehicle, outcome: str, user, note: str = "", photo=None
             after={"stage": outcome, "note": note, "orders_ended": [o.number for o in orders]},
         )
     vehicle.stage = outcome
-
-
-# --- tow orders --------------------------------------------------------------------------------------
-
-
-def tow_category() -> Category:
-    category = Category.get_or_none(
-        (Category.edition == current_app.config["CATALOGUE_EDITION"])
-        & (Category.kind == "event")
-        & (Category.code == CATEGORY_CODE)
-    )
-    if category is None:
-        raise CampaignError(
-            _("The campaign's category %(code)s is missing: run `flask db upgrade`.", code=CATEGORY_CODE)
-        )
-    return category
-
-
-def tow_department() -> Department:
-    department = Department.get_or_none(Department.code == config("ZOMBIE_TOW_DEPARTMENT"))
-    if department is None:
-        department = tow_category().default_department
-    if department is None:
-        raise CampaignError(
-            _(
-                "There is no department %(code)s to tow vehicles: set ZOMBIE_TOW_DEPARTMENT.",
-                code=config("ZOMBIE_TOW_DEPARTMENT"),
-            )
-        )
-    return department
-
-
-def open_tow_order(notice: Notice) -> WorkOrder:
-    """Open the tow case for a notice that ran out, filed and dispatched to the parking office."""
-    vehicle = notice.vehicle
-    category = tow_category()
-    department = tow_department()
-    basis = f"告知书 {notice.number} 期满"
-    with db.atomic():
-        order = cases.open_case(
-            origin(vehicle),
-            category,
-            actor=CAMPAIGN,
-            dispatch=department,
-            reason=basis,
-            grid=vehicle.grid_id,
-            address=vehicle.address,
-            latitude=vehicle.latitude,
-            longitude=vehicle.longitude,
-            description=(
-                f"僵尸车拖移：{vehicle.plate or '无牌'} {vehicle.colour}{vehicle.brand}，"
-                f"告知书 {notice.number} 已于 {notice.deadline.isoformat()} 到期，车辆仍未移走。"
-            ),
-            photos=[link.photo for link in vehicle.photo_links],
-        )
-        Notice.update(status="expired", tow_order=order).where(Notice.id == notice.id).execute()
-        Vehicle.update(stage="tow_ordered").where(Vehicle.id == vehicle.id).execute()
-        audit.record(
-            "zombie_cars.tow_order",
-            "zombie_car",
-            vehicle.id,
-            f"{vehicle.plate_text}: {order.number}",
-            before={"stage": vehicle.stage},
-            after={"stage": "tow_ordered", "order": order.number},
-        )
-    return WorkOrder.get_by_id(order.id)
-
-
-def tow_overdue() -> Summary:
-    """The daily job: every notice whose deadline has passed with the vehicle still there gets a tow
-    order. A notice's last day is its deadline; the order is opened the day after."""
-    today = clock.now().date()
-    due = (
-        Notice.select(Notice, Vehicle)
-        .join(Vehicle)
-        .where((Notice.status == "open") & (Notice.deadline < today) & (Vehicle.stage == "notified"))
-        .order_by(Notice.deadline, Notice.id)
-    )
-    if due.exists():
-        tow_category(), tow_department()  # a set-up problem fails the run loudly, not notice by notice
-    made, failed = [], 0
-    for notice in due:
-        try:
-            made.append(open_tow_order(notice).number)
-        except (CampaignError, workflow.WorkflowError) as error:
-            failed += 1
-            log.error("no tow order for notice %s: %s", notice.number, error)
-    if failed:
-        return Summary(N_("Tow orders created: %(n)d (%(numbers)s); failed: %(failed)d"), n=len(made),
-                       numbers=", ".join(made) or "—", failed=failed)  # fmt: skip
-    if made:
-        return Summary(N_("Tow orders created: %(n)d (%(numbers)s)"), n=len(made), numbers=", ".join(made))
-    return Summary(N_("Tow orders created: %(n)d"), n=0)
-
-
-def on_transition(order: WorkOrder, event):
-    """Closing a tow order marks its vehicle towed; anything that moves it out of closed again
-    reverts the vehicle to tow-ordered. (The workflow has no action leaving "closed" today; this
-    follows whatever one a later version adds, by the statuses rather than an action name.)"""
-    if order.source != "campaign" or event.action == "conclude":  # a conclusion comes from the campaign itself
-        return
-    notice = Notice.get_or_none(Notice.tow_order == order.id)
-    if notice is None:
-        return
-    vehicle = notice.vehicle
-    if event.to_status == "closed" and event.from_status != "closed" and vehicle.stage == "tow_ordered":
-        Vehicle.update(stage="towed", outcome_at=event.at).where(Vehicle.id == vehicle.id).execute()
-        audit.record(
-            "zombie_cars.towed",
-            "zombie_car",
-            vehicle.id,
-            f"{vehicle.plate_text}: {order.number}",
-            before={"stage": "tow_ordered"},
-            after={"stage": "towed"},
-            actor=event.actor,
-        )
-    elif event.from_status == "closed" and event.to_status != "closed" and vehicle.stage == "towed":
-        Vehicle.update(stage="tow_ordered", outcome_at=None).where(Vehicle.id == vehicle.id).execute()
-        audit.record(
-            "zombie_cars.towed_reverted",
-            "zombie_car",
-            vehicle.id,
-            f"{vehicle.plate_text}: {order.number}",
-            before={"stage": "towed"},
-            after={"stage": "tow_ordered"},
-            actor=event.actor,
-        )
