@@ -107,7 +107,7 @@ def test_the_owner_is_shown_in_full_only_with_the_permission_and_never_in_lists_
         sheet = book.worksheets[0]
         header = [cell.value for cell in sheet[1]]
         row = [cell.value for cell in sheet[2]]
-        return [row[header.index(name)] for name in ("Owner", "Owner's phone", "Owner's ID number")]
+        return [row[header.index(name)] for name in ("Vehicle owner", "Owner's phone", "Owner's ID number")]
 
     assert export(dispatcher) == ["张三", "13812341234", OTHER_ID]
     assert export(collector) == ["张*", "138****1234", "4306**********1230"]

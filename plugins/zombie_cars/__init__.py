@@ -175,9 +175,9 @@ def register_audit_actions():
         "outcome": _l("Outcome"), "promised_on": _l("Promised to move it by"), "note": _l("Note"),
         "orders_ended": _l("Tow orders ended"), "order": _l("Tow order"), "notes": _l("Notes"),
         "photos": _l("Photos"), "registered_by": _l("Registered by"), "result": _l("Result"),
-        "owner_name": _l("Owner"), "owner_phone": _l("Owner's phone"), "owner_id_number": _l("Owner's ID number"),
+        "owner_name": _l("Vehicle owner"), "owner_phone": _l("Owner's phone"), "owner_id_number": _l("Owner's ID number"),
         "reason": _l("Reason"), "status": _l("Status"), "early": _l("Early tow"), "action": _l("Joint action"),
-        "closed_at": _l("Closed"), "missing": _l("Districts with no vehicle surveyed"),
+        "closed_at": _l("Round closed"), "missing": _l("Districts with no vehicle surveyed"),
     }  # fmt: skip
     values = {
         "stage": STAGES, "type": VEHICLE_TYPES, "result": {**CONTACT_RESULTS, **JOINT_RESULTS},

@@ -106,7 +106,7 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
     headers = [
         _("Plate"), _("Type"), _("Colour"), _("Brand"), _("Location"), _("Grid code"), _("Grid"), _("Dusty"),
         _("Flat tyres"), _("Days unmoved"), _("Advertising"), _("Stage"), _("Registered"), _("Notice"),
-        _("Deadline"), _("Tow order"), _("Outcome at"), _("District"), _("Owner"), _("Owner's phone"),
+        _("Deadline"), _("Tow order"), _("Outcome at"), _("District"), _("Vehicle owner"), _("Owner's phone"),
         _("Owner's ID number"), _("Last call"),
     ]  # fmt: skip
     rows = exports.in_pages(query.select(Vehicle.id).tuples(), _fetcher(user))
