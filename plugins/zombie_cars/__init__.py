@@ -62,6 +62,13 @@ def register_permissions():
 
 
 @hookimpl
+def register_exports():
+    from .export import EXPORT
+
+    return [EXPORT]
+
+
+@hookimpl
 def register_jobs():
     from .service import tow_overdue
 

@@ -1,4 +1,4 @@
-"""The campaign's Excel export (kind "zombie_cars" of core/exports.py): the vehicles the list shows, with
+"""The campaign's Excel export (kind "zombie_cars" of core/exports.py, through register_exports): the vehicles the list shows, with
 their latest notice and tow order, read page by page, and a sheet of the campaign's figures."""
 
 from flask_babel import gettext as _
@@ -105,4 +105,4 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
     return [vehicles, summary]
 
 
-exports.register(exports.Kind(KIND, sheets, permission="zombie_cars.view"))
+EXPORT = exports.Kind(KIND, sheets, permission="zombie_cars.view")
