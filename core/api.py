@@ -11,6 +11,7 @@ editing, exports and xlsx; their supported functions are those docs/plugin-api.m
 from core import audit, clock, editing, exports, photos, settings, xlsx
 from core.areas import LEVELS as AREA_LEVELS
 from core.areas import Area
+from core.audit import AuditAction
 from core.catalogue import Category, FilingStandard
 from core.db import BaseModel, JSONField, db
 from core.editing import EditForm
@@ -80,6 +81,7 @@ __all__ = [
     "clock",
     "settings",
     "audit",
+    "AuditAction",
     "editing",
     "photos",
     "Photo",
