@@ -24,7 +24,7 @@ from core.org import Department, User, department_tree, descendants
 from core.parsing import ParseError, parse_date, parse_datetime, parse_decimal, parse_float, parse_id, parse_int
 from core.permissions import login_required, public, requires, scoped, unscoped
 from core.photos import Photo, PhotoError
-from core.plugins import GridSection, MapLayer, MenuItem, Panel, UpgradeStep, Widget
+from core.plugins import GridSection, Indicator, MapLayer, MenuItem, Panel, UpgradeStep, Widget
 from core.responsibility import collectors_of, people_for, responsible_for
 from core.scheduler import N_, JobSpec, Summary, summary_text
 from core.web import message, page, paginate
@@ -50,6 +50,7 @@ __all__ = [
     "Measure",
     "Band",
     "UpgradeStep",
+    "Indicator",
     "JobSpec",
     "Summary",
     "N_",

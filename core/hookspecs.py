@@ -113,6 +113,14 @@ def map_measures():
 
 
 @hookspec
+def register_indicators():
+    """Called at start-up. Return a list of `core.plugins.Indicator(code, label, value, ...)`: figures a
+    campaign adds to the evaluation, `value(start, end)` → the whole city's number for the period.
+    The dashboard's "Campaign figures" widget shows this month's so far to users holding the
+    indicator's `permission`. Codes must be unique across plugins."""
+
+
+@hookspec
 def upgrade_steps():
     """Called by `flask db upgrade` after every migration has run. Return a list of
     `core.plugins.UpgradeStep(name, run)`: `run()` brings the database in line with the code (the core's

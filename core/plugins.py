@@ -52,6 +52,7 @@ REGISTRATION_HOOKS = [
     "register_exports",
     "register_imports",
     "map_measures",
+    "register_indicators",
 ]
 # `flask` sub-commands the core and Flask define outside the hooks; no plugin may take these names.
 RESERVED_COMMANDS = ["db", "scheduler", "demo", "serve", "plugins", "run", "shell", "routes"]
@@ -68,6 +69,7 @@ UNIQUE_KEYS = {
     "register_exports": lambda kind: kind.name,
     "register_imports": lambda kind: kind.name,
     "map_measures": lambda measure: measure.name,
+    "register_indicators": lambda indicator: indicator.code,
 }
 
 
@@ -140,6 +142,22 @@ class MapLayer:
             "fit": self.fit,
             "visible": self.visible,
         }
+
+
+@dataclass
+class Indicator:
+    """A figure a plugin adds to the evaluation, from a `register_indicators()` hook: `value(start, end)`
+    returns the whole city's number for the period [start, end) (naive datetimes in TIMEZONE), or None
+    when it has none. Shown to users holding `permission`; `definition` says what is counted; `rate`
+    True shows a 0..1 value as a percentage. `code` is unique across plugins ("<plugin>.<figure>")."""
+
+    code: str
+    label: object
+    value: object
+    definition: object = ""
+    permission: str = "evaluation.view"
+    rate: bool = False
+    order: int = 100
 
 
 @dataclass

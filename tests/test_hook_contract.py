@@ -39,6 +39,7 @@ def test_every_hook_is_exercised(make_app):
     home = client.get("/").get_data(as_text=True)
     assert "Recorder sees dispatcher" in home  # dashboard_widgets, through its own template
     assert 'href="/recorder/"' in home  # menu_items
+    assert re.search(r'data-indicator="recorder.things">\s*<th scope="row">Recorded things</th>\s*<td>7</td>', home)
     assert app.test_cli_runner().invoke(args=["recorder-hello"]).output == "hello from recorder\n"  # register_commands
     assert app.config["RECORDER_STARTED"]  # startup
     assert "recorder.tick" in app.extensions["xiuhua.jobs"]  # register_jobs

@@ -4,7 +4,7 @@ and grades, manual deductions, weekly and monthly snapshots published as ranking
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugins import GridSection, MenuItem
+from core.plugins import GridSection, MenuItem, Widget
 from core.scheduler import JobSpec
 
 PERMISSIONS = [
@@ -50,6 +50,16 @@ def register_exports():
     from core.evaluation.exports import EXPORTS
 
     return EXPORTS
+
+
+@hookimpl
+def dashboard_widgets(user):
+    from core.evaluation.plugin_figures import this_month
+
+    context = this_month(user)
+    if context is None:
+        return []
+    return [Widget(_l("Campaign figures"), "evaluation/_plugin_figures.html", context, order=25)]
 
 
 @hookimpl

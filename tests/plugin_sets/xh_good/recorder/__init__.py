@@ -10,6 +10,7 @@ from flask import Blueprint
 from core.api import (
     GridSection,
     ImportKind,
+    Indicator,
     JobSpec,
     MapLayer,
     Measure,
@@ -162,6 +163,12 @@ def map_measures():
     return [
         Measure("recorder_notes", "Recorder notes", lambda user: {}, available=lambda user: user.can("recorder.view"))
     ]
+
+
+@hookimpl
+def register_indicators():
+    CALLS.append("register_indicators")
+    return [Indicator("recorder.things", "Recorded things", lambda start, end: 7, permission="recorder.view")]
 
 
 @hookimpl
