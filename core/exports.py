@@ -1,4 +1,5 @@
-"""Excel exports, small and large, through one mechanism: a kind of export (`Kind`, in KINDS) builds its
+"""Excel exports, small and large, through one mechanism: a kind of export (`Kind`, from a plugin's
+`register_exports` hook) builds its
 workbook for a user and the filters they chose; `respond()` answers the export button with the file itself
 when it has at most EXPORT_INLINE_ROWS rows, and otherwise records an `ExportJob`, writes the workbook into
 instance/exports/ in a thread of the web process with its progress in the job's row, and shows the page that
@@ -33,7 +34,7 @@ from peewee import (
     TextField,
 )
 
-from core import clock, xlsx
+from core import clock, plugins, xlsx
 from core.background import GOING
 from core.db import BaseModel, JSONField, db
 from core.hookspecs import hookimpl
@@ -64,27 +65,16 @@ class Kind:
     `total` set) and read in short statements (`in_pages`). It is called in the request, to count the rows,
     and again in the export's thread, to write them."""
 
-    name: str  # the key in KINDS and ExportJob.kind
+    name: str  # unique across plugins; ExportJob.kind
     sheets: Callable[[User, dict], list[Sheet]]
     permission: str | None = None  # checked again in the thread: a user who lost it gets no file
     inline_rows: int | None = None  # answered in the request up to this many rows; None: EXPORT_INLINE_ROWS
 
 
-KINDS: dict[str, Kind] = {}
-
-
-def register(kind: Kind) -> Kind:
-    """Add a kind (its owner calls this at import; a register_exports hook will call it for plugins).
-    Two owners of one name stop start-up."""
-    existing = KINDS.get(kind.name)
-    if existing is not None and _owner(existing) != _owner(kind):
-        raise RuntimeError(f"export kind {kind.name!r} registered by {_owner(existing)} and {_owner(kind)}")
-    KINDS[kind.name] = kind
-    return kind
-
-
-def _owner(kind: Kind) -> str:
-    return f"{kind.sheets.__module__}.{kind.sheets.__qualname__}"
+def kinds() -> dict[str, Kind]:
+    """Every kind the enabled plugins registered (register_exports, called once at start-up), by name: a
+    disabled or failed plugin's kind is not there."""
+    return {kind.name: kind for _, kind in plugins.host().items("register_exports")}
 
 
 def in_pages(ids: Iterable, fetch: Callable[[list], dict], size: int = PAGE_ROWS) -> Iterator:
@@ -102,7 +92,7 @@ def in_pages(ids: Iterable, fetch: Callable[[list], dict], size: int = PAGE_ROWS
 
 class ExportJob(BaseModel):
     user = ForeignKeyField(User, on_delete="CASCADE", backref="+")
-    kind = CharField(max_length=40)  # a key of KINDS
+    kind = CharField(max_length=40)  # a Kind's name
     params = JSONField(null=True)  # what the kind's function reads: the list's filters
     status = CharField(max_length=12, default="running")  # a key of STATUSES
     total = IntegerField(default=0)
@@ -174,7 +164,9 @@ def respond(name: str, params: dict, filename: str):
     """The answer to an export button: the workbook itself when it has at most the kind's inline rows,
     else the progress of a background export (started now, or the one the user already has going).
     `filename` without extension."""
-    kind = KINDS[name]
+    kind = kinds().get(name)
+    if kind is None:  # its plugin is disabled or failed
+        return message(_("There is no such export."), 404)
     user = current_user._get_current_object()
     sheets = kind.sheets(user, params)
     total = sum(sheet.expected for sheet in sheets)
@@ -235,7 +227,9 @@ def _run(job_id: int):
     job = ExportJob.get_by_id(job_id)
     path, sheets = job.path, []
     try:
-        kind = KINDS[job.kind]
+        kind = kinds().get(job.kind)
+        if kind is None:
+            raise LookupError(f"export kind {job.kind!r} is not registered (its plugin is disabled or failed)")
         user = User.get_by_id(job.user_id)
         if kind.permission and not user.can(kind.permission):
             raise PermissionError(f"{user.username} may no longer export {kind.name}")

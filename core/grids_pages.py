@@ -17,9 +17,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.validators import Optional as OptionalInput
 
-from core import clock
+from core import clock, plugins
 from core.areas import LEVELS, Area
-from core.grids import GridImport, GridShape, code_form, grid_sections, locate
+from core.grids import GridImport, GridShape, code_form, locate
 from core.import_pages import ImportKind, status_page, upload_page
 from core.parsing import ParseError, parse_float, parse_int
 from core.permissions import requires, unscoped
@@ -135,11 +135,7 @@ def grid(area_id):
     shapes = list(
         GridShape.select().where(GridShape.area == found).order_by(GridShape.valid_from.desc(), GridShape.id.desc())
     )
-    sections = []
-    for section in sorted(grid_sections, key=lambda s: s.order):
-        context = section.context(found, current_user)
-        if context is not None:
-            sections.append((section, context))
+    sections = sorted(plugins.host().collect("grid_sections", grid=found, user=current_user), key=lambda s: s.order)
     return page(
         "grids/grid.html",
         grid=found,
@@ -206,11 +202,11 @@ IMPORTS = ImportKind(
 @bp.route("/import", methods=["GET", "POST"])
 @requires("grids.manage")
 def import_page():
-    return upload_page(IMPORTS)
+    return upload_page(IMPORTS.name)
 
 
 @bp.route("/import/<int:import_id>")
 @requires("grids.manage")
 @unscoped
 def import_status(import_id):
-    return status_page(IMPORTS, import_id)
+    return status_page(IMPORTS.name, import_id)

@@ -3,7 +3,7 @@ stands in when a department has no one. Building blocks for the routing in core.
 
 from peewee import JOIN
 
-from core.org import Role, User, UserRole
+from core.org import Role, RolePermission, User, UserRole
 
 # The command centre's people who take up what nobody else can: a department without handlers, a
 # return when its dispatcher has left.
@@ -21,6 +21,19 @@ def holders(roles, department_id=None) -> list[User]:
     if department_id is not None:
         query = query.where(User.department == department_id)
     return list(query.distinct().order_by(User.name, User.id))
+
+
+def with_permissions(*permissions) -> list[User]:
+    """The active users whose roles grant every one of `permissions`, each once, by name."""
+    query = User.select().where(User.active == True)
+    for permission in permissions:
+        holding = (
+            UserRole.select(UserRole.user)
+            .join(RolePermission, on=(RolePermission.role == UserRole.role))
+            .where(RolePermission.permission == permission)
+        )
+        query = query.where(User.id.in_(holding))
+    return list(query.order_by(User.name, User.id))
 
 
 def centre() -> list[User]:

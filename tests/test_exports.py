@@ -185,13 +185,15 @@ def test_htmx_shows_the_progress_in_place(app, city):
 def test_a_double_submit_starts_one_export(app, city, monkeypatch):
     """The second click, while the first export is still being written, shows that export."""
     release = threading.Event()
-    real = exports.KINDS["orders"]
+    with app.app_context():
+        registered = exports.kinds()
+    real = registered["orders"]
 
     def held(user, params):
         assert release.wait(30)
         return real.sheets(user, params)
 
-    monkeypatch.setitem(exports.KINDS, "orders", dataclasses.replace(real, sheets=held))
+    monkeypatch.setattr(exports, "kinds", lambda: {**registered, "orders": dataclasses.replace(real, sheets=held)})
     client = client_for(app, "dispatcher")
     first = client.post("/orders/export", data={"box": "all"})
     second = client.post("/orders/export", data={"box": "all", "status": "closed"})
@@ -282,13 +284,15 @@ def test_two_simultaneous_clicks_start_one_export(app, city, monkeypatch):
     """Two requests at once (two tabs, or a double click without htmx): the database's unique slot lets
     one of them start the export; the other answers with it."""
     release = threading.Event()
-    real = exports.KINDS["orders"]
+    with app.app_context():
+        registered = exports.kinds()
+    real = registered["orders"]
 
     def held(user, params):
         assert release.wait(30)
         return real.sheets(user, params)
 
-    monkeypatch.setitem(exports.KINDS, "orders", dataclasses.replace(real, sheets=held))
+    monkeypatch.setattr(exports, "kinds", lambda: {**registered, "orders": dataclasses.replace(real, sheets=held)})
     clients = [client_for(app, "dispatcher"), client_for(app, "dispatcher")]
     barrier = threading.Barrier(2)
     locations = [None, None]

@@ -130,10 +130,12 @@ def test_grid_layer_area_and_mine_filters(app, city):
     assert admin.get("/grids/map.geojson?area=999999").status_code == 404
 
 
-def test_a_measure_added_to_the_registry_is_offered_and_coloured_by_its_bands(app, city, monkeypatch):
+def test_a_registered_measure_is_offered_and_coloured_by_its_bands(app, city, monkeypatch):
     bands = [maps.Band(0, maps.RED, "< 60"), maps.Band(60, maps.YELLOW, "60–89"), maps.Band(90, maps.GREEN, "≥ 90")]
-    measure = maps.Measure("Score", lambda user: {city.grid.id: 95}, lambda values: bands)
-    monkeypatch.setitem(maps.MEASURES, "score", measure)
+    measure = maps.Measure("score", "Score", lambda user: {city.grid.id: 95}, lambda values: bands)
+    with app.app_context():
+        registered = maps.measures()
+    monkeypatch.setattr(maps, "measures", lambda: {**registered, "score": measure})
     admin = client_of(app, "admin")
     data = geojson(admin, "/grids/map.geojson?measure=score")
     colours = {

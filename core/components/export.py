@@ -116,4 +116,4 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
     return [xlsx.Sheet(_("Components"), header(), rows(query, words), [note], total=query.count())]
 
 
-exports.register(exports.Kind(KIND, sheets, permission="components.view"))
+EXPORT = exports.Kind(KIND, sheets, permission="components.view")

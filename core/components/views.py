@@ -345,11 +345,11 @@ IMPORTS = ImportKind(
 @bp.route("/import", methods=["GET", "POST"])
 @requires("components.manage")
 def import_page():
-    return upload_page(IMPORTS)
+    return upload_page(IMPORTS.name)
 
 
 @bp.route("/import/<int:import_id>")
 @requires("components.manage")
 @unscoped
 def import_status(import_id):
-    return status_page(IMPORTS, import_id)
+    return status_page(IMPORTS.name, import_id)

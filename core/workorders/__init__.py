@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugins import MenuItem, Widget
+from core.plugins import MenuItem, UpgradeStep, Widget
 from core.scheduler import JobSpec
 
 CENTRE = ["admin", "intake", "shift_leader", "dispatcher", "evaluator", "leader"]
@@ -33,10 +33,7 @@ def register_permissions():
 
 @hookimpl
 def register_blueprints():
-    from core.workorders import (
-        export,  # noqa: F401 (registers the case list's export kind)
-        intake,  # noqa: F401 (hotline intake's routes, on the same blueprint)
-    )
+    from core.workorders import intake  # noqa: F401 (hotline intake's routes, on the same blueprint)
     from core.workorders.notification_pages import bp as notifications
     from core.workorders.views import (
         bp,
@@ -46,6 +43,20 @@ def register_blueprints():
     )
 
     return [bp, notifications]
+
+
+@hookimpl
+def register_exports():
+    from core.workorders.export import EXPORT
+
+    return [EXPORT]
+
+
+@hookimpl
+def upgrade_steps():
+    from core.workorders.clocks import fill_warn_times
+
+    return [UpgradeStep("workorders.warn_times", fill_warn_times)]  # open cases from before migration 0014
 
 
 @hookimpl

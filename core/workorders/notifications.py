@@ -163,6 +163,18 @@ def deliver(kind: str, order: WorkOrder, users, write, due=None) -> int:
     return len(users)
 
 
+def tell(users, kind: str, write, *, order: WorkOrder | None = None, due=None) -> int:
+    """Tell people something outside the page they are on: `write()` is called once per user, in that
+    user's language, and its text goes to their in-app notifications (about `order`, when given) and,
+    unless they turned `kind` off, to the notify hook once committed. `kind` is a short code of the
+    plugin's own (e.g. "zombie-merge"). Returns how many were told."""
+    count = 0
+    for user in users:
+        with force_locale(language(user)):
+            count += deliver(kind, order, [user], lambda _user: str(write()), due=due)
+    return count
+
+
 def route(order: WorkOrder, event: WorkOrderEvent | None = None) -> int:
     kind, users = recipients(order, event)
     if kind is None:

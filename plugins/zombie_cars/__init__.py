@@ -79,6 +79,13 @@ def register_permissions():
 
 
 @hookimpl
+def register_exports():
+    from .export import EXPORT
+
+    return [EXPORT]
+
+
+@hookimpl
 def register_jobs():
     from .towing import tow_overdue
 

@@ -1,6 +1,6 @@
-"""The campaign's Excel export (kind "zombie_cars" of core/exports.py): the vehicles the list shows, with
-their latest notice and tow order, district, owner (masked for users without zombie_cars.owner) and last
-call, read page by page, and a sheet of the campaign's figures in total and by district."""
+"""The campaign's Excel export (kind "zombie_cars", registered through register_exports): the vehicles the
+list shows, with their latest notice and tow order, district, owner (masked for users without zombie_cars.owner)
+and last call, read page by page, and a sheet of the campaign's figures in total and by district."""
 
 from flask_babel import gettext as _
 from peewee import JOIN
@@ -134,4 +134,4 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
     return [vehicles, summary]
 
 
-exports.register(exports.Kind(KIND, sheets, permission="zombie_cars.view"))
+EXPORT = exports.Kind(KIND, sheets, permission="zombie_cars.view")
