@@ -16,7 +16,7 @@ from core.parsing import parse_id, parse_int
 from core.permissions import login_required, requires, scoped
 from core.plugins import host
 from core.web import message, page
-from core.workorders import actors, cases, hotline, submissions, workflow
+from core.workorders import actors, cases, hotline, nearby, submissions, workflow
 from core.workorders.models import SOURCES, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.workflow import ACTIONS, STATUSES, WorkflowError
 
@@ -153,11 +153,14 @@ def _filtered(query, statuses: set[str], args=None, phones=False):
     return query, statuses
 
 
-def _ordered_parts(query, statuses: set[str], sort: str | None):
+def _ordered_parts(query, statuses: set[str], sort: str | None, near=None):
     """The list as consecutive parts, each (query, ordering). Most urgent first, except that a suspended
     case's clock stands still, so suspended cases come last: rather than sorting on a CASE expression,
     which makes the database sort every row, the suspended cases are a second part and each part is read
-    in the order of an index on (status, stage_due_at)."""
+    in the order of an index on (status, stage_due_at). "near" with a position (lat, lon): nearest first,
+    cases without coordinates last (the phone's cards)."""
+    if sort == "near" and near is not None:
+        return [(_with_status(query, statuses), nearby.nearest_first(*near))]
     if sort == "newest":
         return [(_with_status(query, statuses), (WorkOrder.reported_at.desc(), WorkOrder.id.desc()))]
     urgent = (WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
@@ -211,6 +214,9 @@ ROW_FIELDS = (
     WorkOrder.stage_due_at,
     WorkOrder.stage_unit,
     WorkOrder.suspended_until,
+    WorkOrder.address,
+    WorkOrder.latitude,
+    WorkOrder.longitude,
     Category.name.alias("category_name"),
     Area.name.alias("grid_name"),
     Department.name.alias("department_name"),
@@ -267,7 +273,9 @@ def inbox():
     box, mine, query, statuses = list_query(current_user, request.args, all_boxes)
     page_no = min(max(request.args.get("page", 1, type=parse_int), 1), MAX_PAGE)
     limit = current_app.config["ORDER_LIST_COUNT_LIMIT"]
-    total, more, rows = _page(_ordered_parts(query, statuses, request.args.get("sort")), page_no, limit)
+    near = nearby.parse_near(request.args.get("near"))
+    parts = _ordered_parts(query, statuses, request.args.get("sort"), near)
+    total, more, rows = _page(parts, page_no, limit)
     now = clock.now()
     return page(
         "workorders/inbox.html",
@@ -289,6 +297,8 @@ def inbox():
         sources=SOURCES,
         departments=_dispatch_departments() if box == "to_dispatch" and current_user.can("workorder.dispatch") else [],
         export_job=exports.going_for(current_user),
+        now=now,
+        near=near if request.args.get("sort") == "near" else None,
     )
 
 
