@@ -4,8 +4,8 @@
 //   GPS or a tap on the map) the unit grid found there is shown before saving (GET data-locate-url,
 //   the grids' locate page, answering the #location-grid fragment);
 // - the home page's #nearby: the open cases near the position (GET data-near-url?lat=&lon=);
-// - the case list on a phone (#order-filters): cards nearest first (sort=near, near=lat,lon), unless a
-//   sort was chosen.
+// - the case list (#order-filters): on a phone, cards nearest first (sort=near, near=lat,lon) unless a
+//   sort was chosen; anywhere, when "Nearest first" is chosen from the sort menu.
 // Loaded again by boosted navigation: the listeners are set once, the page's elements found each time.
 (function () {
   if (window.xhLocation) {
@@ -73,6 +73,19 @@
   }
   document.addEventListener("input", changed);
   document.addEventListener("change", changed);
+
+  // "Nearest first" chosen from the sort menu: ask for the position, then the list reloads with it.
+  document.addEventListener("change", (event) => {
+    const sort = event.target;
+    const form = sort.closest && sort.closest("#order-filters");
+    if (!form || sort.name !== "sort" || sort.value !== "near") return;
+    const near = form.querySelector("[name=near]");
+    if (!near || near.value) return;
+    position((y, x) => {
+      near.value = y.toFixed(6) + "," + x.toFixed(6);
+      sort.dispatchEvent(new Event("change", {bubbles: true}));
+    }, () => {});
+  });
 
   function nearby(box) {
     if (box.dataset.asked) return;

@@ -191,3 +191,13 @@ def test_zombie_car_registration_has_gps_map_pick_and_the_grid(phone_server, mak
     expect(collector.locator("#pick-map path.xh-picked")).to_have_count(1)
     expect(collector.locator("#longitude")).to_have_value(re.compile(r"^113\.130\d+$"))
     expect(collector.locator("#location-grid")).to_contain_text("洞庭社区1号网格")
+
+
+def test_nearest_first_chosen_from_the_sort_menu_asks_for_the_position(phone_server, make_page):
+    base, numbers = phone_server
+    desk = as_user(make_page, base, "dispatcher", geolocation=HERE, permissions=["geolocation"])
+    desk.goto(base + "/orders/?box=open")
+    desk.locator("#order-filters select[name=sort]").select_option("near")
+    expect(desk).to_have_url(re.compile(r"near=29\.\d+%2C113\.\d+|near=29\.\d+,113\.\d+"))
+    first = desk.locator("#order-rows table.orders tbody tr").first
+    expect(first).to_contain_text(numbers["near"])
