@@ -658,7 +658,9 @@ def _generate_orders(args) -> dict:
 
 # --- measurement -------------------------------------------------------------------------------------
 
-ORDER_LINK = re.compile(r'href="/orders/(\d+)"')
+ORDER_LINK = re.compile(
+    r'<a href="/orders/(\d+)"'
+)  # the table's links (the phone's cards, class="card-link", repeat them)
 TIMELINE = re.compile(r'<ol class="timeline">(.*?)</ol>', re.S)
 
 

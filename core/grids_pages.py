@@ -1,5 +1,6 @@
 """The unit grids' pages: the list, one grid with its sections, finding the grid of a place (a page, and
-the fragment the forms' location picker shows), the GeoJSON export and the import page (the `grids` blueprint; models, geometry and hooks are in core/grids.py)."""
+the fragment the forms' location picker shows), the GeoJSON export and the import page (the `grids`
+blueprint; models, geometry and hooks are in core/grids.py)."""
 
 import unicodedata
 
