@@ -1,9 +1,10 @@
-"""The unit grids' pages: the list, one grid with its sections, finding the grid of a place, the GeoJSON
-export and the import page (the `grids` blueprint; models, geometry and hooks are in core/grids.py)."""
+"""The unit grids' pages: the list, one grid with its sections, finding the grid of a place (a page, and
+the fragment the forms' location picker shows), the GeoJSON export and the import page (the `grids`
+blueprint; models, geometry and hooks are in core/grids.py)."""
 
 import unicodedata
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,7 +24,7 @@ from core.grids import GridImport, GridShape, code_form, locate
 from core.import_pages import ImportKind, status_page, upload_page
 from core.parsing import ParseError, parse_float, parse_int
 from core.permissions import requires, unscoped
-from core.web import message, page
+from core.web import htmx, message, page
 
 CRS = {
     "wgs84": _l("WGS84 (GPS, most GIS software)"),
@@ -108,6 +109,9 @@ def locate_page():
     else:
         context["found"] = locate(lon, lat, crs)
         context["searched"] = True
+    if htmx and htmx.target == "location-grid":
+        # a form's location picker (templates/_location_picker.html): the grid before the form is saved
+        return render_template("grids/_location_grid.html", code_form=code_form, **context), status
     return page(
         "grids/locate.html",
         "grids/_locate_result.html",

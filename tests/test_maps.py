@@ -310,3 +310,52 @@ def test_demo_city_has_responsible_people_for_every_grid_and_department(app, loa
         rows = Responsibility.select().count()
         demo.load(app)
         assert Responsibility.select().count() == rows
+
+
+LOCATE = {"HX-Request": "true", "HX-Target": "location-grid"}
+
+
+def test_the_location_picker_shows_the_grid_found_before_saving(app, city):
+    """The report form's location picker asks the grids' locate page for its fragment (issue 11)."""
+    client = client_of(app, "collector")
+    found = client.get("/grids/locate?lon=113.1305&lat=29.3705", headers=LOCATE)
+    html = found.get_data(as_text=True)
+    assert found.status_code == 200
+    assert 'id="location-grid"' in html and 'data-code="430602001001001"' in html
+    assert "Unit grid found from the location:" in html and city.grid.name in html
+    assert "<form" not in html and "<html" not in html  # the fragment alone
+    elsewhere = client.get("/grids/locate?lon=113.1315&lat=29.3705", headers=LOCATE).get_data(as_text=True)
+    assert city.other_grid.name in elsewhere  # another collector's grid is still named
+    outside = client.get("/grids/locate?lon=113.6&lat=29.9", headers=LOCATE)
+    assert outside.status_code == 200
+    assert "Outside every unit grid" in outside.get_data(as_text=True)
+    for query in ("lon=abc&lat=29.37", "lon=200&lat=29.37", "lon=113.13", "lon=nan&lat=nan"):
+        refused = client.get(f"/grids/locate?{query}", headers=LOCATE)
+        assert refused.status_code == 422, query
+        assert 'id="location-grid"' in refused.get_data(as_text=True)
+    # The locate page itself is unchanged: a page, or its own fragment.
+    assert "<form" in client.get("/grids/locate?lon=113.1305&lat=29.3705").get_data(as_text=True)
+
+
+def test_both_forms_share_the_location_picker(app, city):
+    client = client_of(app, "collector")
+    for url in ("/orders/new", "/campaigns/zombie-cars/new"):
+        html = client.get(url).get_data(as_text=True)
+        assert html.count('class="location-picker"') == 1, url
+        assert 'class="use-gps"' in html and 'id="location-grid"' in html and 'id="pick-map"' in html, url
+        assert "/static/js/location.js" in html, url
+    zombie = client.get("/campaigns/zombie-cars/new").get_data(as_text=True)
+    assert 'data-lon="longitude" data-lat="latitude"' in zombie
+    assert 'data-pick-lon="longitude" data-pick-lat="latitude"' in zombie
+
+
+def test_without_grids_view_the_picker_has_gps_but_no_grid_lookup(app, city):
+    from core.org import Role, RolePermission
+
+    with app.app_context(), db.connection_context():
+        RolePermission.delete().where(
+            (RolePermission.role == Role.get(Role.code == "collector")) & (RolePermission.permission == "grids.view")
+        ).execute()
+    html = client_of(app, "collector").get("/orders/new").get_data(as_text=True)
+    assert 'class="use-gps"' in html
+    assert "data-locate-url" not in html and 'id="location-grid"' not in html

@@ -229,6 +229,7 @@ def _build():
     queries = {
         "evaluation.drill_down": f"?period={period.key}&level=department&key={city.sanitation.id}&code=reported",
         "grids.locate_page": "?lon=113.1&lat=29.3",
+        "dashboard.nearby": "?lat=29.37&lon=113.13",
     }
     return SimpleNamespace(
         city=city,

@@ -104,9 +104,13 @@ def workorder_transitioned(workorder, event):
 
 @hookimpl
 def startup(app):
+    from core.workorders import clocks, nearby
     from core.workorders.notifications import unread
 
     app.jinja_env.globals["unread_notifications"] = unread
+    app.jinja_env.filters["distance_from"] = nearby.distance_label  # the phone's cards (issue 11)
+    app.jinja_env.filters["time_left"] = nearby.time_left
+    app.jinja_env.filters["stage_light"] = clocks.light
 
 
 @hookimpl

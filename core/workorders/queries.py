@@ -10,7 +10,7 @@ from core import clock
 from core.areas import Area
 from core.catalogue import Category
 from core.org import Department
-from core.workorders import hotline, scope, states
+from core.workorders import hotline, nearby, scope, states
 from core.workorders.models import SOURCES, WorkOrder
 from core.workorders.states import STATUSES
 
@@ -138,11 +138,14 @@ def _filtered(query, statuses: set[str], args=None, phones=False):
     return query, statuses
 
 
-def ordered_parts(query, statuses: set[str], sort: str | None):
+def ordered_parts(query, statuses: set[str], sort: str | None, near=None):
     """The list as consecutive parts, each (query, ordering). Most urgent first, except that a suspended
     case's clock stands still, so suspended cases come last: rather than sorting on a CASE expression,
     which makes the database sort every row, the suspended cases are a second part and each part is read
-    in the order of an index on (status, stage_due_at)."""
+    in the order of an index on (status, stage_due_at). "near" with a position (lat, lon): nearest first,
+    cases without coordinates last (the phone's cards)."""
+    if sort == "near" and near is not None:
+        return [(_with_status(query, statuses), nearby.nearest_first(*near))]
     if sort == "newest":
         return [(_with_status(query, statuses), (WorkOrder.reported_at.desc(), WorkOrder.id.desc()))]
     urgent = (WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
@@ -196,6 +199,9 @@ ROW_FIELDS = (
     WorkOrder.stage_due_at,
     WorkOrder.stage_unit,
     WorkOrder.suspended_until,
+    WorkOrder.address,
+    WorkOrder.latitude,
+    WorkOrder.longitude,
     Category.name.alias("category_name"),
     Area.name.alias("grid_name"),
     Department.name.alias("department_name"),

@@ -10,7 +10,7 @@ from core.org import department_tree
 from core.parsing import parse_id, parse_int
 from core.permissions import login_required, requires
 from core.web import page
-from core.workorders import clocks, queries, states, workflow
+from core.workorders import clocks, nearby, queries, states, workflow
 from core.workorders import export as case_export
 from core.workorders.models import SOURCES, WorkOrder
 from core.workorders.scope import can_view_cases
@@ -28,7 +28,8 @@ def inbox():
     box, mine, query, statuses = queries.list_query(current_user, request.args, all_boxes)
     page_no = min(max(request.args.get("page", 1, type=parse_int), 1), queries.MAX_PAGE)
     limit = current_app.config["ORDER_LIST_COUNT_LIMIT"]
-    parts = queries.ordered_parts(query, statuses, request.args.get("sort"))
+    near = nearby.parse_near(request.args.get("near"))
+    parts = queries.ordered_parts(query, statuses, request.args.get("sort"), near)
     total, more, rows = queries.one_page(parts, page_no, limit)
     now = clock.now()
     return page(
@@ -51,6 +52,8 @@ def inbox():
         sources=SOURCES,
         departments=dispatch_departments() if box == "to_dispatch" and current_user.can("workorder.dispatch") else [],
         export_job=exports.going_for(current_user),
+        now=now,
+        near=near if request.args.get("sort") == "near" else None,
     )
 
 
