@@ -13,6 +13,7 @@ import pytest
 from core import clock
 from core.audit import AuditEntry
 from core.db import db
+from core.plugins import PluginHost
 from core.workorders.models import Notification, WorkOrder
 from plugins.zombie_cars import contacts, joint, owners, rounds, service, towing
 from plugins.zombie_cars.models import EarlyTowRequest, JointAction, JointVehicle, Notice, SurveyRound, Vehicle
@@ -244,6 +245,31 @@ def test_a_refusing_owners_car_is_towed_early_once_the_shift_leader_approves(app
         ]
 
     in_db(app, check)
+
+
+def test_an_early_tow_request_reaches_the_approvers_outside_the_app_too(app, city, monkeypatch):
+    """Through core.api's tell(): the notify hook (SMS, messaging apps) hears of it, with no case yet."""
+    sent = []
+    original = PluginHost.fire
+
+    def fire(self, hook_name, **kwargs):
+        if hook_name == "notify":
+            sent.append((kwargs["user"].username, kwargs["message"], kwargs["workorder"]))
+        return original(self, hook_name, **kwargs)
+
+    monkeypatch.setattr(PluginHost, "fire", fire)
+
+    def setup():
+        with clock.frozen(MONDAY):
+            vehicle = register(city)
+            service.notify(vehicle, city.users["dispatcher"])
+            call(city, vehicle, "refused")
+            towing.request_early_tow(vehicle, city.users["collector"], "占用消防通道")
+        return vehicle
+
+    vehicle = in_db(app, setup)
+    assert [(who, order) for who, _text, order in sent] == [("shift_leader", None)]
+    assert "批准或驳回" in sent[0][1] and f"/campaigns/zombie-cars/{vehicle.id}" in sent[0][1]  # in their language
 
 
 def test_an_early_tow_is_decided_by_someone_else_and_can_be_rejected(app, city):

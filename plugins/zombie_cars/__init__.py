@@ -6,9 +6,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from core.hookspecs import hookimpl
-from core.plugins import MenuItem, Panel, Widget
-from core.scheduler import JobSpec
+from core.api import JobSpec, MenuItem, Panel, Widget, hookimpl
 
 __version__ = "1.0.0"
 
@@ -166,7 +164,7 @@ def workorder_transitioned(workorder, event):
 def register_audit_actions():
     from flask import url_for
 
-    from core.audit import AuditAction
+    from core.api import AuditAction
 
     from .models import CONTACT_RESULTS, EARLY_TOW_STATUSES, JOINT_RESULTS, STAGES, VEHICLE_TYPES
 

@@ -6,9 +6,7 @@ figures in total and by district."""
 from flask_babel import gettext as _
 from peewee import fn
 
-from core import audit, clock
-from core.areas import Area
-from core.db import db
+from core.api import Area, audit, clock, db
 
 from . import owners
 from .models import CONTACT_RESULTS, REACHED, OwnerContact, Vehicle

@@ -10,9 +10,7 @@ import io
 import random
 from datetime import timedelta
 
-from core import clock, settings
-from core.catalogue import Category
-from core.db import db
+from core.api import Category, clock, db, settings
 
 from . import contacts, joint, owners, service, towing
 from .models import JointVehicle, SurveyRound, Vehicle
@@ -64,7 +62,7 @@ STREETS = ["巴陵中路", "洞庭南路", "金鹗中路", "五里牌路", "岳�
 def _photo(colour: tuple, name: str):
     from PIL import Image, ImageDraw
 
-    from core import photos
+    from core.api import photos
 
     image = Image.new("RGB", (640, 480), (200, 200, 190))
     draw = ImageDraw.Draw(image)
@@ -81,7 +79,7 @@ def _photo(colour: tuple, name: str):
 def load(ctx):
     if settings.get(MARKER):
         return
-    from core.grids import shapes_on
+    from core.api import shapes_on
 
     places = [(area, shape.shape.representative_point()) for area, shape in shapes_on(level="grid")]
     if not places:  # no grid outlines: place the vehicles without coordinates
@@ -246,13 +244,10 @@ def _advance(vehicle, stage, today, index, user, empty_photo):
 def _towed(order, empty_photo):
     """The parking office tows it, the grid's collector checks the spot, the shift leader closes: people,
     each with their own permission (the campaign itself may not report a case handled)."""
-    from core import responsibility
-    from core.org import User
-    from core.workorders import workflow
-    from core.workorders.models import WorkOrder
+    from core.api import User, WorkOrder, collectors_of, transition
 
     handler = User.get_or_none((User.department == order.department_id) & (User.active == True))
-    collectors = [user for user, _area in responsibility.collectors_of(order.grid)] if order.grid_id else []
+    collectors = [user for user, _area in collectors_of(order.grid)] if order.grid_id else []
     closer = User.get_or_none(User.username == "shiftlead")
     if handler is None or not collectors or closer is None:
         return  # the demo city lacks someone to do it: the order stays at the parking office
@@ -264,4 +259,4 @@ def _towed(order, empty_photo):
     ]
     for action, actor, reason, photos in steps:
         version = WorkOrder.get_by_id(order.id).version
-        workflow.transition(order.id, action, actor=actor, version=version, reason=reason, photos=photos)
+        transition(order.id, action, actor=actor, version=version, reason=reason, photos=photos)

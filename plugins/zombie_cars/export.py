@@ -5,8 +5,7 @@ and last call, read page by page, and a sheet of the campaign's figures in total
 from flask_babel import gettext as _
 from peewee import JOIN
 
-from core import clock, exports, xlsx
-from core.areas import Area
+from core.api import Area, clock, exports, xlsx
 
 from . import contacts, owners, service
 from .models import CONTACT_RESULTS, STAGES, VEHICLE_TYPES, Notice, OwnerContact, Vehicle

@@ -19,8 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 from wtforms.validators import Optional as OptionalInput
 
-from core.editing import EditForm
-from core.parsing import ParseError, parse_float
+from core.api import EditForm, ParseError, parse_float
 
 from . import owners, plates
 from .models import CONTACT_RESULTS, JOINT_RESULTS, OUTCOMES, VEHICLE_TYPES, SurveyRound

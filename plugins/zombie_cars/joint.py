@@ -6,15 +6,12 @@ moved; either concludes an open tow case through the campaign (CAMPAIGN), as rec
 
 from flask_babel import gettext as _
 
-from core import audit, clock
-from core.db import db
-from core.org import Department
-from core.workorders import cases
+from core.api import Department, audit, clock, conclude, db
 
 from . import service
 from .models import JOINT_RESULTS, OPEN_STAGES, JointAction, JointDepartment, JointVehicle, Notice, Vehicle
 
-# A result → the vehicle's stage and how its open tow case ends (core.workorders.cases.OUTCOMES).
+# A result → the vehicle's stage and how its open tow case ends (a key of core.api.CASE_OUTCOMES).
 ENDS = {"cleared": ("towed", "handled"), "owner_moved": ("moved", "object_gone")}
 
 
@@ -81,7 +78,7 @@ def record(link: JointVehicle, result: str, user, photo=None) -> JointVehicle:
             reason = _("Joint clearance action %(name)s: %(result)s (recorded by %(who)s)", name=action.name,
                        result=JOINT_RESULTS[result], who=user.name)  # fmt: skip
             for order in orders:
-                cases.conclude(
+                conclude(
                     order, case_outcome, actor=service.CAMPAIGN, reason=reason,
                     photos=[photo] if photo is not None else (), data={"recorded_by": user.username},
                 )  # fmt: skip

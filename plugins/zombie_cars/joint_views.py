@@ -5,10 +5,7 @@ vehicles of an action that are in their scope only."""
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from core import photos
-from core.org import Department
-from core.permissions import requires, scoped, unscoped
-from core.web import page
+from core.api import Department, PhotoError, page, requires, scoped, unscoped
 
 from . import joint, service
 from .forms import JointActionForm, JointResultForm
@@ -115,7 +112,7 @@ def joint_result(action_id, vehicle_id):
         stored = _store_uploads("photo")
         joint.record(link, form.result.data, _user(), stored[0] if stored else None)
         service.add_photos(link.vehicle, stored)
-    except photos.PhotoError as error:
+    except PhotoError as error:
         return _action_page(action, status=422, error=str(error))
     except service.CampaignError as error:
         return _action_page(action, status=error.status, error=str(error.message))

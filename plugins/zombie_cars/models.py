@@ -13,12 +13,7 @@ from peewee import (
     TextField,
 )
 
-from core import clock
-from core.areas import Area
-from core.db import BaseModel
-from core.org import Department, User
-from core.photos import Photo
-from core.workorders.models import WorkOrder
+from core.api import Area, BaseModel, Department, Photo, User, WorkOrder, clock
 
 # A vehicle's stage in the campaign, in the order it usually moves through them.
 STAGES = {
@@ -116,7 +111,7 @@ class Vehicle(BaseModel):
     reported_at = DateTimeField(default=clock.now)
     outcome_at = DateTimeField(null=True)
     outcome_note = TextField(default="")
-    version = IntegerField(default=1)  # the edit form's optimistic lock (core.editing)
+    version = IntegerField(default=1)  # the edit form's optimistic lock (editing.save)
     # The owner, shown only to holders of zombie_cars.owner (owners.py masks it for everyone else).
     owner_name = CharField(max_length=60, default="")
     owner_phone = CharField(max_length=20, default="")

@@ -12,7 +12,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from core import clock
+from core.api import clock
 
 PERMISSION = "zombie_cars.owner"
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -4,8 +4,7 @@ may go out. A round may be closed with districts missing; the page and the audit
 
 from flask_babel import gettext as _
 
-from core import audit, clock
-from core.db import db
+from core.api import audit, clock, db
 
 from . import contacts
 from .models import SurveyRound, Vehicle

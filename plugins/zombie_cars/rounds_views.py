@@ -5,9 +5,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from core import audit, clock
-from core.permissions import requires, unscoped
-from core.web import message, page
+from core.api import audit, clock, message, page, requires, unscoped
 
 from . import contacts, service
 from . import rounds as survey_rounds

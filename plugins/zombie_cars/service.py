@@ -2,7 +2,7 @@
 notices, log owner contacts, record outcomes, open tow orders when a notice runs out, and follow
 those orders through the case workflow.
 
-Tow orders are ordinary cases opened and ended through `core.workorders.cases` by the campaign's own
+Tow orders are ordinary cases opened and ended through `open_case` and `conclude` (core.api) by the campaign's own
 system actor `CAMPAIGN`, whose declared permissions the workflow checks like anyone's: it may open, file
 and dispatch a tow case and conclude it, never report it handled or check it for the department. A
 collector recording "moved" records the fact on the vehicle; the campaign then concludes the tow case
@@ -16,11 +16,23 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
-from core import audit, clock, editing, worktime
-from core.db import db
-from core.workorders import cases, scope
-from core.workorders.actors import system_actor
-from core.workorders.models import WorkOrder
+from core.api import (
+    WorkOrder,
+    audit,
+    clock,
+    conclude,
+    db,
+    due_at,
+    editing,
+    grid_ids,
+    is_working_day,
+    locate,
+    of_origin,
+    system_actor,
+    tell,
+    visible_cases,
+    with_permissions,
+)
 
 from .models import OPEN_STAGES, OUTCOMES, Notice, Vehicle, VehiclePhoto
 
@@ -30,7 +42,7 @@ CAMPAIGN = system_actor(
     _l("Zombie-car campaign (system)"),
     {"workorder.view_all", "workorder.file", "workorder.dispatch", "workorder.conclude"},
 )
-# A vehicle's outcome → how its open tow case ends (core.workorders.cases.OUTCOMES).
+# A vehicle's outcome → how its open tow case ends (a key of core.api.CASE_OUTCOMES).
 CASE_OUTCOMES = {"moved": "object_gone", "disposed": "object_gone", "not_abandoned": "withdrawn"}
 # Cases at or past the department need a photo of the empty spot to be reported handled.
 NEEDS_PHOTO = {"returned", "dispatched", "handling", "suspended"}
@@ -59,7 +71,7 @@ def visible_vehicles(user, query=None):
         return query
     condition = Vehicle.reported_by == user.id
     if user.can("workorder.view_grid"):
-        grids = scope.grid_ids(user)
+        grids = grid_ids(user)
         if grids:
             condition |= Vehicle.grid.in_(list(grids))
     if user.can("workorder.view_department") and user.department_id:
@@ -73,7 +85,7 @@ def visible_orders(user, order_ids) -> dict[int, str]:
     if not order_ids:
         return {}
     query = WorkOrder.select(WorkOrder.id, WorkOrder.number).where(WorkOrder.id.in_(sorted(set(order_ids))))
-    return dict(scope.visible(user, query).tuples())
+    return dict(visible_cases(user, query).tuples())
 
 
 def counts(query) -> dict:
@@ -133,10 +145,8 @@ def register(user, *, plate: str | None, photos=(), **fields) -> tuple[Vehicle, 
         existing = Vehicle.get_or_none(Vehicle.plate == plate)
         if existing is not None:
             return existing, False
-    from core import grids
-
     if fields.get("longitude") is not None and fields.get("latitude") is not None and not fields.get("grid"):
-        found = grids.locate(fields["longitude"], fields["latitude"])
+        found = locate(fields["longitude"], fields["latitude"])
         fields["grid"] = found.id if found is not None else None
     try:
         with db.atomic():
@@ -158,8 +168,6 @@ def update(vehicle: Vehicle, version: int, *, plate: str | None, photos=(), **fi
     """Change a vehicle's details, if it is still at the `version` the form showed (editing.Stale
     otherwise). A plate another record holds is refused (CampaignError, 409); moved coordinates find
     the grid again. The stage and outcome are the campaign's, never written here."""
-    from core import grids
-
     before = snapshot(vehicle)
     if plate and Vehicle.select().where((Vehicle.plate == plate) & (Vehicle.id != vehicle.id)).exists():
         raise CampaignError(_("%(plate)s is already registered as another vehicle.", plate=plate), 409)
@@ -167,7 +175,7 @@ def update(vehicle: Vehicle, version: int, *, plate: str | None, photos=(), **fi
     if (fields.get("longitude"), fields.get("latitude")) != (vehicle.longitude, vehicle.latitude):
         found = None
         if fields.get("longitude") is not None and fields.get("latitude") is not None:
-            found = grids.locate(fields["longitude"], fields["latitude"])
+            found = locate(fields["longitude"], fields["latitude"])
         fields["grid"] = found.id if found is not None else vehicle.grid_id
     try:
         with db.atomic():
@@ -188,35 +196,13 @@ def update(vehicle: Vehicle, version: int, *, plate: str | None, photos=(), **fi
 
 def centre_staff() -> list:
     """Who merges registrations: active users who see every case and manage the campaign."""
-    from core.org import RolePermission, User, UserRole
-
-    def holders(permission):
-        return (
-            UserRole.select(UserRole.user)
-            .join(RolePermission, on=(RolePermission.role == UserRole.role))
-            .where(RolePermission.permission == permission)
-        )
-
-    return list(
-        User.select()
-        .where(
-            (User.active == True)
-            & User.id.in_(holders("workorder.view_all"))
-            & User.id.in_(holders("zombie_cars.manage"))
-        )
-        .order_by(User.id)
-    )
+    return with_permissions("workorder.view_all", "zombie_cars.manage")
 
 
 def pass_to_centre(existing: Vehicle, user, submitted: dict, photos, link: str):
     """A plate registered again by someone who may not see its record: nothing is lost (the photos join
     the record, the details are in the audit log) and the centre is told to merge it. The one who
     registered it learns nothing of the other record."""
-    from flask_babel import force_locale
-
-    from core.workorders.jobs import language
-    from core.workorders.models import Notification
-
     details = {key: str(value) if value is not None else None for key, value in submitted.items()}
     with db.atomic():
         add_photos(existing, photos)
@@ -228,17 +214,18 @@ def pass_to_centre(existing: Vehicle, user, submitted: dict, photos, link: str):
             after={**details, "photos": [photo.id for photo in photos], "registered_by": user.username},
             actor=user,
         )
-        for staff in centre_staff():
-            with force_locale(language(staff)):
-                text = _(
-                    "%(who)s registered %(plate)s again at %(address)s, outside the areas they see: merge it "
-                    "into its record %(link)s.",
-                    who=user.name,
-                    plate=existing.plate_text,
-                    address=submitted.get("address") or "—",
-                    link=link,
-                )
-            Notification.create(user=staff, kind="zombie-merge", text=text, at=clock.now())
+        tell(
+            centre_staff(),
+            "zombie-merge",
+            lambda: _(
+                "%(who)s registered %(plate)s again at %(address)s, outside the areas they see: merge it "
+                "into its record %(link)s.",
+                who=user.name,
+                plate=existing.plate_text,
+                address=submitted.get("address") or "—",
+                link=link,
+            ),
+        )
 
 
 def add_photos(vehicle: Vehicle, photos):
@@ -272,15 +259,14 @@ def document_date(day: date) -> str:
 
 def deadline_for(issued_on: date, days: int | None = None) -> date:
     """The notice's last day: `days` calendar days after the notice date (the day of the notice is not
-    counted), counted on the working-time calendar's clock (core.worktime, unit "day"). A last day that
+    counted), counted on the working-time calendar's clock (due_at, unit "day"). A last day that
     is a rest day or public holiday moves to the first working day after it: 民法典 Art 203 (and 行政诉讼法
     Art 83, 民事诉讼法 Art 85 alike): "期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日"."""
     days = int(config("ZOMBIE_NOTICE_DAYS") if days is None else days)
     start = datetime.combine(issued_on, time())
-    last = worktime.due_at(start, days, "day").date()
-    calendar = worktime.current_calendar()
+    last = due_at(start, days, "day").date()
     for _step in range(60):  # the longest run of days off in a year is far shorter
-        if calendar.is_working_day(last):
+        if is_working_day(last):
             break
         last += timedelta(days=1)
     return last
@@ -355,7 +341,7 @@ def origin(vehicle) -> tuple:
 
 
 def open_orders(vehicle: Vehicle) -> list[WorkOrder]:
-    return list(cases.of_origin(*origin(vehicle), open_only=True))
+    return list(of_origin(*origin(vehicle), open_only=True))
 
 
 def set_outcome(vehicle: Vehicle, outcome: str, user, note: str = "", photo=None):
@@ -387,7 +373,7 @@ def set_outcome(vehicle: Vehicle, outcome: str, user, note: str = "", photo=None
         reason = f"{OUTCOMES[outcome]}" + (f"：{note}" if note else "")
         reason = _("Zombie-car campaign: %(outcome)s (recorded by %(name)s)", outcome=reason, name=user.name)
         for order in orders:
-            cases.conclude(
+            conclude(
                 order,
                 CASE_OUTCOMES[outcome],
                 actor=CAMPAIGN,

@@ -1,5 +1,5 @@
 """Tow orders: the daily job opens a case for every notice that ran out with the vehicle still there,
-through `core.workorders.cases.open_case` as the campaign's system actor, and the plugin follows the case
+through `open_case` (core.api) as the campaign's system actor, and the plugin follows the case
 through the workflow (closed marks the vehicle towed; leaving closed reverts it)."""
 
 import logging
@@ -7,13 +7,20 @@ import logging
 from flask import current_app, has_request_context
 from flask_babel import gettext as _
 
-from core import audit, clock
-from core.catalogue import Category
-from core.db import db
-from core.org import Department
-from core.scheduler import N_, Summary
-from core.workorders import cases, workflow
-from core.workorders.models import WorkOrder
+from core.api import (
+    N_,
+    Category,
+    Department,
+    Summary,
+    WorkflowError,
+    WorkOrder,
+    audit,
+    clock,
+    db,
+    open_case,
+    tell,
+    with_permissions,
+)
 
 from . import contacts
 from .models import EarlyTowRequest, Notice, Vehicle
@@ -65,7 +72,7 @@ def open_tow_order(notice: Notice, early: EarlyTowRequest | None = None) -> Work
             f"车主拒绝移车（告知书 {notice.number}，期限 {notice.deadline.isoformat()}），经{approver}批准提前拖移。"
         )
     with db.atomic():
-        order = cases.open_case(
+        order = open_case(
             origin(vehicle),
             category,
             actor=CAMPAIGN,
@@ -113,7 +120,7 @@ def tow_overdue() -> Summary:
             continue
         try:
             made.append(open_tow_order(notice).number)
-        except (CampaignError, workflow.WorkflowError) as error:
+        except (CampaignError, WorkflowError) as error:
             failed += 1
             log.error("no tow order for notice %s: %s", notice.number, error)
     if held:
@@ -203,11 +210,6 @@ def request_early_tow(vehicle: Vehicle, user, reason: str) -> EarlyTowRequest:
 
 def _tell_approvers(vehicle: Vehicle, user):
     from flask import url_for
-    from flask_babel import force_locale
-
-    from core.org import User
-    from core.workorders.jobs import language
-    from core.workorders.models import Notification
 
     # outside a request (the demo loader) there is no URL adapter: the blueprint's path, written out
     link = (
@@ -215,16 +217,16 @@ def _tell_approvers(vehicle: Vehicle, user):
         if has_request_context()
         else f"/campaigns/zombie-cars/{vehicle.id}"
     )
-    for approver in User.select().where(User.active == True).order_by(User.id):
-        if approver.id == user.id or not approver.can(APPROVE):
-            continue
-        with force_locale(language(approver)):
-            text = _(
-                "%(who)s asks to tow %(plate)s before its notice runs out (the owner refused): approve or "
-                "reject it on %(link)s.",
-                who=user.name, plate=vehicle.plate_text, link=link,
-            )  # fmt: skip
-        Notification.create(user=approver, kind="zombie-early-tow", text=text, at=clock.now())
+    approvers = [approver for approver in with_permissions(APPROVE) if approver.id != user.id]
+    tell(
+        approvers,
+        "zombie-early-tow",
+        lambda: _(
+            "%(who)s asks to tow %(plate)s before its notice runs out (the owner refused): approve or "
+            "reject it on %(link)s.",
+            who=user.name, plate=vehicle.plate_text, link=link,
+        ),
+    )  # fmt: skip
 
 
 def decide_early_tow(vehicle: Vehicle, user, approve: bool, note: str = "") -> EarlyTowRequest:

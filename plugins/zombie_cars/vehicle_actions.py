@@ -4,8 +4,7 @@ refusing owner's car early (zombie_cars.manage) and deciding it (zombie_cars.app
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 
-from core.permissions import requires, scoped
-from core.workorders import workflow
+from core.api import WorkflowError, requires, scoped
 
 from . import contacts, service, towing
 from .forms import DecisionForm, EarlyTowForm, OwnerForm
@@ -53,7 +52,7 @@ def early_tow_decision(vehicle_id):
         return _vehicle_page(vehicle, status=422, error=_("Choose approve or reject."))
     try:
         towing.decide_early_tow(vehicle, _user(), form.decision.data == "approve", _text(form.note))
-    except (service.CampaignError, workflow.WorkflowError) as error:
+    except (service.CampaignError, WorkflowError) as error:
         return _vehicle_page(vehicle, status=getattr(error, "status", 422), error=str(error.message))
     if form.decision.data == "approve":
         flash(_("Early tow approved: the tow order is open."), "success")

@@ -13,12 +13,22 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from peewee import JOIN
 
-from core import clock, editing, exports, photos
-from core.areas import Area
-from core.parsing import parse_int
-from core.permissions import requires, scoped
-from core.web import message, page
-from core.workorders import scope, states, workflow
+from core.api import (
+    CASE_STATUSES,
+    Area,
+    PhotoError,
+    WorkflowError,
+    can_see_case,
+    clock,
+    editing,
+    exports,
+    message,
+    page,
+    parse_int,
+    photos,
+    requires,
+    scoped,
+)
 
 from . import contacts, owners, plates, service, towing
 from . import export as vehicle_export
@@ -170,7 +180,7 @@ def new():
         return _already_registered(existing)
     try:
         stored = _store_uploads()
-    except photos.PhotoError as error:
+    except PhotoError as error:
         return page("zombie_cars/new.html", form=form, photo_error=str(error), status=422)
     if existing is None:
         vehicle, created = service.register(
@@ -264,7 +274,7 @@ def edit(vehicle_id):
     except editing.Stale:
         form.refuse("zombie_car", vehicle.id, Vehicle.get_by_id(vehicle.id).version)
         return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=409)
-    except photos.PhotoError as error:
+    except PhotoError as error:
         return page("zombie_cars/edit.html", form=form, vehicle=vehicle, photo_error=str(error), status=422)
     except service.CampaignError as error:
         form.plate.errors = [*form.plate.errors, str(error.message)]
@@ -299,14 +309,14 @@ def _vehicle_page(vehicle, contact_form=None, outcome_form=None, status=200, err
         )
     early = list(vehicle.early_tows.order_by(EarlyTowRequest.requested_at.desc(), EarlyTowRequest.id.desc()))
     # only the tow cases the user may open: a number and status of another's case are not theirs to read
-    orders = [(n, n.tow_order) for n in notices if n.tow_order_id and scope.can_see(user, n.tow_order)]
+    orders = [(n, n.tow_order) for n in notices if n.tow_order_id and can_see_case(user, n.tow_order)]
     return page(
         "zombie_cars/vehicle.html",
         vehicle=vehicle,
         photos=list(vehicle.photo_links.order_by(VehiclePhoto.id)),
         notices=notices,
         orders=orders,
-        statuses=states.STATUSES,
+        statuses=CASE_STATUSES,
         colours=STAGE_COLOURS,
         contacts=list(vehicle.contacts.order_by(OwnerContact.contacted_on.desc(), OwnerContact.id.desc())),
         contact_form=contact_form or ContactForm(formdata=None, contacted_on=clock.now().date()),
@@ -387,9 +397,9 @@ def outcome(vehicle_id):
         stored = _store_uploads("photo")
         service.set_outcome(vehicle, form.outcome.data, _user(), _text(form.note), stored[0] if stored else None)
         service.add_photos(vehicle, stored)
-    except photos.PhotoError as error:
+    except PhotoError as error:
         return _vehicle_page(vehicle, outcome_form=form, status=422, error=str(error))
-    except (service.CampaignError, workflow.WorkflowError) as error:
+    except (service.CampaignError, WorkflowError) as error:
         return _vehicle_page(vehicle, outcome_form=form, status=getattr(error, "status", 422), error=str(error.message))
     flash(_("Outcome recorded: %(outcome)s.", outcome=OUTCOMES[form.outcome.data]), "success")
     return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
