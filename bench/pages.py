@@ -115,10 +115,14 @@ def pages_for(app, client, username) -> list[Page]:
             shown = "" if spec.get("visible", True) else " (switched off at first)"
             pages.append(Page(f"map layer: {spec.get('name')}{shown}", spec["url"]))
     if levels:
-        for level, label in LEVELS.items():
+        for level in LEVELS:
             name = GRID_RANKING if level == "grid" else f"evaluation: {level}"
-            pages.append(Page(name, f"/evaluation/?level={level}", target=GRID_RANKING_MS if level == "grid" else TARGET_MS))
-        del label
+            pages.append(
+                Page(name, f"/evaluation/?level={level}", target=GRID_RANKING_MS if level == "grid" else TARGET_MS)
+            )
+        pages.append(
+            Page(f"{GRID_RANKING}, every figure", "/evaluation/?level=grid&figures=all", target=GRID_RANKING_MS)
+        )
     return pages
 
 
@@ -208,9 +212,9 @@ def hot_paths(args) -> dict:
         db.execute_sql("ANALYZE")
         sid = f"{args.ended_sessions // 2:032x}"
         checks = {
-            "ended-session look-up (core.sessions.problem)": lambda: EndedSession.select()
-            .where(EndedSession.sid == sid)
-            .exists(),
+            "ended-session look-up (core.sessions.problem)": lambda: (
+                EndedSession.select().where(EndedSession.sid == sid).exists()
+            ),
             "notification badge count (notifications.unread)": lambda: unread(dispatcher),
         }
         plans = {
@@ -235,7 +239,9 @@ def hot_paths(args) -> dict:
             sql, params = plans[name].sql()
             plan = "; ".join(row[-1] for row in db.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params).fetchall())
             verdict = "met" if p50 <= HOT_PATH_MS else "**OVER**"
-            print(f"  {name}: p50 {p50:.3f} ms, p95 {percentile(times, 95):.3f} ms (≤ {HOT_PATH_MS:g} ms {verdict}); {plan}")
+            print(
+                f"  {name}: p50 {p50:.3f} ms, p95 {percentile(times, 95):.3f} ms (≤ {HOT_PATH_MS:g} ms {verdict}); {plan}"
+            )
             results[name] = {"p50": round(p50, 3), "p95": round(percentile(times, 95), 3), "plan": plan}
     copy.unlink(missing_ok=True)
     for suffix in ("-wal", "-shm"):
