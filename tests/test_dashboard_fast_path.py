@@ -16,7 +16,7 @@ LEVELS = ["grid", "community", "department", "collector", "dispatcher"]
 
 def test_one_by_day_computation_gives_the_separate_computations_figures(app, load_demo):
     load_demo(app)
-    with app.test_request_context(), db.connection_context():
+    with app.app_context(), db.connection_context():  # no request: nothing kept between calls
         now = clock.now()
         month = figures.last_days_period(widgets.TREND_DAYS, now)
         scopes = {figures.evaluation_scope(user) for user in User.select()} - {None}
@@ -28,6 +28,8 @@ def test_one_by_day_computation_gives_the_separate_computations_figures(app, loa
                 assert figures.rates_of_days(days, first=at.date()) == today, scope
                 assert figures.rates_of_days(days) == figures.rates(*month, scope, now=at), scope
                 assert figures.handling_of_days(days) == figures.daily_handling(*month, scope, now=at), scope
+                alone = figures.daily_rates(*month, scope, at, figures.TREND_CODES)  # the trend polled alone
+                assert figures.handling_of_days(alone) == figures.daily_handling(*month, scope, now=at), scope
         assert any(figures.rates(*month, scope, now=now)["due_to_handle"] for scope in scopes)
 
 

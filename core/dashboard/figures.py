@@ -149,19 +149,22 @@ def daily_handling(start: datetime, end: datetime, scope: EvaluationScope = CITY
     return indicators.combined(scope.level, scope.keys, start, end, TREND_CODES, by_day=True)
 
 
-def daily_rates(start: datetime, end: datetime, scope: EvaluationScope = CITY, now=None) -> dict[date, dict]:
-    """rates() for every day of [start, min(end, now)) by the day of the deadline (days with nothing
-    due absent), computed once per request for the same arguments: the home page's timeliness and
-    trend widgets read the same stage cohorts (`rates_of_days`, `handling_of_days`), and the evaluation
-    queries behind them are most of a home page's time."""
+def daily_rates(
+    start: datetime, end: datetime, scope: EvaluationScope = CITY, now=None, codes=RATE_CODES
+) -> dict[date, dict]:
+    """rates() (its `codes`) for every day of [start, min(end, now)) by the day of the deadline (days with
+    nothing due absent), computed once per request for the same period and scope: the home page's
+    timeliness widget asks for every rate code, and the trend widget after it (TREND_CODES) reads the same
+    cohorts (`rates_of_days`, `handling_of_days`). These evaluation queries are most of a home page's time."""
     end = min(end, now or clock.now())
     if end <= start:
         return {}
     memo = g.setdefault("_daily_rates", {}) if has_request_context() else {}
     key = (scope, str(start), str(end.replace(microsecond=0)))  # the seconds the SQL sees (measures._p)
-    if key not in memo:
-        memo[key] = indicators.combined(scope.level, scope.keys, start, end, RATE_CODES, by_day=True)
-    return memo[key]
+    known = memo.get(key)
+    if known is None or not set(codes) <= set(known[0]):
+        known = memo[key] = (tuple(codes), indicators.combined(scope.level, scope.keys, start, end, codes, by_day=True))
+    return known[1]
 
 
 def rates_of_days(days: dict[date, dict], first: date | None = None) -> dict:

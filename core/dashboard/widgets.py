@@ -91,7 +91,9 @@ def _trend(user, scope, now):
     days = [(start + timedelta(days=i)).date() for i in range(TREND_DAYS)]
     daily = figures.daily_counts(start, end, scope)
     target = figures.evaluation_scope(user)
-    handling = figures.handling_of_days(figures.daily_rates(start, end, target, now=now)) if target else {}
+    handling = (
+        figures.handling_of_days(figures.daily_rates(start, end, target, now, figures.TREND_CODES)) if target else {}
+    )
     rates = []
     for day in days:
         rate = handling.get(day, {}).get("on_time_handling_rate")
