@@ -47,3 +47,17 @@ def test_a_levels_computation_restricted_to_some_objects_gives_their_rows(app, l
                 alone = indicators.compute(level, start, end, codes, by_day=by_day, keys=some)
                 assert alone == {key: every[key] for key in some if key in every}, level
             assert indicators.compute(level, start, end, keys=[]) == {}
+
+
+def test_the_rankings_drill_down_links_are_url_fors(app, load_demo):
+    from flask import url_for
+
+    from core.evaluation.views import drill_urls
+
+    load_demo(app)
+    with app.test_request_context(), db.connection_context():
+        for period in ("2026-10", "2026-W44", "2026-10-01..2026-10-15"):
+            for level, key in [("grid", "430602001001001"), ("department", "12"), ("collector", "5")]:
+                for code in ("on_time_handling_rate", "reported"):
+                    expected = url_for("evaluation.drill_down", period=period, level=level, key=key, code=code)
+                    assert drill_urls(period, level)(key, code) == expected
