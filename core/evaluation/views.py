@@ -3,7 +3,7 @@
 
 import json
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
@@ -49,7 +49,15 @@ def drill_urls(period_key: str, level: str):
     the same text without building each through the URL map: a unit-grid table with every figure has
     thousands of links, and url_for was most of its time."""
     base = url_for("evaluation.drill_down", period=period_key, level=level)
-    return lambda key, code: f"{base}&{urlencode({'key': key, 'code': code})}"
+    quoted: dict[str, str] = {}  # keys and codes repeat down and across the table
+
+    def q(value) -> str:
+        text = str(value)
+        if text not in quoted:
+            quoted[text] = quote_plus(text)
+        return quoted[text]
+
+    return lambda key, code: f"{base}&key={q(key)}&code={q(code)}"
 
 
 def _helpers():
