@@ -308,3 +308,27 @@ def test_demo_city_has_responsible_people_for_every_grid_and_department(app, loa
         rows = Responsibility.select().count()
         demo.load(app)
         assert Responsibility.select().count() == rows
+
+
+def test_the_component_layer_answers_what_each_component_says_of_itself(app, load_demo, client_for):
+    """The census layer is built from plain rows (issue 11): the same points as from the models."""
+    from flask import url_for
+
+    from core import demo
+    from core.components.models import Component
+
+    load_demo(app)
+    client = client_for(app, "admin", demo.DEMO_PASSWORD)
+    features = client.get("/components/map.geojson").get_json()["features"]
+    with app.test_request_context(), db.connection_context():
+        components = list(Component.select().order_by(Component.id))
+        assert len(features) == len(components) > 100
+        for feature, c in zip(features, components, strict=True):
+            assert feature["properties"] == {
+                "label": f"{c.name} {c.code}",
+                "href": url_for("components.show", component_id=c.id),
+                "color": c.colour,
+                "value": str(c.status_label),
+            }
+            expected = json.loads(app.json.dumps([c.longitude, c.latitude]))
+            assert feature["geometry"] == {"type": "Point", "coordinates": expected}
