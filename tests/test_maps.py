@@ -332,3 +332,19 @@ def test_the_component_layer_answers_what_each_component_says_of_itself(app, loa
             }
             expected = json.loads(app.json.dumps([c.longitude, c.latitude]))
             assert feature["geometry"] == {"type": "Point", "coordinates": expected}
+
+
+def test_the_open_cases_pins_are_those_of_the_whole_cases(app, load_demo, client_for):
+    """The pins are built from the few columns they show (issue 11): the same as from the whole cases."""
+    from core import demo
+
+    load_demo(app)
+    client = client_for(app, "dispatcher", demo.DEMO_PASSWORD)
+    features = client.get("/orders/map.geojson").get_json()["features"]
+    with app.test_request_context(), db.connection_context():
+        now = clock.now()
+        orders = {o.id: o for o in WorkOrder.select().where(WorkOrder.status.in_(list(workflow.OPEN)))}
+        assert len(features) > 50
+        for got in features:
+            order = orders[got["properties"]["id"]]
+            assert got == json.loads(maps._pin(order, workflow.light(order, now)))
