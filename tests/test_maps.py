@@ -359,3 +359,43 @@ def test_without_grids_view_the_picker_has_gps_but_no_grid_lookup(app, city):
     html = client_of(app, "collector").get("/orders/new").get_data(as_text=True)
     assert 'class="use-gps"' in html
     assert "data-locate-url" not in html and 'id="location-grid"' not in html
+
+
+def test_the_component_layer_answers_what_each_component_says_of_itself(app, load_demo, client_for):
+    """The census layer is built from plain rows (issue 11): the same points as from the models."""
+    from flask import url_for
+
+    from core import demo
+    from core.components.models import Component
+
+    load_demo(app)
+    client = client_for(app, "admin", demo.DEMO_PASSWORD)
+    features = client.get("/components/map.geojson").get_json()["features"]
+    with app.test_request_context(), db.connection_context():
+        components = list(Component.select().order_by(Component.id))
+        assert len(features) == len(components) > 100
+        for feature, c in zip(features, components, strict=True):
+            assert feature["properties"] == {
+                "label": f"{c.name} {c.code}",
+                "href": url_for("components.show", component_id=c.id),
+                "color": c.colour,
+                "value": str(c.status_label),
+            }
+            expected = json.loads(app.json.dumps([c.longitude, c.latitude]))
+            assert feature["geometry"] == {"type": "Point", "coordinates": expected}
+
+
+def test_the_open_cases_pins_are_those_of_the_whole_cases(app, load_demo, client_for):
+    """The pins are built from the few columns they show (issue 11): the same as from the whole cases."""
+    from core import demo
+
+    load_demo(app)
+    client = client_for(app, "dispatcher", demo.DEMO_PASSWORD)
+    features = client.get("/orders/map.geojson").get_json()["features"]
+    with app.test_request_context(), db.connection_context():
+        now = clock.now()
+        orders = {o.id: o for o in WorkOrder.select().where(WorkOrder.status.in_(list(workflow.OPEN)))}
+        assert len(features) > 50
+        for got in features:
+            order = orders[got["properties"]["id"]]
+            assert got == json.loads(maps._pin(order, workflow.light(order, now)))

@@ -111,7 +111,8 @@ def campaign_widgets(user) -> list:
 @requires("dashboard.view")
 def wall():
     user = current_user._get_current_object()
-    widgets = [(name, widget(name, user)) for name in WALL_WIDGETS]
+    now = clock.now()
+    widgets = [(name, widget(name, user, now)) for name in WALL_WIDGETS]
     login_at = session.get("login_at")
     return render_template(
         "dashboard/wall.html",

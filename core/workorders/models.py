@@ -94,6 +94,7 @@ class WorkOrder(BaseModel):
             (("department", "status", "stage_due_at"), False),
             (("grid", "category", "status", "stage_due_at"), False),
             (("origin_plugin", "origin_kind", "origin_id"), False),  # a campaign finding its cases
+            (("status", "due_at"), False),  # overdue now: at a department, handling deadline passed
         )
 
     @property
@@ -155,7 +156,8 @@ class Notification(BaseModel):
     read = BooleanField(default=False)
 
     class Meta:
-        indexes = ((("user", "order", "kind", "due"), True),)
+        # the header's unread badge on every request: counted from the index alone
+        indexes = ((("user", "order", "kind", "due"), True), (("user", "read"), False))
 
 
 class NotifyOptOut(BaseModel):
