@@ -145,8 +145,10 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
         for query, ordering in parts:
             yield from query.select(WorkOrder.id).order_by(*ordering).tuples()
 
+    read = exports.by_ids(lambda ids: rows_with_names(FIELDS, ids))
+
     def fetch(page_ids: list) -> dict:
-        return {o.id: row(o) for o in rows_with_names(FIELDS, page_ids)}
+        return {o.id: row(o) for o in read(page_ids)}
 
     sheet = xlsx.Sheet(
         title=str(boxes()[box][0]),

@@ -38,6 +38,7 @@ def _fetcher(user):
     stages = {key: str(label) for key, label in STAGES.items()}
     types = {key: str(label) for key, label in VEHICLE_TYPES.items()}
     yes, no_plate = _("yes"), _("No plate")
+    read = exports.by_ids(lambda ids: Vehicle.select(*FIELDS).join(Area, JOIN.LEFT_OUTER).where(Vehicle.id.in_(ids)))
 
     def fetch(page_ids: list) -> dict:
         latest = {}
@@ -50,9 +51,8 @@ def _fetcher(user):
         for notice in notices:
             latest[notice.vehicle] = notice
         tow_numbers = service.visible_orders(user, [n.tow_order for n in latest.values() if n.tow_order])
-        vehicles = Vehicle.select(*FIELDS).join(Area, JOIN.LEFT_OUTER).where(Vehicle.id.in_(page_ids)).namedtuples()
         rows = {}
-        for v in vehicles:
+        for v in read(page_ids):
             notice = latest.get(v.id)
             rows[v.id] = [
                 v.plate or no_plate,
