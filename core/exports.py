@@ -102,6 +102,8 @@ def in_pages(ids: Iterable, fetch: Callable[[list], dict], size: int = PAGE_ROWS
     """Rows in short reads: `ids` (a query of one column, in the export's order, read to its end at once),
     then `fetch(page of ids) -> {id: row}` for each page, yielded in the ids' order. No statement is left
     open between two pages; memory holds the ids and one page. A row deleted meanwhile is left out."""
+    if isinstance(ids, Select):  # its rows as the driver gives them: ids need no conversion
+        ids = db.execute(ids).fetchall()
     order = [row[0] if isinstance(row, tuple) else row for row in ids]
     for start in range(0, len(order), size):
         page_ids = order[start : start + size]

@@ -147,6 +147,7 @@ FIRST_SERIAL_DATE = datetime(1900, 3, 1)  # earlier serials are off by Excel's p
 _SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _FORBIDDEN = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _LETTERS: list[str] = []  # column letters by 0-based index: A, B, … Z, AA, …
+_OPENS: list[str] = []  # '<c r="A', '<c r="B', …: a cell's start but its row number
 
 
 def _letters(columns: int) -> list[str]:
@@ -157,6 +158,7 @@ def _letters(columns: int) -> list[str]:
             n, rest = divmod(n - 1, 26)
             letters = chr(65 + rest) + letters
         _LETTERS.append(letters)
+        _OPENS.append(f'<c r="{letters}')
     return _LETTERS
 
 
@@ -164,30 +166,30 @@ def _row(number: int, values) -> str:
     """One <row> of SpreadsheetML: the hot loop of every export, so the common cells (plain text, int,
     naive datetime) are written inline, tested by type identity; `_other` writes the rest."""
     r = str(number)
-    cells = [f'<row r="{r}">']
+    cells = ['<row r="', r, '">']
     append = cells.append
-    letters = _LETTERS if len(values) <= len(_LETTERS) else _letters(len(values))
+    if len(values) > len(_OPENS):
+        _letters(len(values))
     special = _SPECIAL.search
-    for index, value in enumerate(values):
+    for start, value in zip(_OPENS, values, strict=False):  # _OPENS is at least as long
         kind = type(value)
         if kind is str:
             if not value:
                 continue
             if len(value) > CELL_LIMIT or special(value) or value[0] <= " " or value[-1] <= " ":
-                append(f'<c r="{letters[index]}{r}" t="inlineStr"><is>{_t(value)}</is></c>')
+                append(f'{start}{r}" t="inlineStr"><is>{_t(value)}</is></c>')
             else:
-                append(f'<c r="{letters[index]}{r}" t="inlineStr"><is><t>{value}</t></is></c>')
+                append(f'{start}{r}" t="inlineStr"><is><t>{value}</t></is></c>')
         elif value is None:
             continue
         elif kind is int:
-            append(f'<c r="{letters[index]}{r}"><v>{value}</v></c>')
+            append(f'{start}{r}"><v>{value}</v></c>')
         elif kind is datetime and value.tzinfo is None and value >= FIRST_SERIAL_DATE:
-            serial = (value - EPOCH).total_seconds() / 86400
-            append(f'<c r="{letters[index]}{r}" s="{DATETIME}"><v>{serial!r}</v></c>')
+            append(f'{start}{r}" s="{DATETIME}"><v>{(value - EPOCH).total_seconds() / 86400!r}</v></c>')
         else:
             cell = _other(value)
             if cell:
-                append(f'<c r="{letters[index]}{r}"{cell}</c>')
+                append(f'{start}{r}"{cell}</c>')
     append("</row>")
     return "".join(cells)
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from core import audit, clock, exports, xlsx
 from core.areas import Area
 from core.catalogue import KINDS, Category
+from core.db import db
 from core.org import Department
 from core.web import message
 from core.workorders import workflow
@@ -143,7 +144,7 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
 
     def ids():
         for query, ordering in parts:
-            yield from query.select(WorkOrder.id).order_by(*ordering).tuples()
+            yield from db.execute(query.select(WorkOrder.id).order_by(*ordering)).fetchall()
 
     read = exports.by_ids(lambda ids: rows_with_names(FIELDS, ids))
 
