@@ -35,6 +35,7 @@ ACTIONS = [
     AuditAction("user.unlock", _l("unlocked user %(object)s"), USER),
     AuditAction("user.locked", _l("locked the account %(object)s after too many failed logins"), USER),
     AuditAction("user.password", _l("changed the password of %(object)s"), USER),
+    AuditAction("user.password_failed", _l("failed to change the password of %(object)s"), USER),
     AuditAction("user.logout_everywhere", _l("ended every session of %(object)s"), USER),
     AuditAction("department.create", _l("created department %(object)s"), DEPARTMENT),
     AuditAction("department.update", _l("changed department %(object)s"), DEPARTMENT),

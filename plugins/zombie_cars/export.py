@@ -46,6 +46,7 @@ def _fetcher(user):
     full = owners.may_see(user)
     up = contacts.district_of_grid()
     district_names = {area_id: area.name for area_id, area in contacts.districts().items()}
+    read = exports.by_ids(lambda ids: Vehicle.select(*FIELDS).join(Area, JOIN.LEFT_OUTER).where(Vehicle.id.in_(ids)))
 
     def fetch(page_ids: list) -> dict:
         latest = {}
@@ -66,9 +67,8 @@ def _fetcher(user):
         ):
             calls[call.vehicle] = call.result
         tow_numbers = service.visible_orders(user, [n.tow_order for n in latest.values() if n.tow_order])
-        vehicles = Vehicle.select(*FIELDS).join(Area, JOIN.LEFT_OUTER).where(Vehicle.id.in_(page_ids)).namedtuples()
         rows = {}
-        for v in vehicles:
+        for v in read(page_ids):
             notice = latest.get(v.id)
             owner = owners.shown(user, v, full)
             rows[v.id] = [
