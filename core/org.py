@@ -31,6 +31,9 @@ class Department(BaseModel):
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
     phone = CharField(max_length=40, default="")
     sort = IntegerField(default=0)
+    # A handler's return, extension and suspension requests wait for the department's head first
+    # (core.workorders.department); False: they go straight to the centre.
+    requests_via_head = BooleanField(default=False)
     version = IntegerField(default=1)  # the edit form's optimistic lock (core/editing.py)
 
     @property

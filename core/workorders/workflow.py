@@ -16,27 +16,12 @@ from core.catalogue import FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, User
 from core.parsing import ParseError, parse_datetime
-from core.workorders import submissions
+from core.workorders import department, submissions
 from core.workorders.clocks import stage_clock, warn_time
+from core.workorders.errors import Conflict, NotAllowed, WorkflowError  # noqa: F401 (raised from here too)
 from core.workorders.models import NumberCounter, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.scope import can_see, in_grids, outside_areas
 from core.workorders.states import ACTIONS, CREATE, HANDLING_TYPES, STATUSES
-
-
-class WorkflowError(Exception):
-    status = 422
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-
-class NotAllowed(WorkflowError):
-    status = 403
-
-
-class Conflict(WorkflowError):
-    status = 409
 
 
 @dataclass
@@ -68,7 +53,7 @@ def allowed_actions(order: WorkOrder, user) -> list[str]:
     for name, action in ACTIONS.items():
         if order.status not in action.sources or not user.can(action.permission):
             continue
-        if action.scope == "department" and user.department_id != order.department_id:
+        if action.scope == "department" and not department.in_department(user, order):
             continue
         if action.scope == "grid" and not in_grids(user, order):
             continue
@@ -79,6 +64,8 @@ def allowed_actions(order: WorkOrder, user) -> list[str]:
         if name == "request_extension" and order.extension_requested:
             continue
         if name == "request_suspension" and order.suspension_requested_until:
+            continue
+        if not department.offered(name, order, user):
             continue
         names.append(name)
     return names
@@ -233,7 +220,12 @@ def apply(order: WorkOrder, action: str, actor, now: datetime, reason="", data=N
     if photos:
         data["photos"] = [photo.id for photo in photos]
     before = order.status
-    APPLY.get(action, _apply_nothing)(order, now, reason, data)
+    if action in department.APPLY:
+        department.APPLY[action](order, now, reason, data, actor)
+    else:
+        APPLY.get(action, _apply_nothing)(order, now, reason, data)
+    department.after(order, action, actor, data)
+    recorded, reason = data.pop("record_as", action), data.pop("record_reason", reason)
     if spec.target is not None:
         order.status = spec.target
     if order.status != before and action not in KEEP_CLOCK:
@@ -249,7 +241,7 @@ def apply(order: WorkOrder, action: str, actor, now: datetime, reason="", data=N
         "at": now,
         "actor": user,
         "actor_name": name,
-        "action": action,
+        "action": recorded,
         "from_status": before,
         "to_status": order.status,
         "department": order.department_id,
@@ -325,10 +317,7 @@ def _apply_dispatch(order, now, reason, data):
 
 
 def _apply_return(order, now, reason, data):
-    order.returns += 1
-    data["from_department"] = order.department_id
-    order.extension_requested = False
-    order.suspension_requested_until = None
+    department.end_round(order, data)
 
 
 def _apply_handled(order, now, reason, data):
