@@ -21,6 +21,12 @@ DEPARTMENT_TYPES = {
 # command or supervision centre, which take, dispatch and supervise cases).
 HANDLING_TYPES = ("professional", "district", "street")
 
+# Where a department's handlers' return, extension and suspension requests go (Department.requests_via_head).
+REQUEST_ROUTES = {
+    "direct": _l("Go straight to the command centre"),
+    "head": _l("Go via the department's head first"),
+}
+
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext as _
 
-from core import clock, dispatch_rules, worktime
+from core import audit, clock, dispatch_rules, worktime
 from core.catalogue import FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, User
@@ -200,8 +200,29 @@ def transition(order_id: int, action: str, *, actor, version: int | None, reason
         }.get(action)
         if stage:
             _attach(order, photos, stage, event)
+        if action in AUDITED:
+            _audit(order, event, actor)
     _fire("workorder_transitioned", workorder=order, event=event)
     return event
+
+
+# Actions whose only record would otherwise be the case's own timeline: written to the audit log too.
+AUDITED = {"assign", "merge_caller", "call_back"}
+
+
+def _audit(order, event, actor):
+    data = event.data or {}
+    before, after = {}, {"reason": event.reason}
+    if event.action == "assign":
+        previous = User.get_or_none(User.id == data.get("from_assignee")) if data.get("from_assignee") else None
+        before, after["assignee"] = {"assignee": previous.name if previous else None}, data.get("assignee_name")
+    elif event.action == "merge_caller":
+        after.update(callers=data.get("callers"), anonymous=bool(data.get("anonymous")))
+    else:
+        after["outcome"] = data.get("outcome")
+    audit.record(
+        f"workorder.{event.action}", "workorder", order.id, order.number, before=before, after=after, actor=actor
+    )
 
 
 def apply(order: WorkOrder, action: str, actor, now: datetime, reason="", data=None, photos=()) -> dict:
