@@ -139,6 +139,7 @@ def _refuse_request(order, now, reason, data, actor):
         order.suspension_requested_until = None
 
 
+RECORDED_AS_ANOTHER = {"approve_request"}  # may name the action and reason its event records
 APPLY = {
     "assign": _assign,
     "request_return": _request_return,

@@ -246,7 +246,9 @@ def apply(order: WorkOrder, action: str, actor, now: datetime, reason="", data=N
     else:
         APPLY.get(action, _apply_nothing)(order, now, reason, data)
     department.after(order, action, actor, data)
-    recorded, reason = data.pop("record_as", action), data.pop("record_reason", reason)
+    recorded = action
+    if action in department.RECORDED_AS_ANOTHER:  # the head's approval of a return is the department's return
+        recorded, reason = data.pop("record_as", action), data.pop("record_reason", reason)
     if spec.target is not None:
         order.status = spec.target
     if order.status != before and action not in KEEP_CLOCK:
