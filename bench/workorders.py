@@ -496,6 +496,8 @@ BLANK = {
     "origin_id": "",
     "outcome": "",
     "outside_areas": False,
+    "assignee": None,
+    "head_request": "",
 }
 
 

@@ -75,6 +75,8 @@ def old_list(user, box, args) -> list[int]:
         query = query.where(WorkOrder.status.in_(list(which)))
     if box == "department" and user.department_id:
         query = query.where(WorkOrder.department == user.department_id)
+    if box == "assigned":
+        query = query.where(WorkOrder.assignee == user.id)
     if args.get("status"):
         query = query.where(WorkOrder.status == args["status"])
     if args.get("source"):

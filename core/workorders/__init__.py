@@ -19,6 +19,7 @@ PERMISSIONS = [
     ("workorder.file", _l("File or void cases"), ["shift_leader"]),
     ("workorder.dispatch", _l("Dispatch cases to departments"), ["dispatcher"]),
     ("workorder.handle", _l("Handle cases of one's own department"), ["handler", "dept_head"]),
+    ("workorder.assign", _l("Assign the department's cases; approve its handlers' requests"), ["dept_head"]),
     ("workorder.approve", _l("Approve or refuse extensions and suspensions"), ["dispatcher", "shift_leader"]),
     ("workorder.check", _l("Check handled cases on site"), ["collector"]),
     ("workorder.close", _l("Close checked cases"), ["shift_leader"]),

@@ -85,6 +85,11 @@ class WorkOrder(BaseModel):
     # (closed, voided, not accepted) and while open.
     outcome = CharField(max_length=20, default="")
     outside_areas = BooleanField(default=False)  # a collector's report from outside their patrol areas
+    # The handler the department's head gave the case to (core.workorders.department); None: every
+    # handler of the department. Ends with the department's round (a return, a new dispatch).
+    assignee = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="assigned_orders", index=False)
+    # The request ("return", "extension", "suspension") waiting for the department's head; "" none.
+    head_request = CharField(max_length=12, default="")
 
     class Meta:
         # The inboxes: a status (or a department's statuses), most urgent first; the lists filtered by
@@ -95,6 +100,7 @@ class WorkOrder(BaseModel):
             (("grid", "category", "status", "stage_due_at"), False),
             (("origin_plugin", "origin_kind", "origin_id"), False),  # a campaign finding its cases
             (("status", "due_at"), False),  # overdue now: at a department, handling deadline passed
+            (("assignee", "status", "stage_due_at"), False),  # a handler's "assigned to me" box
         )
 
     @property
