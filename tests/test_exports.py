@@ -411,7 +411,8 @@ def test_a_page_read_by_one_prebuilt_statement_gives_what_peewee_gives(app, city
     from core.components.export import _select
     from core.components.models import Component
 
-    plugin = sys.modules[exports.kinds()["zombie_cars"].sheets.__module__]  # as the plugin loader imported it
+    with app.app_context():
+        plugin = sys.modules[exports.kinds()["zombie_cars"].sheets.__module__]  # as the plugin loader imported it
     Vehicle = plugin.Vehicle
 
     with db.connection_context():

@@ -10,7 +10,7 @@ import pytest
 
 from core import clock, maps, maps_demo
 from core.db import db
-from core.workorders import workflow
+from core.workorders import clocks, states, workflow
 from core.workorders.models import WorkOrder
 from tests.support import create_user, login
 from tests.workorder_support import build_city, report, shapes
@@ -394,8 +394,8 @@ def test_the_open_cases_pins_are_those_of_the_whole_cases(app, load_demo, client
     features = client.get("/orders/map.geojson").get_json()["features"]
     with app.test_request_context(), db.connection_context():
         now = clock.now()
-        orders = {o.id: o for o in WorkOrder.select().where(WorkOrder.status.in_(list(workflow.OPEN)))}
+        orders = {o.id: o for o in WorkOrder.select().where(WorkOrder.status.in_(list(states.OPEN)))}
         assert len(features) > 50
         for got in features:
             order = orders[got["properties"]["id"]]
-            assert got == json.loads(maps._pin(order, workflow.light(order, now)))
+            assert got == json.loads(maps._pin(order, clocks.light(order, now)))
