@@ -79,6 +79,6 @@ def test_every_hook_is_exercised(make_app):
         assert "recorder_notes" in maps.measures()
         assert "recorder_notes" in exports.kinds()  # register_exports
         assert "recorder" in import_pages.kinds()  # register_imports
-        upgrade(app)  # upgrade_steps
-        assert recorder.UPGRADED[-1] == "recorder.upgraded"
+    upgrade(app)  # upgrade_steps (it opens its own connection, as `flask db upgrade` does)
+    assert recorder.UPGRADED[-1] == "recorder.upgraded"
     assert set(recorder.CALLS) >= set(hookspec_signatures()), "hooks never called"
