@@ -138,11 +138,80 @@ def _filtered(query, statuses: set[str], args=None, phones=False):
     return query, statuses
 
 
+# The list's sortable columns (its header, templates/workorders/_rows.html): `sort=<column>` ascending,
+# `sort=-<column>` descending, always with the id as the last key, so that pages never overlap. The
+# expressions of the joined names need their table in the ids' query (_joined).
+COLUMNS = {
+    "number": (WorkOrder.number,),
+    "category": (Category.code, Category.name),
+    "description": (WorkOrder.description,),
+    "address": (WorkOrder.address,),
+    "source": (WorkOrder.source,),
+    "grid": (Area.code,),
+    "department": (Department.name,),
+    "status": (),  # workflow order: one part per status (column_parts)
+    "time_left": (WorkOrder.stage_due_at,),  # the stage deadline: the least time left first
+    "elapsed": (WorkOrder.reported_at,),  # since the report: the newest (least elapsed) first
+}
+# Read in the order of an index whatever the list's size: (status, stage_due_at), reported_at, number.
+# The others make the database sort every case of the list, so they are offered only for lists of at
+# most ORDER_LIST_SORT_LIMIT cases (sort_refused).
+INDEXED = {"number", "status", "time_left", "elapsed"}
+DESCENDING_FIRST = {"elapsed"}  # "elapsed" ascending is reported_at descending
+NULLABLE = {"category", "grid", "department", "time_left"}
+
+
+def parse_sort(sort) -> tuple[str | None, bool]:
+    """("category", False) for "category", ("category", True) for "-category"; (None, False) for the
+    named orders ("due", "light", "newest"...) and anything unknown, which are not column sorts."""
+    if not isinstance(sort, str):
+        return None, False
+    column = sort.removeprefix("-")
+    return (column, sort.startswith("-")) if column in COLUMNS else (None, False)
+
+
+def sort_refused(query, statuses: set[str], sort, limit: int) -> str | None:
+    """The column of `sort` when sorting by it is not offered for this list: an unindexed column and a
+    list of more than `limit` cases (counted no further)."""
+    column, _descending = parse_sort(sort)
+    if column is None or column in INDEXED:
+        return None
+    counted = _with_status(query, statuses).select(WorkOrder.id).order_by().limit(limit + 1).count()
+    return column if counted > limit else None
+
+
+def _joined(query, column: str):
+    """The ids' query with the table the column's names are in."""
+    if column == "category":
+        return query.join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
+    if column == "grid":
+        return query.join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
+    if column == "department":
+        return query.join_from(WorkOrder, Department, JOIN.LEFT_OUTER, on=(WorkOrder.department == Department.id))
+    return query
+
+
+def column_parts(query, statuses: set[str], column: str, descending: bool):
+    """The list sorted by one column of COLUMNS, as parts (see ordered_parts). Cases without a value
+    (no category, no grid, no clock) come last either way."""
+    if column == "status":
+        order = [status for status in STATUSES if status in statuses]
+        urgent = (WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
+        return [(query.where(WorkOrder.status == status), urgent) for status in order[:: -1 if descending else 1]]
+    reverse = descending != (column in DESCENDING_FIRST)
+    nulls = "LAST" if column in NULLABLE else None  # NULLS LAST on a column without any keeps it off its index
+    keys = [key.desc(nulls=nulls) if reverse else key.asc(nulls=nulls) for key in COLUMNS[column]]
+    return [(_joined(_with_status(query, statuses), column), (*keys, WorkOrder.id.desc() if reverse else WorkOrder.id))]
+
+
 def ordered_parts(query, statuses: set[str], sort: str | None):
     """The list as consecutive parts, each (query, ordering). Most urgent first, except that a suspended
     case's clock stands still, so suspended cases come last: rather than sorting on a CASE expression,
     which makes the database sort every row, the suspended cases are a second part and each part is read
-    in the order of an index on (status, stage_due_at)."""
+    in the order of an index on (status, stage_due_at). A column sort (COLUMNS) is column_parts'."""
+    column, descending = parse_sort(sort)
+    if column is not None:
+        return column_parts(query, statuses, column, descending)
     if sort == "newest":
         return [(_with_status(query, statuses), (WorkOrder.reported_at.desc(), WorkOrder.id.desc()))]
     urgent = (WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
@@ -196,6 +265,9 @@ ROW_FIELDS = (
     WorkOrder.stage_due_at,
     WorkOrder.stage_unit,
     WorkOrder.suspended_until,
+    WorkOrder.source,
+    WorkOrder.address,
+    WorkOrder.description,
     Category.name.alias("category_name"),
     Area.name.alias("grid_name"),
     Department.name.alias("department_name"),
