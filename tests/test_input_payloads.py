@@ -88,6 +88,7 @@ def world(app, monkeypatch):
     from core.dispatch_rules import DispatchRule
     from core.evaluation import periods, snapshots
     from core.evaluation.models import Deduction
+    from core.workorders.models import SavedFilter
     from core.worktime import CalendarDay
     from plugins.zombie_cars import service
 
@@ -112,11 +113,13 @@ def world(app, monkeypatch):
         )  # fmt: skip
         version = snapshots.prepare(periods.parse("2026-02"))
         day = CalendarDay.create(date=date(2027, 1, 1), kind="holiday", name="元旦")
+        saved = SavedFilter.create(user=city.users["dispatcher"], name="待派遣", query="box=to_dispatch")
         ids = {
             "order_id": order.id, "vehicle_id": vehicle.id, "dept_id": spare.id, "user_id": target.id,
             "role_id": role.id, "category_id": city.category.id, "standard_id": city.standard.id,
             "rule_id": rule.id, "component_id": component.id, "deduction_id": deduction.id,
             "snapshot_id": version.snapshot_id, "version_id": version.id, "day_id": day.id,
+            "filter_id": saved.id,
         }  # fmt: skip
         granted = {}
         for grant in RolePermission.select(RolePermission, Role).join(Role):

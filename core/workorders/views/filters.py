@@ -89,7 +89,7 @@ def save_filter():
 @bp.route("/filters/<int:filter_id>/delete", methods=["POST"])
 @login_required
 @scoped("filter_id", kind="saved_filter")
-def delete_filter(filter_id):
+def filter_delete(filter_id):
     saved = SavedFilter.get_or_none((SavedFilter.id == filter_id) & (SavedFilter.user == current_user.id))
     if saved is None:
         abort(404)  # someone else's, or gone already
