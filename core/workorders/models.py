@@ -95,6 +95,9 @@ class WorkOrder(BaseModel):
             (("department", "status", "stage_due_at"), False),
             (("grid", "category", "status", "stage_due_at"), False),
             (("origin_plugin", "origin_kind", "origin_id"), False),  # a campaign finding its cases
+            # the lists sorted by number or by time since the report (core.workorders.queries.COLUMNS)
+            (("status", "number"), False),
+            (("status", "reported_at"), False),
         )
 
     @property

@@ -153,7 +153,7 @@ COLUMNS = {
     "time_left": (WorkOrder.stage_due_at,),  # the stage deadline: the least time left first
     "elapsed": (WorkOrder.reported_at,),  # since the report: the newest (least elapsed) first
 }
-# Read in the order of an index whatever the list's size: (status, stage_due_at), reported_at, number.
+# Read from an index whatever the list's size: (status, stage_due_at), (status, number), (status, reported_at).
 # The others make the database sort every case of the list, so they are offered only for lists of at
 # most ORDER_LIST_SORT_LIMIT cases (sort_refused).
 INDEXED = {"number", "status", "time_left", "elapsed"}
@@ -170,11 +170,13 @@ def parse_sort(sort) -> tuple[str | None, bool]:
     return (column, sort.startswith("-")) if column in COLUMNS else (None, False)
 
 
-def sort_refused(query, statuses: set[str], sort, limit: int) -> str | None:
+def sort_refused(query, statuses: set[str], sort, limit: int, box: str = "") -> str | None:
     """The column of `sort` when sorting by it is not offered for this list: an unindexed column and a
-    list of more than `limit` cases (counted no further)."""
+    list of more than `limit` cases (counted no further). The department box is read through its
+    (department, status, stage_due_at) index: only the stage clock's sorts are indexed there."""
     column, _descending = parse_sort(sort)
-    if column is None or column in INDEXED:
+    indexed = INDEXED - {"number", "elapsed"} if box == "department" else INDEXED
+    if column is None or column in indexed:
         return None
     counted = _with_status(query, statuses).select(WorkOrder.id).order_by().limit(limit + 1).count()
     return column if counted > limit else None

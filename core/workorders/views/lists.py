@@ -29,7 +29,7 @@ def inbox():
     page_no = min(max(request.args.get("page", 1, type=parse_int), 1), queries.MAX_PAGE)
     limit = current_app.config["ORDER_LIST_COUNT_LIMIT"]
     sort = request.args.get("sort")
-    refused = queries.sort_refused(query, statuses, sort, current_app.config["ORDER_LIST_SORT_LIMIT"])
+    refused = queries.sort_refused(query, statuses, sort, current_app.config["ORDER_LIST_SORT_LIMIT"], box)
     if refused:
         sort = None  # most urgent first, with a note saying why
     parts = queries.ordered_parts(query, statuses, sort)
