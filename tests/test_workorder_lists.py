@@ -391,6 +391,17 @@ def test_an_unindexed_sort_of_a_long_list_is_refused_with_a_note(app, varied):
             as_text=True
         )
     assert "Sorting by" not in html and 'aria-sort="ascending"' in html
+    # the department box is read through its department index: number and elapsed come under the limit
+    handler = app.test_client()
+    login(handler, "handler")
+    handler.post("/lang", data={"lang": "en"})
+    with app.test_request_context(), db.connection_context():
+        assert len(old_list(varied.users["handler"], "department", {})) > 10
+    with clock.frozen(NOW):
+        html = handler.get("/orders/", query_string={"box": "department", "sort": "-number"}).get_data(as_text=True)
+        assert "Sorting by Number is offered" in html
+        html = handler.get("/orders/", query_string={"box": "department", "sort": "time_left"}).get_data(as_text=True)
+        assert "Sorting by" not in html and 'aria-sort="ascending"' in html
 
 
 def test_time_left_and_elapsed_read_in_the_stage_unit(app, city):
