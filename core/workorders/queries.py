@@ -4,11 +4,12 @@ suspended cases last, or by warning light), and one page of rows with the names 
 
 from flask import request
 from flask_babel import gettext as _
-from peewee import JOIN
+from peewee import JOIN, SQL, NodeList
 
 from core import clock
 from core.areas import Area
 from core.catalogue import Category
+from core.db import is_sqlite
 from core.org import Department
 from core.workorders import hotline, scope, states
 from core.workorders.models import SOURCES, WorkOrder
@@ -159,6 +160,7 @@ COLUMNS = {
 INDEXED = {"number", "status", "time_left", "elapsed"}
 DESCENDING_FIRST = {"elapsed"}  # "elapsed" ascending is reported_at descending
 NULLABLE = {"category", "grid", "department", "time_left"}
+STATUS_INDEXED = {"number", "elapsed"}  # the (status, number) and (status, reported_at) indexes
 
 
 def parse_sort(sort) -> tuple[str | None, bool]:
@@ -202,7 +204,13 @@ def column_parts(query, statuses: set[str], column: str, descending: bool):
         return [(query.where(WorkOrder.status == status), urgent) for status in order[:: -1 if descending else 1]]
     reverse = descending != (column in DESCENDING_FIRST)
     nulls = "LAST" if column in NULLABLE else None  # NULLS LAST on a column without any keeps it off its index
-    keys = [key.desc(nulls=nulls) if reverse else key.asc(nulls=nulls) for key in COLUMNS[column]]
+    columns = COLUMNS[column]
+    if column in STATUS_INDEXED and _status_clause(statuses) is not None and is_sqlite():
+        # With the LIMIT a parameter, SQLite walks the column's own index in order, reading the table
+        # for each row's status: most of a million rows when the box's cases come late in that order
+        # (1.9 s). A unary + keeps it off that index, so it reads (status, column) and sorts the box.
+        columns = [NodeList((SQL("+"), key), glue="") for key in columns]
+    keys = [key.desc(nulls=nulls) if reverse else key.asc(nulls=nulls) for key in columns]
     return [(_joined(_with_status(query, statuses), column), (*keys, WorkOrder.id.desc() if reverse else WorkOrder.id))]
 
 
