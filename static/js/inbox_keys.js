@@ -20,10 +20,10 @@
     const next = now < 0 ? (step > 0 ? 0 : all.length - 1) : Math.min(Math.max(now + step, 0), all.length - 1);
     all.forEach((row) => {
       row.classList.remove("key-current");
-      row.removeAttribute("aria-selected");
+      row.removeAttribute("aria-current");
     });
     all[next].classList.add("key-current");
-    all[next].setAttribute("aria-selected", "true");
+    all[next].setAttribute("aria-current", "true");
     all[next].scrollIntoView({ block: "nearest" });
   }
 
