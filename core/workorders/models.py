@@ -175,7 +175,7 @@ class NotifyOptOut(BaseModel):
 
 
 class SavedFilter(BaseModel):
-    """A user's named filter and sort of the case list (core.workorders.saved_filters): the list's query
+    """A user's named filter and sort of the case list (core.workorders.views.filters): the list's query
     string, kept as it was saved and read back through the list's own checks."""
 
     user = ForeignKeyField(User, backref="+", on_delete="CASCADE")

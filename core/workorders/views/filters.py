@@ -80,7 +80,8 @@ def save_filter():
             return message(_("You have %(n)d saved filters: delete one first.", n=MAX_PER_USER), 400)
         else:
             try:
-                SavedFilter.create(user=current_user.id, name=name, query=query)
+                with db.atomic():  # a savepoint: the transaction goes on after a refused insert
+                    SavedFilter.create(user=current_user.id, name=name, query=query)
             except IntegrityError:  # the same name saved at the same moment from another tab
                 pass
     return _answer(query, _("Filter “%(name)s” saved.", name=name))
