@@ -4,13 +4,30 @@ while typing; still after htmx swaps the rows. Then a column sort and a saved fi
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
+from core import db as dbmod
 from core import demo
-from tests.e2e.support import log_in
+from core.workorders.models import WorkOrder
+from tests.e2e.support import log_in, serving
 
 
-def test_dispatcher_moves_through_the_inbox_with_j_k_and_opens_a_case_with_enter(live_server, page):
+@pytest.fixture
+def city_with_cases_to_dispatch(make_app, load_demo):
+    """The demo city served, with at least three cases awaiting dispatch (the demo's history may leave
+    none there at a given hour)."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    load_demo(app)
+    with app.app_context(), dbmod.db.connection_context():
+        reported = WorkOrder.select(WorkOrder.id).where(WorkOrder.status == "reported").limit(3)
+        WorkOrder.update(status="filed").where(WorkOrder.id.in_([o.id for o in reported])).execute()
+    with serving(app) as url:
+        yield url
+
+
+def test_dispatcher_moves_through_the_inbox_with_j_k_and_opens_a_case_with_enter(city_with_cases_to_dispatch, page):
+    live_server = city_with_cases_to_dispatch
     log_in(page, live_server, "dispatcher", demo.DEMO_PASSWORD)
     page.goto(live_server + "/orders/?box=to_dispatch")
     rows = page.locator("#order-rows tbody tr")
