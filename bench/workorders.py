@@ -496,6 +496,8 @@ BLANK = {
     "origin_id": "",
     "outcome": "",
     "outside_areas": False,
+    "assignee": None,
+    "head_request": "",
 }
 
 
@@ -658,7 +660,8 @@ def _generate_orders(args) -> dict:
 
 # --- measurement -------------------------------------------------------------------------------------
 
-ORDER_LINK = re.compile(r'href="/orders/(\d+)"')
+# the table's links (the phone's cards, class="card-link", repeat them)
+ORDER_LINK = re.compile(r'<a href="/orders/(\d+)"')
 TIMELINE = re.compile(r'<ol class="timeline">(.*?)</ol>', re.S)
 
 

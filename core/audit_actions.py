@@ -6,8 +6,9 @@ from flask_babel import lazy_gettext as _l
 
 from core.audit import AuditAction
 from core.components.models import STATUSES as COMPONENT_STATUSES
-from core.org import DEPARTMENT_TYPES, LANGUAGES, Role
+from core.org import DEPARTMENT_TYPES, LANGUAGES, REQUEST_ROUTES, Role
 from core.workorders.cases import OUTCOMES
+from core.workorders.hotline import CALL_BACK_OUTCOMES
 from core.workorders.states import STATUSES as WORKORDER_STATUSES
 
 
@@ -35,6 +36,7 @@ ACTIONS = [
     AuditAction("user.unlock", _l("unlocked user %(object)s"), USER),
     AuditAction("user.locked", _l("locked the account %(object)s after too many failed logins"), USER),
     AuditAction("user.password", _l("changed the password of %(object)s"), USER),
+    AuditAction("user.password_failed", _l("failed to change the password of %(object)s"), USER),
     AuditAction("user.logout_everywhere", _l("ended every session of %(object)s"), USER),
     AuditAction("department.create", _l("created department %(object)s"), DEPARTMENT),
     AuditAction("department.update", _l("changed department %(object)s"), DEPARTMENT),
@@ -91,6 +93,25 @@ ACTIONS = [
         {"status": _l("Status"), "outcome": _l("Outcome"), "reason": _l("Reason")},
         {"status": WORKORDER_STATUSES, "outcome": OUTCOMES},
     ),
+    AuditAction(
+        "workorder.assign",
+        _l("assigned the case %(object)s to a handler"),
+        ORDER,
+        {"assignee": _l("Assigned to"), "reason": _l("Note")},
+    ),
+    AuditAction(
+        "workorder.merge_caller",
+        _l("added a further caller to the case %(object)s"),
+        ORDER,
+        {"callers": _l("Callers"), "anonymous": _l("Anonymous"), "reason": _l("What the caller said")},
+    ),
+    AuditAction(
+        "workorder.call_back",
+        _l("recorded a call-back to the caller of the case %(object)s"),
+        ORDER,
+        {"outcome": _l("Outcome"), "reason": _l("Note")},
+        {"outcome": CALL_BACK_OUTCOMES},
+    ),
     AuditAction("evaluation.deduct", _l("deducted points: %(object)s"), _to("evaluation.deductions")),
     AuditAction("evaluation.withdraw", _l("withdrew a deduction from %(object)s"), _to("evaluation.deductions")),
     AuditAction("evaluation.configure", _l("changed the score settings %(object)s"), _to("evaluation.scoring")),
@@ -104,7 +125,7 @@ FIELD_LABELS = {
     "type": _l("Type"), "parent": _l("Parent department"), "sort": _l("Sort order"), "status": _l("Status"),
     "locked_until": _l("Locked until"), "failures": _l("Failed logins"), "level": _l("Level"),
     "object": _l("Object"), "day": _l("Day"), "points": _l("Points"), "reason": _l("Reason"),
-    "photo": _l("Photo"), "periods": _l("Working hours"), "cases": _l("Cases"), "role": _l("Role"),
+    "photo": _l("Photo"), "periods": _l("Working hours"), "requests": _l("Requests"), "cases": _l("Cases"), "role": _l("Role"),
     "permission": _l("Permission"), "grids": _l("Unit grids"), "note": _l("Note"), "file": _l("File"),
 }  # fmt: skip
 
@@ -114,5 +135,6 @@ def value_labels() -> dict:
     return {
         "roles": {role.code: role.name for role in Role.select(Role.code, Role.name)},
         "type": DEPARTMENT_TYPES,
+        "requests": REQUEST_ROUTES,
         "language": LANGUAGES,
     }

@@ -155,14 +155,12 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
-        if not throttle.allow("login", current_app.config["LOGIN_THROTTLE_ATTEMPTS"], minutes):
-            form.password.errors.append(throttle.refusal(minutes))
-            return render_template("auth/login.html", form=form), 429
         user = User.get_or_none(User.username == form.username.data.strip())
-        error = _check_credentials(user, form.password.data)
-        if error:
-            form.password.errors.append(error)
+        refused = password_attempt(user, form.password.data, wrong=_("Wrong username or password."))
+        if refused:
+            form.password.errors.append(refused.message)
+            if refused.status == 429:
+                return render_template("auth/login.html", form=form), 429
         else:
             session.clear()
             login_user(user)
@@ -175,38 +173,65 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
-def _check_credentials(user, password):
-    """Return an error message, or None when the login may proceed. The password hash is checked in
-    every case, so that no answer comes sooner than another. A locked or disabled account gives one
-    answer whatever the password: only a login that succeeds tells a password was right."""
-    wrong = _("Wrong username or password.")
+class Refusal(NamedTuple):
+    message: str
+    status: int  # 429: too many attempts from the address; 422: the password was not accepted
+    reason: str  # throttled, unknown, disabled, locked, wrong (what the audit log says)
+
+
+def password_attempt(user, password: str, *, wrong: str, logging_in: bool = True) -> Refusal | None:
+    """Every password typed in (the login, the current password of /password) goes through here, so
+    that guessing costs the same on every form: the attempt is counted per client address
+    (core.throttle, scope "login", one budget for both forms) and refused beyond the limit without
+    looking at the password; then it is checked against the account (`_check_credentials`: counted,
+    locked after LOGIN_MAX_FAILURES). None when the password is right; `wrong` is the answer to a wrong
+    one. A right password clears the account's count, and a login records its time."""
+    minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
+    if not throttle.allow("login", current_app.config["LOGIN_THROTTLE_ATTEMPTS"], minutes):
+        return Refusal(throttle.refusal(minutes), 429, "throttled")
+    refused = _check_credentials(user, password, wrong)
+    if refused:
+        return refused
+    now = clock.now()
+    changes = {User.failed_logins: 0, User.locked_until: None}
+    if logging_in:
+        changes[User.last_login_at] = now
+        user.last_login_at = now
+    User.update(changes).where(User.id == user.id).execute()
+    user.failed_logins, user.locked_until = 0, None
+    return None
+
+
+def _check_credentials(user, password, wrong: str) -> Refusal | None:
+    """A refusal, or None when the password is right. The password hash is checked in every case, so
+    that no answer comes sooner than another. A locked or disabled account gives one answer whatever
+    the password: only an attempt that succeeds tells a password was right."""
     if user is None:
         check_password_hash(UNKNOWN_USER_HASH, password)
-        return wrong
+        return Refusal(wrong, 422, "unknown")
     if not user.active:
-        user.check_password(password)
-        return _("This account is disabled. Ask an administrator.")  # not counted: it cannot log in anyway
+        user.check_password(password)  # not counted: it cannot log in anyway
+        return Refusal(_("This account is disabled. Ask an administrator."), 422, "disabled")
     attempt = _count_attempt(user)
     right = user.check_password(password)
     if attempt.locked_until is not None:
-        return _(
+        message = _(
             "This account is locked after too many failed logins until %(until)s. "
             "Wait, or ask an administrator to unlock it.",
             until=attempt.locked_until.strftime("%H:%M"),
         )
+        return Refusal(message, 422, "locked")
     if right:
-        now = clock.now()
-        User.update(failed_logins=0, locked_until=None, last_login_at=now).where(User.id == user.id).execute()
-        user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
         return None
     if attempt.locks:
         limit = current_app.config["LOGIN_MAX_FAILURES"]
         audit.record("user.locked", "user", user.id, user.username, after={"failures": limit}, actor=user)
-        return _(
+        message = _(
             "Too many failed logins: this account is locked for %(minutes)d minutes.",
             minutes=current_app.config["LOGIN_LOCK_MINUTES"],
         )
-    return wrong
+        return Refusal(message, 422, "locked")
+    return Refusal(wrong, 422, "wrong")
 
 
 class Attempt(NamedTuple):
@@ -259,9 +284,14 @@ def logout_everywhere():
 @login_required
 def change_password():
     form = ChangePasswordForm()
+    status = 200
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
-            form.current.errors.append(_("The current password is wrong."))
+        user = current_user._get_current_object()
+        refused = password_attempt(user, form.current.data, wrong=_("The current password is wrong."), logging_in=False)
+        if refused:
+            form.current.errors.append(refused.message)
+            status = refused.status
+            audit.record("user.password_failed", "user", user.id, user.username, after={"reason": refused.reason})
         else:
             current_user.set_password(form.new.data)
             with db.atomic():
@@ -270,5 +300,6 @@ def change_password():
                 audit.record("user.password", "user", current_user.id, current_user.username)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
-    status = 200 if not form.errors else 422
+    if form.errors and status == 200:
+        status = 422
     return render_template("auth/password.html", form=form), status

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from core import clock
 from core.hookspecs import hookimpl
 from core.permissions import BUILTIN_ROLES, CORE_PERMISSIONS
-from core.plugins import MenuItem, Widget
+from core.plugins import MenuItem, UpgradeStep, Widget
 from core.scheduler import N_, JobRun, JobSpec, Summary
 
 RUN_LOG_DAYS = 180
@@ -30,6 +30,14 @@ def register_commands(cli):
 @hookimpl
 def register_permissions():
     return CORE_PERMISSIONS
+
+
+@hookimpl
+def upgrade_steps():
+    from core import permissions
+    from core.plugins import host
+
+    return [UpgradeStep("core.permissions", lambda: permissions.sync(host()))]
 
 
 @hookimpl

@@ -19,7 +19,7 @@ from core.background import ImportJob, one_at_a_time
 from core.db import BaseModel, JSONField
 from core.hookspecs import hookimpl
 from core.org import Department
-from core.plugins import MenuItem
+from core.plugins import MenuItem, UpgradeStep
 from core.timelimits import UNITS, parse_limit
 
 KINDS = {"component": _l("Component"), "event": _l("Event")}
@@ -161,6 +161,20 @@ def register_permissions():
             "roles": ["admin"],
         },
     ]
+
+
+@hookimpl
+def register_imports():
+    from core.catalogue_pages import IMPORTS
+
+    return [IMPORTS]
+
+
+@hookimpl
+def upgrade_steps():
+    from core.plugins import host
+
+    return [UpgradeStep("catalogue.plugin_categories", lambda: sync_plugin_categories(host()))]
 
 
 @hookimpl

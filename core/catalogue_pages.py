@@ -266,11 +266,11 @@ IMPORTS = ImportKind(
 @bp.route("/import", methods=["GET", "POST"])
 @requires("catalogue.manage")
 def import_page():
-    return upload_page(IMPORTS)
+    return upload_page(IMPORTS.name)
 
 
 @bp.route("/import/<int:import_id>")
 @requires("catalogue.manage")
 @unscoped
 def import_status(import_id):
-    return status_page(IMPORTS, import_id)
+    return status_page(IMPORTS.name, import_id)

@@ -129,18 +129,19 @@ def runner(component: str, directory: str) -> Runner:
 
 
 def upgrade(app) -> list[str]:
-    """Apply pending migrations, then bring hook-registered roles, permissions and categories in."""
-    from core import catalogue, permissions
-    from core.workorders import clocks
-
+    """Apply pending migrations, then every plugin's upgrade_steps (the core's bring hook-registered roles,
+    permissions and categories in), each in a transaction of its own. A step that raises stops the upgrade:
+    what it wrote is rolled back, the steps before it stand, and running the upgrade again retries it."""
+    host = app.extensions["xiuhua.plugins"]
     applied = []
-    with db.connection_context():
+    with app.app_context(), db.connection_context():
         for component, directory in migration_sources(app):
             applied += [f"{component}: {name}" for name in runner(component, directory).up()]
-        with db.atomic():
-            permissions.sync(app.extensions["xiuhua.plugins"])
-            catalogue.sync_plugin_categories(app.extensions["xiuhua.plugins"])
-        clocks.fill_warn_times()  # open cases from before migration 0014
+        for plugin, step in host.call_each("upgrade_steps"):
+            for one in step:
+                log.info("upgrade step %s (%s)", one.name, plugin)
+                with db.atomic():
+                    one.run()
     return applied
 
 

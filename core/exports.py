@@ -1,4 +1,5 @@
-"""Excel exports, small and large, through one mechanism: a kind of export (`Kind`, in KINDS) builds its
+"""Excel exports, small and large, through one mechanism: a kind of export (`Kind`, from a plugin's
+`register_exports` hook) builds its
 workbook for a user and the filters they chose; `respond()` answers the export button with the file itself
 when it has at most EXPORT_INLINE_ROWS rows, and otherwise records an `ExportJob`, writes the workbook into
 instance/exports/ in a thread of the web process with its progress in the job's row, and shows the page that
@@ -10,12 +11,14 @@ the export, so the progress written between pages never meets a stale SQLite sna
 (SQLITE_BUSY_SNAPSHOT) however busy the database. A kind is called in the thread too, so it reads the
 user's permissions as they are when the file is written."""
 
+import json
 import logging
 import threading
 import time
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import Blueprint, current_app, redirect, send_file, url_for
@@ -24,18 +27,27 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from peewee import (
+    SQL,
+    Alias,
+    AutoField,
+    BigIntegerField,
+    BooleanField,
     CharField,
+    DateField,
     DateTimeField,
+    Field,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     IntegrityError,
     OperationalError,
+    Select,
     TextField,
 )
 
-from core import clock, xlsx
+from core import clock, plugins, xlsx
 from core.background import GOING
-from core.db import BaseModel, JSONField, db
+from core.db import BaseModel, JSONField, db, is_sqlite
 from core.hookspecs import hookimpl
 from core.org import User
 from core.permissions import login_required, scoped
@@ -64,33 +76,24 @@ class Kind:
     `total` set) and read in short statements (`in_pages`). It is called in the request, to count the rows,
     and again in the export's thread, to write them."""
 
-    name: str  # the key in KINDS and ExportJob.kind
+    name: str  # unique across plugins; ExportJob.kind
     sheets: Callable[[User, dict], list[Sheet]]
     permission: str | None = None  # checked again in the thread: a user who lost it gets no file
     inline_rows: int | None = None  # answered in the request up to this many rows; None: EXPORT_INLINE_ROWS
 
 
-KINDS: dict[str, Kind] = {}
-
-
-def register(kind: Kind) -> Kind:
-    """Add a kind (its owner calls this at import; a register_exports hook will call it for plugins).
-    Two owners of one name stop start-up."""
-    existing = KINDS.get(kind.name)
-    if existing is not None and _owner(existing) != _owner(kind):
-        raise RuntimeError(f"export kind {kind.name!r} registered by {_owner(existing)} and {_owner(kind)}")
-    KINDS[kind.name] = kind
-    return kind
-
-
-def _owner(kind: Kind) -> str:
-    return f"{kind.sheets.__module__}.{kind.sheets.__qualname__}"
+def kinds() -> dict[str, Kind]:
+    """Every kind the enabled plugins registered (register_exports, called once at start-up), by name: a
+    disabled or failed plugin's kind is not there."""
+    return {kind.name: kind for _, kind in plugins.host().items("register_exports")}
 
 
 def in_pages(ids: Iterable, fetch: Callable[[list], dict], size: int = PAGE_ROWS) -> Iterator:
     """Rows in short reads: `ids` (a query of one column, in the export's order, read to its end at once),
     then `fetch(page of ids) -> {id: row}` for each page, yielded in the ids' order. No statement is left
     open between two pages; memory holds the ids and one page. A row deleted meanwhile is left out."""
+    if isinstance(ids, Select):  # its rows as the driver gives them: ids need no conversion
+        ids = db.execute(ids).fetchall()
     order = [row[0] if isinstance(row, tuple) else row for row in ids]
     for start in range(0, len(order), size):
         page_ids = order[start : start + size]
@@ -100,9 +103,72 @@ def in_pages(ids: Iterable, fetch: Callable[[list], dict], size: int = PAGE_ROWS
                 yield found[id_]
 
 
+def by_ids(build: Callable[[object], Select]) -> Callable[[list], list]:
+    """A page reader for `in_pages`: `read(page of integer ids)` → the rows of `build(ids)`, a select of an
+    export's columns with its joins and a `.where(Model.id.in_(ids))`, as named tuples of the columns'
+    names (their aliases), as `.namedtuples()` gives them. The statement is built once, with a stand-in
+    for the ids, which each page then passes as one parameter (a JSON array read by json_each on SQLite,
+    an array on PostgreSQL): peewee turning a page's 500-id IN list into SQL cost as much as running it.
+    Values are converted as peewee converts them, dates and times read straight from their ISO text."""
+    stand_in = object()
+    if is_sqlite():
+        ids_sql = SQL("(SELECT value FROM json_each(?))", [stand_in])
+    else:
+        ids_sql = SQL("(SELECT unnest(%s::bigint[]))", [stand_in])
+    query = build(ids_sql)
+    sql, params = query.sql()
+    where = next(index for index, param in enumerate(params) if param is stand_in)
+    nodes = query._returning
+    names = [node._alias if isinstance(node, Alias) else getattr(node, "name", f"c{n}") for n, node in enumerate(nodes)]
+    make = namedtuple("Row", names, rename=True)._make
+    converters = [(n, convert) for n, node in enumerate(nodes) if (convert := _converter(node.unwrap()))]
+
+    def read(page_ids: list) -> list:
+        params[where] = json.dumps(page_ids) if is_sqlite() else list(page_ids)
+        rows = db.execute_sql(sql, params).fetchall()
+        if not converters:
+            return [make(row) for row in rows]
+        found = []
+        for row in rows:
+            row = list(row)
+            for n, convert in converters:
+                if row[n] is not None:
+                    row[n] = convert(row[n])
+            found.append(make(row))
+        return found
+
+    return read
+
+
+_PLAIN = (CharField, TextField, IntegerField, BigIntegerField, AutoField, FloatField)  # as the driver gives them
+
+
+def _converter(node) -> Callable | None:
+    """How a selected column's value becomes what peewee would give: None when it already is."""
+    if isinstance(node, ForeignKeyField):
+        node = node.rel_field
+    if type(node) in _PLAIN or not isinstance(node, Field):
+        return None
+    if isinstance(node, DateTimeField | DateField):
+        parse, slow = (datetime if isinstance(node, DateTimeField) else date).fromisoformat, node.python_value
+
+        def iso(value):
+            if type(value) is str:
+                try:
+                    return parse(value)
+                except ValueError:
+                    pass
+            return slow(value)
+
+        return iso
+    if isinstance(node, BooleanField):
+        return bool
+    return node.python_value
+
+
 class ExportJob(BaseModel):
     user = ForeignKeyField(User, on_delete="CASCADE", backref="+")
-    kind = CharField(max_length=40)  # a key of KINDS
+    kind = CharField(max_length=40)  # a Kind's name
     params = JSONField(null=True)  # what the kind's function reads: the list's filters
     status = CharField(max_length=12, default="running")  # a key of STATUSES
     total = IntegerField(default=0)
@@ -174,7 +240,9 @@ def respond(name: str, params: dict, filename: str):
     """The answer to an export button: the workbook itself when it has at most the kind's inline rows,
     else the progress of a background export (started now, or the one the user already has going).
     `filename` without extension."""
-    kind = KINDS[name]
+    kind = kinds().get(name)
+    if kind is None:  # its plugin is disabled or failed
+        return message(_("There is no such export."), 404)
     user = current_user._get_current_object()
     sheets = kind.sheets(user, params)
     total = sum(sheet.expected for sheet in sheets)
@@ -235,7 +303,9 @@ def _run(job_id: int):
     job = ExportJob.get_by_id(job_id)
     path, sheets = job.path, []
     try:
-        kind = KINDS[job.kind]
+        kind = kinds().get(job.kind)
+        if kind is None:
+            raise LookupError(f"export kind {job.kind!r} is not registered (its plugin is disabled or failed)")
         user = User.get_by_id(job.user_id)
         if kind.permission and not user.can(kind.permission):
             raise PermissionError(f"{user.username} may no longer export {kind.name}")

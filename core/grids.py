@@ -27,7 +27,6 @@ import json
 import math
 import threading
 import time
-from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -397,30 +396,6 @@ def feature_collection(on: date | None = None, level: str = "grid") -> dict:
     }
 
 
-# --- sections of the grid page ---------------------------------------------------------------------
-
-
-@dataclass
-class GridSection:
-    """A section of the grid page: `context(grid, user)` returns the template's context (a dict), or None
-    to leave the section out for this grid or user. `key` is unique: adding a section with a key already
-    there replaces it (how a placeholder gives way to the real thing)."""
-
-    key: str
-    title: object
-    template: str
-    context: object
-    order: int = 100
-
-
-grid_sections: list[GridSection] = []
-
-
-def add_grid_section(section: GridSection):
-    """Put a section on the grid page (call at import time of the module that owns it)."""
-    grid_sections[:] = [s for s in grid_sections if s.key != section.key] + [section]
-
-
 # --- hooks -------------------------------------------------------------------------------------------
 
 VIEWERS = ["admin", "intake", "shift_leader", "dispatcher", "evaluator", "leader", "collector"]
@@ -439,6 +414,13 @@ def register_permissions():
         {"name": "grids.view", "label": _l("See unit grids and find the grid of a place"), "roles": VIEWERS},
         {"name": "grids.manage", "label": _l("Import unit-grid shapes"), "roles": ["admin"]},
     ]
+
+
+@hookimpl
+def register_imports():
+    from core.grids_pages import IMPORTS
+
+    return [IMPORTS]
 
 
 @hookimpl

@@ -1,9 +1,10 @@
-"""The unit grids' pages: the list, one grid with its sections, finding the grid of a place, the GeoJSON
-export and the import page (the `grids` blueprint; models, geometry and hooks are in core/grids.py)."""
+"""The unit grids' pages: the list, one grid with its sections, finding the grid of a place (a page, and
+the fragment the forms' location picker shows), the GeoJSON export and the import page (the `grids`
+blueprint; models, geometry and hooks are in core/grids.py)."""
 
 import unicodedata
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,13 +18,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.validators import Optional as OptionalInput
 
-from core import clock
+from core import clock, plugins
 from core.areas import LEVELS, Area
-from core.grids import GridImport, GridShape, code_form, grid_sections, locate
+from core.grids import GridImport, GridShape, code_form, locate
 from core.import_pages import ImportKind, status_page, upload_page
 from core.parsing import ParseError, parse_float, parse_int
 from core.permissions import requires, unscoped
-from core.web import message, page
+from core.web import htmx, message, page
 
 CRS = {
     "wgs84": _l("WGS84 (GPS, most GIS software)"),
@@ -108,6 +109,9 @@ def locate_page():
     else:
         context["found"] = locate(lon, lat, crs)
         context["searched"] = True
+    if htmx and htmx.target == "location-grid":
+        # a form's location picker (templates/_location_picker.html): the grid before the form is saved
+        return render_template("grids/_location_grid.html", code_form=code_form, **context), status
     return page(
         "grids/locate.html",
         "grids/_locate_result.html",
@@ -135,11 +139,7 @@ def grid(area_id):
     shapes = list(
         GridShape.select().where(GridShape.area == found).order_by(GridShape.valid_from.desc(), GridShape.id.desc())
     )
-    sections = []
-    for section in sorted(grid_sections, key=lambda s: s.order):
-        context = section.context(found, current_user)
-        if context is not None:
-            sections.append((section, context))
+    sections = sorted(plugins.host().collect("grid_sections", grid=found, user=current_user), key=lambda s: s.order)
     return page(
         "grids/grid.html",
         grid=found,
@@ -206,11 +206,11 @@ IMPORTS = ImportKind(
 @bp.route("/import", methods=["GET", "POST"])
 @requires("grids.manage")
 def import_page():
-    return upload_page(IMPORTS)
+    return upload_page(IMPORTS.name)
 
 
 @bp.route("/import/<int:import_id>")
 @requires("grids.manage")
 @unscoped
 def import_status(import_id):
-    return status_page(IMPORTS, import_id)
+    return status_page(IMPORTS.name, import_id)

@@ -2,11 +2,13 @@
 returns. docs/plugins.md documents each under its exact signature; tests/test_hook_contract.py fails
 when one is undocumented or has no test.
 
-Registration hooks (register_*) are called once, when the application is created, plugin by
-plugin: a plugin whose registration hook raises is disabled — nothing it registered is used — and
+Registration hooks (register_*, config_defaults, map_measures) are called once, when the application is
+created, plugin by plugin: a plugin whose registration hook raises is disabled — nothing it registered is used — and
 shown on /admin/plugins, while the others carry on. Ids (blueprint names, permission names, role
-codes, job ids) must be unique across plugins: a clash stops start-up, naming both plugins. Request-time hooks (menus,
-widgets) are called per request; a plugin that raises there is logged and left out of that page.
+codes, job ids, export and import names, measure names) must be unique across plugins: a clash stops start-up,
+naming both plugins. Request-time hooks (menus, widgets, grid sections, map layers) are called per request; a
+plugin that raises there is logged and left out of that page. A disabled or failed plugin's hooks are never
+called: it contributes nothing anywhere.
 """
 
 import pluggy
@@ -84,6 +86,60 @@ def register_categories():
     any more is retired: kept for old cases, offered in no picker. Use class codes 90–99, which the
     national catalogue leaves free; (kind, code) must be unique across plugins. A component and an event
     may share a code, so look your category up by edition, kind and code, never by code alone."""
+
+
+@hookspec
+def register_exports():
+    """Called at start-up. Return a list of `core.exports.Kind`: an Excel export a page's button starts
+    with `core.exports.respond(name, params, filename)` — the file at once when small, else written in
+    the background with its progress. `sheets(user, params)` builds the workbook; `permission` is checked
+    again when the file is written. Names must be unique across plugins."""
+
+
+@hookspec
+def register_imports():
+    """Called at start-up. Return a list of `core.import_pages.ImportKind`: a background file import
+    with an upload page and a progress page, which the plugin's two views serve with
+    `upload_page(name)` and `status_page(name, import_id)`. Names (the kind's blueprint) must be unique
+    across plugins."""
+
+
+@hookspec
+def map_measures():
+    """Called at start-up. Return a list of `core.maps.Measure(name, label, values, bands, available)`:
+    a number per unit grid the grid maps can colour the grids by (`values(user)` → {grid id: number},
+    scoped to what the user may see; `bands(values)` the colours and legend; `available(user)` who may
+    pick it). Names must be unique across plugins."""
+
+
+@hookspec
+def register_indicators():
+    """Called at start-up. Return a list of `core.plugins.Indicator(code, label, value, ...)`: figures a
+    campaign adds to the evaluation, `value(start, end)` → the whole city's number for the period.
+    The dashboard's "Campaign figures" widget shows this month's so far to users holding the
+    indicator's `permission`. Codes must be unique across plugins."""
+
+
+@hookspec
+def upgrade_steps():
+    """Called by `flask db upgrade` after every migration has run. Return a list of
+    `core.plugins.UpgradeStep(name, run)`: `run()` brings the database in line with the code (the core's
+    sync permissions and plugin categories), in a transaction of its own, with the application context
+    pushed. It runs on every upgrade: make it idempotent. A step that raises stops the upgrade."""
+
+
+@hookspec
+def grid_sections(grid, user):
+    """Called when a unit grid's page renders for `user`. Return a list of `core.plugins.GridSection`
+    (a title, a template and its context, an order) about this grid, or an empty list — for a user
+    who may not see what the section shows, too."""
+
+
+@hookspec
+def map_layers(user, area):
+    """Called when a map of unit grids renders: the city map (`area` None) or one grid's (`area` the
+    grid). Return a list of `core.plugins.MapLayer` — GeoJSON URLs of the plugin's own routes, guarded
+    and scoped like its pages — or an empty list when the user may not see them."""
 
 
 @hookspec

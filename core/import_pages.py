@@ -1,6 +1,8 @@
 """The admin pages of the background imports (catalogue, unit grids, component census) share one shape: an
 upload form above the recent imports, and the progress page the form leads to. A kind of import describes
-itself once in an `ImportKind`; its two views call `upload_page` and `status_page`."""
+itself once in an `ImportKind`, returned by its owner's `register_imports()` hook; its two views call
+`upload_page(name)` and `status_page(name, import_id)`, which answer 404 for a kind no enabled plugin
+registered."""
 
 import importlib
 from collections.abc import Callable
@@ -12,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import JOIN
 
-from core import background
+from core import background, plugins
 from core.org import User
 from core.web import message, page
 
@@ -38,8 +40,20 @@ class ImportKind:
         return importlib.import_module(self.importer)
 
 
-def upload_page(kind: ImportKind):
+def kinds() -> dict[str, ImportKind]:
+    """Every kind of import the enabled plugins registered (register_imports, called once at start-up)."""
+    return {kind.name: kind for _, kind in plugins.host().items("register_imports")}
+
+
+def _kind(name: str) -> ImportKind | None:
+    return kinds().get(name)
+
+
+def upload_page(name: str):
     """The form and the recent imports; a good upload starts the import and leads to its progress page."""
+    kind = _kind(name)
+    if kind is None:
+        return message(_("There is no such import."), 404)
     importer = kind.module()
     background.close_stale(kind.model)
     form = kind.form()
@@ -75,8 +89,11 @@ def _upload_page(kind: ImportKind, form, status: int, note=""):
     )
 
 
-def status_page(kind: ImportKind, import_id: int):
+def status_page(name: str, import_id: int):
     """One import's progress: the full page, or the fragment its poll asks for."""
+    kind = _kind(name)
+    if kind is None:
+        return message(_("There is no such import."), 404)
     background.close_stale(kind.model)
     job = kind.model.get_or_none(kind.model.id == import_id)
     if job is None:

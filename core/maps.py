@@ -3,23 +3,20 @@ unit grids coloured by a measure, the open cases as pins coloured by their warni
 and grid. Every layer is guarded like a page and scoped like the lists: the counts and pins a user gets
 are those of the cases `scope.visible` lets them see.
 
-Measures are a small registry, `MEASURES`: name → `Measure(label, values, bands, available)`.
+Measures come from the `map_measures()` hook (called once at start-up; this module gives "open" and
+"overdue", core.evaluation "score"): `Measure(name, label, values, bands, available)`.
 
 - `values(user)` returns `{area_id: number}` for the unit grids (missing grids: no data, drawn grey).
   It must apply the user's scoping itself when its numbers come from cases (see `_case_counts`).
 - `bands(values)` returns `[Band(low, colour, text), ...]` in ascending `low`: a value takes the colour of
   the last band whose `low` it reaches; the bands are also the map's legend. Default: `count_bands`
   (0 green, then the rest split by the data into yellow, orange and red).
-
 - `available(user)` (optional) says whether the user may use the measure at all; without it, everyone
   with `grids.view` may. The picker lists, and the GeoJSON endpoint answers, only `measures_for(user)`
   (another measure answers 403).
 
-core.evaluation.gridmap adds "score" (the published monthly score, for `evaluation.view`) this way:
-`MEASURES["score"] = Measure(_l("Score"), values, bands, available)`.
-
-Other modules add layers of their own to every grid map with `add_layer(layer_of)`: `layer_of(user,
-area_id)` returns a layer dict (area_id is None on the city map) or None when the user may not see it."""
+Other layers of every grid map come from the `map_layers(user, area)` hook: a list of
+`core.plugins.MapLayer` (area is None on the city map) — empty when the user may not see them."""
 
 import json
 from collections.abc import Callable
@@ -31,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from peewee import JOIN, fn
 
-from core import clock
+from core import clock, plugins
 from core.areas import Area
 from core.hookspecs import hookimpl
 from core.parsing import parse_id
@@ -51,15 +48,21 @@ class Band:
 
 @dataclass(frozen=True)
 class Measure:
+    name: str  # unique across plugins: the map's `measure=` parameter
     label: object
     values: Callable  # (user) -> {area_id: number}
     bands: Callable | None = None  # (values) -> [Band, ...]; None: count_bands
     available: Callable | None = None  # (user) -> bool; None: every user with grids.view
 
 
+def measures() -> dict[str, Measure]:
+    """Every measure the enabled plugins registered (map_measures), in load order."""
+    return {measure.name: measure for _, measure in plugins.host().items("map_measures")}
+
+
 def measures_for(user) -> dict[str, Measure]:
     """The registered measures this user may use, in registration order."""
-    return {name: m for name, m in MEASURES.items() if m.available is None or m.available(user)}
+    return {name: m for name, m in measures().items() if m.available is None or m.available(user)}
 
 
 def count_bands(values: dict) -> list[Band]:
@@ -124,10 +127,9 @@ def overdue_counts(user) -> dict:
     return _case_counts(user, WorkOrder.status.in_(list(states.AT_DEPARTMENT)) & (WorkOrder.due_at < clock.now()))
 
 
-MEASURES: dict[str, Measure] = {
-    "open": Measure(_l("Open cases"), open_counts),
-    "overdue": Measure(_l("Overdue cases"), overdue_counts),
-}
+@hookimpl
+def map_measures():
+    return [Measure("open", _l("Open cases"), open_counts), Measure("overdue", _l("Overdue cases"), overdue_counts)]
 
 
 # --- building GeoJSON --------------------------------------------------------------------------------
@@ -204,7 +206,7 @@ def grids_geojson():
     (`measure=` empty: no measure, all grey). `area=<id>`: only the grids under that area; `mine=1`:
     only the grids of the user's own responsibility areas (collectors)."""
     name = request.args.get("measure", "")
-    measure = MEASURES.get(name)
+    measure = measures().get(name)
     if name and measure is None:
         abort(404)
     if name and name not in measures_for(current_user):
@@ -240,14 +242,17 @@ def grids_geojson():
     return geojson_response(features, legend=legend) if measure else geojson_response(features)
 
 
-def _pin(order, light: str, label_extra="") -> str:
+def _pin(order, light: str, label_extra="", statuses=None, href=None) -> str:
+    """One case's pin. `statuses` (status → label, translated) and `href` (the case links' text before
+    the id) let a map of thousands of pins build them once."""
     from core.workorders.states import STATUSES
 
+    status = statuses.get(order.status, order.status) if statuses else str(STATUSES.get(order.status, order.status))
     properties = {
         "id": order.id,
         "label": f"{order.number} {order.category.name if order.category_id else ''}{label_extra}".strip(),
-        "value": str(STATUSES.get(order.status, order.status)),
-        "href": url_for("workorders.show", order_id=order.id),
+        "value": status,
+        "href": f"{href}{order.id}" if href else url_for("workorders.show", order_id=order.id),
         "color": LIGHT_COLOURS.get(light, GREY),
     }
     return feature(point(order.longitude, order.latitude), properties)
@@ -264,8 +269,13 @@ def orders_geojson():
 
     if not can_view_cases(current_user):
         abort(403)
+    # only what a pin shows and its light needs: thousands of whole cases cost most of the answer's time
+    columns = [WorkOrder.id, WorkOrder.number, WorkOrder.status, WorkOrder.category, WorkOrder.latitude]
+    columns += [WorkOrder.longitude, WorkOrder.stage_started_at, WorkOrder.stage_due_at, WorkOrder.stage_unit]
     query = (
-        scope.visible(current_user, WorkOrder.select(WorkOrder, Category).join(Category, JOIN.LEFT_OUTER))
+        scope.visible(
+            current_user, WorkOrder.select(*columns, Category.id, Category.name).join(Category, JOIN.LEFT_OUTER)
+        )
         .where(
             WorkOrder.status.in_(list(states.OPEN))
             & WorkOrder.latitude.is_null(False)
@@ -278,7 +288,9 @@ def orders_geojson():
     if grid:
         query = query.where(WorkOrder.grid == grid)
     now = clock.now()
-    features = [_pin(order, clocks.light(order, now)) for order in query]
+    statuses = {status: str(label) for status, label in states.STATUSES.items()}
+    href = url_for("workorders.show", order_id=0).removesuffix("0")
+    features = [_pin(o, clocks.light(o, now), statuses=statuses, href=href) for o in query]
     legend = [[GREEN, _("on time")], [YELLOW, _("due soon")], [RED, _("overdue")], [GREY, _("no clock running")]]
     return geojson_response(features, legend=legend)
 
@@ -334,14 +346,6 @@ def case_layers(order) -> list[dict]:
     ]
 
 
-extra_layers: list[Callable] = []
-
-
-def add_layer(layer_of: Callable):
-    """Put a layer on every grid map (the city's and a grid's page); see the module docstring."""
-    extra_layers.append(layer_of)
-
-
 def grid_map_layers(user, measure: str = "open", **grid_args) -> list[dict]:
     """The layers of a map of unit grids: the grids coloured by `measure`, and the open cases as
     clustered pins for users who may see cases."""
@@ -370,7 +374,8 @@ def grid_map_layers(user, measure: str = "open", **grid_args) -> list[dict]:
                 "fit": False,
             }
         )
-    layers += [layer for layer in (of(user, grid_args.get("area")) for of in extra_layers) if layer]
+    area = Area.get_or_none(Area.id == grid_args["area"]) if grid_args.get("area") else None
+    layers += [layer.as_dict() for layer in plugins.host().collect("map_layers", user=user, area=area)]
     return layers
 
 

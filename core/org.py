@@ -21,6 +21,12 @@ DEPARTMENT_TYPES = {
 # command or supervision centre, which take, dispatch and supervise cases).
 HANDLING_TYPES = ("professional", "district", "street")
 
+# Where a department's handlers' return, extension and suspension requests go (Department.requests_via_head).
+REQUEST_ROUTES = {
+    "direct": _l("Go straight to the command centre"),
+    "head": _l("Go via the department's head first"),
+}
+
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
 
@@ -31,6 +37,9 @@ class Department(BaseModel):
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
     phone = CharField(max_length=40, default="")
     sort = IntegerField(default=0)
+    # A handler's return, extension and suspension requests wait for the department's head first
+    # (core.workorders.department); False: they go straight to the centre.
+    requests_via_head = BooleanField(default=False)
     version = IntegerField(default=1)  # the edit form's optimistic lock (core/editing.py)
 
     @property

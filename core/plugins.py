@@ -49,6 +49,10 @@ REGISTRATION_HOOKS = [
     "register_roles",
     "register_jobs",
     "register_audit_actions",
+    "register_exports",
+    "register_imports",
+    "map_measures",
+    "register_indicators",
 ]
 # `flask` sub-commands the core and Flask define outside the hooks; no plugin may take these names.
 RESERVED_COMMANDS = ["db", "scheduler", "demo", "serve", "plugins", "run", "shell", "routes"]
@@ -62,6 +66,10 @@ UNIQUE_KEYS = {
     "register_commands": lambda command: command.name,
     "register_categories": lambda category: f"{category['kind']}:{category['code']}",
     "config_defaults": lambda key: key,
+    "register_exports": lambda kind: kind.name,
+    "register_imports": lambda kind: kind.name,
+    "map_measures": lambda measure: measure.name,
+    "register_indicators": lambda indicator: indicator.code,
 }
 
 
@@ -98,6 +106,68 @@ class Panel:
     template: str
     context: dict = field(default_factory=dict)
     order: int = 100
+
+
+@dataclass
+class GridSection:
+    """A section of the grid page, from a `grid_sections(grid, user)` hook: a title, a template and the
+    context it sees as `ctx`, and `order` (lower first). `key` is the section's HTML id (`section-<key>`)."""
+
+    key: str
+    title: object
+    template: str
+    context: dict = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass
+class MapLayer:
+    """A layer of a map of unit grids, from a `map_layers(user, area)` hook: a GeoJSON URL of the same
+    origin drawn as "points" (pins, `cluster`ed or not) or "areas" (outlines); `fit` zooms the map to
+    it; `visible` False leaves it switched off in the layer control at first."""
+
+    name: object
+    url: str
+    kind: str = "points"
+    cluster: bool = False
+    fit: bool = False
+    visible: bool = True
+
+    def as_dict(self) -> dict:
+        return {
+            "name": str(self.name),
+            "url": self.url,
+            "kind": self.kind,
+            "cluster": self.cluster,
+            "fit": self.fit,
+            "visible": self.visible,
+        }
+
+
+@dataclass
+class Indicator:
+    """A figure a plugin adds to the evaluation, from a `register_indicators()` hook: `value(start, end)`
+    returns the whole city's number for the period [start, end) (naive datetimes in TIMEZONE), or None
+    when it has none. Shown to users holding `permission`; `definition` says what is counted; `rate`
+    True shows a 0..1 value as a percentage. `code` is unique across plugins ("<plugin>.<figure>")."""
+
+    code: str
+    label: object
+    value: object
+    definition: object = ""
+    permission: str = "evaluation.view"
+    rate: bool = False
+    order: int = 100
+
+
+@dataclass
+class UpgradeStep:
+    """Work `flask db upgrade` does after every migration has run, from an `upgrade_steps()` hook: `run()`
+    is called with the application context pushed, in a transaction of its own, plugin by plugin in load
+    order. It runs on every upgrade, so it must be idempotent (and cheap when there is nothing to do)."""
+
+    name: str
+    run: object
 
 
 @dataclass
@@ -224,7 +294,7 @@ class PluginHost(pluggy.PluginManager):
             try:
                 result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             except Exception:
-                if hook_name.startswith("register_"):
+                if hook_name in REGISTRATION_HOOKS:
                     self.fail(impl.plugin_name, traceback.format_exc())
                 else:
                     log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)

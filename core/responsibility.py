@@ -276,6 +276,13 @@ def menu_items(user):
 
 
 @hookimpl
+def grid_sections(grid, user):
+    from core.responsibility_pages import sections
+
+    return sections(grid, user)
+
+
+@hookimpl
 def demo_data(ctx):
     from core.maps_demo import demo_responsibility
 

@@ -1,6 +1,6 @@
 """The pages of grid responsibility: the administrators' bulk assignment page (/grids/responsibility/) and
-the grid page's sections "Who is responsible" and "Open cases", with the placeholders for components and
-evaluation that their modules replace (core.grids.add_grid_section). The rules are in core/responsibility.py."""
+the grid page's sections "Who is responsible" and "Open cases" (core/responsibility.py's grid_sections hook).
+The rules are in core/responsibility.py."""
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -13,6 +13,7 @@ from core.areas import LEVELS, Area
 from core.org import Department, User, department_tree, descendants
 from core.parsing import parse_id, parse_ids
 from core.permissions import requires
+from core.plugins import GridSection
 from core.responsibility import (
     Responsibility,
     assign,
@@ -197,21 +198,33 @@ def _collector_change(form, op, chosen, errors) -> str:
 # --- the grid page's sections --------------------------------------------------------------------------
 
 
-def _responsibility_section(grid, user):
-    return {
-        "responsible": responsible_for(grid),
-        "collectors": collectors_of(grid),
-        "can_assign": user.can("grids.assign"),
-    }
-
-
-def _orders_section(grid, user):
+def sections(grid, user) -> list[GridSection]:
+    """The grid page's "Who is responsible" for everyone who sees the page, and "Open cases" for those who
+    may see cases."""
+    found = [
+        GridSection(
+            "responsibility",
+            _l("Who is responsible"),
+            "grids/_responsibility_section.html",
+            {
+                "responsible": responsible_for(grid),
+                "collectors": collectors_of(grid),
+                "can_assign": user.can("grids.assign"),
+            },
+            10,
+        )
+    ]
     from core.maps import can_view_cases
+
+    if can_view_cases(user):
+        found.append(GridSection("orders", _l("Open cases"), "grids/_orders_section.html", _open_cases(grid, user), 20))
+    return found
+
+
+def _open_cases(grid, user) -> dict:
     from core.workorders import clocks, scope, states
     from core.workorders.models import WorkOrder
 
-    if not can_view_cases(user):
-        return None
     now = clock.now()
     query = scope.visible(user).where((WorkOrder.grid == grid.id) & WorkOrder.status.in_(list(states.OPEN)))
     rows = list(query.order_by(WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id).limit(20))
@@ -222,27 +235,3 @@ def _orders_section(grid, user):
         "overdue_total": overdue,
         "statuses": states.STATUSES,
     }
-
-
-def _placeholder(note):
-    return lambda grid, user: {"note": note}
-
-
-def _register_sections():
-    from core.grids import GridSection, add_grid_section, grid_sections
-
-    sections = [
-        GridSection("responsibility", _l("Who is responsible"), "grids/_responsibility_section.html", _responsibility_section, 10),
-        GridSection("orders", _l("Open cases"), "grids/_orders_section.html", _orders_section, 20),
-        GridSection("components", _l("Components"), "grids/_placeholder_section.html",
-                    _placeholder(_l("No components are recorded for this grid yet.")), 30),
-        GridSection("evaluation", _l("Recent evaluation"), "grids/_placeholder_section.html",
-                    _placeholder(_l("No evaluation has been published for this grid yet.")), 40),
-    ]  # fmt: skip
-    have = {s.key for s in grid_sections}
-    for section in sections:
-        if section.key not in have:  # a module that registered its own (components...) keeps it
-            add_grid_section(section)
-
-
-_register_sections()

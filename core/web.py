@@ -177,6 +177,16 @@ def page(template: str, fragment: str | None = None, target: str | None = None, 
     return render_template(template, **context), status
 
 
+def paginate(query, per_page: int = 50) -> dict:
+    """One page of a peewee query, the page number from `?page=` (bad or out of range: the nearest page):
+    `rows` (a list), `total`, `page_no` and `pages`, the names templates/_macros.html's `pager` takes.
+    Spread it into a page: `page("x/list.html", **paginate(query))`."""
+    total = query.count()
+    pages = max((total + per_page - 1) // per_page, 1)
+    page_no = min(max(request.args.get("page", 1, type=parsing.parse_int), 1), pages)
+    return {"rows": list(query.paginate(page_no, per_page)), "total": total, "page_no": page_no, "pages": pages}
+
+
 def message(text: str, status: int):
     """An error or refusal: a full page, or for htmx a message swapped into #messages (the
     htmx-config meta in base.html lets htmx swap 4xx/5xx responses)."""

@@ -54,3 +54,16 @@ def test_the_export_benchmark_runs_every_kind():
 def test_the_photo_memory_benchmark_runs_and_prints_the_peak():
     out = run("photo_memory.py", "--side", "300", "--parallel", "3", "--no-unbounded")
     assert "peak RSS of the web process with 3 parallel uploads" in out and "one upload (floor)" in out
+
+
+def test_the_pages_benchmark_runs_every_page_of_a_few_users_and_the_hot_path(tmp_path):
+    out = run(
+        "pages.py",
+        *("--days", "1", "--requests", "1", "--warmup", "0", "--users", "collector,evaluator"),
+        *("--notifications", "2000", "--ended-sessions", "200", "--hot-repeat", "3", "--out", str(tmp_path)),
+    )
+    for page in ("home (first visit)", "widget: rates", "map layer:", "the grid ranking", "evaluation: department"):
+        assert page in out, page
+    assert "answered" not in out  # every page answered 200
+    assert "ended-session look-up" in out and "notification badge count" in out
+    assert (tmp_path / "pages-results-1.json").exists()

@@ -118,3 +118,18 @@ def test_every_department_that_handles_cases_has_a_head_and_handlers(demo_app):
         for department in departments:
             assert holders(("dept_head",), department.id), department.name
             assert holders(("handler",), department.id), department.name
+
+
+def test_sanitation_goes_via_its_head_with_a_case_assigned_and_a_request_waiting(demo_app):
+    from core.workorders.models import Notification, WorkOrder
+
+    with db.connection_context():
+        sanitation = Department.get(Department.code == "sanitation")
+        handler = User.get(User.username == "handler")
+        assert sanitation.requests_via_head
+        assigned = WorkOrder.get(WorkOrder.assignee == handler.id)
+        assert assigned.department_id == sanitation.id
+        assert Notification.select().where((Notification.kind == "assigned") & (Notification.user == handler)).exists()
+        waiting = WorkOrder.get(WorkOrder.head_request == "extension")
+        head = User.get(User.username == "depthead")
+        assert Notification.select().where((Notification.order == waiting) & (Notification.user == head)).exists()

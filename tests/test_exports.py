@@ -8,6 +8,7 @@ import io
 import os
 import re
 import socket
+import sys
 import threading
 from datetime import datetime, timedelta
 
@@ -185,13 +186,15 @@ def test_htmx_shows_the_progress_in_place(app, city):
 def test_a_double_submit_starts_one_export(app, city, monkeypatch):
     """The second click, while the first export is still being written, shows that export."""
     release = threading.Event()
-    real = exports.KINDS["orders"]
+    with app.app_context():
+        registered = exports.kinds()
+    real = registered["orders"]
 
     def held(user, params):
         assert release.wait(30)
         return real.sheets(user, params)
 
-    monkeypatch.setitem(exports.KINDS, "orders", dataclasses.replace(real, sheets=held))
+    monkeypatch.setattr(exports, "kinds", lambda: {**registered, "orders": dataclasses.replace(real, sheets=held)})
     client = client_for(app, "dispatcher")
     first = client.post("/orders/export", data={"box": "all"})
     second = client.post("/orders/export", data={"box": "all", "status": "closed"})
@@ -282,13 +285,15 @@ def test_two_simultaneous_clicks_start_one_export(app, city, monkeypatch):
     """Two requests at once (two tabs, or a double click without htmx): the database's unique slot lets
     one of them start the export; the other answers with it."""
     release = threading.Event()
-    real = exports.KINDS["orders"]
+    with app.app_context():
+        registered = exports.kinds()
+    real = registered["orders"]
 
     def held(user, params):
         assert release.wait(30)
         return real.sheets(user, params)
 
-    monkeypatch.setitem(exports.KINDS, "orders", dataclasses.replace(real, sheets=held))
+    monkeypatch.setattr(exports, "kinds", lambda: {**registered, "orders": dataclasses.replace(real, sheets=held)})
     clients = [client_for(app, "dispatcher"), client_for(app, "dispatcher")]
     barrier = threading.Barrier(2)
     locations = [None, None]
@@ -394,3 +399,38 @@ def test_an_export_on_another_host_silent_for_too_long_is_taken_for_dead(app, ci
     finish(client, response.headers["Location"])
     with db.connection_context():
         assert ExportJob.get_by_id(silent.id).status == "interrupted"
+
+
+def test_a_page_read_by_one_prebuilt_statement_gives_what_peewee_gives(app, city):
+    """`exports.by_ids` builds the page's statement once and converts values itself: the same named
+    tuples, values and types as peewee's `.namedtuples()`, for any page of ids (duplicates, unknown ids,
+    a short last page), none left out."""
+    from peewee import JOIN
+
+    from core.areas import Area
+    from core.components.export import _select
+    from core.components.models import Component
+
+    with app.app_context():
+        plugin = sys.modules[exports.kinds()["zombie_cars"].sheets.__module__]  # as the plugin loader imported it
+    Vehicle = plugin.Vehicle
+
+    with db.connection_context():
+        ids = [row.id for row in WorkOrder.select(WorkOrder.id)]
+        read = exports.by_ids(lambda page: queries.rows_with_names(case_export.FIELDS, page))
+        for page in (ids, ids[:3] + ids[:1] + [10**9], ids[-1:]):
+            expected = sorted(queries.rows_with_names(case_export.FIELDS, page), key=lambda row: row.id)
+            got = sorted(read(page), key=lambda row: row.id)
+            assert got == expected
+            assert [type(value) for row in got for value in row] == [type(value) for row in expected for value in row]
+        assert any(isinstance(value, datetime) for value in got[0])
+        grid = city.grid
+        Component.create(code="4306020101000001", name="井盖", category=city.category, status="intact",
+                         longitude=113.1, latitude=29.3, grid=grid, survey_date="2026-11-02")  # fmt: skip
+        Vehicle.create(plate="湘F00001", grid=grid, dusty=True, reported_at=T0)
+        component = exports.by_ids(_select)([c.id for c in Component.select()])
+        assert component == list(_select([c.id for c in Component.select()]).namedtuples())
+        vehicles = Vehicle.select(*plugin.FIELDS).join(Area, JOIN.LEFT_OUTER)
+        read = exports.by_ids(lambda page: vehicles.where(Vehicle.id.in_(page)))
+        assert read([v.id for v in Vehicle.select()]) == list(vehicles.namedtuples())
+        assert read([v.id for v in Vehicle.select()])[0].dusty is True

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from core import clock, demo, hookspecs
-from core.db import db
+from core.db import db, upgrade
 from core.workorders.jobs import supervise
 from tests.support import GOOD_PLUGINS
 from tests.workorder_support import build_city, report, to_dispatched
@@ -39,6 +39,7 @@ def test_every_hook_is_exercised(make_app):
     home = client.get("/").get_data(as_text=True)
     assert "Recorder sees dispatcher" in home  # dashboard_widgets, through its own template
     assert 'href="/recorder/"' in home  # menu_items
+    assert re.search(r'data-indicator="recorder.things">\s*<th scope="row">Recorded things</th>\s*<td>7</td>', home)
     assert app.test_cli_runner().invoke(args=["recorder-hello"]).output == "hello from recorder\n"  # register_commands
     assert app.config["RECORDER_STARTED"]  # startup
     assert "recorder.tick" in app.extensions["xiuhua.jobs"]  # register_jobs
@@ -67,4 +68,17 @@ def test_every_hook_is_exercised(make_app):
         entry = audit.record("recorder.note", "note", 5, "第一条")
         told = audit.tell(entry, actions(), {})
         assert str(told.sentence) == 'noted <a href="/recorder/?note=5">第一条</a>'
+    grid_page = client.get(f"/grids/{city.grid.id}").get_data(as_text=True)
+    assert f"Recorder notes on grid {city.grid.code}" in grid_page  # grid_sections
+    assert f"/recorder/layer.geojson?area={city.grid.id}" in grid_page  # map_layers, on a grid's map
+    assert "/recorder/layer.geojson?area=" in client.get("/grids/").get_data(as_text=True)  # and the city's
+    assert client.get("/grids/map.geojson?measure=recorder_notes").status_code == 200  # map_measures
+    with app.app_context(), db.connection_context():
+        from core import exports, import_pages, maps
+
+        assert "recorder_notes" in maps.measures()
+        assert "recorder_notes" in exports.kinds()  # register_exports
+        assert "recorder" in import_pages.kinds()  # register_imports
+    upgrade(app)  # upgrade_steps (it opens its own connection, as `flask db upgrade` does)
+    assert recorder.UPGRADED[-1] == "recorder.upgraded"
     assert set(recorder.CALLS) >= set(hookspec_signatures()), "hooks never called"

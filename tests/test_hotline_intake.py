@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from core import clock
+from core.audit import AuditEntry
 from core.db import db
 from core.workorders import states
 from core.workorders.models import CallBack, MergedCaller, WorkOrder, WorkOrderEvent
@@ -158,6 +159,11 @@ def test_a_second_call_about_the_same_bin_50_m_away_merges_into_the_first_case(a
     assert "Another caller reported the same problem and was added to this case (2 callers now)" in timeline
     # the second caller's phone finds the first case
     assert listed(first_operator, "13700001111") == [str(first.id)]
+    # and the merge is in the audit log, as a sentence
+    [entry] = in_db(app, lambda: list(AuditEntry.select().where(AuditEntry.action == "workorder.merge_caller")))
+    assert (entry.object_id, entry.summary, entry.after["callers"]) == (str(first.id), first.number, 2)
+    log = client_for(app, "admin").get("/admin/audit").get_data(as_text=True)
+    assert "added a further caller to the case" in log and f">{first.number}</a>" in log
 
 
 def test_saving_as_a_new_case_after_the_warning_makes_one_new_case(app, city):
@@ -272,6 +278,12 @@ def test_a_closed_hotline_case_records_its_call_back(app, city):
     page = intake.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "Not satisfied" in page.split('class="call-backs"', 1)[1] and "异味仍在" in page
     assert "Caller called back: Not satisfied" in page.split('class="timeline"', 1)[1]
+    [entry] = in_db(app, lambda: list(AuditEntry.select().where(AuditEntry.action == "workorder.call_back")))
+    assert (entry.object_id, entry.after["outcome"], entry.after["reason"]) == (
+        str(order.id),
+        "not_satisfied",
+        "异味仍在",
+    )
     # a second call-back on the stale version is refused: the page said version N, the case is N+1 now
     stale = intake.post(f"/orders/{order.id}/call-back", data={"outcome": "satisfied", "version": version})
     assert stale.status_code == 409

@@ -135,3 +135,32 @@ def test_parallel_wrong_passwords_are_all_counted_and_the_lock_holds_at_the_conf
     assert sum("锁定至" in answer for answer in answers) == guesses - limit
     with db.connection_context():
         assert AuditEntry.select().where(AuditEntry.action == "user.locked").count() == 1
+
+
+def test_wrong_current_passwords_on_the_password_form_count_lock_the_account_and_are_audited(app, client, users):
+    login(client, "collector")
+    data = {"new": "brand-new-pass", "confirm": "brand-new-pass"}
+    for _attempt in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert client.post("/password", data={**data, "current": "wrong"}).status_code == 422
+    assert stored("collector").is_locked()
+    assert client.post("/password", data={**data, "current": PASSWORD}).status_code == 422  # locked: refused
+    assert stored("collector").check_password(PASSWORD)
+    with db.connection_context():
+        failed = AuditEntry.select().where(AuditEntry.action == "user.password_failed").order_by(AuditEntry.id)
+        reasons = [entry.after["reason"] for entry in failed]
+        assert AuditEntry.select().where(AuditEntry.action == "user.locked").count() == 1
+    assert reasons == ["wrong"] * (app.config["LOGIN_MAX_FAILURES"] - 1) + ["locked", "locked"]
+
+
+def test_the_right_current_password_clears_the_count_without_touching_the_last_login(app, client, users):
+    login(client, "collector")
+    last_login = stored("collector").last_login_at
+    client.post("/password", data={"current": "wrong", "new": "brand-new-pass", "confirm": "brand-new-pass"})
+    assert stored("collector").failed_logins == 1
+    with clock.frozen(START):
+        response = client.post(
+            "/password", data={"current": PASSWORD, "new": "brand-new-pass", "confirm": "brand-new-pass"}
+        )
+    assert response.status_code == 302
+    user = stored("collector")
+    assert (user.failed_logins, user.last_login_at) == (0, last_login)

@@ -10,7 +10,7 @@ import pytest
 
 from core import clock, maps, maps_demo
 from core.db import db
-from core.workorders import workflow
+from core.workorders import clocks, states, workflow
 from core.workorders.models import WorkOrder
 from tests.support import create_user, login
 from tests.workorder_support import build_city, report, shapes
@@ -130,10 +130,12 @@ def test_grid_layer_area_and_mine_filters(app, city):
     assert admin.get("/grids/map.geojson?area=999999").status_code == 404
 
 
-def test_a_measure_added_to_the_registry_is_offered_and_coloured_by_its_bands(app, city, monkeypatch):
+def test_a_registered_measure_is_offered_and_coloured_by_its_bands(app, city, monkeypatch):
     bands = [maps.Band(0, maps.RED, "< 60"), maps.Band(60, maps.YELLOW, "60–89"), maps.Band(90, maps.GREEN, "≥ 90")]
-    measure = maps.Measure("Score", lambda user: {city.grid.id: 95}, lambda values: bands)
-    monkeypatch.setitem(maps.MEASURES, "score", measure)
+    measure = maps.Measure("score", "Score", lambda user: {city.grid.id: 95}, lambda values: bands)
+    with app.app_context():
+        registered = maps.measures()
+    monkeypatch.setattr(maps, "measures", lambda: {**registered, "score": measure})
     admin = client_of(app, "admin")
     data = geojson(admin, "/grids/map.geojson?measure=score")
     colours = {
@@ -308,3 +310,92 @@ def test_demo_city_has_responsible_people_for_every_grid_and_department(app, loa
         rows = Responsibility.select().count()
         demo.load(app)
         assert Responsibility.select().count() == rows
+
+
+LOCATE = {"HX-Request": "true", "HX-Target": "location-grid"}
+
+
+def test_the_location_picker_shows_the_grid_found_before_saving(app, city):
+    """The report form's location picker asks the grids' locate page for its fragment (issue 11)."""
+    client = client_of(app, "collector")
+    found = client.get("/grids/locate?lon=113.1305&lat=29.3705", headers=LOCATE)
+    html = found.get_data(as_text=True)
+    assert found.status_code == 200
+    assert 'id="location-grid"' in html and 'data-code="430602001001001"' in html
+    assert "Unit grid found from the location:" in html and city.grid.name in html
+    assert "<form" not in html and "<html" not in html  # the fragment alone
+    elsewhere = client.get("/grids/locate?lon=113.1315&lat=29.3705", headers=LOCATE).get_data(as_text=True)
+    assert city.other_grid.name in elsewhere  # another collector's grid is still named
+    outside = client.get("/grids/locate?lon=113.6&lat=29.9", headers=LOCATE)
+    assert outside.status_code == 200
+    assert "Outside every unit grid" in outside.get_data(as_text=True)
+    for query in ("lon=abc&lat=29.37", "lon=200&lat=29.37", "lon=113.13", "lon=nan&lat=nan"):
+        refused = client.get(f"/grids/locate?{query}", headers=LOCATE)
+        assert refused.status_code == 422, query
+        assert 'id="location-grid"' in refused.get_data(as_text=True)
+    # The locate page itself is unchanged: a page, or its own fragment.
+    assert "<form" in client.get("/grids/locate?lon=113.1305&lat=29.3705").get_data(as_text=True)
+
+
+def test_both_forms_share_the_location_picker(app, city):
+    client = client_of(app, "collector")
+    for url in ("/orders/new", "/campaigns/zombie-cars/new"):
+        html = client.get(url).get_data(as_text=True)
+        assert html.count('class="location-picker"') == 1, url
+        assert 'class="use-gps"' in html and 'id="location-grid"' in html and 'id="pick-map"' in html, url
+        assert "/static/js/location.js" in html, url
+    zombie = client.get("/campaigns/zombie-cars/new").get_data(as_text=True)
+    assert 'data-lon="longitude" data-lat="latitude"' in zombie
+    assert 'data-pick-lon="longitude" data-pick-lat="latitude"' in zombie
+
+
+def test_without_grids_view_the_picker_has_gps_but_no_grid_lookup(app, city):
+    from core.org import Role, RolePermission
+
+    with app.app_context(), db.connection_context():
+        RolePermission.delete().where(
+            (RolePermission.role == Role.get(Role.code == "collector")) & (RolePermission.permission == "grids.view")
+        ).execute()
+    html = client_of(app, "collector").get("/orders/new").get_data(as_text=True)
+    assert 'class="use-gps"' in html
+    assert "data-locate-url" not in html and 'id="location-grid"' not in html
+
+
+def test_the_component_layer_answers_what_each_component_says_of_itself(app, load_demo, client_for):
+    """The census layer is built from plain rows (issue 11): the same points as from the models."""
+    from flask import url_for
+
+    from core import demo
+    from core.components.models import Component
+
+    load_demo(app)
+    client = client_for(app, "admin", demo.DEMO_PASSWORD)
+    features = client.get("/components/map.geojson").get_json()["features"]
+    with app.test_request_context(), db.connection_context():
+        components = list(Component.select().order_by(Component.id))
+        assert len(features) == len(components) > 100
+        for feature, c in zip(features, components, strict=True):
+            assert feature["properties"] == {
+                "label": f"{c.name} {c.code}",
+                "href": url_for("components.show", component_id=c.id),
+                "color": c.colour,
+                "value": str(c.status_label),
+            }
+            expected = json.loads(app.json.dumps([c.longitude, c.latitude]))
+            assert feature["geometry"] == {"type": "Point", "coordinates": expected}
+
+
+def test_the_open_cases_pins_are_those_of_the_whole_cases(app, load_demo, client_for):
+    """The pins are built from the few columns they show (issue 11): the same as from the whole cases."""
+    from core import demo
+
+    load_demo(app)
+    client = client_for(app, "dispatcher", demo.DEMO_PASSWORD)
+    features = client.get("/orders/map.geojson").get_json()["features"]
+    with app.test_request_context(), db.connection_context():
+        now = clock.now()
+        orders = {o.id: o for o in WorkOrder.select().where(WorkOrder.status.in_(list(states.OPEN)))}
+        assert len(features) > 50
+        for got in features:
+            order = orders[got["properties"]["id"]]
+            assert got == json.loads(maps._pin(order, clocks.light(order, now)))

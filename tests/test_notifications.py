@@ -203,7 +203,7 @@ def test_a_failing_routing_never_undoes_the_case(city, monkeypatch):
     def broken(order, event=None):
         raise RuntimeError("no routing today")
 
-    monkeypatch.setattr(notifications, "recipients", broken)
+    monkeypatch.setattr(notifications, "deliveries", broken)
     order = to_dispatched(city, report(city))
     assert WorkOrder.get_by_id(order.id).status == "dispatched"
     assert Notification.select().count() == 0

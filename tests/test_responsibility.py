@@ -210,18 +210,3 @@ def test_case_page_names_the_grids_responsible_people_for_its_department(app, ci
         order = report(city)  # the category suggests sanitation
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "Responsible at this grid:" in page and "Handler" in page
-
-
-def test_sections_can_be_replaced_by_key(app, city):
-    from core import grids
-
-    before = list(grids.grid_sections)
-    try:
-        grids.add_grid_section(
-            grids.GridSection("components", "Components", "grids/_placeholder_section.html",
-                              lambda grid, user: {"note": "3 manhole covers"}, 30)
-        )  # fmt: skip
-        page = admin_client(app).get(f"/grids/{city.grid.id}").get_data(as_text=True)
-        assert "3 manhole covers" in page and "No components are recorded" not in page
-    finally:
-        grids.grid_sections[:] = before

@@ -100,7 +100,7 @@ def _build():
     from core.workorders import workflow
     from core.workorders.models import SavedFilter, WorkOrderPhoto
     from core.worktime import CalendarDay
-    from plugins.zombie_cars.models import Notice, Vehicle, VehiclePhoto
+    from plugins.zombie_cars.models import JointAction, JointVehicle, Notice, SurveyRound, Vehicle, VehiclePhoto
 
     city = build_city()
     users = city.users
@@ -141,6 +141,15 @@ def _build():
         photo = _photo(colour, reporter)
         VehiclePhoto.create(vehicle=vehicle, photo=photo)
         vehicles[key] = {"vehicle_id": vehicle.id, "notice_id": notice.id, "photo_id": photo.id, "variant": "thumb"}
+
+    # A joint clearance action listing both vehicles (its page shows each role only the one in its scope),
+    # and an open survey round.
+    action = JointAction.create(
+        name="矩阵联合整治", action_on=today, team="执法队", legal_basis="依法", created_at=clock.now()
+    )
+    for key in ("a", "b"):
+        JointVehicle.create(action=action, vehicle=vehicles[key]["vehicle_id"])
+    survey = SurveyRound.create(name="矩阵摸底", started_on=today)
 
     # Exports: each role's own finished export, and one of the other collector's.
     exports = {}
@@ -223,10 +232,13 @@ def _build():
         "other_id": [first.id],
         "area_id": [city.other_grid.id],
         "period": [period.key],
+        "action_id": [action.id],
+        "round_id": [survey.id],
     }
     queries = {
         "evaluation.drill_down": f"?period={period.key}&level=department&key={city.sanitation.id}&code=reported",
         "grids.locate_page": "?lon=113.1&lat=29.3",
+        "dashboard.nearby": "?lat=29.37&lon=113.13",
     }
     return SimpleNamespace(
         city=city,

@@ -126,3 +126,25 @@ def test_windows_start_on_multiples_of_their_length_and_old_ones_are_deleted(mak
         with clock.frozen(START + timedelta(minutes=25)):
             throttle.allow("test", 5, 10, "10.0.0.2")
             assert [hit.address for hit in ThrottleHit.select()] == ["10.0.0.2"]
+
+
+def change_password(client, current):
+    return client.post("/password", data={"current": current, "new": "brand-new-pass", "confirm": "brand-new-pass"})
+
+
+def test_current_passwords_typed_on_the_password_form_share_the_logins_budget_and_are_refused_beyond_it(
+    make_app, users
+):
+    app = make_app(**THROTTLED, LOGIN_MAX_FAILURES=100)  # the address's budget runs out long before the lock
+    client = from_address(app, "10.0.0.20")
+    with clock.frozen(START):
+        assert login(client, "dispatcher").status_code == 302  # the budget's first attempt
+        for _attempt in range(2):
+            assert change_password(client, "guess").status_code == 422
+        response = change_password(client, PASSWORD)  # the right one, over the budget
+        assert response.status_code == 429
+        assert "10" in form_errors(response)[0]  # minutes to wait
+    with db.connection_context():
+        assert User.get(User.username == "dispatcher").check_password(PASSWORD)  # not changed
+    with clock.frozen(START + timedelta(minutes=10)):  # the next window
+        assert change_password(client, PASSWORD).status_code == 302

@@ -3,8 +3,10 @@ skip the scope clause the department box implies. They must show exactly the row
 and the count of the straightforward query they replaced: every box of every role, every sort, the
 filters, on every page (a page size of 4 puts page edges inside and between the parts)."""
 
+import math
 import re
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from peewee import JOIN, Case
@@ -74,6 +76,8 @@ def old_list(user, box, args) -> list[int]:
         query = query.where(WorkOrder.status.in_(list(which)))
     if box == "department" and user.department_id:
         query = query.where(WorkOrder.department == user.department_id)
+    if box == "assigned":
+        query = query.where(WorkOrder.assignee == user.id)
     if args.get("status"):
         query = query.where(WorkOrder.status == args["status"])
     if args.get("source"):
@@ -423,3 +427,69 @@ def test_time_left_and_elapsed_read_in_the_stage_unit(app, city):
         assert clocks_.left(order) == "20 min left"
         order.status = "closed"
         assert clocks_.left(order) == "—"
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "collector", "handler"])
+def test_nearest_first_sorts_by_distance_with_cases_without_a_location_last(app, city, role):
+    """The phone's cards (issue 11): sort=near with near=lat,lon orders by distance (ties by id), every
+    status mixed, cases without coordinates last; the filters and paging as for any sort."""
+    lat, lon = 29.37, 113.13
+    with app.test_request_context(), db.connection_context():
+        for order in WorkOrder.select():
+            if order.id % 5 == 0:
+                continue  # no location
+            # distances repeat (ties), and some cases are north, some east, some south-west
+            step = Decimal(order.id % 7) / 1000
+            order.latitude = Decimal(lat) + (step if order.id % 2 else -step)
+            order.longitude = Decimal(lon) + (step if order.id % 3 else -step)
+            order.save()
+        rows = {o.id: o for o in WorkOrder.select()}
+    user = city.users[role]
+
+    def key(order_id):
+        o = rows[order_id]
+        if o.latitude is None:
+            return (1, 0, order_id)
+        dy, dx = float(o.latitude) - lat, (float(o.longitude) - lon) * math.cos(math.radians(lat))
+        return (0, round(dy * dy + dx * dx, 12), order_id)
+
+    client = app.test_client()
+    assert login(client, role).status_code == 302
+    for args in ({}, {"grid": "430602001001"}, {"status": "suspended"}):
+        with app.test_request_context(), db.connection_context(), clock.frozen(NOW):
+            expected = sorted(old_list(user, "all", args), key=key)
+        shown = []
+        for page_no in range(1, (len(expected) + PAGE - 1) // PAGE + 1):
+            query = {"box": "all", "sort": "near", "near": f"{lat},{lon}", "page": page_no, **args}
+            with clock.frozen(NOW):
+                html = client.get("/orders/", query_string=query).get_data(as_text=True)
+            shown += [int(i) for i in ROW.findall(html)]
+        assert shown == expected, args
+        if not args and role == "dispatcher":  # the whole city: some cases have no location
+            assert rows[expected[0]].latitude is not None and rows[expected[-1]].latitude is None
+
+
+def test_a_position_that_cannot_be_read_leaves_the_usual_order(app, city):
+    client = app.test_client()
+    assert login(client, "dispatcher").status_code == 302
+    with clock.frozen(NOW):
+        usual = ROW.findall(client.get("/orders/?box=all").get_data(as_text=True))
+        for near in ("", "abc", "95,113", "29.3,nan", "1,2,3"):
+            response = client.get("/orders/", query_string={"box": "all", "sort": "near", "near": near})
+            assert response.status_code == 200, near
+            assert ROW.findall(response.get_data(as_text=True)) == usual, near
+        # a position with another sort: that sort
+        newest = client.get("/orders/?box=all&sort=newest").get_data(as_text=True)
+        with_near = client.get("/orders/?box=all&sort=newest&near=29.37,113.13").get_data(as_text=True)
+        assert ROW.findall(newest) == ROW.findall(with_near)
+
+
+def test_the_rows_come_as_cards_too(app, city):
+    client = app.test_client()
+    assert login(client, "dispatcher").status_code == 302
+    with clock.frozen(NOW):
+        html = client.get("/orders/?box=all").get_data(as_text=True)
+    cards = re.findall(r'<li class="order-card" data-number="([^"]+)">', html)
+    numbers = re.findall(r'<a href="/orders/\d+">([^<]+)</a>', html)
+    assert cards == numbers and len(cards) == PAGE
+    assert 'class="time-left"' in html and 'class="distance"' not in html  # no distance without a position

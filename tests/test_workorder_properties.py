@@ -37,7 +37,8 @@ USUAL = {
     "approve_suspension": "dispatcher", "refuse_suspension": "dispatcher", "resume": "dispatcher",
     "accept": "handler", "return": "handler", "report_handled": "handler", "request_extension": "handler",
     "request_suspension": "handler", "supervise": "leader", "conclude": "shift_leader",
-    "merge_caller": "intake", "call_back": "intake",
+    "merge_caller": "intake", "call_back": "intake", "assign": "dept_head", "request_return": "handler",
+    "approve_request": "dept_head", "refuse_request": "dept_head",
 }  # fmt: skip
 # "next": the action that moves a case on from its current status, so that cases get around the loop.
 NEXT = {
@@ -115,6 +116,7 @@ def test_random_actions_never_leave_a_case_inconsistent(world, steps):
             "standard": city.standard.id,
             "department": city.sanitation.id,
             "until": (now + timedelta(days=3)).date().isoformat(),
+            "assignee": city.users["handler"].id,
         }
         pictures = [photo(city.users[person], "green")] if action in ("report_handled", "check_pass") else []
         version = before.version - 1 if stale else before.version

@@ -15,7 +15,7 @@ from core.db import db
 from core.org import Department
 from core.workorders import states, workflow
 from core.workorders.models import WorkOrder, WorkOrderEvent
-from plugins.zombie_cars import plates, service
+from plugins.zombie_cars import plates, service, towing
 from plugins.zombie_cars.models import Notice, Vehicle
 from tests.support import client_for, create_user, finish, form_version, in_db
 from tests.workorder_support import build_city, jpeg, photo
@@ -232,11 +232,11 @@ def test_notice_runs_out_tow_order_is_handled_closed_and_the_vehicle_is_towed(ap
         assert reload(vehicle).stage == "notified"
 
         with clock.frozen(datetime(2026, 11, 9, 6, 30)):  # the last day: the owner still has today
-            assert service.tow_overdue().params["n"] == 0
+            assert towing.tow_overdue().params["n"] == 0
         with clock.frozen(datetime(2026, 11, 10, 6, 30)):
-            summary = service.tow_overdue()
+            summary = towing.tow_overdue()
             assert summary.params["n"] == 1
-            assert service.tow_overdue().params["n"] == 0  # never twice for one notice
+            assert towing.tow_overdue().params["n"] == 0  # never twice for one notice
 
         notice = reload(notice)
         order = notice.tow_order
@@ -279,7 +279,7 @@ def test_the_case_page_of_a_tow_order_shows_the_vehicle(app, city):
             vehicle = register(city)
             notice = service.notify(vehicle, city.users["dispatcher"])
         with clock.frozen(datetime(2026, 11, 10, 7, 0)):
-            service.tow_overdue()
+            towing.tow_overdue()
         return vehicle, reload(notice).tow_order_id
 
     vehicle, order_id = in_db(app, setup)
@@ -304,7 +304,7 @@ def test_leaving_closed_reverts_the_vehicle_to_tow_ordered(app, city):
             vehicle = register(city)
             notice = service.notify(vehicle, city.users["dispatcher"])
         with clock.frozen(datetime(2026, 11, 10, 7, 0)):
-            service.tow_overdue()
+            towing.tow_overdue()
             order = reload(notice).tow_order
             act(city, order.id, "accept", "parker")
             act(city, order.id, "report_handled", "parker", reason="已拖移", photos=[photo(city.users["parker"])])
@@ -329,7 +329,7 @@ def test_moved_by_the_owner_concludes_the_tow_order_as_object_gone_by_the_campai
             vehicle = register(city)
             notice = service.notify(vehicle, city.users["dispatcher"])
         with clock.frozen(datetime(2026, 11, 10, 7, 0)):
-            service.tow_overdue()
+            towing.tow_overdue()
     order_id = in_db(app, lambda: reload(notice).tow_order_id)
     collector = client_for(app, "collector")
     url = f"/campaigns/zombie-cars/{vehicle.id}/outcome"
@@ -374,7 +374,7 @@ def test_moved_before_the_deadline_cancels_the_notice_and_no_order_follows(app, 
             notice = service.notify(vehicle, city.users["dispatcher"])
             service.set_outcome(vehicle, "moved", city.users["collector"], "车主电话后移走")
         with clock.frozen(datetime(2026, 11, 20, 7, 0)):
-            assert service.tow_overdue().params["n"] == 0
+            assert towing.tow_overdue().params["n"] == 0
         assert reload(notice).status == "cancelled" and WorkOrder.select().count() == 0
 
 
@@ -421,13 +421,15 @@ def test_owner_contacts_are_logged(app, city):
         data={
             "contacted_on": "2026-11-03",
             "caller": "刘洋",
-            "outcome": "车主答应周末移走",
+            "result": "agreed",
+            "note": "车主答应周末移走",
             "promised_on": "2026-11-08",
         },
     )
     assert response.status_code == 303
     page = collector.get(f"/campaigns/zombie-cars/{vehicle.id}").get_data(as_text=True)
     assert "车主答应周末移走" in page and "2026-11-08" in page
+    assert "Reached: agreed to move it by a date" in page
 
 
 def test_survey_rounds_count_their_vehicles(app, city):
@@ -519,7 +521,7 @@ def test_the_job_fails_loudly_without_a_tow_department(make_app):
         with clock.frozen(MONDAY):
             service.notify(register(city), city.users["dispatcher"])
         with clock.frozen(datetime(2026, 11, 20, 7, 0)), pytest.raises(service.CampaignError):
-            service.tow_overdue()
+            towing.tow_overdue()
         assert WorkOrder.select().count() == 0
 
 
@@ -582,7 +584,7 @@ def test_migration_0018_gives_existing_tow_cases_their_vehicle_as_origin(app, ci
             vehicle = register(city)
             notice = service.notify(vehicle, city.users["dispatcher"])
         with clock.frozen(datetime(2026, 11, 10, 7, 0)):
-            service.tow_overdue()
+            towing.tow_overdue()
         order = reload(notice).tow_order
         other = workflow.create_order(city.users["collector"], "collector", description="x", grid=city.grid)
         WorkOrder.update(origin_plugin="", origin_kind="", origin_id="").execute()  # as before 0018
@@ -604,7 +606,7 @@ def tow_ordered_by_other_collector(city):
         )
         notice = service.notify(vehicle, city.users["dispatcher"])
     with clock.frozen(datetime(2026, 11, 10, 7, 0)):
-        service.tow_overdue()
+        towing.tow_overdue()
     return vehicle, reload(notice).tow_order
 
 
@@ -694,7 +696,7 @@ def test_a_long_excel_export_is_written_in_the_background_with_the_notices(app, 
     response = client.get("/campaigns/zombie-cars/export.xlsx")
     assert response.status_code == 303
     body = finish(client, response.headers["Location"])
-    assert "Download (7 rows)" in body  # two vehicles and the five figures
+    assert "Download (12 rows)" in body  # two vehicles; seven figures, a blank row, the districts header and one
     book = openpyxl.load_workbook(io.BytesIO(client.get(response.headers["Location"] + "/download").data))
     vehicles, summary = book.worksheets
     header = [cell.value for cell in vehicles[1]]

@@ -12,7 +12,7 @@ from core import audit, editing
 from core.admin import bp
 from core.db import db
 from core.editing import EditForm
-from core.org import DEPARTMENT_TYPES, Department, User, department_tree, descendants
+from core.org import DEPARTMENT_TYPES, REQUEST_ROUTES, Department, User, department_tree, descendants
 from core.permissions import requires, unscoped
 from core.web import message, page
 
@@ -31,6 +31,12 @@ class DepartmentForm(EditForm):
     parent = SelectField(_l("Parent department"), coerce=int)
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     sort = IntegerField(_l("Sort order"), default=0, validators=[Optional(), NumberRange(min=-9999, max=9999)])
+    # core.workorders.department: whether a handler's requests wait for the department's head first
+    requests = SelectField(
+        _l("Handlers' return, extension and suspension requests"),
+        choices=[SelectChoice(k, v) for k, v in REQUEST_ROUTES.items()],
+        default="direct",
+    )
 
     def __init__(self, *args, editing=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,6 +62,7 @@ def snapshot(dept: Department) -> dict:
         "parent": dept.parent.name if dept.parent_id else None,
         "phone": dept.phone,
         "sort": dept.sort,
+        "requests": "head" if dept.requests_via_head else "direct",
     }
 
 
@@ -67,6 +74,7 @@ def _fields(form: DepartmentForm) -> dict:
         "parent": form.parent.data or None,
         "phone": (form.phone.data or "").strip(),
         "sort": form.sort.data or 0,
+        "requests_via_head": form.requests.data == "head",
     }
 
 
@@ -100,6 +108,7 @@ def department_edit(dept_id):
     form = DepartmentForm(obj=dept, editing=dept)
     if request.method == "GET":
         form.parent.data = dept.parent_id or 0
+        form.requests.data = "head" if dept.requests_via_head else "direct"
         form.show(dept.version)
     if form.validate_on_submit():
         before = snapshot(dept)

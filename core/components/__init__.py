@@ -10,10 +10,8 @@ lies in, and its type code must be a component type of the catalogue."""
 
 from flask_babel import lazy_gettext as _l
 
-from core.grids import GridSection, add_grid_section
 from core.hookspecs import hookimpl
-from core.maps import add_layer
-from core.plugins import MenuItem
+from core.plugins import GridSection, MapLayer, MenuItem
 
 VIEWERS = ["admin", "intake", "shift_leader", "dispatcher", "evaluator", "leader", "collector"]
 
@@ -63,21 +61,35 @@ def demo_data(ctx):
     load_components(ctx, current_app.config.get("DEMO_COMPONENTS", 3000))
 
 
-def _grid_section(grid, user):
+@hookimpl
+def register_imports():
+    from core.components.views import IMPORTS
+
+    return [IMPORTS]
+
+
+@hookimpl
+def register_exports():
+    from core.components.export import EXPORT
+
+    return [EXPORT]
+
+
+@hookimpl
+def grid_sections(grid, user):
     if not user.can("components.view"):
-        return None
+        return []
     from core.components.views import grid_components
 
-    return grid_components(grid)
+    return [GridSection("components", _l("Components"), "components/_grid_section.html", grid_components(grid), 30)]
 
 
-def _map_layer(user, area_id):
+@hookimpl
+def map_layers(user, area):
     if not user.can("components.view"):
-        return None
+        return []
     from core.components.views import map_layer
 
-    return {**map_layer(area_id), "visible": area_id is not None}  # on the city map: switched off at first
-
-
-add_grid_section(GridSection("components", _l("Components"), "components/_grid_section.html", _grid_section, 30))
-add_layer(_map_layer)
+    layer = map_layer(area.id if area is not None else None)
+    # on the city map: switched off at first
+    return [MapLayer(layer["name"], layer["url"], "points", cluster=True, visible=area is not None)]

@@ -73,15 +73,10 @@ def _row(c, statuses: dict) -> list:
     ]
 
 
-def _fetch(page_ids: list, statuses: dict) -> dict:
-    query = (
-        Component.select(*FIELDS)
-        .join_from(Component, Category)
-        .join_from(Component, Area)
-        .where(Component.id.in_(page_ids))
-        .namedtuples()
+def _select(ids):
+    return (
+        Component.select(*FIELDS).join_from(Component, Category).join_from(Component, Area).where(Component.id.in_(ids))
     )
-    return {c.id: _row(c, statuses) for c in query}
 
 
 def rows(query=None, statuses: dict = STATUS_CHINESE):
@@ -90,7 +85,10 @@ def rows(query=None, statuses: dict = STATUS_CHINESE):
     if query is None:
         query = Component.select().join_from(Component, Category).join_from(Component, Area)
         query = query.order_by(Component.code)
-    return exports.in_pages(query.select(Component.id).tuples(), lambda ids: _fetch(ids, statuses))
+    read = exports.by_ids(_select)
+    return exports.in_pages(
+        query.select(Component.id).tuples(), lambda ids: {c.id: _row(c, statuses) for c in read(ids)}
+    )
 
 
 def header() -> list[str]:
@@ -116,4 +114,4 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
     return [xlsx.Sheet(_("Components"), header(), rows(query, words), [note], total=query.count())]
 
 
-exports.register(exports.Kind(KIND, sheets, permission="components.view"))
+EXPORT = exports.Kind(KIND, sheets, permission="components.view")

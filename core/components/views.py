@@ -20,7 +20,14 @@ from core.areas import Area
 from core.catalogue import Category
 from core.components import census
 from core.components import export as component_export
-from core.components.models import STATUS_BADGES, STATUSES, Component, ComponentImport, ComponentStatusChange
+from core.components.models import (
+    STATUS_BADGES,
+    STATUS_COLOURS,
+    STATUSES,
+    Component,
+    ComponentImport,
+    ComponentStatusChange,
+)
 from core.db import db
 from core.import_pages import ImportKind, status_page, upload_page
 from core.org import User
@@ -278,18 +285,21 @@ def map_geojson():
         query = query.where(Component.grid == grid)
     if one:
         query = query.where(Component.id == one)
+    # The whole census is thousands of points: each link and status label is built once, not per point.
+    href = url_for("components.show", component_id=0).removesuffix("0")
+    labels = {status: str(label) for status, label in STATUSES.items()}
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [c.longitude, c.latitude]},
+            "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
             "properties": {
-                "label": f"{c.name} {c.code}",
-                "href": url_for("components.show", component_id=c.id),
-                "color": c.colour,
-                "value": str(c.status_label),
+                "label": f"{name} {code}",
+                "href": f"{href}{component_id}",
+                "color": STATUS_COLOURS.get(status, "#9e9e9e"),
+                "value": labels.get(status, status),
             },
         }
-        for c in query.order_by(Component.id).objects()
+        for component_id, code, name, status, longitude, latitude in query.order_by(Component.id).tuples()
     ]
     response = jsonify({"type": "FeatureCollection", "features": features})
     response.mimetype = "application/geo+json"
@@ -345,11 +355,11 @@ IMPORTS = ImportKind(
 @bp.route("/import", methods=["GET", "POST"])
 @requires("components.manage")
 def import_page():
-    return upload_page(IMPORTS)
+    return upload_page(IMPORTS.name)
 
 
 @bp.route("/import/<int:import_id>")
 @requires("components.manage")
 @unscoped
 def import_status(import_id):
-    return status_page(IMPORTS, import_id)
+    return status_page(IMPORTS.name, import_id)

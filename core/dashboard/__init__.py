@@ -18,11 +18,13 @@ WIDGETS = {
 }
 
 
-def widget(name: str, user) -> Widget | None:
-    """The widget `name` for `user`, or None when the user may not see it."""
+def widget(name: str, user, now=None) -> Widget | None:
+    """The widget `name` for `user` as of `now` (default: the clock's now), or None when the user may not
+    see it. The widgets of one page share one `now`: their figures are of one moment, and those computed
+    for one widget serve the next (core.dashboard.figures.daily_rates)."""
     from core.dashboard.widgets import context_for
 
-    context = context_for(name, user)
+    context = context_for(name, user, now)
     if context is None:
         return None
     title, template, order, width = WIDGETS[name]
@@ -38,4 +40,7 @@ def register_blueprints():
 
 @hookimpl
 def dashboard_widgets(user):
-    return [w for w in (widget(name, user) for name in WIDGETS) if w is not None]
+    from core import clock
+
+    now = clock.now()
+    return [w for w in (widget(name, user, now) for name in WIDGETS) if w is not None]

@@ -14,6 +14,7 @@ docs/dashboard.md lists the same definitions for users.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask import g, has_request_context
 from peewee import JOIN, fn
 
 from core import clock
@@ -147,6 +148,36 @@ def daily_handling(start: datetime, end: datetime, scope: EvaluationScope = CITY
     if end <= start:
         return {}
     return indicators.combined(scope.level, scope.keys, start, end, TREND_CODES, by_day=True)
+
+
+def daily_rates(
+    start: datetime, end: datetime, scope: EvaluationScope = CITY, now=None, codes=RATE_CODES
+) -> dict[date, dict]:
+    """rates() (its `codes`) for every day of [start, min(end, now)) by the day of the deadline (days with
+    nothing due absent), computed once per request for the same period and scope: the home page's
+    timeliness widget asks for every rate code, and the trend widget after it (TREND_CODES) reads the same
+    cohorts (`rates_of_days`, `handling_of_days`). These evaluation queries are most of a home page's time."""
+    end = min(end, now or clock.now())
+    if end <= start:
+        return {}
+    memo = g.setdefault("_daily_rates", {}) if has_request_context() else {}
+    key = (scope, str(start), str(end.replace(microsecond=0)))  # the seconds the SQL sees (measures._p)
+    known = memo.get(key)
+    if known is None or not set(codes) <= set(known[0]):
+        known = memo[key] = (tuple(codes), indicators.combined(scope.level, scope.keys, start, end, codes, by_day=True))
+    return known[1]
+
+
+def rates_of_days(days: dict[date, dict], first: date | None = None) -> dict:
+    """rates() of the days of daily_rates() from `first` on (all of them without): the counts summed,
+    the rates recomputed from them. The same figures as rates() over those days: the stage cohorts of
+    a period are those of its days, each counted once, by the day of its deadline."""
+    return indicators.summed([values for day, values in days.items() if first is None or day >= first], RATE_CODES)
+
+
+def handling_of_days(days: dict[date, dict]) -> dict[date, dict]:
+    """daily_handling() from daily_rates(): the days on which some handling was due, their handling codes."""
+    return {day: {code: v[code] for code in TREND_CODES} for day, v in days.items() if v["due_to_handle"]}
 
 
 def overdue_now(scope=None, now: datetime | None = None):

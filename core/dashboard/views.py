@@ -1,16 +1,18 @@
 """The dashboard's own URLs: each widget as a fragment (what its htmx polling fetches, or a page of its
-own without htmx), the list of cases overdue now, and the wall display (docs/dashboard.md)."""
+own without htmx), the field home's nearby cases, the list of cases overdue now, and the wall display
+(docs/dashboard.md)."""
 
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import JOIN
 
 from core import clock
 from core.areas import Area
 from core.catalogue import Category
-from core.dashboard import WIDGETS, figures, widget
+from core.dashboard import WIDGETS, field, figures, widget
 from core.dashboard.widgets import can_view_cases, scope_label
 from core.org import Department
 from core.parsing import parse_int
@@ -20,6 +22,7 @@ from core.sessions import max_age
 from core.web import htmx, page
 from core.workorders import states
 from core.workorders.models import WorkOrder
+from core.workorders.nearby import NEARBY_METRES, parse_near
 from core.workorders.scope import scope_condition
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -44,6 +47,24 @@ def fragment(name):
 # A widget polling itself is not the user doing something: it does not hold off the idle logout
 # (core.auth), or a dashboard left open would keep its session alive for ever.
 fragment.polled = True
+
+
+@bp.route("/nearby")
+@requires("dashboard.view")
+def nearby():
+    """The field home's open cases near the phone (`lat`, `lon` from the browser's geolocation)."""
+    user = current_user._get_current_object()
+    if not can_view_cases(user):
+        abort(403)
+    near = parse_near(f"{request.args.get('lat', '')},{request.args.get('lon', '')}")
+    context = {"near": near, "orders": [], "radius": NEARBY_METRES, "now": clock.now()}
+    status = 200
+    if near is None:
+        context["problem"] = _("The position could not be read: latitude −90 to 90, longitude −180 to 180.")
+        status = 422
+    else:
+        context["orders"] = field.nearby_open(user, *near)
+    return page("dashboard/nearby.html", "dashboard/_nearby.html", "nearby", status=status, **context)
 
 
 @bp.route("/overdue")
@@ -90,7 +111,8 @@ def campaign_widgets(user) -> list:
 @requires("dashboard.view")
 def wall():
     user = current_user._get_current_object()
-    widgets = [(name, widget(name, user)) for name in WALL_WIDGETS]
+    now = clock.now()
+    widgets = [(name, widget(name, user, now)) for name in WALL_WIDGETS]
     login_at = session.get("login_at")
     return render_template(
         "dashboard/wall.html",

@@ -33,13 +33,13 @@ def scope_label(user) -> str:
     return _("Cases you reported")
 
 
-def _base(name, user) -> dict:
+def _base(name, user, now) -> dict:
     return {
         "name": name,
         "url": url_for("dashboard.fragment", name=name),
         "refresh": int(current_app.config["DASHBOARD_REFRESH_SECONDS"]),
         "scope_label": scope_label(user),
-        "updated": clock.now(),
+        "updated": now,
     }
 
 
@@ -65,8 +65,10 @@ def _rates(user, scope, now):
     target = figures.evaluation_scope(user)
     if target is None:
         return None  # only the cases one reported: no evaluation level measures that
-    today = figures.rates(*figures.today_period(now), target, now=now)
-    month = figures.rates(*figures.last_days_period(TREND_DAYS, now), target, now=now)
+    # today's cohorts are the last day of the 30 days' (figures.rates_of_days), computed once with the trend's
+    days = figures.daily_rates(*figures.last_days_period(TREND_DAYS, now), target, now=now)
+    today = figures.rates_of_days(days, first=now.date())
+    month = figures.rates_of_days(days)
     return {
         "periods": [(_("Today"), today), (_("Last %(n)d days", n=TREND_DAYS), month)],
         "evaluation_label": evaluation_label(user, target),
@@ -90,7 +92,9 @@ def _trend(user, scope, now):
     days = [(start + timedelta(days=i)).date() for i in range(TREND_DAYS)]
     daily = figures.daily_counts(start, end, scope)
     target = figures.evaluation_scope(user)
-    handling = figures.daily_handling(start, end, target, now=now) if target else {}
+    handling = (
+        figures.handling_of_days(figures.daily_rates(start, end, target, now, figures.TREND_CODES)) if target else {}
+    )
     rates = []
     for day in days:
         rate = handling.get(day, {}).get("on_time_handling_rate")
@@ -164,10 +168,11 @@ CONTEXTS = {
 }
 
 
-def context_for(name: str, user) -> dict | None:
-    """The template context of widget `name` for `user`, or None when the user may not see it."""
+def context_for(name: str, user, now=None) -> dict | None:
+    """The template context of widget `name` for `user` as of `now` (default: the clock's now), or None
+    when the user may not see it."""
     if name not in CONTEXTS or not user.can("dashboard.view") or not can_view_cases(user):
         return None
-    now = clock.now()
+    now = now or clock.now()
     own = CONTEXTS[name](user, scope_condition(user), now)
-    return None if own is None else {**_base(name, user), **own}
+    return None if own is None else {**_base(name, user, now), **own}

@@ -4,7 +4,7 @@ and grades, manual deductions, weekly and monthly snapshots published as ranking
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugins import MenuItem
+from core.plugins import GridSection, MenuItem, Widget
 from core.scheduler import JobSpec
 
 PERMISSIONS = [
@@ -13,17 +13,6 @@ PERMISSIONS = [
     ("evaluation.publish", _l("Publish and republish evaluation snapshots"), ["evaluator"]),
     ("evaluation.configure", _l("Edit score weights and grade bands"), ["evaluator", "admin"]),
 ]
-
-
-def _register_on_the_grids():
-    # The grid map's "score" measure and the grid page's section; core.maps and core.grids come
-    # before this module in core.plugins.BUILTINS.
-    from core.evaluation.gridmap import register
-
-    register()
-
-
-_register_on_the_grids()
 
 
 @hookimpl
@@ -54,6 +43,40 @@ def register_commands(cli):
     from core.evaluation.cli import evaluation_cli
 
     cli.add_command(evaluation_cli)
+
+
+@hookimpl
+def register_exports():
+    from core.evaluation.exports import EXPORTS
+
+    return EXPORTS
+
+
+@hookimpl
+def dashboard_widgets(user):
+    from core.evaluation.plugin_figures import this_month
+
+    context = this_month(user)
+    if context is None:
+        return []
+    return [Widget(_l("Campaign figures"), "evaluation/_plugin_figures.html", context, order=25)]
+
+
+@hookimpl
+def map_measures():
+    from core.evaluation.gridmap import SCORE
+
+    return [SCORE]
+
+
+@hookimpl
+def grid_sections(grid, user):
+    from core.evaluation.gridmap import grid_section
+
+    context = grid_section(grid, user)
+    if context is None:
+        return []
+    return [GridSection("evaluation", _l("Recent evaluation"), "evaluation/_grid_section.html", context, 40)]
 
 
 @hookimpl

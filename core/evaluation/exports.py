@@ -1,13 +1,13 @@
 """Excel and CSV shapes of a level's table and of the bulletin (the same numbers as the pages); the export
 kinds "evaluation" (a level's table for a period) and "evaluation_version" (every level of a published
-version) of core/exports.py."""
+version) of core/exports.py, registered by core/evaluation/__init__.py's register_exports."""
 
 from flask_babel import gettext as _
 
 from core.catalogue import KINDS
 from core.evaluation import periods, scores
 from core.evaluation.indicators import INDICATORS, LEVELS, is_rate
-from core.exports import Kind, register
+from core.exports import Kind
 from core.xlsx import Sheet, workbook_bytes
 
 
@@ -71,8 +71,10 @@ def version_sheets(user, params: dict) -> list[Sheet]:
     return [table_sheet(row.data["period"], row.data["levels"][level]) for level in LEVELS]
 
 
-register(Kind("evaluation", table_sheets, permission="evaluation.view"))
-register(Kind("evaluation_version", version_sheets, permission="evaluation.view"))
+EXPORTS = [
+    Kind("evaluation", table_sheets, permission="evaluation.view"),
+    Kind("evaluation_version", version_sheets, permission="evaluation.view"),
+]
 
 
 def bulletin_sheets(data: dict, levels) -> list[Sheet]:

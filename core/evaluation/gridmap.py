@@ -1,5 +1,5 @@
-"""The evaluation on the grid map and the grid page: the "score" measure (core.maps.MEASURES) and the
-grid page's "Recent evaluation" section (core.grids.add_grid_section). Both read the latest published
+"""The evaluation on the grid map and the grid page: the "score" measure (the map_measures hook) and the
+grid page's "Recent evaluation" section (the grid_sections hook). Both read the latest published
 monthly snapshot only — the figures as published, frozen — and both need `evaluation.view`."""
 
 from flask import url_for
@@ -66,7 +66,7 @@ def grade_bands(values) -> list[Band]:
     return bands
 
 
-SCORE = Measure(_l("Evaluation score (last published month)"), score_values, grade_bands, can_see)
+SCORE = Measure("score", _l("Evaluation score (last published month)"), score_values, grade_bands, can_see)
 
 
 def grid_section(grid, user):
@@ -96,13 +96,3 @@ def grid_section(grid, user):
         "url": url_for("evaluation.index", period=period, level="grid"),
         "version_url": url_for("evaluation.version", version_id=version.id),
     }
-
-
-def register():
-    from core.grids import GridSection, add_grid_section
-    from core.maps import MEASURES
-
-    MEASURES["score"] = SCORE
-    add_grid_section(
-        GridSection("evaluation", _l("Recent evaluation"), "evaluation/_grid_section.html", grid_section, 40)
-    )

@@ -202,9 +202,9 @@ def _sql(sql: str, start: datetime, end: datetime, key=None) -> tuple[str, list]
     return "".join(out), params
 
 
-def compute(level: str, start: datetime, end: datetime, codes=None, by_day: bool = False) -> dict:
-    """{object key: {indicator code: value}} for every object with any activity. Counts are ints,
-    rates floats 0..1 or None when the denominator is zero, means floats or None.
+def compute(level: str, start: datetime, end: datetime, codes=None, by_day: bool = False, keys=None) -> dict:
+    """{object key: {indicator code: value}} for every object with any activity (of `keys` only, when
+    given). Counts are ints, rates floats 0..1 or None when the denominator is zero, means floats or None.
 
     by_day: {object key: {date: {code: value}}}, the stage cohorts split by the day of their deadline
     (only indicators of stage measures; the days of a key add up to its figures without by_day)."""
@@ -216,6 +216,12 @@ def compute(level: str, start: datetime, end: datetime, codes=None, by_day: bool
     for code in codes:
         if isinstance(INDICATORS[code], Mean):
             by_measure.setdefault(INDICATORS[code].measure, []).append(INDICATORS[code])
+    only, wanted = "", []
+    if keys is not None:  # the objects' rows only: a collector's few grids, not all of them grouped and finished
+        wanted = [str(k) for k in keys] if level in AREA_LEVELS or level == "city" else [int(k) for k in keys]
+        if not wanted:
+            return {}
+        only = f" AND k IN ({', '.join('?' if is_sqlite() else '%s' for _ in wanted)})"
     raw: dict = {}
     for measure, specs in by_measure.items():
         columns = []
@@ -226,8 +232,9 @@ def compute(level: str, start: datetime, end: datetime, codes=None, by_day: bool
                 columns.append(f"SUM(CASE WHEN {spec.flag} THEN 1 ELSE 0 END)")
         rows = f"({MEASURES[measure](level, by_day=True)})" if by_day else f"({MEASURES[measure](level)})"
         group = "k, day" if by_day else "k"
-        sql = f"SELECT {group}, {', '.join(columns)} FROM {rows} m WHERE k IS NOT NULL GROUP BY {group}"
+        sql = f"SELECT {group}, {', '.join(columns)} FROM {rows} m WHERE k IS NOT NULL{only} GROUP BY {group}"
         sql, params = _sql(sql, start, end)
+        params += wanted
         width = 2 if by_day else 1
         for row in db.execute_sql(sql, params).fetchall():
             values = raw.setdefault((_norm(row[0]), row[1]) if by_day else _norm(row[0]), {})
@@ -247,8 +254,9 @@ def combined(level: str, keys, start: datetime, end: datetime, codes, by_day: bo
     for levels whose objects do not share rows (areas of one level, departments). Means are not
     supported. by_day: {date: {code: value}}."""
     counts = _counts_needed(codes)
-    found = compute(level, start, end, counts, by_day=by_day)
-    wanted = [found[k] for k in {str(k) for k in keys} if k in found]
+    keys = {str(k) for k in keys}
+    found = compute(level, start, end, counts, by_day=by_day, keys=None if level == "city" else keys)
+    wanted = [found[k] for k in keys if k in found]
     if not by_day:
         return _finish(_sum(wanted, counts), codes)
     days: dict = {}
@@ -256,6 +264,12 @@ def combined(level: str, keys, start: datetime, end: datetime, codes, by_day: bo
         for day, values in per_day.items():
             days.setdefault(day, []).append(values)
     return {day: _finish(_sum(rows, counts), codes) for day, rows in days.items()}
+
+
+def summed(rows, codes) -> dict:
+    """The figures `codes` of several rows of figures (objects, or days) taken together: their counts
+    summed, every rate recomputed from the summed numerator and denominator. Means are not supported."""
+    return _finish(_sum(rows, _counts_needed(codes)), codes)
 
 
 def _sum(rows, counts) -> dict:

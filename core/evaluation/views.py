@@ -3,6 +3,7 @@
 
 import json
 from datetime import date
+from urllib.parse import quote_plus
 
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
@@ -43,6 +44,22 @@ def _level():
     return level if level in LEVELS else "department"
 
 
+def drill_urls(period_key: str, level: str):
+    """(key, code) → url_for("evaluation.drill_down", period=period_key, level=level, key=key, code=code),
+    the same text without building each through the URL map: a unit-grid table with every figure has
+    thousands of links, and url_for was most of its time."""
+    base = url_for("evaluation.drill_down", period=period_key, level=level)
+    quoted: dict[str, str] = {}  # keys and codes repeat down and across the table
+
+    def q(value) -> str:
+        text = str(value)
+        if text not in quoted:
+            quoted[text] = quote_plus(text)
+        return quoted[text]
+
+    return lambda key, code: f"{base}&key={q(key)}&code={q(code)}"
+
+
 def _helpers():
     every_figure = request.args.get("figures") == "all"
 
@@ -52,7 +69,7 @@ def _helpers():
 
     return {
         "INDICATORS": INDICATORS, "LEVELS": LEVELS, "is_rate": is_rate, "cell": exports.cell,
-        "formula_of": scores.formula_of, "row_formula": scores.row_formula, "every_figure": every_figure, "figures_url": figures_url,
+        "formula_of": scores.formula_of, "row_formula": scores.row_formula, "every_figure": every_figure, "figures_url": figures_url, "drill_urls": drill_urls,
     }  # fmt: skip
 
 

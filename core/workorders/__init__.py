@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugins import MenuItem, Widget
+from core.plugins import MenuItem, UpgradeStep, Widget
 from core.scheduler import JobSpec
 
 CENTRE = ["admin", "intake", "shift_leader", "dispatcher", "evaluator", "leader"]
@@ -19,6 +19,7 @@ PERMISSIONS = [
     ("workorder.file", _l("File or void cases"), ["shift_leader"]),
     ("workorder.dispatch", _l("Dispatch cases to departments"), ["dispatcher"]),
     ("workorder.handle", _l("Handle cases of one's own department"), ["handler", "dept_head"]),
+    ("workorder.assign", _l("Assign the department's cases; approve its handlers' requests"), ["dept_head"]),
     ("workorder.approve", _l("Approve or refuse extensions and suspensions"), ["dispatcher", "shift_leader"]),
     ("workorder.check", _l("Check handled cases on site"), ["collector"]),
     ("workorder.close", _l("Close checked cases"), ["shift_leader"]),
@@ -33,10 +34,7 @@ def register_permissions():
 
 @hookimpl
 def register_blueprints():
-    from core.workorders import (
-        export,  # noqa: F401 (registers the case list's export kind)
-        intake,  # noqa: F401 (hotline intake's routes, on the same blueprint)
-    )
+    from core.workorders import intake  # noqa: F401 (hotline intake's routes, on the same blueprint)
     from core.workorders.notification_pages import bp as notifications
     from core.workorders.views import (
         bp,
@@ -47,6 +45,20 @@ def register_blueprints():
     )
 
     return [bp, notifications]
+
+
+@hookimpl
+def register_exports():
+    from core.workorders.export import EXPORT
+
+    return [EXPORT]
+
+
+@hookimpl
+def upgrade_steps():
+    from core.workorders.clocks import fill_warn_times
+
+    return [UpgradeStep("workorders.warn_times", fill_warn_times)]  # open cases from before migration 0014
 
 
 @hookimpl
@@ -94,9 +106,13 @@ def workorder_transitioned(workorder, event):
 
 @hookimpl
 def startup(app):
+    from core.workorders import clocks, nearby
     from core.workorders.notifications import unread
 
     app.jinja_env.globals["unread_notifications"] = unread
+    app.jinja_env.filters["distance_from"] = nearby.distance_label  # the phone's cards (issue 11)
+    app.jinja_env.filters["time_left"] = nearby.time_left
+    app.jinja_env.filters["stage_light"] = clocks.light
 
 
 @hookimpl

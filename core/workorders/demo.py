@@ -320,4 +320,37 @@ def load_history(ctx, days=90, per_day=300, seed=2018):
                 "SELECT setval(pg_get_serial_sequence('work_order_event', 'id'), (SELECT MAX(id) FROM work_order_event))"
             )
         settings.put(MARKER, str(len(sim.orders)))
+    internal_work(ctx)
     return len(sim.orders)
+
+
+def internal_work(ctx):
+    """Sanitation's requests go via its head (depthead): the head has assigned the handler a case, and
+    one of the handler's extension requests waits for the head. Done through the workflow, as people
+    would, once the history is written (the history itself is the same for every setting)."""
+    sanitation = Department.get_or_none(Department.code == "sanitation")
+    head, handler = ctx.users.get("depthead"), ctx.users.get("handler")
+    if sanitation is None or head is None or handler is None:
+        return
+    Department.update(requests_via_head=True).where(Department.id == sanitation.id).execute()
+    open_cases = (
+        WorkOrder.select()
+        .where(
+            (WorkOrder.department == sanitation.id)
+            & WorkOrder.status.in_(["dispatched", "handling"])
+            & (WorkOrder.extension_requested == False)
+            & WorkOrder.suspension_requested_until.is_null()
+            & (WorkOrder.due_at > clock.now())
+        )
+        .order_by(WorkOrder.id)
+        .limit(2)
+    )
+    steps = [
+        ("assign", head, "请负责处置", {"assignee": handler.id}),
+        ("request_extension", handler, "需要调配车辆", {}),
+    ]
+    for order, (action, actor, reason, data) in zip(list(open_cases), steps, strict=False):
+        try:
+            workflow.transition(order.id, action, actor=actor, version=order.version, reason=reason, data=data)
+        except workflow.WorkflowError as error:  # pragma: no cover - the demo goes on without it
+            click.echo(f"  {order.number}: {error.message}")

@@ -9,6 +9,7 @@ from flask_login import current_user
 from core import audit, clock, exports, xlsx
 from core.areas import Area
 from core.catalogue import KINDS, Category
+from core.db import db
 from core.org import Department
 from core.web import message
 from core.workorders import clocks, states
@@ -143,10 +144,12 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
 
     def ids():
         for query, ordering in parts:
-            yield from query.select(WorkOrder.id).order_by(*ordering).tuples()
+            yield from db.execute(query.select(WorkOrder.id).order_by(*ordering)).fetchall()
+
+    read = exports.by_ids(lambda ids: rows_with_names(FIELDS, ids))
 
     def fetch(page_ids: list) -> dict:
-        return {o.id: row(o) for o in rows_with_names(FIELDS, page_ids)}
+        return {o.id: row(o) for o in read(page_ids)}
 
     sheet = xlsx.Sheet(
         title=str(boxes()[box][0]),
@@ -158,7 +161,7 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
     return [sheet]
 
 
-exports.register(exports.Kind(KIND, sheets, inline_rows=0))  # a case list is always written in the background
+EXPORT = exports.Kind(KIND, sheets, inline_rows=0)  # a case list is always written in the background
 
 
 def start(form):

@@ -86,6 +86,11 @@ class WorkOrder(BaseModel):
     # (closed, voided, not accepted) and while open.
     outcome = CharField(max_length=20, default="")
     outside_areas = BooleanField(default=False)  # a collector's report from outside their patrol areas
+    # The handler the department's head gave the case to (core.workorders.department); None: every
+    # handler of the department. Ends with the department's round (a return, a new dispatch).
+    assignee = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="assigned_orders", index=False)
+    # The request ("return", "extension", "suspension") waiting for the department's head; "" none.
+    head_request = CharField(max_length=12, default="")
 
     class Meta:
         # The inboxes: a status (or a department's statuses), most urgent first; the lists filtered by
@@ -98,6 +103,8 @@ class WorkOrder(BaseModel):
             # the lists sorted by number or by time since the report (core.workorders.queries.COLUMNS)
             (("status", "number"), False),
             (("status", "reported_at"), False),
+            (("status", "due_at"), False),  # overdue now: at a department, handling deadline passed
+            (("assignee", "status", "stage_due_at"), False),  # a handler's "assigned to me" box
         )
 
     @property
@@ -159,7 +166,8 @@ class Notification(BaseModel):
     read = BooleanField(default=False)
 
     class Meta:
-        indexes = ((("user", "order", "kind", "due"), True),)
+        # the header's unread badge on every request: counted from the index alone
+        indexes = ((("user", "order", "kind", "due"), True), (("user", "read"), False))
 
 
 class NotifyOptOut(BaseModel):

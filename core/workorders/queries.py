@@ -11,7 +11,7 @@ from core.areas import Area
 from core.catalogue import Category
 from core.db import is_sqlite
 from core.org import Department
-from core.workorders import hotline, scope, states
+from core.workorders import hotline, nearby, scope, states
 from core.workorders.models import SOURCES, WorkOrder
 from core.workorders.states import STATUSES
 
@@ -27,6 +27,7 @@ def boxes():
         "to_file": (_("To file"), {"reported"}, "workorder.file"),
         "to_dispatch": (_("To dispatch"), {"filed", "returned"}, "workorder.dispatch"),
         "approvals": (_("Awaiting approval"), "approvals", "workorder.approve"),
+        "assigned": (_("Assigned to me"), {"dispatched", "handling", "suspended"}, "workorder.handle"),
         "department": (_("At my department"), {"dispatched", "handling", "suspended"}, "workorder.handle"),
         "to_check": (_("To check on site"), {"handled"}, "workorder.check"),
         "to_close": (_("To close"), {"checked"}, "workorder.close"),
@@ -81,9 +82,12 @@ def _box_query(name, user, which):
         query = scope.visible(user)
         if name == "department" and user.department_id:
             query = query.where(WorkOrder.department == user.department_id)
+    if name == "assigned":
+        query = WorkOrder.select().where(WorkOrder.assignee == user.id)  # assigned: always theirs to see
     if which == "approvals":
         query = query.where(
-            (WorkOrder.extension_requested == True) | WorkOrder.suspension_requested_until.is_null(False)
+            ((WorkOrder.extension_requested == True) | WorkOrder.suspension_requested_until.is_null(False))
+            & (WorkOrder.head_request == "")  # still with the department's head
         )
     if name in ON_SITE_BOXES and not user.can("workorder.view_all"):
         # on-site work is for the grid's own collectors: not the reporter of a case from elsewhere
@@ -214,11 +218,14 @@ def column_parts(query, statuses: set[str], column: str, descending: bool):
     return [(_joined(_with_status(query, statuses), column), (*keys, WorkOrder.id.desc() if reverse else WorkOrder.id))]
 
 
-def ordered_parts(query, statuses: set[str], sort: str | None):
+def ordered_parts(query, statuses: set[str], sort: str | None, near=None):
     """The list as consecutive parts, each (query, ordering). Most urgent first, except that a suspended
     case's clock stands still, so suspended cases come last: rather than sorting on a CASE expression,
     which makes the database sort every row, the suspended cases are a second part and each part is read
-    in the order of an index on (status, stage_due_at). A column sort (COLUMNS) is column_parts'."""
+    in the order of an index on (status, stage_due_at). A column sort (COLUMNS) is column_parts'. "near"
+    with a position (lat, lon): nearest first, cases without coordinates last (the phone's cards)."""
+    if sort == "near" and near is not None:
+        return [(_with_status(query, statuses), nearby.nearest_first(*near))]
     column, descending = parse_sort(sort)
     if column is not None:
         return column_parts(query, statuses, column, descending)
@@ -278,6 +285,8 @@ ROW_FIELDS = (
     WorkOrder.source,
     WorkOrder.address,
     WorkOrder.description,
+    WorkOrder.latitude,
+    WorkOrder.longitude,
     Category.name.alias("category_name"),
     Area.name.alias("grid_name"),
     Department.name.alias("department_name"),
@@ -313,12 +322,21 @@ def one_page(parts, page_no, limit) -> tuple[int, bool, list]:
     return total, more, sorted(rows, key=lambda order: position[order.id])
 
 
+def _first_box(user, mine, all_boxes) -> str:
+    if mine[0] == "assigned" and len(mine) > 1:
+        which = all_boxes["assigned"][1]
+        if not _with_status(_box_query("assigned", user, which), _box_statuses(which)).exists():
+            return mine[1]
+    return mine[0]
+
+
 def list_query(user, args, all_boxes=None):
-    """What /orders/ lists for these arguments: the box (the one asked for, or the user's first), the
-    user's boxes, the filtered query without its status clause, and the statuses it may show."""
+    """What /orders/ lists for these arguments: the box (the one asked for, or the user's first: "assigned
+    to me" only when something is), the user's boxes, the filtered query without its status clause, and
+    the statuses it may show."""
     all_boxes = all_boxes or boxes()
     mine = my_boxes(user, all_boxes)
-    box = args.get("box") if args.get("box") in mine else mine[0]
+    box = args.get("box") if args.get("box") in mine else _first_box(user, mine, all_boxes)
     which = all_boxes[box][1]
     phones = user.can("workorder.view_all")  # who sees callers on the case page
     query, statuses = _filtered(_box_query(box, user, which), _box_statuses(which), args, phones=phones)

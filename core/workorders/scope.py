@@ -1,5 +1,6 @@
 """Who may see which cases: a collector their grids' (an area means every grid under it), a department
-its own, the centre every case, and everybody the cases they reported. `visible()` is the one query
+its own (and a team's handler the cases assigned to them), the centre every case, and everybody the
+cases they reported. `visible()` is the one query
 filter every list uses; `can_see()` answers the same from a row already loaded."""
 
 from flask import g
@@ -32,8 +33,10 @@ def scope_condition(user):
     if user.can("workorder.view_all"):
         return None
     condition = WorkOrder.reporter == user.id
-    if user.can("workorder.view_department") and user.department_id:
-        condition |= WorkOrder.department == user.department_id
+    if user.can("workorder.view_department"):
+        if user.department_id:
+            condition |= WorkOrder.department == user.department_id
+        condition |= WorkOrder.assignee == user.id
     if user.can("workorder.view_grid"):
         grids = grid_ids(user)
         if grids:
@@ -51,7 +54,9 @@ def can_see(user, order: WorkOrder) -> bool:
     """scope_condition() answered from a row already loaded from the database (no query)."""
     if user.can("workorder.view_all") or (order.reporter_id is not None and order.reporter_id == user.id):
         return True
-    if user.can("workorder.view_department") and user.department_id and order.department_id == user.department_id:
+    if user.can("workorder.view_department") and (
+        (user.department_id and order.department_id == user.department_id) or order.assignee_id == user.id
+    ):
         return True
     return user.can("workorder.view_grid") and order.grid_id is not None and order.grid_id in grid_ids(user)
 

@@ -87,6 +87,28 @@ ACTIONS = {
         scope="department",
         style="danger",
     ),
+    # A department's head asks nothing of the centre for these (core.workorders.department): assign a
+    # case to a handler; approve or refuse a handler's request when the department's go via its head.
+    "assign": _a(_l("Assign to a handler"), "workorder.assign", AT_DEPARTMENT, None, scope="department"),
+    "request_return": _a(
+        _l("Ask to return: not ours"),
+        "workorder.handle",
+        AT_DEPARTMENT,
+        None,
+        reason=True,
+        scope="department",
+        style="danger",
+    ),
+    "approve_request": _a(_l("Approve the request"), "workorder.assign", AT_DEPARTMENT, None, scope="department"),
+    "refuse_request": _a(
+        _l("Refuse the request"),
+        "workorder.assign",
+        AT_DEPARTMENT,
+        None,
+        reason=True,
+        scope="department",
+        style="danger",
+    ),
     "report_handled": _a(
         _l("Report handled"), "workorder.handle", AT_DEPARTMENT, "handled", reason=True, scope="department"
     ),
@@ -128,4 +150,7 @@ ACTIONS = {
 # Actions the case page never offers as buttons (they are taken through core.workorders.cases and
 # core.workorders.hotline, with forms of their own).
 NOT_OFFERED = {"conclude", "merge_caller", "call_back"}
+# The requests a handler makes that wait for the department's head first when the department's requests
+# go via its head (core.workorders.department), by the action that makes each.
+HEAD_REQUESTS = {"request_return": "return", "request_extension": "extension", "request_suspension": "suspension"}
 CREATE = "create"

@@ -11,32 +11,17 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext as _
 
-from core import clock, dispatch_rules, worktime
+from core import audit, clock, dispatch_rules, worktime
 from core.catalogue import FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, User
 from core.parsing import ParseError, parse_datetime
-from core.workorders import submissions
+from core.workorders import department, submissions
 from core.workorders.clocks import stage_clock, warn_time
+from core.workorders.errors import Conflict, NotAllowed, WorkflowError  # noqa: F401 (raised from here too)
 from core.workorders.models import NumberCounter, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.scope import can_see, in_grids, outside_areas
 from core.workorders.states import ACTIONS, CREATE, HANDLING_TYPES, STATUSES
-
-
-class WorkflowError(Exception):
-    status = 422
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-
-class NotAllowed(WorkflowError):
-    status = 403
-
-
-class Conflict(WorkflowError):
-    status = 409
 
 
 @dataclass
@@ -68,7 +53,7 @@ def allowed_actions(order: WorkOrder, user) -> list[str]:
     for name, action in ACTIONS.items():
         if order.status not in action.sources or not user.can(action.permission):
             continue
-        if action.scope == "department" and user.department_id != order.department_id:
+        if action.scope == "department" and not department.in_department(user, order):
             continue
         if action.scope == "grid" and not in_grids(user, order):
             continue
@@ -79,6 +64,8 @@ def allowed_actions(order: WorkOrder, user) -> list[str]:
         if name == "request_extension" and order.extension_requested:
             continue
         if name == "request_suspension" and order.suspension_requested_until:
+            continue
+        if not department.offered(name, order, user):
             continue
         names.append(name)
     return names
@@ -213,8 +200,29 @@ def transition(order_id: int, action: str, *, actor, version: int | None, reason
         }.get(action)
         if stage:
             _attach(order, photos, stage, event)
+        if action in AUDITED:
+            _audit(order, event, actor)
     _fire("workorder_transitioned", workorder=order, event=event)
     return event
+
+
+# Actions whose only record would otherwise be the case's own timeline: written to the audit log too.
+AUDITED = {"assign", "merge_caller", "call_back"}
+
+
+def _audit(order, event, actor):
+    data = event.data or {}
+    before, after = {}, {"reason": event.reason}
+    if event.action == "assign":
+        previous = User.get_or_none(User.id == data.get("from_assignee")) if data.get("from_assignee") else None
+        before, after["assignee"] = {"assignee": previous.name if previous else None}, data.get("assignee_name")
+    elif event.action == "merge_caller":
+        after.update(callers=data.get("callers"), anonymous=bool(data.get("anonymous")))
+    else:
+        after["outcome"] = data.get("outcome")
+    audit.record(
+        f"workorder.{event.action}", "workorder", order.id, order.number, before=before, after=after, actor=actor
+    )
 
 
 def apply(order: WorkOrder, action: str, actor, now: datetime, reason="", data=None, photos=()) -> dict:
@@ -233,7 +241,14 @@ def apply(order: WorkOrder, action: str, actor, now: datetime, reason="", data=N
     if photos:
         data["photos"] = [photo.id for photo in photos]
     before = order.status
-    APPLY.get(action, _apply_nothing)(order, now, reason, data)
+    if action in department.APPLY:
+        department.APPLY[action](order, now, reason, data, actor)
+    else:
+        APPLY.get(action, _apply_nothing)(order, now, reason, data)
+    department.after(order, action, actor, data)
+    recorded = action
+    if action in department.RECORDED_AS_ANOTHER:  # the head's approval of a return is the department's return
+        recorded, reason = data.pop("record_as", action), data.pop("record_reason", reason)
     if spec.target is not None:
         order.status = spec.target
     if order.status != before and action not in KEEP_CLOCK:
@@ -249,7 +264,7 @@ def apply(order: WorkOrder, action: str, actor, now: datetime, reason="", data=N
         "at": now,
         "actor": user,
         "actor_name": name,
-        "action": action,
+        "action": recorded,
         "from_status": before,
         "to_status": order.status,
         "department": order.department_id,
@@ -325,10 +340,7 @@ def _apply_dispatch(order, now, reason, data):
 
 
 def _apply_return(order, now, reason, data):
-    order.returns += 1
-    data["from_department"] = order.department_id
-    order.extension_requested = False
-    order.suspension_requested_until = None
+    department.end_round(order, data)
 
 
 def _apply_handled(order, now, reason, data):

@@ -6,9 +6,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from core.hookspecs import hookimpl
-from core.plugins import MenuItem, Panel, Widget
-from core.scheduler import JobSpec
+from core.api import JobSpec, MenuItem, Panel, Widget, hookimpl
 
 __version__ = "1.0.0"
 
@@ -30,6 +28,12 @@ def config_defaults():
             "请车辆所有人或管理人在期限内自行将车辆移走；逾期未移走的，将依法拖移至指定停放场所，"
             "由此产生的费用由车辆所有人承担。"
         ),
+        # An advertising vehicle's notice, and a joint clearance action's, rest on the outdoor-advertising rules.
+        "ZOMBIE_ADVERTISING_LEGAL_BASIS": (
+            "依据《城市市容和环境卫生管理条例》第十一条、第三十六条及本市户外广告设置管理相关规定，"
+            "未经批准利用停放车辆设置户外广告，影响市容和通行秩序。请车辆所有人或管理人在期限内自行撤除广告"
+            "并将车辆移走；逾期未撤除、未移走的，将依法予以清理、拖移，由此产生的费用由车辆所有人承担。"
+        ),
     }
 
 
@@ -40,6 +44,7 @@ def register_migrations():
 
 @hookimpl
 def register_blueprints():
+    from . import joint_views, rounds_views, vehicle_actions  # noqa: F401 - their routes join the blueprint
     from .views import bp
 
     return [bp]
@@ -58,12 +63,29 @@ def register_permissions():
             "label": _l("Register zombie cars, post notices, record contacts and outcomes"),
             "roles": ["admin", "shift_leader", "dispatcher", "collector"],
         },
+        {
+            "name": "zombie_cars.owner",
+            "label": _l("Read zombie-car owners' names, phones and ID numbers, and record them"),
+            "roles": ["admin", "shift_leader", "dispatcher"],
+        },
+        {
+            "name": "zombie_cars.approve_early_tow",
+            "label": _l("Approve towing a zombie car early when its owner refused"),
+            "roles": ["shift_leader"],
+        },
     ]
 
 
 @hookimpl
+def register_exports():
+    from .export import EXPORT
+
+    return [EXPORT]
+
+
+@hookimpl
 def register_jobs():
-    from .service import tow_overdue
+    from .towing import tow_overdue
 
     return [
         JobSpec(
@@ -133,7 +155,7 @@ def workorder_panels(workorder, user):
 
 @hookimpl
 def workorder_transitioned(workorder, event):
-    from .service import on_transition
+    from .towing import on_transition
 
     on_transition(workorder, event)
 
@@ -142,9 +164,9 @@ def workorder_transitioned(workorder, event):
 def register_audit_actions():
     from flask import url_for
 
-    from core.audit import AuditAction
+    from core.api import AuditAction
 
-    from .models import STAGES, VEHICLE_TYPES
+    from .models import CONTACT_RESULTS, EARLY_TOW_STATUSES, JOINT_RESULTS, STAGES, VEHICLE_TYPES
 
     def vehicle(vehicle_id):
         return url_for("zombie_cars.vehicle", vehicle_id=int(vehicle_id)) if str(vehicle_id).isdigit() else None
@@ -157,9 +179,15 @@ def register_audit_actions():
         "survey_round": _l("Survey round"), "notice": _l("Notice"), "deadline": _l("Deadline"),
         "outcome": _l("Outcome"), "promised_on": _l("Promised to move it by"), "note": _l("Note"),
         "orders_ended": _l("Tow orders ended"), "order": _l("Tow order"), "notes": _l("Notes"),
-        "photos": _l("Photos"), "registered_by": _l("Registered by"),
+        "photos": _l("Photos"), "registered_by": _l("Registered by"), "result": _l("Result"),
+        "owner_name": _l("Vehicle owner"), "owner_phone": _l("Owner's phone"), "owner_id_number": _l("Owner's ID number"),
+        "reason": _l("Reason"), "status": _l("Status"), "early": _l("Early tow"), "action": _l("Joint action"),
+        "closed_at": _l("Round closed"), "missing": _l("Districts with no vehicle surveyed"),
     }  # fmt: skip
-    values = {"stage": STAGES, "type": VEHICLE_TYPES}
+    values = {
+        "stage": STAGES, "type": VEHICLE_TYPES, "result": {**CONTACT_RESULTS, **JOINT_RESULTS},
+        "status": EARLY_TOW_STATUSES,
+    }  # fmt: skip
     told = [
         ("zombie_cars.register", _l("registered the vehicle %(object)s")),
         ("zombie_cars.edit", _l("changed the vehicle %(object)s")),
@@ -170,11 +198,25 @@ def register_audit_actions():
         ("zombie_cars.towed", _l("recorded the vehicle towed: %(object)s")),
         ("zombie_cars.towed_reverted", _l("took back the towing of %(object)s")),
         ("zombie_cars.duplicate", _l("registered a plate already on record, passed to the centre: %(object)s")),
+        ("zombie_cars.owner", _l("recorded the owner of the vehicle %(object)s")),
+        ("zombie_cars.early_tow_request", _l("asked to tow the vehicle early, its owner having refused: %(object)s")),
+        ("zombie_cars.early_tow_approve", _l("approved towing the vehicle early: %(object)s")),
+        ("zombie_cars.early_tow_reject", _l("rejected towing the vehicle early: %(object)s")),
+        ("zombie_cars.joint_result", _l("recorded a joint clearance action's result for %(object)s")),
     ]
-    rounds = AuditAction(
-        "zombie_cars.round", _l("added the survey round %(object)s"), lambda _id: url_for("zombie_cars.rounds")
-    )
-    return [AuditAction(code, sentence, vehicle, fields, values) for code, sentence in told] + [rounds]
+
+    def rounds_page(_id):
+        return url_for("zombie_cars.rounds")
+
+    def action(action_id):
+        return url_for("zombie_cars.joint_action", action_id=int(action_id)) if str(action_id).isdigit() else None
+
+    others = [
+        AuditAction("zombie_cars.round", _l("added the survey round %(object)s"), rounds_page),
+        AuditAction("zombie_cars.round_close", _l("closed the survey round %(object)s"), rounds_page, fields),
+        AuditAction("zombie_cars.joint_action", _l("planned the joint clearance action %(object)s"), action, fields),
+    ]
+    return [AuditAction(code, sentence, vehicle, fields, values) for code, sentence in told] + others
 
 
 @hookimpl

@@ -1,17 +1,19 @@
 """The campaign in the demo city: 35 vehicles across the demo grids, in every stage, as in the
 source's campaign — surveyed, notices running, tow orders at the parking office, moved by owners,
-towed, disposed of, and a few that were not abandoned after all. Idempotent (a settings marker)."""
+towed, disposed of, and a few that were not abandoned after all. Most have an owner on record, the
+owners were phoned (structured results: a promise past the notice's deadline, refusals, unreachable
+owners, a wrong number), one refusing owner's car was towed early with the shift leader's approval,
+and the advertising cars went through one joint clearance action. Two survey rounds are closed, a
+third is still open. Idempotent (a settings marker)."""
 
 import io
 import random
 from datetime import timedelta
 
-from core import clock, settings
-from core.catalogue import Category
-from core.db import db
+from core.api import Category, clock, db, settings
 
-from . import service
-from .models import SurveyRound, Vehicle
+from . import contacts, joint, owners, service, towing
+from .models import JointVehicle, SurveyRound, Vehicle
 
 MARKER = "zombie_cars.demo"
 # (plate or None, type, colour, brand, advertising, stage)
@@ -52,13 +54,15 @@ VEHICLES = [
     ("湘F1A029", "car", "灰色", "宝马3系", False, "not_abandoned"),
     ("湘F5B774", "car", "白色", "特斯拉", False, "not_abandoned"),
 ]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
+GIVEN = ["建国", "秀英", "志强", "丽华", "海涛", "桂兰", "文军", "春梅", "国平", "小红", "伟", "敏"]
 STREETS = ["巴陵中路", "洞庭南路", "金鹗中路", "五里牌路", "岳阳大道", "站前路", "求索路", "建湘路", "花板桥路"]
 
 
 def _photo(colour: tuple, name: str):
     from PIL import Image, ImageDraw
 
-    from core import photos
+    from core.api import photos
 
     image = Image.new("RGB", (640, 480), (200, 200, 190))
     draw = ImageDraw.Draw(image)
@@ -75,7 +79,7 @@ def _photo(colour: tuple, name: str):
 def load(ctx):
     if settings.get(MARKER):
         return
-    from core.grids import shapes_on
+    from core.api import shapes_on
 
     places = [(area, shape.shape.representative_point()) for area, shape in shapes_on(level="grid")]
     if not places:  # no grid outlines: place the vehicles without coordinates
@@ -95,10 +99,16 @@ def load(ctx):
         first = SurveyRound.create(
             name="第一轮摸底", started_on=today - timedelta(days=40), ended_on=today - timedelta(days=33),
             area_note="岳阳楼区、云溪区", created_by=dispatcher, created_at=now - timedelta(days=40),
+            closed_at=now - timedelta(days=33),
         )  # fmt: skip
         second = SurveyRound.create(
             name="第二轮摸底", started_on=today - timedelta(days=12), ended_on=today - timedelta(days=8),
             area_note="全市主次干道", created_by=dispatcher, created_at=now - timedelta(days=12),
+            closed_at=now - timedelta(days=8),
+        )  # fmt: skip
+        third = SurveyRound.create(
+            name="第三轮摸底（进行中）", started_on=today - timedelta(days=2), area_note="背街小巷",
+            created_by=dispatcher, created_at=now - timedelta(days=2),
         )  # fmt: skip
         vehicle_photo = _photo((90, 90, 100), "zombie-car-demo.jpg")
         empty_photo = _photo((200, 200, 190), "zombie-car-empty-demo.jpg")
@@ -106,6 +116,8 @@ def load(ctx):
             area, point = chosen[index % len(chosen)]
             early = stage in ("tow_ordered", "moved", "towed", "disposed", "not_abandoned") or index % 2
             survey = first if early else second
+            if plate in OPEN_ROUND:
+                survey = third
             vehicle, _created = service.register(
                 collector,
                 plate=plate,
@@ -127,8 +139,78 @@ def load(ctx):
             Vehicle.update(reported_at=now - timedelta(days=38 if early else 10, hours=index)).where(
                 Vehicle.id == vehicle.id
             ).execute()
+            if index % 4 != 3:
+                _owner(vehicle, r, dispatcher)
             _advance(vehicle, stage, today, index, dispatcher, empty_photo)
+            _calls(vehicle, plate, stage, today, index, collector)
+        _early_tow(collector, ctx.users.get("shiftlead"), today)
+        _joint_action(collector, dispatcher, ctx, today)
         settings.put(MARKER, "1")
+
+
+# Surveyed in the round still open: no notice may go out for them yet.
+OPEN_ROUND = ("湘F0B315", "湘F61840")
+PROMISED = "湘F9L446"  # agreed to move it by a date past the notice's deadline: no tow order until then
+REFUSED = "湘F4R873"  # refused: towed early with the shift leader's approval
+JOINT = {"湘A6Q280": "cleared", "湘F5H190": "owner_moved", "湘F8T226": "not_found"}
+
+
+def _owner(vehicle, r, user):
+    region = "430602" if r.random() < 0.7 else "430611"
+    born = f"{r.randint(1955, 2000)}{r.randint(1, 12):02d}{r.randint(1, 28):02d}"
+    first17 = f"{region}{born}{r.randint(0, 999):03d}"
+    contacts.set_owner(
+        vehicle, user, name=r.choice(SURNAMES) + r.choice(GIVEN), phone=f"1{r.choice('3589')}{r.randint(0, 999999999):09d}",
+        id_number=first17 + owners.check_digit(first17),
+    )  # fmt: skip
+
+
+def _calls(vehicle, plate, stage, today, index, collector):
+    """The owners phoned, as the bureau did: most reached and moved their cars, the rest unreachable or refusing."""
+    day = today - timedelta(days=18 + index % 5)
+    caller = collector.name
+    if plate == PROMISED:
+        notice = vehicle.notices.get()
+        contacts.add_contact(vehicle, collector, contacted_on=notice.issued_on, caller=caller, result="agreed",
+                             note="车主在外地，答应回来后移走", promised_on=notice.deadline + timedelta(days=5))  # fmt: skip
+    elif plate == REFUSED:
+        notice = vehicle.notices.get()
+        contacts.add_contact(vehicle, collector, contacted_on=notice.issued_on, caller=caller, result="refused",
+                             note="车主称车辆停放合法，拒绝移车")  # fmt: skip
+    elif stage == "moved":
+        contacts.add_contact(vehicle, collector, contacted_on=day, caller=caller, result="agreed",
+                             note="已讲解政策，车主同意自行移走", promised_on=day + timedelta(days=3))  # fmt: skip
+    elif stage in ("towed", "tow_ordered"):
+        contacts.add_contact(vehicle, collector, contacted_on=day, caller=caller, result="unreachable", note="三次未接")
+        if index % 2:
+            contacts.add_contact(vehicle, collector, contacted_on=day + timedelta(days=1), caller=caller,
+                                 result="wrong_number", note="号码已停机")  # fmt: skip
+    elif stage in ("disposed", "not_abandoned"):
+        contacts.add_contact(vehicle, collector, contacted_on=day, caller=caller, result="agreed",
+                             note="车主已接电话", promised_on=day + timedelta(days=2))  # fmt: skip
+
+
+def _early_tow(collector, shiftlead, today):
+    vehicle = Vehicle.get_or_none(Vehicle.plate == REFUSED)
+    if vehicle is None or shiftlead is None or vehicle.stage != "notified":
+        return
+    towing.request_early_tow(vehicle, collector, "车主明确拒绝移车，车辆占用消防通道")
+    towing.decide_early_tow(vehicle, shiftlead, True, "同意提前拖移")
+
+
+def _joint_action(collector, dispatcher, ctx, today):
+    vehicles = list(Vehicle.select().where(Vehicle.plate.in_(list(JOINT))))
+    if not vehicles:
+        return
+    departments = [ctx.departments[code].id for code in ("enforcement", "parking") if code in ctx.departments]
+    action = joint.create(
+        dispatcher, name="广告僵尸车联合整治", action_on=today - timedelta(days=1),
+        team="执法支队二中队、停车管理办公室、交警大队", department_ids=departments,
+        vehicle_ids=[v.id for v in vehicles], legal_basis=service.config("ZOMBIE_ADVERTISING_LEGAL_BASIS"),
+        note="集中清理主次干道广告车",
+    )  # fmt: skip
+    for link in JointVehicle.select().where(JointVehicle.action == action.id):
+        joint.record(link, JOINT[link.vehicle.plate], collector)
 
 
 def service_kind(plate):
@@ -150,7 +232,7 @@ def _advance(vehicle, stage, today, index, user, empty_photo):
     if stage == "disposed":
         service.set_outcome(vehicle, "disposed", user, "车主放弃车辆，报废处理")
         return
-    order = service.open_tow_order(notice)
+    order = towing.open_tow_order(notice)
     if stage == "tow_ordered":
         return
     if stage in ("moved", "not_abandoned"):
@@ -162,13 +244,10 @@ def _advance(vehicle, stage, today, index, user, empty_photo):
 def _towed(order, empty_photo):
     """The parking office tows it, the grid's collector checks the spot, the shift leader closes: people,
     each with their own permission (the campaign itself may not report a case handled)."""
-    from core import responsibility
-    from core.org import User
-    from core.workorders import workflow
-    from core.workorders.models import WorkOrder
+    from core.api import User, WorkOrder, collectors_of, transition
 
     handler = User.get_or_none((User.department == order.department_id) & (User.active == True))
-    collectors = [user for user, _area in responsibility.collectors_of(order.grid)] if order.grid_id else []
+    collectors = [user for user, _area in collectors_of(order.grid)] if order.grid_id else []
     closer = User.get_or_none(User.username == "shiftlead")
     if handler is None or not collectors or closer is None:
         return  # the demo city lacks someone to do it: the order stays at the parking office
@@ -180,4 +259,4 @@ def _towed(order, empty_photo):
     ]
     for action, actor, reason, photos in steps:
         version = WorkOrder.get_by_id(order.id).version
-        workflow.transition(order.id, action, actor=actor, version=version, reason=reason, photos=photos)
+        transition(order.id, action, actor=actor, version=version, reason=reason, photos=photos)

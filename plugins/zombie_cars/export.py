@@ -1,14 +1,14 @@
-"""The campaign's Excel export (kind "zombie_cars" of core/exports.py): the vehicles the list shows, with
-their latest notice and tow order, read page by page, and a sheet of the campaign's figures."""
+"""The campaign's Excel export (kind "zombie_cars", registered through register_exports): the vehicles the
+list shows, with their latest notice and tow order, district, owner (masked for users without zombie_cars.owner)
+and last call, read page by page, and a sheet of the campaign's figures in total and by district."""
 
 from flask_babel import gettext as _
 from peewee import JOIN
 
-from core import clock, exports, xlsx
-from core.areas import Area
+from core.api import Area, clock, exports, xlsx
 
-from . import service
-from .models import STAGES, VEHICLE_TYPES, Notice, Vehicle
+from . import contacts, owners, service
+from .models import CONTACT_RESULTS, STAGES, VEHICLE_TYPES, Notice, OwnerContact, Vehicle
 
 KIND = "zombie_cars"
 
@@ -29,6 +29,10 @@ FIELDS = (
     Vehicle.stage,
     Vehicle.reported_at,
     Vehicle.outcome_at,
+    Vehicle.grid,
+    Vehicle.owner_name,
+    Vehicle.owner_phone,
+    Vehicle.owner_id_number,
 )
 
 
@@ -38,6 +42,11 @@ def _fetcher(user):
     stages = {key: str(label) for key, label in STAGES.items()}
     types = {key: str(label) for key, label in VEHICLE_TYPES.items()}
     yes, no_plate = _("yes"), _("No plate")
+    results = {key: str(label) for key, label in CONTACT_RESULTS.items()}
+    full = owners.may_see(user)
+    up = contacts.district_of_grid()
+    district_names = {area_id: area.name for area_id, area in contacts.districts().items()}
+    read = exports.by_ids(lambda ids: Vehicle.select(*FIELDS).join(Area, JOIN.LEFT_OUTER).where(Vehicle.id.in_(ids)))
 
     def fetch(page_ids: list) -> dict:
         latest = {}
@@ -49,11 +58,19 @@ def _fetcher(user):
         )
         for notice in notices:
             latest[notice.vehicle] = notice
+        calls = {}
+        for call in (
+            OwnerContact.select(OwnerContact.vehicle, OwnerContact.result)
+            .where(OwnerContact.vehicle.in_(page_ids))
+            .order_by(OwnerContact.contacted_on, OwnerContact.id)
+            .namedtuples()
+        ):
+            calls[call.vehicle] = call.result
         tow_numbers = service.visible_orders(user, [n.tow_order for n in latest.values() if n.tow_order])
-        vehicles = Vehicle.select(*FIELDS).join(Area, JOIN.LEFT_OUTER).where(Vehicle.id.in_(page_ids)).namedtuples()
         rows = {}
-        for v in vehicles:
+        for v in read(page_ids):
             notice = latest.get(v.id)
+            owner = owners.shown(user, v, full)
             rows[v.id] = [
                 v.plate or no_plate,
                 types.get(v.vehicle_type, v.vehicle_type),
@@ -72,6 +89,9 @@ def _fetcher(user):
                 notice.deadline.isoformat() if notice else "",
                 tow_numbers.get(notice.tow_order, "") if notice else "",
                 v.outcome_at,
+                district_names.get(up.get(v.grid), ""),
+                *(owner[key] for key in ("name", "phone", "id_number")),
+                results.get(calls.get(v.id, ""), ""),
             ]
         return rows
 
@@ -85,11 +105,14 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
     headers = [
         _("Plate"), _("Type"), _("Colour"), _("Brand"), _("Location"), _("Grid code"), _("Grid"), _("Dusty"),
         _("Flat tyres"), _("Days unmoved"), _("Advertising"), _("Stage"), _("Registered"), _("Notice"),
-        _("Deadline"), _("Tow order"), _("Outcome at"),
+        _("Deadline"), _("Tow order"), _("Outcome at"), _("District"), _("Vehicle owner"), _("Owner's phone"),
+        _("Owner's ID number"), _("Last call"),
     ]  # fmt: skip
     rows = exports.in_pages(query.select(Vehicle.id).tuples(), _fetcher(user))
     vehicles = xlsx.Sheet(_("Vehicles"), headers, rows, total=query.count())
     figures = service.counts(service.visible_vehicles(user))
+    by_district = contacts.figures(service.visible_vehicles(user))
+    labels = [_("Surveyed"), _("Contacted"), _("Reached"), _("Moved voluntarily"), _("Towed")]
     summary = xlsx.Sheet(
         _("Summary"),
         [_("Figure"), _("Vehicles")],
@@ -99,10 +122,15 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
             [_("Moved by owners"), figures["moved"]],
             [_("Towed"), figures["towed"]],
             [_("Advertising vehicles cleared"), figures["advertising_cleared"]],
+            [_("Contacted"), by_district["total"]["contacted"]],
+            [_("Reached"), by_district["total"]["reached"]],
+            [],
+            [_("District"), *labels],
+            *[[name, *(row[key] for key in contacts.FIGURES)] for name, row in by_district["districts"]],
         ],
         notes=[_("Exported %(at)s", at=clock.now().strftime("%Y-%m-%d %H:%M"))],
     )
     return [vehicles, summary]
 
 
-exports.register(exports.Kind(KIND, sheets, permission="zombie_cars.view"))
+EXPORT = exports.Kind(KIND, sheets, permission="zombie_cars.view")

@@ -1,4 +1,5 @@
-"""The campaign's own tables: vehicles, their photos, survey rounds, owner contacts and notices."""
+"""The campaign's own tables: vehicles and their owners, photos, survey rounds, owner contacts, notices,
+early-tow requests and joint clearance actions for advertising vehicles."""
 
 from flask_babel import lazy_gettext as _l
 from peewee import (
@@ -12,12 +13,7 @@ from peewee import (
     TextField,
 )
 
-from core import clock
-from core.areas import Area
-from core.db import BaseModel
-from core.org import User
-from core.photos import Photo
-from core.workorders.models import WorkOrder
+from core.api import Area, BaseModel, Department, Photo, User, WorkOrder, clock
 
 # A vehicle's stage in the campaign, in the order it usually moves through them.
 STAGES = {
@@ -35,6 +31,25 @@ OUTCOMES = {
     "moved": _l("The owner moved it"),
     "disposed": _l("Disposed of"),
     "not_abandoned": _l("Not abandoned after all"),
+}
+# What a call to the owner came to. "Reached" is agreed or refused; agreed carries the promised date.
+CONTACT_RESULTS = {
+    "agreed": _l("Reached: agreed to move it by a date"),
+    "refused": _l("Reached: refused"),
+    "unreachable": _l("Unreachable"),
+    "wrong_number": _l("Wrong number"),
+}
+REACHED = ("agreed", "refused")
+EARLY_TOW_STATUSES = {
+    "pending": _l("waiting for approval"),
+    "approved": _l("approved"),
+    "rejected": _l("rejected"),
+}
+# One result per vehicle of a joint clearance action.
+JOINT_RESULTS = {
+    "cleared": _l("Cleared by the team"),
+    "owner_moved": _l("The owner moved it"),
+    "not_found": _l("Not found"),
 }
 STAGE_COLOURS = {
     "surveyed": "#9e9e9e",
@@ -65,9 +80,14 @@ class SurveyRound(BaseModel):
     area_note = CharField(max_length=200, default="")
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=clock.now)
+    closed_at = DateTimeField(null=True)  # notices go out only for the vehicles of a closed round (audited)
 
     class Meta:
         table_name = "zombie_cars_round"
+
+    @property
+    def is_open(self):
+        return self.closed_at is None
 
 
 class Vehicle(BaseModel):
@@ -91,7 +111,11 @@ class Vehicle(BaseModel):
     reported_at = DateTimeField(default=clock.now)
     outcome_at = DateTimeField(null=True)
     outcome_note = TextField(default="")
-    version = IntegerField(default=1)  # the edit form's optimistic lock (core.editing)
+    version = IntegerField(default=1)  # the edit form's optimistic lock (editing.save)
+    # The owner, shown only to holders of zombie_cars.owner (owners.py masks it for everyone else).
+    owner_name = CharField(max_length=60, default="")
+    owner_phone = CharField(max_length=20, default="")
+    owner_id_number = CharField(max_length=18, default="")
 
     class Meta:
         table_name = "zombie_cars_vehicle"
@@ -126,13 +150,18 @@ class OwnerContact(BaseModel):
     vehicle = ForeignKeyField(Vehicle, backref="contacts", on_delete="CASCADE")
     contacted_on = DateField()
     caller = CharField(max_length=60)  # who called the owner
-    outcome = TextField()
+    result = CharField(max_length=16, default="", index=True)  # a key of CONTACT_RESULTS; "" before 0003
+    outcome = TextField(default="")  # the free note
     promised_on = DateField(null=True)  # the date the owner promised to move it by
     recorded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     recorded_at = DateTimeField(default=clock.now)
 
     class Meta:
         table_name = "zombie_cars_contact"
+
+    @property
+    def result_label(self):
+        return CONTACT_RESULTS.get(self.result, self.result)
 
 
 class Notice(BaseModel):
@@ -152,3 +181,61 @@ class Notice(BaseModel):
 
     class Meta:
         table_name = "zombie_cars_notice"
+
+
+class EarlyTowRequest(BaseModel):
+    """A handler asks to tow a vehicle whose owner refused before its notice runs out; a holder of
+    zombie_cars.approve_early_tow (the shift leader) decides, and approval opens the tow order at once."""
+
+    vehicle = ForeignKeyField(Vehicle, backref="early_tows", on_delete="CASCADE")
+    notice = ForeignKeyField(Notice, on_delete="CASCADE")
+    reason = TextField()
+    requested_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    requested_at = DateTimeField(default=clock.now)
+    status = CharField(max_length=12, default="pending", index=True)  # pending, approved, rejected
+    decided_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    decided_at = DateTimeField(null=True)
+    decision_note = TextField(default="")
+
+    class Meta:
+        table_name = "zombie_cars_early_tow"
+
+
+class JointAction(BaseModel):
+    """A joint clearance action (联合整治) for advertising vehicles: one day, one team, its own legal basis."""
+
+    name = CharField(max_length=100)
+    action_on = DateField()
+    team = CharField(max_length=200)  # who went, as text (the departments are listed apart)
+    legal_basis = TextField()
+    note = TextField(default="")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    created_at = DateTimeField(default=clock.now)
+
+    class Meta:
+        table_name = "zombie_cars_joint_action"
+
+
+class JointDepartment(BaseModel):
+    action = ForeignKeyField(JointAction, backref="department_links", on_delete="CASCADE")
+    department = ForeignKeyField(Department, on_delete="CASCADE")
+
+    class Meta:
+        table_name = "zombie_cars_joint_department"
+        indexes = ((("action", "department"), True),)
+
+
+class JointVehicle(BaseModel):
+    action = ForeignKeyField(JointAction, backref="vehicle_links", on_delete="CASCADE")
+    vehicle = ForeignKeyField(Vehicle, backref="joint_links", on_delete="CASCADE")
+    result = CharField(max_length=16, default="")  # a key of JOINT_RESULTS; "" until recorded
+    recorded_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    recorded_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "zombie_cars_joint_vehicle"
+        indexes = ((("action", "vehicle"), True),)
+
+    @property
+    def result_label(self):
+        return JOINT_RESULTS.get(self.result, "")

@@ -2,14 +2,13 @@
 notices, log owner contacts, record outcomes, open tow orders when a notice runs out, and follow
 those orders through the case workflow.
 
-Tow orders are ordinary cases opened and ended through `core.workorders.cases` by the campaign's own
+Tow orders are ordinary cases opened and ended through `open_case` and `conclude` (core.api) by the campaign's own
 system actor `CAMPAIGN`, whose declared permissions the workflow checks like anyone's: it may open, file
 and dispatch a tow case and conclude it, never report it handled or check it for the department. A
 collector recording "moved" records the fact on the vehicle; the campaign then concludes the tow case
 as "object gone", which evaluation does not count as handled by the parking office."""
 
-import logging
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import format_date
@@ -17,18 +16,25 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
-from core import audit, clock, editing
-from core.catalogue import Category
-from core.db import db
-from core.org import Department
-from core.scheduler import N_, Summary
-from core.workorders import cases, scope, workflow
-from core.workorders.actors import system_actor
-from core.workorders.models import WorkOrder
+from core.api import (
+    WorkOrder,
+    audit,
+    clock,
+    conclude,
+    db,
+    due_at,
+    editing,
+    grid_ids,
+    is_working_day,
+    locate,
+    of_origin,
+    system_actor,
+    tell,
+    visible_cases,
+    with_permissions,
+)
 
-from .models import OPEN_STAGES, OUTCOMES, Notice, OwnerContact, Vehicle, VehiclePhoto
-
-log = logging.getLogger(__name__)
+from .models import OPEN_STAGES, OUTCOMES, Notice, Vehicle, VehiclePhoto
 
 CATEGORY_CODE = "9001"
 CAMPAIGN = system_actor(
@@ -36,7 +42,7 @@ CAMPAIGN = system_actor(
     _l("Zombie-car campaign (system)"),
     {"workorder.view_all", "workorder.file", "workorder.dispatch", "workorder.conclude"},
 )
-# A vehicle's outcome → how its open tow case ends (core.workorders.cases.OUTCOMES).
+# A vehicle's outcome → how its open tow case ends (a key of core.api.CASE_OUTCOMES).
 CASE_OUTCOMES = {"moved": "object_gone", "disposed": "object_gone", "not_abandoned": "withdrawn"}
 # Cases at or past the department need a photo of the empty spot to be reported handled.
 NEEDS_PHOTO = {"returned", "dispatched", "handling", "suspended"}
@@ -65,7 +71,7 @@ def visible_vehicles(user, query=None):
         return query
     condition = Vehicle.reported_by == user.id
     if user.can("workorder.view_grid"):
-        grids = scope.grid_ids(user)
+        grids = grid_ids(user)
         if grids:
             condition |= Vehicle.grid.in_(list(grids))
     if user.can("workorder.view_department") and user.department_id:
@@ -79,7 +85,7 @@ def visible_orders(user, order_ids) -> dict[int, str]:
     if not order_ids:
         return {}
     query = WorkOrder.select(WorkOrder.id, WorkOrder.number).where(WorkOrder.id.in_(sorted(set(order_ids))))
-    return dict(scope.visible(user, query).tuples())
+    return dict(visible_cases(user, query).tuples())
 
 
 def counts(query) -> dict:
@@ -139,10 +145,8 @@ def register(user, *, plate: str | None, photos=(), **fields) -> tuple[Vehicle, 
         existing = Vehicle.get_or_none(Vehicle.plate == plate)
         if existing is not None:
             return existing, False
-    from core import grids
-
     if fields.get("longitude") is not None and fields.get("latitude") is not None and not fields.get("grid"):
-        found = grids.locate(fields["longitude"], fields["latitude"])
+        found = locate(fields["longitude"], fields["latitude"])
         fields["grid"] = found.id if found is not None else None
     try:
         with db.atomic():
@@ -164,8 +168,6 @@ def update(vehicle: Vehicle, version: int, *, plate: str | None, photos=(), **fi
     """Change a vehicle's details, if it is still at the `version` the form showed (editing.Stale
     otherwise). A plate another record holds is refused (CampaignError, 409); moved coordinates find
     the grid again. The stage and outcome are the campaign's, never written here."""
-    from core import grids
-
     before = snapshot(vehicle)
     if plate and Vehicle.select().where((Vehicle.plate == plate) & (Vehicle.id != vehicle.id)).exists():
         raise CampaignError(_("%(plate)s is already registered as another vehicle.", plate=plate), 409)
@@ -173,7 +175,7 @@ def update(vehicle: Vehicle, version: int, *, plate: str | None, photos=(), **fi
     if (fields.get("longitude"), fields.get("latitude")) != (vehicle.longitude, vehicle.latitude):
         found = None
         if fields.get("longitude") is not None and fields.get("latitude") is not None:
-            found = grids.locate(fields["longitude"], fields["latitude"])
+            found = locate(fields["longitude"], fields["latitude"])
         fields["grid"] = found.id if found is not None else vehicle.grid_id
     try:
         with db.atomic():
@@ -194,35 +196,13 @@ def update(vehicle: Vehicle, version: int, *, plate: str | None, photos=(), **fi
 
 def centre_staff() -> list:
     """Who merges registrations: active users who see every case and manage the campaign."""
-    from core.org import RolePermission, User, UserRole
-
-    def holders(permission):
-        return (
-            UserRole.select(UserRole.user)
-            .join(RolePermission, on=(RolePermission.role == UserRole.role))
-            .where(RolePermission.permission == permission)
-        )
-
-    return list(
-        User.select()
-        .where(
-            (User.active == True)
-            & User.id.in_(holders("workorder.view_all"))
-            & User.id.in_(holders("zombie_cars.manage"))
-        )
-        .order_by(User.id)
-    )
+    return with_permissions("workorder.view_all", "zombie_cars.manage")
 
 
 def pass_to_centre(existing: Vehicle, user, submitted: dict, photos, link: str):
     """A plate registered again by someone who may not see its record: nothing is lost (the photos join
     the record, the details are in the audit log) and the centre is told to merge it. The one who
     registered it learns nothing of the other record."""
-    from flask_babel import force_locale
-
-    from core.workorders.jobs import language
-    from core.workorders.models import Notification
-
     details = {key: str(value) if value is not None else None for key, value in submitted.items()}
     with db.atomic():
         add_photos(existing, photos)
@@ -234,17 +214,18 @@ def pass_to_centre(existing: Vehicle, user, submitted: dict, photos, link: str):
             after={**details, "photos": [photo.id for photo in photos], "registered_by": user.username},
             actor=user,
         )
-        for staff in centre_staff():
-            with force_locale(language(staff)):
-                text = _(
-                    "%(who)s registered %(plate)s again at %(address)s, outside the areas they see: merge it "
-                    "into its record %(link)s.",
-                    who=user.name,
-                    plate=existing.plate_text,
-                    address=submitted.get("address") or "—",
-                    link=link,
-                )
-            Notification.create(user=staff, kind="zombie-merge", text=text, at=clock.now())
+        tell(
+            centre_staff(),
+            "zombie-merge",
+            lambda: _(
+                "%(who)s registered %(plate)s again at %(address)s, outside the areas they see: merge it "
+                "into its record %(link)s.",
+                who=user.name,
+                plate=existing.plate_text,
+                address=submitted.get("address") or "—",
+                link=link,
+            ),
+        )
 
 
 def add_photos(vehicle: Vehicle, photos):
@@ -252,7 +233,7 @@ def add_photos(vehicle: Vehicle, photos):
         VehiclePhoto.insert(vehicle=vehicle, photo=photo).on_conflict_ignore().execute()
 
 
-# --- notices and contacts ----------------------------------------------------------------------------
+# --- notices -----------------------------------------------------------------------------------------
 
 
 def next_notice_number(year: int) -> str:
@@ -277,12 +258,29 @@ def document_date(day: date) -> str:
 
 
 def deadline_for(issued_on: date, days: int | None = None) -> date:
-    """The notice's deadline: calendar days after the notice date."""
-    return issued_on + timedelta(days=config("ZOMBIE_NOTICE_DAYS") if days is None else days)
+    """The notice's last day: `days` calendar days after the notice date (the day of the notice is not
+    counted), counted on the working-time calendar's clock (due_at, unit "day"). A last day that
+    is a rest day or public holiday moves to the first working day after it: 民法典 Art 203 (and 行政诉讼法
+    Art 83, 民事诉讼法 Art 85 alike): "期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日"."""
+    days = int(config("ZOMBIE_NOTICE_DAYS") if days is None else days)
+    start = datetime.combine(issued_on, time())
+    last = due_at(start, days, "day").date()
+    for _step in range(60):  # the longest run of days off in a year is far shorter
+        if is_working_day(last):
+            break
+        last += timedelta(days=1)
+    return last
+
+
+def legal_basis(vehicle: Vehicle) -> str:
+    """An advertising vehicle's notice rests on the outdoor-advertising rules, any other on the parking ones."""
+    return config("ZOMBIE_ADVERTISING_LEGAL_BASIS" if vehicle.advertising else "ZOMBIE_LEGAL_BASIS")
 
 
 def notify(vehicle: Vehicle, user, issued_on: date | None = None) -> Notice:
-    """Post a notice on a surveyed vehicle: the owner has ZOMBIE_NOTICE_DAYS calendar days."""
+    """Post a notice on a surveyed vehicle: the owner has ZOMBIE_NOTICE_DAYS calendar days (to the next
+    working day when the last one is a day off). A vehicle of a survey round still open waits for the
+    round to close."""
     issued_on = issued_on or clock.now().date()
     with db.atomic():
         current = Vehicle.get_by_id(vehicle.id)
@@ -291,6 +289,15 @@ def notify(vehicle: Vehicle, user, issued_on: date | None = None) -> Notice:
                 _(
                     "A notice is posted only on a surveyed vehicle; this one is now: %(stage)s.",
                     stage=current.stage_label,
+                ),
+                409,
+            )
+        if current.survey_round_id and current.survey_round.is_open:
+            raise CampaignError(
+                _(
+                    "The survey round %(name)s is still open: close it on the survey rounds page before notices "
+                    "go out for its vehicles.",
+                    name=current.survey_round.name,
                 ),
                 409,
             )
@@ -304,7 +311,7 @@ def notify(vehicle: Vehicle, user, issued_on: date | None = None) -> Notice:
                         issued_on=issued_on,
                         days=days,
                         deadline=deadline_for(issued_on, days),
-                        legal_basis=config("ZOMBIE_LEGAL_BASIS"),
+                        legal_basis=legal_basis(current),
                         office=config("ZOMBIE_ISSUING_OFFICE"),
                         issued_by=user,
                     )
@@ -326,27 +333,6 @@ def notify(vehicle: Vehicle, user, issued_on: date | None = None) -> Notice:
     return notice
 
 
-def add_contact(vehicle: Vehicle, user, *, contacted_on, caller, outcome, promised_on=None) -> OwnerContact:
-    with db.atomic():
-        contact = OwnerContact.create(
-            vehicle=vehicle,
-            contacted_on=contacted_on,
-            caller=caller,
-            outcome=outcome,
-            promised_on=promised_on,
-            recorded_by=user,
-            recorded_at=clock.now(),
-        )
-        audit.record(
-            "zombie_cars.contact",
-            "zombie_car",
-            vehicle.id,
-            f"{vehicle.plate_text}: {caller} {contacted_on}",
-            after={"outcome": outcome, "promised_on": promised_on.isoformat() if promised_on else None},
-        )
-    return contact
-
-
 # --- outcomes ----------------------------------------------------------------------------------------
 
 
@@ -355,7 +341,7 @@ def origin(vehicle) -> tuple:
 
 
 def open_orders(vehicle: Vehicle) -> list[WorkOrder]:
-    return list(cases.of_origin(*origin(vehicle), open_only=True))
+    return list(of_origin(*origin(vehicle), open_only=True))
 
 
 def set_outcome(vehicle: Vehicle, outcome: str, user, note: str = "", photo=None):
@@ -387,7 +373,7 @@ def set_outcome(vehicle: Vehicle, outcome: str, user, note: str = "", photo=None
         reason = f"{OUTCOMES[outcome]}" + (f"：{note}" if note else "")
         reason = _("Zombie-car campaign: %(outcome)s (recorded by %(name)s)", outcome=reason, name=user.name)
         for order in orders:
-            cases.conclude(
+            conclude(
                 order,
                 CASE_OUTCOMES[outcome],
                 actor=CAMPAIGN,
@@ -404,130 +390,3 @@ def set_outcome(vehicle: Vehicle, outcome: str, user, note: str = "", photo=None
             after={"stage": outcome, "note": note, "orders_ended": [o.number for o in orders]},
         )
     vehicle.stage = outcome
-
-
-# --- tow orders --------------------------------------------------------------------------------------
-
-
-def tow_category() -> Category:
-    category = Category.get_or_none(
-        (Category.edition == current_app.config["CATALOGUE_EDITION"])
-        & (Category.kind == "event")
-        & (Category.code == CATEGORY_CODE)
-    )
-    if category is None:
-        raise CampaignError(
-            _("The campaign's category %(code)s is missing: run `flask db upgrade`.", code=CATEGORY_CODE)
-        )
-    return category
-
-
-def tow_department() -> Department:
-    department = Department.get_or_none(Department.code == config("ZOMBIE_TOW_DEPARTMENT"))
-    if department is None:
-        department = tow_category().default_department
-    if department is None:
-        raise CampaignError(
-            _(
-                "There is no department %(code)s to tow vehicles: set ZOMBIE_TOW_DEPARTMENT.",
-                code=config("ZOMBIE_TOW_DEPARTMENT"),
-            )
-        )
-    return department
-
-
-def open_tow_order(notice: Notice) -> WorkOrder:
-    """Open the tow case for a notice that ran out, filed and dispatched to the parking office."""
-    vehicle = notice.vehicle
-    category = tow_category()
-    department = tow_department()
-    basis = f"告知书 {notice.number} 期满"
-    with db.atomic():
-        order = cases.open_case(
-            origin(vehicle),
-            category,
-            actor=CAMPAIGN,
-            dispatch=department,
-            reason=basis,
-            grid=vehicle.grid_id,
-            address=vehicle.address,
-            latitude=vehicle.latitude,
-            longitude=vehicle.longitude,
-            description=(
-                f"僵尸车拖移：{vehicle.plate or '无牌'} {vehicle.colour}{vehicle.brand}，"
-                f"告知书 {notice.number} 已于 {notice.deadline.isoformat()} 到期，车辆仍未移走。"
-            ),
-            photos=[link.photo for link in vehicle.photo_links],
-        )
-        Notice.update(status="expired", tow_order=order).where(Notice.id == notice.id).execute()
-        Vehicle.update(stage="tow_ordered").where(Vehicle.id == vehicle.id).execute()
-        audit.record(
-            "zombie_cars.tow_order",
-            "zombie_car",
-            vehicle.id,
-            f"{vehicle.plate_text}: {order.number}",
-            before={"stage": vehicle.stage},
-            after={"stage": "tow_ordered", "order": order.number},
-        )
-    return WorkOrder.get_by_id(order.id)
-
-
-def tow_overdue() -> Summary:
-    """The daily job: every notice whose deadline has passed with the vehicle still there gets a tow
-    order. A notice's last day is its deadline; the order is opened the day after."""
-    today = clock.now().date()
-    due = (
-        Notice.select(Notice, Vehicle)
-        .join(Vehicle)
-        .where((Notice.status == "open") & (Notice.deadline < today) & (Vehicle.stage == "notified"))
-        .order_by(Notice.deadline, Notice.id)
-    )
-    if due.exists():
-        tow_category(), tow_department()  # a set-up problem fails the run loudly, not notice by notice
-    made, failed = [], 0
-    for notice in due:
-        try:
-            made.append(open_tow_order(notice).number)
-        except (CampaignError, workflow.WorkflowError) as error:
-            failed += 1
-            log.error("no tow order for notice %s: %s", notice.number, error)
-    if failed:
-        return Summary(N_("Tow orders created: %(n)d (%(numbers)s); failed: %(failed)d"), n=len(made),
-                       numbers=", ".join(made) or "—", failed=failed)  # fmt: skip
-    if made:
-        return Summary(N_("Tow orders created: %(n)d (%(numbers)s)"), n=len(made), numbers=", ".join(made))
-    return Summary(N_("Tow orders created: %(n)d"), n=0)
-
-
-def on_transition(order: WorkOrder, event):
-    """Closing a tow order marks its vehicle towed; anything that moves it out of closed again
-    reverts the vehicle to tow-ordered. (The workflow has no action leaving "closed" today; this
-    follows whatever one a later version adds, by the statuses rather than an action name.)"""
-    if order.source != "campaign" or event.action == "conclude":  # a conclusion comes from the campaign itself
-        return
-    notice = Notice.get_or_none(Notice.tow_order == order.id)
-    if notice is None:
-        return
-    vehicle = notice.vehicle
-    if event.to_status == "closed" and event.from_status != "closed" and vehicle.stage == "tow_ordered":
-        Vehicle.update(stage="towed", outcome_at=event.at).where(Vehicle.id == vehicle.id).execute()
-        audit.record(
-            "zombie_cars.towed",
-            "zombie_car",
-            vehicle.id,
-            f"{vehicle.plate_text}: {order.number}",
-            before={"stage": "tow_ordered"},
-            after={"stage": "towed"},
-            actor=event.actor,
-        )
-    elif event.from_status == "closed" and event.to_status != "closed" and vehicle.stage == "towed":
-        Vehicle.update(stage="tow_ordered", outcome_at=None).where(Vehicle.id == vehicle.id).execute()
-        audit.record(
-            "zombie_cars.towed_reverted",
-            "zombie_car",
-            vehicle.id,
-            f"{vehicle.plate_text}: {order.number}",
-            before={"stage": "towed"},
-            after={"stage": "tow_ordered"},
-            actor=event.actor,
-        )

@@ -1,41 +1,46 @@
 """The campaign's pages under /campaigns/zombie-cars: the list with its figures and map, registering
-a vehicle, its record (notices, contacts, outcome), the printable notice, survey rounds, the map
-layer and the Excel export."""
+a vehicle, its record (owner, notices, contacts, early tow, outcome), the printable notice, the map
+layer and the Excel export. Survey rounds are in rounds_views.py, joint actions in joint_views.py, the
+owner and early-tow actions in vehicle_actions.py."""
 
-import unicodedata
-from decimal import Decimal
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from peewee import JOIN
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
-from wtforms.validators import Optional as OptionalInput
 
-from core import audit, clock, editing, exports, photos
-from core.areas import Area
-from core.editing import EditForm
-from core.parsing import ParseError, parse_float, parse_int
-from core.permissions import requires, scoped
-from core.web import message, page
-from core.workorders import scope, states, workflow
+from core.api import (
+    CASE_STATUSES,
+    Area,
+    PhotoError,
+    WorkflowError,
+    can_see_case,
+    clock,
+    editing,
+    exports,
+    message,
+    page,
+    parse_int,
+    photos,
+    requires,
+    scoped,
+)
 
+from . import contacts, owners, plates, service, towing
 from . import export as vehicle_export
-from . import plates, service
+from .forms import ContactForm, DecisionForm, EarlyTowForm, OutcomeForm, OwnerForm, VehicleEditForm, VehicleForm
 from .models import (
+    EARLY_TOW_STATUSES,
     OUTCOMES,
     STAGE_COLOURS,
     STAGES,
-    VEHICLE_TYPES,
+    EarlyTowRequest,
     Notice,
     OwnerContact,
-    SurveyRound,
     Vehicle,
     VehiclePhoto,
 )
@@ -73,98 +78,6 @@ def _store_uploads(field_name="photos") -> list:
         if upload and upload.filename:
             stored.append(photos.store(upload.stream, upload.filename, _user()))
     return stored
-
-
-# --- forms -------------------------------------------------------------------------------------------
-
-
-def _round_choices():
-    rounds = SurveyRound.select().order_by(SurveyRound.started_on.desc(), SurveyRound.id.desc())
-    return [SelectChoice(0, _("— none —"))] + [SelectChoice(r.id, f"{r.name} ({r.started_on})") for r in rounds]
-
-
-class VehicleForm(FlaskForm):
-    plate = StringField(
-        _l("Plate number"), validators=[Length(max=40)], description=_l("For example 湘F12345 or 湘FD12345")
-    )
-    no_plate = BooleanField(_l("No plate"))
-    vehicle_type = SelectField(
-        _l("Type"), choices=[SelectChoice(code, label) for code, label in VEHICLE_TYPES.items()], default="car"
-    )
-    colour = StringField(_l("Colour"), validators=[Length(max=20)])
-    brand = StringField(_l("Brand"), validators=[Length(max=40)])
-    address = StringField(
-        _l("Location"), validators=[DataRequired(_l("Say where the vehicle stands.")), Length(max=200)]
-    )
-    longitude = StringField(_l("Longitude (WGS84)"))
-    latitude = StringField(_l("Latitude (WGS84)"))
-    dusty = BooleanField(_l("Covered in dust"))
-    flat_tyres = BooleanField(_l("Flat tyres"))
-    days_unmoved = IntegerField(_l("Days unmoved"), validators=[OptionalInput(), NumberRange(min=0, max=36500)])
-    advertising = BooleanField(_l("Advertising vehicle"))
-    survey_round = SelectField(_l("Survey round"), coerce=int, default=0)
-    notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.survey_round.choices = _round_choices()
-        self.normalised_plate, self.plate_kind = None, ""
-        self.lon = self.lat = None
-
-    def validate_plate(self, field):
-        if self.no_plate.data:
-            if plates.normalise(field.data):
-                raise ValidationError(_("Either enter a plate or tick “No plate”, not both."))
-            return
-        try:
-            self.normalised_plate, self.plate_kind = plates.validate(field.data)
-        except plates.PlateError as error:
-            raise ValidationError(str(error.message)) from None
-
-    def _coordinate(self, field, low, high):
-        text = unicodedata.normalize("NFKC", field.data or "").strip()
-        if not text:
-            return None
-        try:
-            value = parse_float(text, min=low, max=high)
-        except ParseError:
-            raise ValidationError(_("Give a number between %(low)s and %(high)s.", low=low, high=high)) from None
-        return Decimal(f"{value:.6f}")
-
-    def validate_longitude(self, field):
-        self.lon = self._coordinate(field, -180, 180)
-
-    def validate_latitude(self, field):
-        self.lat = self._coordinate(field, -90, 90)
-        if (self.lat is None) != (not unicodedata.normalize("NFKC", self.longitude.data or "").strip()):
-            raise ValidationError(_("Give both the longitude and the latitude, or neither."))
-
-
-class VehicleEditForm(VehicleForm, EditForm):
-    pass
-
-
-class ContactForm(FlaskForm):
-    contacted_on = DateField(_l("Date"), validators=[DataRequired(_l("Give the date of the call."))])
-    caller = StringField(_l("Who called"), validators=[DataRequired(_l("Say who called.")), Length(max=60)])
-    outcome = TextAreaField(_l("Outcome"), validators=[DataRequired(_l("Say what the owner said.")), Length(max=2000)])
-    promised_on = DateField(_l("Promised to move it by"), validators=[OptionalInput()])
-
-
-class OutcomeForm(FlaskForm):
-    outcome = SelectField(_l("Outcome"), choices=[SelectChoice(code, label) for code, label in OUTCOMES.items()])
-    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
-
-
-class RoundForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Name the round.")), Length(max=100)])
-    started_on = DateField(_l("Started on"), validators=[DataRequired(_l("Give the first day."))])
-    ended_on = DateField(_l("Ended on"), validators=[OptionalInput()])
-    area_note = StringField(_l("Area covered"), validators=[Length(max=200)])
-
-    def validate_ended_on(self, field):
-        if field.data and self.started_on.data and field.data < self.started_on.data:
-            raise ValidationError(_("The round cannot end before it starts."))
 
 
 # --- the list, map and export ------------------------------------------------------------------------
@@ -215,6 +128,7 @@ def index():
         page_no=page_no,
         pages=pages,
         figures=service.counts(service.visible_vehicles(_user())),
+        contact_figures=contacts.figures(service.visible_vehicles(_user())),
         stages=STAGES,
         colours=STAGE_COLOURS,
         layers=[layer],
@@ -266,7 +180,7 @@ def new():
         return _already_registered(existing)
     try:
         stored = _store_uploads()
-    except photos.PhotoError as error:
+    except PhotoError as error:
         return page("zombie_cars/new.html", form=form, photo_error=str(error), status=422)
     if existing is None:
         vehicle, created = service.register(
@@ -360,7 +274,7 @@ def edit(vehicle_id):
     except editing.Stale:
         form.refuse("zombie_car", vehicle.id, Vehicle.get_by_id(vehicle.id).version)
         return page("zombie_cars/edit.html", form=form, vehicle=vehicle, status=409)
-    except photos.PhotoError as error:
+    except PhotoError as error:
         return page("zombie_cars/edit.html", form=form, vehicle=vehicle, photo_error=str(error), status=422)
     except service.CampaignError as error:
         form.plate.errors = [*form.plate.errors, str(error.message)]
@@ -382,18 +296,27 @@ def _already_registered(vehicle: Vehicle):
 # --- one vehicle -------------------------------------------------------------------------------------
 
 
-def _vehicle_page(vehicle, contact_form=None, outcome_form=None, status=200, error=""):
+def _vehicle_page(vehicle, contact_form=None, outcome_form=None, status=200, error="", owner_form=None, tow_form=None):
     notices = list(vehicle.notices.order_by(Notice.issued_on.desc(), Notice.id.desc()))
     user = _user()
+    owner = owners.shown(user, vehicle)
+    if owner_form is None and owner["full"]:
+        owner_form = OwnerForm(
+            formdata=None,
+            owner_name=vehicle.owner_name,
+            owner_phone=vehicle.owner_phone,
+            owner_id_number=vehicle.owner_id_number,
+        )
+    early = list(vehicle.early_tows.order_by(EarlyTowRequest.requested_at.desc(), EarlyTowRequest.id.desc()))
     # only the tow cases the user may open: a number and status of another's case are not theirs to read
-    orders = [(n, n.tow_order) for n in notices if n.tow_order_id and scope.can_see(user, n.tow_order)]
+    orders = [(n, n.tow_order) for n in notices if n.tow_order_id and can_see_case(user, n.tow_order)]
     return page(
         "zombie_cars/vehicle.html",
         vehicle=vehicle,
         photos=list(vehicle.photo_links.order_by(VehiclePhoto.id)),
         notices=notices,
         orders=orders,
-        statuses=states.STATUSES,
+        statuses=CASE_STATUSES,
         colours=STAGE_COLOURS,
         contacts=list(vehicle.contacts.order_by(OwnerContact.contacted_on.desc(), OwnerContact.id.desc())),
         contact_form=contact_form or ContactForm(formdata=None, contacted_on=clock.now().date()),
@@ -401,6 +324,16 @@ def _vehicle_page(vehicle, contact_form=None, outcome_form=None, status=200, err
         may_manage=user.can("zombie_cars.manage"),
         kinds=plates.KINDS,
         notice_days=service.config("ZOMBIE_NOTICE_DAYS"),
+        round_open=bool(vehicle.survey_round_id and vehicle.survey_round.is_open),
+        owner=owner,
+        owner_form=owner_form,
+        early=early,
+        early_statuses=EARLY_TOW_STATUSES,
+        pending=towing.pending_request(vehicle),
+        may_request_early=vehicle.stage == "notified" and contacts.refused(vehicle.id),
+        may_approve=user.can(towing.APPROVE),
+        tow_form=tow_form or EarlyTowForm(formdata=None),
+        decision_form=DecisionForm(formdata=None),
         error=error,
         status=status,
     )
@@ -436,14 +369,18 @@ def add_contact(vehicle_id):
     form = ContactForm()
     if not form.validate_on_submit():
         return _vehicle_page(vehicle, contact_form=form, status=422)
-    service.add_contact(
-        vehicle,
-        _user(),
-        contacted_on=form.contacted_on.data,
-        caller=_text(form.caller),
-        outcome=_text(form.outcome),
-        promised_on=form.promised_on.data,
-    )
+    try:
+        contacts.add_contact(
+            vehicle,
+            _user(),
+            contacted_on=form.contacted_on.data,
+            caller=_text(form.caller),
+            result=form.result.data,
+            note=_text(form.note),
+            promised_on=form.promised_on.data,
+        )
+    except service.CampaignError as error:
+        return _vehicle_page(vehicle, contact_form=form, status=error.status, error=str(error.message))
     flash(_("Contact recorded."), "success")
     return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
 
@@ -460,9 +397,9 @@ def outcome(vehicle_id):
         stored = _store_uploads("photo")
         service.set_outcome(vehicle, form.outcome.data, _user(), _text(form.note), stored[0] if stored else None)
         service.add_photos(vehicle, stored)
-    except photos.PhotoError as error:
+    except PhotoError as error:
         return _vehicle_page(vehicle, outcome_form=form, status=422, error=str(error))
-    except (service.CampaignError, workflow.WorkflowError) as error:
+    except (service.CampaignError, WorkflowError) as error:
         return _vehicle_page(vehicle, outcome_form=form, status=getattr(error, "status", 422), error=str(error.message))
     flash(_("Outcome recorded: %(outcome)s.", outcome=OUTCOMES[form.outcome.data]), "success")
     return redirect(url_for(".vehicle", vehicle_id=vehicle.id), 303)
@@ -489,6 +426,7 @@ def notice(vehicle_id, notice_id):
         issued=service.document_date(found.issued_on),
         address=service.config("ZOMBIE_OFFICE_ADDRESS"),
         phone=service.config("ZOMBIE_OFFICE_PHONE"),
+        moved_on=found.deadline != found.issued_on + timedelta(days=found.days),
     )
 
 
@@ -501,40 +439,3 @@ def photo(vehicle_id, photo_id, variant):
     if link is None:
         abort(404)
     return photos.send(link.photo, variant)
-
-
-# --- survey rounds -----------------------------------------------------------------------------------
-
-
-@bp.route("/rounds", methods=["GET", "POST"])
-@requires("zombie_cars.view")
-def rounds():
-    form = RoundForm()
-    status = 200
-    if request.method == "POST":
-        if not _user().can("zombie_cars.manage"):
-            abort(403)
-        if form.validate_on_submit():
-            made = SurveyRound.create(
-                name=_text(form.name),
-                started_on=form.started_on.data,
-                ended_on=form.ended_on.data,
-                area_note=_text(form.area_note),
-                created_by=_user(),
-                created_at=clock.now(),
-            )
-            audit.record("zombie_cars.round", "zombie_car_round", made.id, made.name)
-            flash(_("Survey round %(name)s added.", name=made.name), "success")
-            return redirect(url_for(".rounds"), 303)
-        status = 422
-    visible = service.visible_vehicles(_user())
-    figures = []
-    for survey in SurveyRound.select().order_by(SurveyRound.started_on.desc(), SurveyRound.id.desc()):
-        figures.append((survey, service.counts(visible.where(Vehicle.survey_round == survey.id))))
-    return page(
-        "zombie_cars/rounds.html",
-        form=form,
-        rounds=figures,
-        may_manage=_user().can("zombie_cars.manage"),
-        status=status,
-    )

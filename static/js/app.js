@@ -39,3 +39,23 @@ document.addEventListener("input", (event) => {
   const option = Array.from(box.list.options).find((o) => o.value === box.value);
   if (hidden) hidden.value = option ? option.dataset.id : "";
 });
+
+// Dashboard widgets poll themselves (hx-trigger "every 30s"): not while the page is hidden (a tab in the
+// background, a locked phone); once shown again, the widgets that missed a refresh fetch at once.
+const POLLED = ".dash[hx-trigger], #wall-campaigns";
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const elt = event.detail.elt;
+  if (document.visibilityState === "hidden" && elt.matches && elt.matches(POLLED)) {
+    elt.dataset.missed = "true";
+    event.preventDefault();
+  }
+});
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden" || !window.htmx) return;
+  document.querySelectorAll(POLLED).forEach((elt) => {
+    if (elt.dataset.missed) {
+      delete elt.dataset.missed;
+      window.htmx.ajax("GET", elt.getAttribute("hx-get"), {source: elt, target: elt, swap: "outerHTML"});
+    }
+  });
+});

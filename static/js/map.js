@@ -29,6 +29,11 @@
 //                             into these inputs and moves a marker there; typing in them (or a "change"
 //                             event, as the GPS button sends) moves the marker too. hrefs are not followed.
 //   data-label-zoom="17"      from which zoom level area labels are shown permanently.
+//   data-refresh="30"         every 30 s the layers shown are fetched again and redrawn (the view stays);
+//                             not while the page is hidden (document.visibilityState), and at once when
+//                             it is shown again after a refresh was missed.
+// A layer with "visible": false is listed in the layer control but not fetched until it is switched on
+// (nor refreshed while it is off): the component layer of the city map weighs hundreds of kilobytes.
 // A map inside a closed <details> is drawn when the <details> opens.
 (function () {
   "use strict";
@@ -125,11 +130,12 @@
     }
     map.setView([35, 105], 4);  // China, until the layers arrive
 
-    const areaLayers = [];  // every area polygon drawn, for labels and selection
+    const entries = [];  // one per layer: its spec, its Leaflet layers, its area polygons, its legend
+    const areaLayers = () => entries.flatMap((entry) => entry.areas);  // for labels and selection
     const overlays = {};
     const specs = parseLayers(el).filter((spec) => spec && spec.url && sameOrigin(spec.url));
     let fitted = L.latLngBounds([]);
-    const pending = [];  // layers are added once the view is set: clusters are not animated in from afar
+    const refresh = parseInt(el.dataset.refresh || "0", 10);
 
     function selectedIds() {
       return new Set(selectBox ? Array.from(selectBox.selectedOptions).map((o) => o.value) : []);
@@ -144,7 +150,7 @@
 
     function restyleSelection() {
       const chosen = selectedIds();
-      areaLayers.forEach((layer) => {
+      areaLayers().forEach((layer) => {
         const id = layer.feature.properties.id;
         styleArea(layer, id != null && chosen.has(String(id)));
       });
@@ -167,7 +173,7 @@
 
     function labels() {
       const zoomedIn = map.getZoom() >= labelZoom;
-      areaLayers.forEach((layer) => {
+      areaLayers().forEach((layer) => {
         const props = layer.feature.properties;
         if (zoomedIn === layer.xhPermanent) return;
         layer.xhPermanent = zoomedIn;
@@ -178,12 +184,12 @@
       });
     }
 
-    function onFeature(feature, layer, kind) {
+    function onFeature(feature, layer, kind, entry) {
       const props = feature.properties || {};
       if (kind === "areas") {
         layer.xhPermanent = false;
         layer.bindTooltip(textNode(tooltipText(props)), {direction: "center"});
-        areaLayers.push(layer);
+        entry.areas.push(layer);
       } else {
         layer.bindTooltip(textNode(tooltipText(props)));
       }
@@ -198,9 +204,11 @@
       }
     }
 
-    function draw(spec, data) {
+    // Every layer exists (empty) from the start, so that the control lists it; its data come by fill().
+    function makeEntry(spec) {
       const kind = spec.kind === "points" ? "points" : "areas";
-      const geo = L.geoJSON(data, {
+      const entry = {spec, kind, areas: [], loaded: false, loading: null, fetchedAt: 0, legend: null};
+      entry.geo = L.geoJSON(null, {
         coordsToLatLng: (c) => toMap(c[0], c[1]),
         style: (feature) => {
           const colour = (feature.properties && feature.properties.color) || GREY;
@@ -212,17 +220,51 @@
           radius: 8, color: "#ffffff", weight: 2, fillColor: (feature.properties && feature.properties.color) || GREY,
           fillOpacity: 0.95, className: "xh-point",
         }),
-        onEachFeature: (feature, layer) => onFeature(feature, layer, kind),
+        onEachFeature: (feature, layer) => onFeature(feature, layer, kind, entry),
       });
-      let layer = geo;
+      entry.layer = entry.geo;
       if (spec.cluster && L.markerClusterGroup) {
-        layer = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 40, iconCreateFunction: clusterIcon});
-        layer.addLayer(geo);
+        entry.layer = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 40, iconCreateFunction: clusterIcon});
       }
-      if (spec.visible !== false) pending.push(layer);
-      overlays[spec.name || String(Object.keys(overlays).length + 1)] = layer;
-      if (spec.fit !== false && geo.getLayers().length) fitted.extend(geo.getBounds());
-      if (data && Array.isArray(data.legend) && data.legend.length) legend(data.legend, spec.name);
+      entry.layer.xhEntry = entry;
+      overlays[spec.name || String(Object.keys(overlays).length + 1)] = entry.layer;
+      return entry;
+    }
+
+    function fetchData(entry) {
+      entry.loading = fetch(entry.spec.url, {credentials: "same-origin", headers: {Accept: "application/geo+json, application/json"}})
+        .then((response) => (response.ok ? response.json() : null))
+        .catch(() => null)
+        .then((data) => {
+          entry.loading = null;
+          entry.fetchedAt = Date.now();
+          return data && (data.type === "FeatureCollection" || data.type === "Feature") ? data : null;
+        });
+      return entry.loading;
+    }
+
+    // (Re)draw a layer's data in place: the same Leaflet layer, so the control and the view stay.
+    function fill(entry, data) {
+      entry.loaded = true;
+      entry.areas = [];
+      entry.geo.clearLayers();
+      entry.geo.addData(data);
+      if (entry.layer !== entry.geo) {
+        entry.layer.clearLayers();
+        entry.layer.addLayer(entry.geo);
+      }
+      if (entry.legend) { entry.legend.remove(); entry.legend = null; }
+      if (Array.isArray(data.legend) && data.legend.length) entry.legend = legend(data.legend, entry.spec.name);
+    }
+
+    function load(entry) {
+      return (entry.loading || fetchData(entry)).then((data) => {
+        if (data && el.xhMap) {
+          fill(entry, data);
+          labels();
+          restyleSelection();
+        }
+      });
     }
 
     // A cluster takes the most urgent colour among its pins (red before yellow before green before grey).
@@ -252,6 +294,7 @@
         return box;
       };
       control.addTo(map);
+      return control;
     }
 
     function finish() {
@@ -260,7 +303,7 @@
         if (single) map.setView(fitted.getCenter(), 17, {animate: false});
         else map.fitBounds(fitted, {padding: [16, 16], maxZoom: 18, animate: false});
       }
-      pending.forEach((layer) => layer.addTo(map));
+      entries.forEach((entry) => { if (entry.spec.visible !== false) entry.layer.addTo(map); });
       if (Object.keys(overlays).length > 1) {
         const control = L.control.layers(null, overlays, {collapsed: false}).addTo(map);
         const toggle = control.getContainer().querySelector(".leaflet-control-layers-toggle");
@@ -273,17 +316,42 @@
       el.dispatchEvent(new CustomEvent("xh-map-ready", {bubbles: true}));
     }
 
-    const loads = specs.map((spec) =>
-      fetch(spec.url, {credentials: "same-origin", headers: {Accept: "application/geo+json, application/json"}})
-        .then((response) => (response.ok ? response.json() : null))
-        .catch(() => null)
-        .then((data) => ({spec, data})));
-    Promise.all(loads).then((results) => {
-      results.forEach(({spec, data}) => {
-        if (data && (data.type === "FeatureCollection" || data.type === "Feature")) draw(spec, data);
+    specs.forEach((spec) => entries.push(makeEntry(spec)));
+    const shown = entries.filter((entry) => entry.spec.visible !== false);
+    Promise.all(shown.map((entry) => fetchData(entry).then((data) => ({entry, data})))).then((results) => {
+      if (!el.xhMap) return;  // torn down meanwhile
+      results.forEach(({entry, data}) => {
+        if (!data) return;
+        fill(entry, data);
+        if (entry.spec.fit !== false && entry.geo.getLayers().length) fitted.extend(entry.geo.getBounds());
       });
       finish();
     });
+
+    // A layer switched on is fetched then (the first time, or when its data are older than a refresh).
+    map.on("overlayadd", (event) => {
+      const entry = event.layer && event.layer.xhEntry;
+      if (!entry || entry.loading) return;
+      if (!entry.loaded || (refresh > 0 && Date.now() - entry.fetchedAt >= refresh * 1000)) load(entry);
+    });
+
+    if (refresh > 0) {
+      let missed = false;
+      const again = () => {
+        entries.forEach((entry) => { if (entry.loaded && map.hasLayer(entry.layer) && !entry.loading) load(entry); });
+      };
+      const tick = () => {
+        if (!el.isConnected) { el.xhStop(); return; }
+        if (document.visibilityState === "hidden") { missed = true; return; }
+        again();
+      };
+      const shownAgain = () => {
+        if (document.visibilityState !== "hidden" && missed) { missed = false; again(); }
+      };
+      const timer = setInterval(tick, refresh * 1000);
+      document.addEventListener("visibilitychange", shownAgain);
+      el.xhStop = () => { clearInterval(timer); document.removeEventListener("visibilitychange", shownAgain); };
+    }
 
     if (selectBox) selectBox.addEventListener("change", restyleSelection);
 
@@ -319,6 +387,7 @@
   // htmx keeps a copy of the page for the back button: leave Leaflet's drawing out of it, draw anew.
   function teardown(root) {
     (root || document).querySelectorAll(".xh-map").forEach((el) => {
+      if (el.xhStop) { el.xhStop(); el.xhStop = null; }
       if (el.xhMap) { el.xhMap.remove(); el.xhMap = null; }
       el.removeAttribute("data-ready");
     });

@@ -47,20 +47,4 @@
       if (event.target.classList.contains("remove-photo")) event.target.closest(".upload").remove();
     });
   });
-
-  document.querySelectorAll(".use-gps").forEach((button) => {
-    button.addEventListener("click", () => {
-      const form = button.closest("form");
-      if (!navigator.geolocation) { alert(button.dataset.failed); return; }
-      navigator.geolocation.getCurrentPosition(
-        (position) => {
-          form.querySelector("[name=latitude]").value = position.coords.latitude.toFixed(6);
-          form.querySelector("[name=longitude]").value = position.coords.longitude.toFixed(6);
-          form.querySelector("[name=longitude]").dispatchEvent(new Event("change", {bubbles: true}));  // moves a map's pin
-        },
-        () => alert(button.dataset.failed),
-        {enableHighAccuracy: true, timeout: 15000},
-      );
-    });
-  });
 })();

@@ -144,3 +144,49 @@ def test_map_js_shifts_to_gcj02_like_the_server(city_server, make_page):
         back = admin.evaluate(f"XiuhuaMap.fromGcj({shifted[0]}, {shifted[1]})")
         assert back == pytest.approx(list(gcj02_to_wgs84(*shifted)), abs=1e-8)
         assert back == pytest.approx([lon, lat], abs=1e-8)
+
+
+HIDE = "Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
+SHOW = "Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});"
+CHANGED = "document.dispatchEvent(new Event('visibilitychange'));"
+
+
+def test_the_dashboard_map_fetches_only_the_layers_shown_and_not_while_the_page_is_hidden(
+    make_app, make_page, tmp_path
+):
+    app = make_app(WTF_CSRF_ENABLED=True, DASHBOARD_REFRESH_SECONDS=1)
+    city = build_city()
+    with serving(app) as base:
+        admin = as_user(make_page, base, "admin")
+        import_shapes(admin, base, geojson_file(tmp_path, city))
+        requested = []
+        admin.on("request", lambda request: requested.append(request.url.removeprefix(base)))
+
+        def fetched(prefix):
+            return sum(1 for url in requested if url.startswith(prefix))
+
+        admin.goto(base + "/")
+        expect(admin.locator("#dashboard-map[data-ready=true]")).to_be_visible()
+        expect(admin.locator("#dashboard-map path.xh-area")).to_have_count(3)
+        admin.wait_for_timeout(2500)  # two refreshes or more
+        assert fetched("/grids/map.geojson") >= 2  # the layer shown is refreshed
+        assert fetched("/components/map.geojson") == 0  # switched off at first: not fetched, nor refreshed
+
+        admin.evaluate(HIDE + CHANGED)
+        admin.wait_for_timeout(300)  # a request already on its way
+        grids, widgets = fetched("/grids/map.geojson"), fetched("/dashboard/widgets/")
+        admin.wait_for_timeout(2500)
+        assert fetched("/grids/map.geojson") == grids  # hidden: no refresh of the map...
+        assert fetched("/dashboard/widgets/") == widgets  # ...nor of the widgets
+
+        admin.evaluate(SHOW + CHANGED)  # shown again: what was missed is fetched at once
+        admin.wait_for_timeout(500)
+        assert fetched("/grids/map.geojson") > grids
+        assert fetched("/dashboard/widgets/") > widgets
+        assert fetched("/components/map.geojson") == 0
+
+        with app.test_request_context(), force_locale("zh_CN"):
+            components = gettext("Components")
+        with admin.expect_response(lambda response: "/components/map.geojson" in response.url):
+            admin.locator("#dashboard-map .leaflet-control-layers-overlays label", has_text=components).click()
+        assert fetched("/components/map.geojson") == 1  # fetched once, when switched on

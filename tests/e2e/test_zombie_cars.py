@@ -1,5 +1,6 @@
 """The zombie-car campaign in Chromium: a collector registers a vehicle with a photo, issues its
-notice and prints it; the print view shows the notice alone."""
+notice and prints it; the print view shows the notice alone. A refusing owner's car is asked for early
+by the collector and towed once the shift leader approves."""
 
 import re
 from datetime import datetime
@@ -8,9 +9,11 @@ import pytest
 from playwright.sync_api import expect
 
 from core import clock
-from tests.e2e.support import log_in, serving
-from tests.support import PASSWORD
+from plugins.zombie_cars import service
+from tests.e2e.support import as_user, log_in, serving
+from tests.support import PASSWORD, in_db
 from tests.workorder_support import build_city, jpeg
+from tests.zombie_support import register, zombie_city
 
 MONDAY = datetime(2026, 11, 2, 9, 0)
 
@@ -68,3 +71,41 @@ def test_register_a_vehicle_and_print_its_notice(campaign_server, page):
     page.emulate_media(media="screen")
     expect(page.locator("header.topbar")).to_be_visible()
     assert csp_errors == []
+
+
+@pytest.fixture
+def refusal_server(make_app):
+    """A notified vehicle in the collector's grid, with a parking office to tow it."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    city = zombie_city()
+    with clock.frozen(MONDAY):
+        vehicle = in_db(app, lambda: service.notify(register(city), city.users["dispatcher"]).vehicle)
+        with serving(app) as url:
+            yield url, vehicle.id
+
+
+def test_a_refusing_owner_is_recorded_asked_for_early_and_towed_on_approval(refusal_server, make_page):
+    base, vehicle_id = refusal_server
+    url = f"{base}/campaigns/zombie-cars/{vehicle_id}"
+    collector = as_user(make_page, base, "collector")
+    collector.goto(url)
+    expect(collector.locator("#early-tow-form")).to_have_count(0)  # nobody has refused yet
+    collector.locator("#contact-details summary").click()
+    collector.locator("#caller").fill("刘洋")
+    collector.locator("#result").select_option("refused")
+    collector.locator("#contact-form textarea[name=note]").fill("车主拒绝移车")
+    collector.locator("#contact-form button[type=submit]").click()
+    expect(collector.locator("#contacts tr[data-result=refused]")).to_have_count(1)
+
+    collector.locator("#early-tow-form textarea[name=reason]").fill("占用消防通道")
+    collector.locator("#early-tow-form button[type=submit]").click()
+    expect(collector.locator("#early-tows li[data-status=pending]")).to_have_count(1)
+    expect(collector.locator("#early-tow-decision")).to_have_count(0)  # the collector does not decide
+
+    leader = as_user(make_page, base, "shift_leader")
+    leader.goto(url)
+    leader.locator("#early-tow-decision select[name=decision]").select_option("approve")
+    leader.locator("#early-tow-decision button[type=submit]").click()
+    expect(leader.locator("#early-tows li[data-status=approved]")).to_have_count(1)
+    expect(leader.locator("#vehicle-stage")).to_have_attribute("data-stage", "tow_ordered")
+    expect(leader.locator("#tow-orders a")).to_have_count(1)

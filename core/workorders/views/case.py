@@ -14,7 +14,7 @@ from core.parsing import parse_id, parse_int
 from core.permissions import login_required, requires, scoped
 from core.plugins import host
 from core.web import page
-from core.workorders import actors, cases, clocks, hotline, scope, states, workflow
+from core.workorders import actors, cases, clocks, department, hotline, scope, states, workflow
 from core.workorders.models import SOURCES, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.scope import can_view_cases
 from core.workorders.states import ACTIONS, STATUSES
@@ -70,12 +70,16 @@ def case_context(order):
         "dispatchable": states.BEFORE_DISPATCH,
         "sources": SOURCES,
         "action_labels": {name: a.label for name, a in ACTIONS.items()},
+        "request_labels": {kind: department.request_label(kind) for kind in states.HEAD_REQUESTS.values()},
         "outcomes": cases.OUTCOMES,
         "system_actors": actors.labels(),
         # what only the filing and dispatch forms list
         "standards": standards_for(order.category) if "file" in actions and order.category_id else [],
         "file_categories": report.categories() if "file" in actions else [],
         "departments": lists.dispatch_departments() if "dispatch" in actions else [],
+        "assignees": department.assignable(order) if "assign" in actions else [],
+        "assignee": User.get_or_none(User.id == order.assignee_id) if order.assignee_id else None,
+        "head_request": department.request_label(order.head_request) if order.head_request else "",
         "show_caller": current_user.can("workorder.view_all"),
         "merged_callers": hotline.callers(order),
         "call_backs": hotline.call_backs(order),
@@ -129,8 +133,9 @@ def standards(order_id):
 def act(order_id):
     order = visible_order(order_id)
     action = request.form.get("action", "")
-    data = {key: request.form.get(key) for key in ("standard", "department", "until") if request.form.get(key)}
-    for key in ("standard", "department"):
+    fields = ("standard", "department", "until", "assignee")
+    data = {key: request.form.get(key) for key in fields if request.form.get(key)}
+    for key in ("standard", "department", "assignee"):
         if key in data:
             data[key] = parse_id(data[key])
     try:

@@ -10,7 +10,7 @@ from core.org import department_tree
 from core.parsing import parse_id, parse_int
 from core.permissions import login_required, requires
 from core.web import page
-from core.workorders import clocks, queries, states, workflow
+from core.workorders import clocks, nearby, queries, states, workflow
 from core.workorders import export as case_export
 from core.workorders.models import SOURCES, WorkOrder
 from core.workorders.scope import can_view_cases
@@ -32,7 +32,8 @@ def inbox():
     refused = queries.sort_refused(query, statuses, sort, current_app.config["ORDER_LIST_SORT_LIMIT"], box)
     if refused:
         sort = None  # most urgent first, with a note saying why
-    parts = queries.ordered_parts(query, statuses, sort)
+    near = nearby.parse_near(request.args.get("near"))
+    parts = queries.ordered_parts(query, statuses, sort, near)
     total, more, rows = queries.one_page(parts, page_no, limit)
     now = clock.now()
     column, descending = queries.parse_sort(sort)
@@ -66,6 +67,8 @@ def inbox():
         sources=SOURCES,
         departments=dispatch_departments() if box == "to_dispatch" and current_user.can("workorder.dispatch") else [],
         export_job=exports.going_for(current_user),
+        now=now,
+        near=near if request.args.get("sort") == "near" else None,
     )
 
 

@@ -4,9 +4,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from core.hookspecs import hookimpl
-from core.plugins import MenuItem
-from core.scheduler import JobSpec
+from core.api import JobSpec, MenuItem, hookimpl
 
 __version__ = "1.0.0"
 

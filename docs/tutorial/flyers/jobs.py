@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from core import clock
+from core.api import clock
 
 from .models import repeat_numbers
 

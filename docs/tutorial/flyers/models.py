@@ -2,9 +2,7 @@
 
 from peewee import CharField, DateTimeField, ForeignKeyField, fn
 
-from core import clock
-from core.db import BaseModel
-from core.org import User
+from core.api import BaseModel, User, clock
 
 
 class Flyer(BaseModel):

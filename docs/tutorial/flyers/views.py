@@ -4,10 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core import audit, clock
-from core.db import db
-from core.permissions import requires, unscoped
-from core.web import message, page
+from core.api import audit, clock, db, message, page, requires, unscoped
 
 from .forms import FlyerForm
 from .models import Flyer, repeat_numbers

@@ -61,7 +61,7 @@ def test_the_job_lists_numbers_found_on_three_flyers_within_thirty_days(login_as
 
 
 def test_the_category_is_in_every_catalogue_edition(app, in_db):
-    from core.catalogue import Category
+    from core.api import Category
 
     names = in_db(app, lambda: [c.name for c in Category.select().where(Category.code == "9101")])
     assert names == ["小广告", "小广告"]  # one in each edition

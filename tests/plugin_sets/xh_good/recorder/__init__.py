@@ -7,14 +7,27 @@ from pathlib import Path
 import click
 from flask import Blueprint
 
-from core.hookspecs import hookimpl
-from core.permissions import requires
-from core.plugins import MenuItem, Panel, Widget
-from core.scheduler import JobSpec
+from core.api import (
+    GridSection,
+    ImportKind,
+    Indicator,
+    JobSpec,
+    MapLayer,
+    Measure,
+    MenuItem,
+    Panel,
+    UpgradeStep,
+    Widget,
+    exports,
+    hookimpl,
+    requires,
+    xlsx,
+)
 
 __version__ = "1.2.3"
 
 CALLS: list[str] = []
+UPGRADED: list[str] = []  # what the upgrade step did, across applications
 bp = Blueprint(
     "recorder",
     __name__,
@@ -129,6 +142,51 @@ def demo_data(ctx):
     from .models import Note
 
     Note.get_or_create(text=f"demo note for {len(ctx.areas)} areas")
+
+
+@hookimpl
+def register_exports():
+    CALLS.append("register_exports")
+    return [exports.Kind("recorder_notes", lambda user, params: [xlsx.Sheet("Notes", ["Text"], [["a note"]])])]
+
+
+@hookimpl
+def register_imports():
+    CALLS.append("register_imports")
+    # registered only: the contract test serves no upload
+    return [ImportKind("recorder", None, None, "recorder", "read", lambda form: {})]
+
+
+@hookimpl
+def map_measures():
+    CALLS.append("map_measures")
+    return [
+        Measure("recorder_notes", "Recorder notes", lambda user: {}, available=lambda user: user.can("recorder.view"))
+    ]
+
+
+@hookimpl
+def register_indicators():
+    CALLS.append("register_indicators")
+    return [Indicator("recorder.things", "Recorded things", lambda start, end: 7, permission="recorder.view")]
+
+
+@hookimpl
+def upgrade_steps():
+    CALLS.append("upgrade_steps")
+    return [UpgradeStep("recorder.upgraded", lambda: UPGRADED.append("recorder.upgraded"))]
+
+
+@hookimpl
+def grid_sections(grid, user):
+    CALLS.append("grid_sections")
+    return [GridSection("recorder", "Recorder section", "recorder/_grid_section.html", {"code": grid.code}, 5)]
+
+
+@hookimpl
+def map_layers(user, area):
+    CALLS.append("map_layers")
+    return [MapLayer("Recorder layer", f"/recorder/layer.geojson?area={area.id if area else ''}")]
 
 
 @hookimpl

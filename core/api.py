@@ -1,0 +1,129 @@
+"""The supported surface for plugins: everything a plugin may use of the core, in one module.
+
+A plugin (plugins/, an installed package, the tutorial, what `flask plugins new` writes) imports from
+`core.api` only; tests/test_plugin_api.py fails on any other `core.` import there. Its tests may also
+use the test kit, `core.testing`. Names here keep their meaning between releases; anything else in
+core/ may change without notice. docs/plugin-api.md documents every name with an example.
+
+Seven names are modules, used as `clock.now()`, `audit.record(...)`: clock, settings, audit, photos,
+editing, exports and xlsx; their supported functions are those docs/plugin-api.md lists."""
+
+from core import audit, clock, editing, exports, photos, settings, xlsx
+from core.areas import LEVELS as AREA_LEVELS
+from core.areas import Area
+from core.audit import AuditAction
+from core.catalogue import Category, FilingStandard
+from core.db import BaseModel, JSONField, db
+from core.editing import EditForm
+from core.grids import locate, shape_of, shapes_on
+from core.hookspecs import hookimpl
+from core.import_pages import ImportKind, status_page, upload_page
+from core.maps import Band, Measure
+from core.notifications import with_permissions
+from core.org import Department, User, department_tree, descendants
+from core.parsing import ParseError, parse_date, parse_datetime, parse_decimal, parse_float, parse_id, parse_int
+from core.permissions import login_required, public, requires, scoped, unscoped
+from core.photos import Photo, PhotoError
+from core.plugins import GridSection, Indicator, MapLayer, MenuItem, Panel, UpgradeStep, Widget
+from core.responsibility import collectors_of, people_for, responsible_for
+from core.scheduler import N_, JobSpec, Summary, summary_text
+from core.web import message, page, paginate
+from core.workorders.actors import SYSTEM, system_actor
+from core.workorders.cases import OUTCOMES as CASE_OUTCOMES
+from core.workorders.cases import CaseError, conclude, of_origin, open_case
+from core.workorders.models import WorkOrder
+from core.workorders.notifications import tell
+from core.workorders.scope import can_see as can_see_case
+from core.workorders.scope import grid_ids
+from core.workorders.scope import visible as visible_cases
+from core.workorders.states import STATUSES as CASE_STATUSES
+from core.workorders.workflow import WorkflowError, transition
+from core.worktime import due_at, is_working_day
+
+__all__ = [
+    # hooks and what they return
+    "hookimpl",
+    "MenuItem",
+    "Widget",
+    "Panel",
+    "GridSection",
+    "MapLayer",
+    "Measure",
+    "Band",
+    "UpgradeStep",
+    "Indicator",
+    "JobSpec",
+    "Summary",
+    "N_",
+    "summary_text",
+    "ImportKind",
+    "upload_page",
+    "status_page",
+    # pages
+    "page",
+    "message",
+    "paginate",
+    "requires",
+    "login_required",
+    "public",
+    "scoped",
+    "unscoped",
+    "EditForm",
+    "ParseError",
+    "parse_int",
+    "parse_id",
+    "parse_float",
+    "parse_decimal",
+    "parse_date",
+    "parse_datetime",
+    # data
+    "BaseModel",
+    "JSONField",
+    "db",
+    "clock",
+    "settings",
+    "audit",
+    "AuditAction",
+    "editing",
+    "photos",
+    "Photo",
+    "PhotoError",
+    "exports",
+    "xlsx",
+    # cases
+    "open_case",
+    "conclude",
+    "of_origin",
+    "CaseError",
+    "CASE_OUTCOMES",
+    "CASE_STATUSES",
+    "transition",
+    "WorkflowError",
+    "system_actor",
+    "SYSTEM",
+    "WorkOrder",
+    "Category",
+    "FilingStandard",
+    "due_at",
+    "is_working_day",
+    # places and people
+    "Area",
+    "AREA_LEVELS",
+    "locate",
+    "shape_of",
+    "shapes_on",
+    "Department",
+    "department_tree",
+    "descendants",
+    "User",
+    "collectors_of",
+    "responsible_for",
+    "people_for",
+    "with_permissions",
+    # scope
+    "visible_cases",
+    "can_see_case",
+    "grid_ids",
+    # notifications
+    "tell",
+]

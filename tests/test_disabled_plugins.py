@@ -1,0 +1,46 @@
+"""A disabled plugin contributes nothing: no grid-page section, map layer, measure, export or import — even
+on a database where it was once enabled, whose roles still hold its permissions."""
+
+import pytest
+
+from core import exports, import_pages, maps
+from core.testcity import build_city
+from core.testing import client_for, in_db
+
+
+@pytest.fixture
+def restarted(english_xiuhua_app):
+    """(app with every plugin, the same database restarted with components and evaluation disabled, city)."""
+    first = english_xiuhua_app()
+    city = in_db(first, build_city)
+    second = english_xiuhua_app(PLUGINS_DISABLED=["components", "evaluation"])
+    return first, second, city
+
+
+def test_the_grid_page_of_a_database_where_components_was_enabled_renders_without_it(restarted):
+    first, second, city = restarted
+    before = client_for(first, "admin").get(f"/grids/{city.grid.id}").get_data(as_text=True)
+    assert 'id="section-components"' in before and 'id="section-evaluation"' in before
+    admin = client_for(second, "admin")
+    response = admin.get(f"/grids/{city.grid.id}")  # was a BuildError (components.index): a 500
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'id="section-responsibility"' in page and 'id="section-orders"' in page
+    assert 'id="section-components"' not in page and 'id="section-evaluation"' not in page
+    assert "/components/map.geojson" not in page
+    assert "/components/map.geojson" not in admin.get("/grids/").get_data(as_text=True)
+
+
+def test_a_disabled_plugin_registers_no_export_import_or_measure(restarted):
+    first, second, _city = restarted
+
+    def registered():
+        return set(exports.kinds()), set(import_pages.kinds()), set(maps.measures())
+
+    kinds, imports, measures = in_db(first, registered)
+    assert {"components", "evaluation", "evaluation_version", "orders"} <= kinds
+    assert {"components", "catalogue", "grids"} <= imports and {"open", "overdue", "score"} <= measures
+    kinds, imports, measures = in_db(second, registered)
+    assert "components" not in kinds and "evaluation" not in kinds and "orders" in kinds
+    assert imports == {"catalogue", "grids"} and measures == {"open", "overdue"}
+    assert client_for(second, "admin").get("/grids/map.geojson?measure=score").status_code == 404
