@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from peewee import JOIN, Case
 
 from core import clock
@@ -411,7 +412,7 @@ def test_an_unindexed_sort_of_a_long_list_is_refused_with_a_note(app, varied):
 def test_time_left_and_elapsed_read_in_the_stage_unit(app, city):
     """Time left in the stage's own unit, overdue as a negative ("overdue 2 working h", 超时 2工作时), and the
     time since the report."""
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context(), force_locale("en"), db.connection_context():
         clocks_ = clocks.ListClocks(datetime(2026, 11, 3, 10, 0))  # a Tuesday, working periods 08–12, 14–18
         order = WorkOrder(
             status="handling", stage_due_at=datetime(2026, 11, 3, 8, 0), stage_unit="work_hour",
