@@ -39,6 +39,8 @@ DEFAULTS = {
     "DEMO_COMPONENTS": 3000,  # `flask demo load`: components of the census, spread over the demo grids
     "CATALOGUE_EDITION": "2013",  # which edition's categories reports use: "2013" or "2026"
     "ORDER_LIST_COUNT_LIMIT": 10_000,  # case lists count up to this many and then say "more than 10,000"
+    # sorting a case list by a column without an index (category, address...) is offered up to this many cases
+    "ORDER_LIST_SORT_LIMIT": 10_000,
     "HOTLINE_DUPLICATE_METRES": 100,  # intake warns of open cases of the same category this close
     "HOTLINE_DUPLICATE_DAYS": 7,  # ... or at the same address, reported within this many days
     "WORKFLOW": {},  # overrides of core.workorders.workflow.Rules

@@ -121,6 +121,17 @@ def test_the_file_holds_the_rows_of_the_list_in_its_order(app, city, role):
     assert checked > 0
 
 
+def test_a_sort_the_list_refuses_is_refused_in_the_file_too(app, city):
+    """Past ORDER_LIST_SORT_LIMIT cases the list keeps most urgent first instead of an unindexed sort; the
+    file, started from that list's filter form, has the rows in the order the page showed."""
+    app.config["ORDER_LIST_SORT_LIMIT"] = 2
+    client = client_for(app, "dispatcher")
+    page = client.get("/orders/", query_string={"box": "all", "sort": "category"}).get_data(as_text=True)
+    assert "Sorting by Category is offered for lists of at most 2 cases" in page
+    rows = export(client, box="all", sort="category")
+    assert [row[0] for row in rows[1:]] == listed(client, box="all") == ROW.findall(page)
+
+
 def test_a_department_handler_exports_only_their_departments_cases(app, city):
     client = client_for(app, "handler")
     rows = export(client, box="department")

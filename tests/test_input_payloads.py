@@ -88,6 +88,7 @@ def world(app, monkeypatch):
     from core.dispatch_rules import DispatchRule
     from core.evaluation import periods, snapshots
     from core.evaluation.models import Deduction
+    from core.workorders.models import SavedFilter
     from core.worktime import CalendarDay
     from plugins.zombie_cars import service
     from plugins.zombie_cars.models import JointAction, JointVehicle, SurveyRound
@@ -116,12 +117,13 @@ def world(app, monkeypatch):
         action = JointAction.create(name="联合整治", action_on=date(2026, 3, 2), team="执法队", legal_basis="依法")
         JointVehicle.create(action=action, vehicle=vehicle)
         survey = SurveyRound.create(name="摸底", started_on=date(2026, 3, 1))
+        saved = SavedFilter.create(user=city.users["dispatcher"], name="待派遣", query="box=to_dispatch")
         ids = {
             "order_id": order.id, "vehicle_id": vehicle.id, "dept_id": spare.id, "user_id": target.id,
             "role_id": role.id, "category_id": city.category.id, "standard_id": city.standard.id,
             "rule_id": rule.id, "component_id": component.id, "deduction_id": deduction.id,
             "snapshot_id": version.snapshot_id, "version_id": version.id, "day_id": day.id,
-            "action_id": action.id, "round_id": survey.id,
+            "action_id": action.id, "round_id": survey.id, "filter_id": saved.id,
         }  # fmt: skip
         granted = {}
         for grant in RolePermission.select(RolePermission, Role).join(Role):

@@ -98,7 +98,7 @@ def _build():
     from core.exports import ExportJob
     from core.grids import GridImport
     from core.workorders import workflow
-    from core.workorders.models import WorkOrderPhoto
+    from core.workorders.models import SavedFilter, WorkOrderPhoto
     from core.worktime import CalendarDay
     from plugins.zombie_cars.models import JointAction, JointVehicle, Notice, SurveyRound, Vehicle, VehiclePhoto
 
@@ -176,6 +176,11 @@ def _build():
     )  # fmt: skip
     day = CalendarDay.get_or_none() or CalendarDay.create(date=date(today.year, 10, 1), kind="holiday")
     rule = DispatchRule.create(category=city.category, area=city.grid, department=city.sanitation)
+    # Saved list filters: each role's own, and one of the other collector's (out of everyone's scope).
+    saved_filters = {
+        name: SavedFilter.create(user=users[name], name="我的筛选", query="box=all").id
+        for name in [*ROLES, "other_collector"]
+    }
 
     def unless_all(role, values):
         """Cases and vehicles out of scope are none for a holder of workorder.view_all, `values` otherwise."""
@@ -200,6 +205,10 @@ def _build():
         ),
         "upload": Kind(lambda role: [{"photo_id": upload_in.id}], lambda role: [{"photo_id": upload_out.id}]),
         "widget": Kind(lambda role: widgets(role, True), lambda role: widgets(role, False)),
+        "saved_filter": Kind(
+            lambda role: [{"filter_id": saved_filters[role]}],
+            lambda role: [{"filter_id": saved_filters["other_collector"]}],
+        ),
     }
     samples = {
         "day_id": [day.id],

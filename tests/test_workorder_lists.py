@@ -9,13 +9,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from peewee import Case
+from flask_babel import force_locale
+from peewee import JOIN, Case
 
 from core import clock
 from core.areas import Area
 from core.catalogue import Category
 from core.db import db
-from core.workorders import queries, scope, states
+from core.org import Department
+from core.workorders import clocks, queries, scope, states
 from core.workorders.models import WorkOrder
 from tests.support import login
 from tests.workorder_support import build_city
@@ -251,6 +253,181 @@ def test_a_capped_count_says_more_than_and_the_pager_still_reaches_every_row(app
                 response = client.get(url)
             assert shown == expected, f"{role} box={box} {args}"
     assert capped > 0 and exact > 0
+
+
+# --- column sorts (issue 11) -------------------------------------------------------------------------
+
+SORT_USERS = ["dispatcher", "handler"]
+
+
+def _sort_key_rows(ids):
+    """What each column sorts on, per case: (value or None, id)."""
+    orders = {
+        o.id: o
+        for o in WorkOrder.select(WorkOrder, Category, Area)
+        .join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
+        .join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
+        .where(WorkOrder.id.in_(ids))
+    }
+    names = {d.id: d.name for d in Department.select()}
+    return {
+        order_id: {
+            "number": o.number,
+            "category": None if o.category_id is None else (o.category.code, o.category.name),
+            "description": o.description,
+            "address": o.address,
+            "source": o.source,
+            "grid": None if o.grid_id is None else o.grid.code,
+            "department": names.get(o.department_id),
+            "time_left": o.stage_due_at,
+            "elapsed": o.reported_at,
+            "status": (list(states.STATUSES).index(o.status), o.stage_due_at),
+        }
+        for order_id, o in orders.items()
+    }
+
+
+def expected_order(ids, column, descending):
+    """The column sort as the brief states it: by the column, cases without a value last, the id breaking
+    ties; "elapsed" ascending is the newest first; "status" in workflow order, most urgent first within."""
+    values = _sort_key_rows(ids)
+    if column == "status":
+
+        def key(i):
+            rank, due = values[i]["status"]
+            return (-rank if descending else rank, due is None, due or T0, i)
+
+        return sorted(ids, key=key)
+    reverse = descending != (column == "elapsed")
+    present = sorted((i for i in ids if values[i][column] is not None), key=lambda i: (values[i][column], i))
+    missing = sorted(i for i in ids if values[i][column] is None)
+    if reverse:
+        present.reverse()
+        missing.reverse()
+    return present + missing
+
+
+@pytest.fixture
+def varied(city):
+    """Addresses and descriptions that differ, with ties, so that every text column has an order to show."""
+    with db.connection_context():
+        for order in WorkOrder.select():
+            WorkOrder.update(
+                address=f"洞庭路{order.id * 7 % 5}号", description=f"{'井盖' if order.id % 3 else '垃圾'}{order.id % 4}"
+            ).where(WorkOrder.id == order.id).execute()
+    return city
+
+
+@pytest.mark.parametrize("role", SORT_USERS)
+def test_every_column_sorts_both_ways_across_pages(app, varied, role):
+    client = app.test_client()
+    assert login(client, role).status_code == 302
+    user = varied.users[role]
+    with app.test_request_context(), db.connection_context():
+        boxes = [box for box in queries.my_boxes(user) if box in ("to_dispatch", "approvals", "department", "all")]
+    for box in boxes:
+        for args in ({}, {"source": "hotline"}):
+            with app.test_request_context(), db.connection_context(), clock.frozen(NOW):
+                ids = old_list(user, box, args)
+                expected = {
+                    (column, descending): expected_order(ids, column, descending)
+                    for column in queries.COLUMNS
+                    for descending in (False, True)
+                }
+            for (column, descending), order in expected.items():
+                sort = ("-" if descending else "") + column
+                for page_no in range(1, (len(order) + PAGE - 1) // PAGE + 2):
+                    with clock.frozen(NOW):
+                        response = client.get(
+                            "/orders/", query_string={"box": box, "page": page_no, "sort": sort, **args}
+                        )
+                    assert response.status_code == 200
+                    html = response.get_data(as_text=True)
+                    shown = [int(i) for i in ROW.findall(html)]
+                    assert shown == order[(page_no - 1) * PAGE : page_no * PAGE], (
+                        f"{role} {box} {args} {sort} p{page_no}"
+                    )
+
+
+def test_the_header_shows_the_sort_and_links_to_the_reverse(app, varied):
+    client = app.test_client()
+    login(client, "dispatcher")
+    html = client.get("/orders/", query_string={"box": "all", "sort": "address", "q": "洞庭"}).get_data(as_text=True)
+    head = re.search(r'<th aria-sort="ascending"><a class="sort" href="([^"]+)">', html)
+    assert head and "sort=-address" in head.group(1) and "q=" in head.group(1) and "page" not in head.group(1)
+    assert html.count("aria-sort=") == 1
+    html = client.get("/orders/", query_string={"box": "all", "sort": "-address"}).get_data(as_text=True)
+    assert re.search(r'<th aria-sort="descending"><a class="sort" href="[^"]*sort=address', html)
+    # the filter form keeps the column sort, so that changing a filter does not lose it
+    assert '<option value="-address" selected>' in html
+
+
+@pytest.mark.parametrize("sort", ["bogus", "-", "--number", "number;drop table", "x" * 5000, "-near", "Number"])
+def test_an_unknown_sort_is_ignored(app, city, sort):
+    client = app.test_client()
+    login(client, "dispatcher")
+    plain = client.get("/orders/", query_string={"box": "all"}).get_data(as_text=True)
+    response = client.get("/orders/", query_string={"box": "all", "sort": sort})
+    assert response.status_code == 200
+    assert ROW.findall(response.get_data(as_text=True)) == ROW.findall(plain)
+
+
+def test_an_unindexed_sort_of_a_long_list_is_refused_with_a_note(app, varied):
+    """Sorting by a column without an index makes the database sort the whole list: past
+    ORDER_LIST_SORT_LIMIT cases the list stays most urgent first and says why; indexed sorts still apply."""
+    app.config["ORDER_LIST_SORT_LIMIT"] = 10
+    client = app.test_client()
+    login(client, "dispatcher")
+    client.post("/lang", data={"lang": "en"})
+    with app.test_request_context(), db.connection_context(), clock.frozen(NOW):
+        user = varied.users["dispatcher"]
+        ids = old_list(user, "all", {})
+        default = old_list(user, "all", {})[:PAGE]
+        by_number = expected_order(ids, "number", True)[:PAGE]
+        few = old_list(user, "all", {"status": "returned"})
+    assert len(ids) > 10 >= len(few)
+    with clock.frozen(NOW):
+        html = client.get("/orders/", query_string={"box": "all", "sort": "category"}).get_data(as_text=True)
+        assert "Sorting by Category is offered for lists of at most 10 cases" in html
+        assert [int(i) for i in ROW.findall(html)] == default and "aria-sort" not in html
+        html = client.get("/orders/", query_string={"box": "all", "sort": "-number"}).get_data(as_text=True)
+        assert [int(i) for i in ROW.findall(html)] == by_number and "Sorting by" not in html
+        html = client.get("/orders/", query_string={"box": "all", "status": "returned", "sort": "address"}).get_data(
+            as_text=True
+        )
+    assert "Sorting by" not in html and 'aria-sort="ascending"' in html
+    # the department box is read through its department index: number and elapsed come under the limit
+    handler = app.test_client()
+    login(handler, "handler")
+    handler.post("/lang", data={"lang": "en"})
+    with app.test_request_context(), db.connection_context():
+        assert len(old_list(varied.users["handler"], "department", {})) > 10
+    with clock.frozen(NOW):
+        html = handler.get("/orders/", query_string={"box": "department", "sort": "-number"}).get_data(as_text=True)
+        assert "Sorting by Number is offered" in html
+        html = handler.get("/orders/", query_string={"box": "department", "sort": "time_left"}).get_data(as_text=True)
+        assert "Sorting by" not in html and 'aria-sort="ascending"' in html
+
+
+def test_time_left_and_elapsed_read_in_the_stage_unit(app, city):
+    """Time left in the stage's own unit, overdue as a negative ("overdue 2 working h", 超时 2工作时), and the
+    time since the report."""
+    with app.test_request_context(), force_locale("en"), db.connection_context():
+        clocks_ = clocks.ListClocks(datetime(2026, 11, 3, 10, 0))  # a Tuesday, working periods 08–12, 14–18
+        order = WorkOrder(
+            status="handling", stage_due_at=datetime(2026, 11, 3, 8, 0), stage_unit="work_hour",
+            reported_at=datetime(2026, 11, 1, 9, 30),
+        )  # fmt: skip
+        assert clocks_.left(order) == "overdue 2 working h"
+        assert clocks_.elapsed(order) == "2 d 0 h"
+        order.stage_due_at = datetime(2026, 11, 3, 16, 0)  # 10–12 and 14–16: 4 working hours
+        assert clocks_.left(order) == "4 working h left"
+        order.stage_due_at, order.stage_unit = datetime(2026, 11, 6, 10, 0), "work_day"
+        assert clocks_.left(order) == "3 working d left"
+        order.stage_due_at, order.stage_unit = datetime(2026, 11, 3, 10, 20), "hour"
+        assert clocks_.left(order) == "20 min left"
+        order.status = "closed"
+        assert clocks_.left(order) == "—"
 
 
 @pytest.mark.parametrize("role", ["dispatcher", "collector", "handler"])

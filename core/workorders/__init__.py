@@ -39,6 +39,7 @@ def register_blueprints():
     from core.workorders.views import (
         bp,
         case,  # noqa: F401 (the page modules add their routes to bp)
+        filters,  # noqa: F401
         lists,  # noqa: F401
         report,  # noqa: F401
     )

@@ -3,6 +3,8 @@ itself (green, yellow, red) and whether the handling deadline has passed."""
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from core import clock, worktime
 from core.db import db
 from core.timelimits import parse_limit
@@ -59,3 +61,64 @@ def light(order: WorkOrder, now: datetime | None = None) -> str:
 
 def overdue(order: WorkOrder, now: datetime | None = None) -> bool:
     return order.due_at is not None and order.status in AT_DEPARTMENT and (now or clock.now()) > order.due_at
+
+
+# The list's "time left" in the stage's own unit: "3 working h left", "overdue 2 working h" (超时 2工作时).
+_AMOUNTS = {
+    "work_hour": (3600, lambda n: _("%(n)s working h", n=n)),
+    "work_day": (86400, lambda n: _("%(n)s working d", n=n)),
+    "urgent_hour": (3600, lambda n: _("%(n)s h", n=n)),
+    "hour": (3600, lambda n: _("%(n)s h", n=n)),
+    "urgent_day": (86400, lambda n: _("%(n)s d", n=n)),
+    "day": (86400, lambda n: _("%(n)s d", n=n)),
+}
+
+
+def _amount(seconds: float, unit: str) -> str:
+    """Whole units of the unit's clock; below one unit, hours (a day unit) or minutes (an hour unit)."""
+    size, label = _AMOUNTS.get(unit, _AMOUNTS["hour"])
+    if seconds >= size:
+        return label(int(seconds // size))
+    if size > 3600 and seconds >= 3600:
+        return _("%(n)s h", n=int(seconds // 3600))
+    return _("%(n)s min", n=max(int(seconds // 60), 1) if seconds > 0 else 0)
+
+
+def _span(seconds: float) -> str:
+    minutes = max(int(seconds // 60), 0)
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return _("%(d)d d %(h)d h", d=days, h=hours)
+    if hours:
+        return _("%(h)d h %(m)d min", h=hours, m=mins)
+    return _("%(m)d min", m=mins)
+
+
+class ListClocks:
+    """The case list's two clock columns for one moment (the calendar taken once for the page's rows)."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.calendar = worktime.current_calendar()
+
+    def seconds_left(self, order) -> float | None:
+        """The stage clock's time left in its unit's counting (negative: overdue); None without a clock."""
+        if order.status in FINAL or order.status == "suspended" or not order.stage_due_at:
+            return None
+        unit = order.stage_unit or "hour"
+        if unit not in worktime.UNIT_SECONDS:
+            unit = "hour"
+        return self.calendar.counted_seconds(self.now, order.stage_due_at, unit)
+
+    def left(self, order) -> str:
+        if order.status == "suspended" and order.suspended_until:
+            return _("paused until %(date)s", date=order.suspended_until.strftime("%m-%d"))
+        seconds = self.seconds_left(order)
+        if seconds is None:
+            return "—"
+        amount = _amount(abs(seconds), order.stage_unit)
+        return _("overdue %(amount)s", amount=amount) if seconds < 0 else _("%(amount)s left", amount=amount)
+
+    def elapsed(self, order) -> str:
+        """Wall-clock time since the report."""
+        return _span((self.now - order.reported_at).total_seconds())

@@ -2,6 +2,7 @@
 filters and sort (the list's own queries, core/workorders/queries.py, build it), written in the background by
 core/exports.py. Callers' names and phones are personal data: only for users who see every case."""
 
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +15,7 @@ from core.org import Department
 from core.web import message
 from core.workorders import clocks, states
 from core.workorders.models import SOURCES, WorkOrder
-from core.workorders.queries import Suggested, boxes, list_query, ordered_parts, rows_with_names
+from core.workorders.queries import Suggested, boxes, list_query, ordered_parts, rows_with_names, sort_refused
 
 KIND = "orders"
 MAX_ROWS = 200_000
@@ -52,8 +53,13 @@ FIELDS = (
 
 
 def _parts(user, params: dict):
+    """The list's parts in the page's order; a sort the page refuses (sort_refused) is refused here too, so
+    the file has the rows in the order the page showed."""
     box, _mine, query, statuses = list_query(user, params)
-    return box, ordered_parts(query, statuses, params.get("sort"))
+    sort = params.get("sort")
+    if sort_refused(query, statuses, sort, current_app.config["ORDER_LIST_SORT_LIMIT"], box):
+        sort = None
+    return box, ordered_parts(query, statuses, sort)
 
 
 def _count(parts, limit: int) -> int:

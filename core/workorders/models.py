@@ -1,5 +1,6 @@
 """Work orders (案件), their append-only event log, photos by stage, grid assignments of collectors,
-in-app notifications, the yearly number counter and the report forms' idempotency keys."""
+in-app notifications, the users' saved list filters, the yearly number counter and the report forms'
+idempotency keys."""
 
 from flask_babel import lazy_gettext as _l
 from peewee import (
@@ -99,6 +100,9 @@ class WorkOrder(BaseModel):
             (("department", "status", "stage_due_at"), False),
             (("grid", "category", "status", "stage_due_at"), False),
             (("origin_plugin", "origin_kind", "origin_id"), False),  # a campaign finding its cases
+            # the lists sorted by number or by time since the report (core.workorders.queries.COLUMNS)
+            (("status", "number"), False),
+            (("status", "reported_at"), False),
             (("status", "due_at"), False),  # overdue now: at a department, handling deadline passed
             (("assignee", "status", "stage_due_at"), False),  # a handler's "assigned to me" box
         )
@@ -176,6 +180,20 @@ class NotifyOptOut(BaseModel):
     class Meta:
         table_name = "notify_opt_out"
         indexes = ((("user", "kind"), True),)
+
+
+class SavedFilter(BaseModel):
+    """A user's named filter and sort of the case list (core.workorders.views.filters): the list's query
+    string, kept as it was saved and read back through the list's own checks."""
+
+    user = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    name = CharField(max_length=60)
+    query = CharField(max_length=1000)
+    created_at = DateTimeField(default=clock.now)
+
+    class Meta:
+        table_name = "saved_filter"
+        indexes = ((("user", "name"), True),)
 
 
 class NumberCounter(BaseModel):

@@ -4,11 +4,12 @@ suspended cases last, or by warning light), and one page of rows with the names 
 
 from flask import request
 from flask_babel import gettext as _
-from peewee import JOIN
+from peewee import JOIN, SQL, NodeList
 
 from core import clock
 from core.areas import Area
 from core.catalogue import Category
+from core.db import is_sqlite
 from core.org import Department
 from core.workorders import hotline, nearby, scope, states
 from core.workorders.models import SOURCES, WorkOrder
@@ -142,14 +143,92 @@ def _filtered(query, statuses: set[str], args=None, phones=False):
     return query, statuses
 
 
+# The list's sortable columns (its header, templates/workorders/_rows.html): `sort=<column>` ascending,
+# `sort=-<column>` descending, always with the id as the last key, so that pages never overlap. The
+# expressions of the joined names need their table in the ids' query (_joined).
+COLUMNS = {
+    "number": (WorkOrder.number,),
+    "category": (Category.code, Category.name),
+    "description": (WorkOrder.description,),
+    "address": (WorkOrder.address,),
+    "source": (WorkOrder.source,),
+    "grid": (Area.code,),
+    "department": (Department.name,),
+    "status": (),  # workflow order: one part per status (column_parts)
+    "time_left": (WorkOrder.stage_due_at,),  # the stage deadline: the least time left first
+    "elapsed": (WorkOrder.reported_at,),  # since the report: the newest (least elapsed) first
+}
+# Read from an index whatever the list's size: (status, stage_due_at), (status, number), (status, reported_at).
+# The others make the database sort every case of the list, so they are offered only for lists of at
+# most ORDER_LIST_SORT_LIMIT cases (sort_refused).
+INDEXED = {"number", "status", "time_left", "elapsed"}
+DESCENDING_FIRST = {"elapsed"}  # "elapsed" ascending is reported_at descending
+NULLABLE = {"category", "grid", "department", "time_left"}
+STATUS_INDEXED = {"number", "elapsed"}  # the (status, number) and (status, reported_at) indexes
+
+
+def parse_sort(sort) -> tuple[str | None, bool]:
+    """("category", False) for "category", ("category", True) for "-category"; (None, False) for the
+    named orders ("due", "light", "newest"...) and anything unknown, which are not column sorts."""
+    if not isinstance(sort, str):
+        return None, False
+    column = sort.removeprefix("-")
+    return (column, sort.startswith("-")) if column in COLUMNS else (None, False)
+
+
+def sort_refused(query, statuses: set[str], sort, limit: int, box: str = "") -> str | None:
+    """The column of `sort` when sorting by it is not offered for this list: an unindexed column and a
+    list of more than `limit` cases (counted no further). The department box is read through its
+    (department, status, stage_due_at) index: only the stage clock's sorts are indexed there."""
+    column, _descending = parse_sort(sort)
+    indexed = INDEXED - {"number", "elapsed"} if box == "department" else INDEXED
+    if column is None or column in indexed:
+        return None
+    counted = _with_status(query, statuses).select(WorkOrder.id).order_by().limit(limit + 1).count()
+    return column if counted > limit else None
+
+
+def _joined(query, column: str):
+    """The ids' query with the table the column's names are in."""
+    if column == "category":
+        return query.join_from(WorkOrder, Category, JOIN.LEFT_OUTER)
+    if column == "grid":
+        return query.join_from(WorkOrder, Area, JOIN.LEFT_OUTER)
+    if column == "department":
+        return query.join_from(WorkOrder, Department, JOIN.LEFT_OUTER, on=(WorkOrder.department == Department.id))
+    return query
+
+
+def column_parts(query, statuses: set[str], column: str, descending: bool):
+    """The list sorted by one column of COLUMNS, as parts (see ordered_parts). Cases without a value
+    (no category, no grid, no clock) come last either way."""
+    if column == "status":
+        order = [status for status in STATUSES if status in statuses]
+        urgent = (WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
+        return [(query.where(WorkOrder.status == status), urgent) for status in order[:: -1 if descending else 1]]
+    reverse = descending != (column in DESCENDING_FIRST)
+    nulls = "LAST" if column in NULLABLE else None  # NULLS LAST on a column without any keeps it off its index
+    columns = COLUMNS[column]
+    if column in STATUS_INDEXED and _status_clause(statuses) is not None and is_sqlite():
+        # With the LIMIT a parameter, SQLite walks the column's own index in order, reading the table
+        # for each row's status: most of a million rows when the box's cases come late in that order
+        # (1.9 s). A unary + keeps it off that index, so it reads (status, column) and sorts the box.
+        columns = [NodeList((SQL("+"), key), glue="") for key in columns]
+    keys = [key.desc(nulls=nulls) if reverse else key.asc(nulls=nulls) for key in columns]
+    return [(_joined(_with_status(query, statuses), column), (*keys, WorkOrder.id.desc() if reverse else WorkOrder.id))]
+
+
 def ordered_parts(query, statuses: set[str], sort: str | None, near=None):
     """The list as consecutive parts, each (query, ordering). Most urgent first, except that a suspended
     case's clock stands still, so suspended cases come last: rather than sorting on a CASE expression,
     which makes the database sort every row, the suspended cases are a second part and each part is read
-    in the order of an index on (status, stage_due_at). "near" with a position (lat, lon): nearest first,
-    cases without coordinates last (the phone's cards)."""
+    in the order of an index on (status, stage_due_at). A column sort (COLUMNS) is column_parts'. "near"
+    with a position (lat, lon): nearest first, cases without coordinates last (the phone's cards)."""
     if sort == "near" and near is not None:
         return [(_with_status(query, statuses), nearby.nearest_first(*near))]
+    column, descending = parse_sort(sort)
+    if column is not None:
+        return column_parts(query, statuses, column, descending)
     if sort == "newest":
         return [(_with_status(query, statuses), (WorkOrder.reported_at.desc(), WorkOrder.id.desc()))]
     urgent = (WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id)
@@ -203,7 +282,9 @@ ROW_FIELDS = (
     WorkOrder.stage_due_at,
     WorkOrder.stage_unit,
     WorkOrder.suspended_until,
+    WorkOrder.source,
     WorkOrder.address,
+    WorkOrder.description,
     WorkOrder.latitude,
     WorkOrder.longitude,
     Category.name.alias("category_name"),

@@ -15,7 +15,7 @@ from core.workorders import export as case_export
 from core.workorders.models import SOURCES, WorkOrder
 from core.workorders.scope import can_view_cases
 from core.workorders.states import STATUSES
-from core.workorders.views import bp
+from core.workorders.views import bp, filters
 from core.workorders.workflow import WorkflowError
 
 
@@ -28,15 +28,30 @@ def inbox():
     box, mine, query, statuses = queries.list_query(current_user, request.args, all_boxes)
     page_no = min(max(request.args.get("page", 1, type=parse_int), 1), queries.MAX_PAGE)
     limit = current_app.config["ORDER_LIST_COUNT_LIMIT"]
+    sort = request.args.get("sort")
+    refused = queries.sort_refused(query, statuses, sort, current_app.config["ORDER_LIST_SORT_LIMIT"], box)
+    if refused:
+        sort = None  # most urgent first, with a note saying why
     near = nearby.parse_near(request.args.get("near"))
-    parts = queries.ordered_parts(query, statuses, request.args.get("sort"), near)
+    parts = queries.ordered_parts(query, statuses, sort, near)
     total, more, rows = queries.one_page(parts, page_no, limit)
     now = clock.now()
+    column, descending = queries.parse_sort(sort)
     return page(
         "workorders/inbox.html",
         "workorders/_rows.html",
         "order-rows",
         box=box,
+        sort_column=column,
+        sort_descending=descending,
+        sort_refused=refused,
+        sort_limit=current_app.config["ORDER_LIST_SORT_LIMIT"],
+        list_clocks=clocks.ListClocks(now),
+        column_labels=column_labels(),
+        source_labels={key: str(label) for key, label in SOURCES.items()},
+        saved_filters=filters.saved_of(current_user),
+        filter_link=filters.link,
+        current_query=filters.clean_query(request.args.items(multi=True)),
         boxes=[(name, all_boxes[name][0]) for name in mine],
         rows=[(order, clocks.light(order, now)) for order in rows],
         total=total,
@@ -55,6 +70,22 @@ def inbox():
         now=now,
         near=near if request.args.get("sort") == "near" else None,
     )
+
+
+def column_labels() -> dict[str, str]:
+    """The list's columns (queries.COLUMNS) as its header names them, in its order."""
+    return {
+        "number": _("Number"),
+        "category": _("Category"),
+        "description": _("Description"),
+        "address": _("Address"),
+        "source": _("Source"),
+        "grid": _("Grid"),
+        "department": _("Department"),
+        "status": _("Status"),
+        "time_left": _("Time left"),
+        "elapsed": _("Elapsed"),
+    }
 
 
 @bp.route("/export", methods=["POST"])
