@@ -15,13 +15,13 @@ from tests.e2e.support import log_in, serving
 
 @pytest.fixture
 def city_with_cases_to_dispatch(make_app, load_demo):
-    """The demo city served, with at least three cases awaiting dispatch (the demo's history may leave
-    none there at a given hour)."""
+    """The demo city served, with its three newest cases awaiting dispatch (the demo's history may leave
+    none there at a given hour, or none reported still)."""
     app = make_app(WTF_CSRF_ENABLED=True)
     load_demo(app)
     with app.app_context(), dbmod.db.connection_context():
-        reported = WorkOrder.select(WorkOrder.id).where(WorkOrder.status == "reported").limit(3)
-        WorkOrder.update(status="filed").where(WorkOrder.id.in_([o.id for o in reported])).execute()
+        newest = WorkOrder.select(WorkOrder.id).order_by(WorkOrder.id.desc()).limit(3)
+        WorkOrder.update(status="filed").where(WorkOrder.id.in_([o.id for o in newest])).execute()
     with serving(app) as url:
         yield url
 
