@@ -181,6 +181,28 @@ def test_via_head_a_handler_cannot_return_directly_and_a_head_refuses_with_a_rea
     assert refusal.user_id == city.users["handler"].id and "这是我们的职责" in refusal.text
 
 
+def test_the_head_finds_the_requests_waiting_for_them_in_their_own_box(app, city):
+    """/orders/?box=head_requests lists the department's cases whose request waits for its head, with the
+    count on the box's tab; a decision takes the case out; another department's head sees none of it and
+    a handler has no such box."""
+    via_head(city)
+    waiting, other = to_dispatched(city, report(city)), to_dispatched(city, report(city))
+    act(city, waiting, "request_extension", "handler", reason="需要调配车辆")
+    head = app.test_client()
+    login(head, "dept_head")
+    page = head.get("/orders/", query_string={"box": "head_requests"}).get_data(as_text=True)
+    assert "待我审批的申请" in page and f"/orders/{waiting.id}" in page and f"/orders/{other.id}" not in page
+    counts = dict((name, n) for name, _label, n in queries.my_queue_counts(city.users["dept_head"]))
+    assert counts["head_requests"] == 1
+    act(city, waiting, "approve_request", "dept_head")
+    page = head.get("/orders/", query_string={"box": "head_requests"}).get_data(as_text=True)
+    assert f"/orders/{waiting.id}" not in page
+    parks_head = create_user("parks_head", "dept_head", city.landscaping)
+    act(city, other, "request_return", "handler", reason="应由园林处处置")
+    assert [o.id for o in queries._box_query("head_requests", parks_head, "head_requests")] == []
+    assert "head_requests" not in queries.my_boxes(city.users["handler"])
+
+
 def test_via_head_an_approved_return_is_the_departments_return(city):
     via_head(city)
     order = to_dispatched(city, report(city))

@@ -19,7 +19,7 @@ PAGE_SIZE = 50
 MAX_PAGE = 1_000_000  # 50 million cases: further pages are empty, and the offset stays a database integer
 
 
-# inbox → (label, statuses or "approvals", the permission that makes it someone's inbox); built per
+# inbox → (label, statuses or a request box's name, the permission that makes it someone's inbox); built per
 # request so that the labels come out in the user's language.
 def boxes():
     return {
@@ -27,6 +27,7 @@ def boxes():
         "to_file": (_("To file"), {"reported"}, "workorder.file"),
         "to_dispatch": (_("To dispatch"), {"filed", "returned"}, "workorder.dispatch"),
         "approvals": (_("Awaiting approval"), "approvals", "workorder.approve"),
+        "head_requests": (_("Requests for my decision"), "head_requests", "workorder.assign"),
         "assigned": (_("Assigned to me"), {"dispatched", "handling", "suspended"}, "workorder.handle"),
         "department": (_("At my department"), {"dispatched", "handling", "suspended"}, "workorder.handle"),
         "to_check": (_("To check on site"), {"handled"}, "workorder.check"),
@@ -49,7 +50,7 @@ def my_boxes(user, all_boxes=None) -> list[str]:
 
 def _box_statuses(which) -> set[str]:
     """The statuses a box can hold."""
-    if which == "approvals":
+    if which in ("approvals", "head_requests"):
         return set(states.AT_DEPARTMENT)
     return set(STATUSES) if which is None else set(which)
 
@@ -88,6 +89,11 @@ def _box_query(name, user, which):
         query = query.where(
             ((WorkOrder.extension_requested == True) | WorkOrder.suspension_requested_until.is_null(False))
             & (WorkOrder.head_request == "")  # still with the department's head
+        )
+    if which == "head_requests":
+        # a handler's return, extension or suspension request waiting for their department's head
+        query = WorkOrder.select().where(
+            (WorkOrder.department == (user.department_id or 0)) & (WorkOrder.head_request != "")
         )
     if name in ON_SITE_BOXES and not user.can("workorder.view_all"):
         # on-site work is for the grid's own collectors: not the reporter of a case from elsewhere
