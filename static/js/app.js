@@ -30,6 +30,17 @@ function openNavOnWideScreens() {
 document.addEventListener("DOMContentLoaded", openNavOnWideScreens);
 document.addEventListener("htmx:afterSettle", openNavOnWideScreens);
 
+// A list's filters fold away on a phone, so that its cards come first: closed when the page loads there,
+// open again whenever the screen is wider (where the summary line that opens it is not shown).
+const phone = window.matchMedia("(max-width: 600px)");
+function foldListTools(root) {
+  root.querySelectorAll("details.list-tools").forEach((tools) => { tools.open = !phone.matches; });
+}
+document.addEventListener("DOMContentLoaded", () => foldListTools(document));
+// a page htmx brought in (a boosted link) but not the rows a filter swaps in, while it is being used
+document.addEventListener("htmx:load", (event) => foldListTools(event.detail.elt));
+phone.addEventListener("change", () => foldListTools(document));
+
 // A category picker posts the chosen category's id (a component and an event may share a code): the id
 // of the datalist option the text is, or nothing, so that the server reads the text.
 document.addEventListener("input", (event) => {

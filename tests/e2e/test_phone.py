@@ -140,6 +140,30 @@ def test_the_case_list_becomes_cards_nearest_first(phone_server, make_page):
     expect(collector.locator("h1")).to_contain_text(numbers["near"])
 
 
+def test_on_a_phone_the_filters_fold_away_and_the_cards_come_first(phone_server, make_page):
+    """The list's filters, saved filters and sort take one line on a phone, saying how many filters are
+    on; a tap opens them. On a desktop they are always open, with no such line."""
+    base, numbers = phone_server
+    collector = phone(make_page, base, "collector")
+    collector.goto(base + "/orders/?box=open&status=reported")
+    tools = collector.locator("details.list-tools")
+    expect(tools.locator("summary")).to_have_text("Filters and sort (1 filter on)")
+    expect(collector.locator("#order-filters select[name=sort]")).to_be_hidden()
+    first_card = collector.locator("#order-rows .list-cards .order-card").first
+    expect(first_card).to_be_visible()
+    assert first_card.bounding_box()["y"] + 40 < PHONE["height"], "the first card is below the fold"
+    tools.locator("summary").click()
+    expect(collector.locator("#order-filters select[name=sort]")).to_be_visible()
+    collector.locator("#order-filters select[name=status]").select_option("")
+    expect(collector).not_to_have_url(re.compile(r"status=reported"))
+    expect(collector.locator("#order-filters select[name=sort]")).to_be_visible()  # still open while in use
+
+    desk = as_user(make_page, base, "dispatcher")
+    desk.goto(base + "/orders/?box=open")
+    expect(desk.locator("details.list-tools summary")).to_be_hidden()
+    expect(desk.locator("#order-filters select[name=sort]")).to_be_visible()
+
+
 def test_a_chosen_sort_is_kept_on_a_phone(phone_server, make_page):
     base, _numbers = phone_server
     collector = phone(make_page, base, "collector")
