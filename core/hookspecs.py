@@ -136,6 +136,13 @@ def grid_sections(grid, user):
 
 
 @hookspec
+def component_sections(component, user):
+    """Called when a component's page renders for `user`. Return a list of `core.plugins.GridSection`
+    (the grid page's section type: a title, a template and its context, an order) about this component,
+    or an empty list — for a user who may not see what the section shows, too."""
+
+
+@hookspec
 def map_layers(user, area):
     """Called when a map of unit grids renders: the city map (`area` None) or one grid's (`area` the
     grid). Return a list of `core.plugins.MapLayer` — GeoJSON URLs of the plugin's own routes, guarded

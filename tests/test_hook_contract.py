@@ -71,6 +71,15 @@ def test_every_hook_is_exercised(make_app):
     grid_page = client.get(f"/grids/{city.grid.id}").get_data(as_text=True)
     assert f"Recorder notes on grid {city.grid.code}" in grid_page  # grid_sections
     assert f"/recorder/layer.geojson?area={city.grid.id}" in grid_page  # map_layers, on a grid's map
+    with app.app_context(), db.connection_context():
+        from core.components.models import Component
+
+        component = Component.create(
+            code="4306020101000001", name="上水井盖", category=city.category, status="intact",
+            longitude=113.105, latitude=29.305, grid=city.grid,
+        )  # fmt: skip
+    component_page = client.get(f"/components/{component.id}").get_data(as_text=True)
+    assert "Recorder notes on component 4306020101000001" in component_page  # component_sections
     assert "/recorder/layer.geojson?area=" in client.get("/grids/").get_data(as_text=True)  # and the city's
     assert client.get("/grids/map.geojson?measure=recorder_notes").status_code == 200  # map_measures
     with app.app_context(), db.connection_context():

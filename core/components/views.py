@@ -15,7 +15,7 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
-from core import audit, clock, exports, grids
+from core import audit, clock, exports, grids, plugins
 from core.areas import Area
 from core.catalogue import Category
 from core.components import census
@@ -152,17 +152,6 @@ def _component_or_none(component_id):
     )
 
 
-def _orders_about(component):
-    """The work orders about this component that the user may see (none without a case permission)."""
-    from core.workorders import scope
-    from core.workorders.models import WorkOrder
-
-    if not any(current_user.can(p) for p in ("workorder.view_all", "workorder.view_department", "workorder.view_grid")):
-        return None
-    query = scope.visible(current_user, WorkOrder.select().where(WorkOrder.component == component.id))
-    return list(query.order_by(WorkOrder.reported_at.desc(), WorkOrder.id.desc()).limit(200))
-
-
 def report_url(component) -> str:
     category = component.category
     return url_for(
@@ -178,8 +167,6 @@ def report_url(component) -> str:
 
 
 def _show(component, form=None, status=200, error=""):
-    from core.workorders.states import STATUSES as ORDER_STATUSES
-
     if form is None and current_user.can("components.manage"):
         form = StatusForm(formdata=None, status=component.status, current=component.status)
     history = list(
@@ -193,8 +180,9 @@ def _show(component, form=None, status=200, error=""):
         status=status,
         component=component,
         history=history,
-        orders=_orders_about(component),
-        order_statuses=ORDER_STATUSES,
+        sections=sorted(
+            plugins.host().collect("component_sections", component=component, user=current_user), key=lambda s: s.order
+        ),
         statuses=STATUSES,
         badges=STATUS_BADGES,
         form=form,

@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugins import MenuItem, UpgradeStep, Widget
+from core.plugins import GridSection, MenuItem, UpgradeStep, Widget
 from core.scheduler import JobSpec
 
 CENTRE = ["admin", "intake", "shift_leader", "dispatcher", "evaluator", "leader"]
@@ -45,6 +45,18 @@ def register_blueprints():
     )
 
     return [bp, notifications]
+
+
+@hookimpl
+def component_sections(component, user):
+    from core.workorders.queries import about_component
+    from core.workorders.states import STATUSES
+
+    orders = about_component(component, user)
+    if orders is None:
+        return []
+    context = {"orders": orders, "statuses": STATUSES}
+    return [GridSection("orders", _l("Cases about this component"), "workorders/_component_section.html", context, 20)]
 
 
 @hookimpl

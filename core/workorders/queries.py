@@ -347,3 +347,12 @@ def list_query(user, args, all_boxes=None):
     phones = user.can("workorder.view_all")  # who sees callers on the case page
     query, statuses = _filtered(_box_query(box, user, which), _box_statuses(which), args, phones=phones)
     return box, mine, query, statuses
+
+
+def about_component(component, user, limit: int = 200) -> list | None:
+    """The newest cases about this component that `user` may see; None for a user without a case
+    permission (the component's page then shows no such section)."""
+    if not any(user.can(p) for p in ("workorder.view_all", "workorder.view_department", "workorder.view_grid")):
+        return None
+    query = scope.visible(user, WorkOrder.select().where(WorkOrder.component == component.id))
+    return list(query.order_by(WorkOrder.reported_at.desc(), WorkOrder.id.desc()).limit(limit))

@@ -184,6 +184,14 @@ def grid_sections(grid, user):
 
 
 @hookimpl
+def component_sections(component, user):
+    CALLS.append("component_sections")
+    return [
+        GridSection("recorder", "Recorder section", "recorder/_component_section.html", {"code": component.code}, 5)
+    ]
+
+
+@hookimpl
 def map_layers(user, area):
     CALLS.append("map_layers")
     return [MapLayer("Recorder layer", f"/recorder/layer.geojson?area={area.id if area else ''}")]
