@@ -1,8 +1,8 @@
 """Point-in-grid lookups at scale: generate 10,000 unit grids (a perturbed lattice of about 100 m cells with
-two-cell grids and grids with holes), build the index core.grids uses (an STRtree of prepared polygons),
+two-cell grids and grids with holes), build the index core.grids.index uses (an STRtree of prepared polygons),
 and time lookups of the same random points against a brute-force scan (shapely `contains` on every polygon
 in a Python loop). Then, unless --no-db, import the grids into a fresh SQLite database with the real
-importer and time `core.grids.locate` end to end (index freshness check and the Area it returns).
+importer and time `core.grids.index.locate` end to end (index freshness check and the Area it returns).
 
     .venv/bin/python bench/grids.py [--grids 10000] [--points 2000] [--no-db] [--write-readme]
 
@@ -30,9 +30,11 @@ import shapely  # noqa: E402
 
 from app import create_app  # noqa: E402
 from core import db as dbmod  # noqa: E402
-from core import grids  # noqa: E402
 from core.areas import Area  # noqa: E402
-from core.grids_import import DEMO_CENTRE, Lattice, import_file  # noqa: E402
+from core.grids.demo import DEMO_CENTRE, Lattice  # noqa: E402
+from core.grids.geo import geometry_text  # noqa: E402
+from core.grids.importer import import_file  # noqa: E402
+from core.grids.index import GridIndex, locate  # noqa: E402
 
 SEED = 20260501
 HOLED = 50  # grids that are a ring of 8 cells around a grid of one cell
@@ -138,7 +140,7 @@ def _import_and_locate(folder: Path, shapes, codes, points) -> dict:
         {
             "type": "Feature",
             "properties": {"code": code, "name": f"网格{code[-6:]}"},
-            "geometry": json.loads(grids.geometry_text(g)),
+            "geometry": json.loads(geometry_text(g)),
         }
         for code, g in zip(codes, shapes, strict=True)
     ]
@@ -160,9 +162,9 @@ def _import_and_locate(folder: Path, shapes, codes, points) -> dict:
         figures["reimport_s"] = time.perf_counter() - started
         assert again.counts["unchanged"] == len(codes)
         started = time.perf_counter()
-        grids.locate(*points[0])  # builds the index from the database
+        locate(*points[0])  # builds the index from the database
         figures["db_build_s"] = time.perf_counter() - started
-        seconds, answers = timed(lambda lon, lat: grids.locate(lon, lat), points)
+        seconds, answers = timed(lambda lon, lat: locate(lon, lat), points)
         figures["locate_s"] = seconds
         figures["locate_answers"] = [a.code if a else None for a in answers]
     return figures
@@ -174,7 +176,7 @@ def section(args, figures) -> str:
     lines = [
         "## Grids",
         "",
-        "`bench/grids.py`: point-in-grid lookups (`core.grids.locate`) against a brute-force scan, same run, same "
+        "`bench/grids.py`: point-in-grid lookups (`core.grids.index.locate`) against a brute-force scan, same run, same "
         "points.",
         "",
         f"    .venv/bin/python bench/grids.py --grids {args.grids} --points {args.points}",
@@ -193,10 +195,10 @@ def section(args, figures) -> str:
     if "locate_s" in figures:
         locate_per = figures["locate_s"] / args.points
         lines += [
-            f"- `core.grids.locate()` end to end on SQLite (freshness check at most once a second, returns an "
+            f"- `core.grids.index.locate()` end to end on SQLite (freshness check at most once a second, returns an "
             f"Area without a query): **{1 / locate_per:,.0f} per second** ({locate_per * 1e6:,.1f} µs each); "
             f"building its index from the database: {figures['db_build_s'] * 1000:,.0f} ms.",
-            f"- Importing the {figures['file_mb']:.1f} MB GeoJSON file with `core.grids_import.import_file` (every "
+            f"- Importing the {figures['file_mb']:.1f} MB GeoJSON file with `core.grids.importer.import_file` (every "
             f"check, overlaps included): {figures['import_s']:.1f} s; importing it again (all unchanged): "
             f"{figures['reimport_s']:.1f} s.",
         ]
@@ -239,7 +241,7 @@ def main():
 
     figures = {}
     started = time.perf_counter()
-    index = grids.GridIndex(shapes, codes)
+    index = GridIndex(shapes, codes)
     figures["build_s"] = time.perf_counter() - started
     figures["index_s"], fast = timed(index.find, points)
     figures["brute_s"], slow = timed(brute_force(shapes, codes), points)

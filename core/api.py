@@ -15,7 +15,8 @@ from core.audit import AuditAction
 from core.catalogue import Category, FilingStandard
 from core.db import BaseModel, JSONField, db
 from core.editing import EditForm
-from core.grids import locate, shape_of, shapes_on
+from core.grids.index import locate
+from core.grids.models import shape_of, shapes_on
 from core.hookspecs import hookimpl
 from core.import_pages import ImportKind, status_page, upload_page
 from core.maps import Band, Measure

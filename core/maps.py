@@ -160,7 +160,7 @@ def point(lon, lat) -> str:
 def grid_rows(area: Area | None = None, ids=None):
     """(area id, code, name, geometry text) of the current unit grids with a shape: all, those under
     `area` (or `area` itself), or those with the given ids."""
-    from core.grids import GridShape
+    from core.grids.models import GridShape
 
     today = clock.now().date()
     query = (

@@ -8,7 +8,7 @@ import numpy as np
 import shapely
 
 from core.db import db
-from core.grids import GridShape
+from core.grids.models import GridShape
 from core.workorders.models import WorkOrder
 
 SEED = 2018

@@ -17,7 +17,7 @@ MODULES = [
     "core.worktime",
     "core.photos",
     "core.workorders.models",
-    "core.grids",
+    "core.grids.models",
     "core.responsibility",
     "core.components.models",
     "core.evaluation.models",

@@ -204,7 +204,8 @@ class Templates:
 
     def demo(self, app):
         """Load the demo city into the test's database, from a template if one exists."""
-        from core import demo, grids, worktime
+        from core import demo, worktime
+        from core.grids.index import invalidate as invalidate_grids
 
         key = demo_key(app)
         photos = Path(app.instance_path, app.config["PHOTO_DIR"])
@@ -212,7 +213,7 @@ class Templates:
         if self.kind.restore(key, app) and kept_photos.is_dir():
             shutil.copytree(kept_photos, photos, dirs_exist_ok=True)
             with app.app_context():
-                grids.invalidate()
+                invalidate_grids()
             worktime.invalidate()
             return
         with app.app_context(), dbmod.db.connection_context():

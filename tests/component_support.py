@@ -3,13 +3,14 @@ the work-order test city with both grids drawn as squares and a few component ty
 
 import shapely
 
-from core import grids
 from core.areas import Area
 from core.catalogue import Category
 from core.components import census
 from core.components.models import Component
 from core.db import db
-from core.grids import GridShape
+from core.grids.geo import area_m2, geometry_text
+from core.grids.index import bump_version
+from core.grids.models import GridShape
 from tests.workorder_support import build_city
 
 HEADER = "部件标识码,部件名称,小类代码,部件状态,养护单位,初始日期,经度,纬度,地址\n"
@@ -22,12 +23,12 @@ def _square(area, box):
     geom = shapely.box(*box)
     GridShape.create(
         area=area,
-        geometry=grids.geometry_text(shapely.orient_polygons(geom)),
+        geometry=geometry_text(shapely.orient_polygons(geom)),
         min_lon=box[0],
         min_lat=box[1],
         max_lon=box[2],
         max_lat=box[3],
-        area_m2=grids.area_m2(geom),
+        area_m2=area_m2(geom),
         valid_from="2020-01-01",
         source="test",
     )
@@ -47,7 +48,7 @@ def build_census_city():
         Category.create(
             kind="component", edition="2026", class_code="01", class_name="市政公用设施", code="01001", name="供水井盖"
         )
-        grids.bump_version()
+        bump_version()
     return built
 
 

@@ -10,13 +10,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from core import grids
 from core.areas import Area
 from core.audit import AuditEntry
 from core.components import census
 from core.components.models import Component, ComponentImport, ComponentStatusChange
 from core.components.views import grid_components
 from core.db import db
+from core.grids.geo import wgs84_to_gcj02
+from core.grids.index import locate
 from core.workorders import workflow
 from core.workorders.models import WorkOrder
 from tests.component_support import build_census_city, csv_bytes, imported, row, run
@@ -153,7 +154,7 @@ def test_utf8_with_bom_and_english_headers(app, city):
 
 
 def test_gcj02_coordinates_are_converted_on_import(app, city):
-    lon, lat = grids.wgs84_to_gcj02(113.105, 29.305)
+    lon, lat = wgs84_to_gcj02(113.105, 29.305)
     result = run(app, csv_bytes(row(lon=f"{lon:.7f}", lat=f"{lat:.7f}")), crs="gcj02")
     assert result.written, result.rejected
     with db.connection_context():
@@ -390,7 +391,7 @@ def test_demo_components_have_valid_ids_and_the_sample_file_imports(demo_app):
         assert len(components) == demo_app.config["DEMO_COMPONENTS"] == 3000
         for c in components[:500]:
             assert census.id_problem(c.code, "2013") is None and c.code[:6] == c.grid.code[:6]
-            assert grids.locate(c.longitude, c.latitude).id == c.grid_id
+            assert locate(c.longitude, c.latitude).id == c.grid_id
     runner = demo_app.test_cli_runner()
     first = runner.invoke(args=["components", "import", str(SAMPLE)])
     assert first.exit_code == 0 and "20 created" in first.output, first.output

@@ -98,7 +98,7 @@ def test_demo_roles_carry_their_permissions(demo_app):
 
 def test_the_built_in_plugins_demo_data_arrives_too(demo_app):
     from core.components.models import Component
-    from core.grids import GridShape
+    from core.grids.models import GridShape
     from core.workorders.models import WorkOrder
 
     with db.connection_context():

@@ -12,22 +12,16 @@ from datetime import date, timedelta
 import pytest
 import shapely
 
-from core import grids
+from core import settings
 from core.areas import Area
 from core.audit import AuditEntry
 from core.db import db
-from core.grids import (
-    GridImport,
-    GridIndex,
-    GridShape,
-    area_m2,
-    code_form,
-    gcj02_to_wgs84,
-    locate,
-    shape_of,
-    wgs84_to_gcj02,
-)
-from core.grids_import import ImportFileError, _shape_row, export_text, import_file
+from core.grids import index as grid_index
+from core.grids.demo import demo_shapes
+from core.grids.geo import area_m2, gcj02_to_wgs84, geometry_text, metres_per_degree, wgs84_to_gcj02
+from core.grids.importer import ImportFileError, _shape_row, import_file
+from core.grids.index import CHECK_EVERY, VERSION_KEY, GridIndex, locate
+from core.grids.models import GridImport, GridShape, code_form, export_text, shape_of, shapes_on
 from core.workorders.models import WorkOrder
 from tests.support import PASSWORD, csrf_token
 
@@ -92,7 +86,7 @@ def make_tree(*communities):
 
 def outline(area, geometry: dict, since=DAY_ONE):
     geom = shapely.from_geojson(json.dumps(geometry))
-    GridShape.insert(_shape_row(area.id, geom, grids.geometry_text(geom), since, "test")).execute()
+    GridShape.insert(_shape_row(area.id, geom, geometry_text(geom), since, "test")).execute()
 
 
 def run(data: bytes, crs="wgs84", valid_from=DAY_ONE, **options):
@@ -415,7 +409,7 @@ def test_another_process_sees_an_import_within_a_second(make_app, monkeypatch):
     with first.app_context(), db.connection_context():
         make_tree()
     now = [1000.0]
-    monkeypatch.setattr(grids, "_monotonic", lambda: now[0])
+    monkeypatch.setattr(grid_index, "_monotonic", lambda: now[0])
     with second.app_context(), db.connection_context():
         assert locate(LON0 + 0.0005, LAT0 + 0.0005) is None  # builds its index
     with first.app_context(), db.connection_context():
@@ -423,7 +417,7 @@ def test_another_process_sees_an_import_within_a_second(make_app, monkeypatch):
         assert locate(LON0 + 0.0005, LAT0 + 0.0005).code == "430602001001001"  # at once where it was imported
     with second.app_context(), db.connection_context():
         assert locate(LON0 + 0.0005, LAT0 + 0.0005) is None  # looked less than a second ago
-        now[0] += grids.CHECK_EVERY
+        now[0] += CHECK_EVERY
         assert locate(LON0 + 0.0005, LAT0 + 0.0005).code == "430602001001001"
 
 
@@ -464,13 +458,13 @@ def test_export_then_import_changes_nothing(tree, tmp_path):
     ]
     corner = document["features"][1]["geometry"]["coordinates"][0][0]  # GCJ-02 back to WGS84, to 1e-7°
     assert abs(corner[0] - (LON0 + 0.001)) <= 2e-7 and abs(corner[1] - (LAT0 + 0.001)) <= 2e-7
-    version = grids.settings.get(grids.VERSION_KEY)
+    version = settings.get(VERSION_KEY)
     before = state()
     again = run(exported.encode(), valid_from=DAY_ONE + timedelta(days=30))
     assert again.written and again.counts == {"created": 0, "shaped": 0, "redrawn": 0, "renamed": 0, "unchanged": 4}
     assert export_text() == exported
     assert state()[:2] == before[:2] and state()[2] == before[2] + 1  # every import is audited
-    assert grids.settings.get(grids.VERSION_KEY) == version  # nothing changed: indexes stay
+    assert settings.get(VERSION_KEY) == version  # nothing changed: indexes stay
 
 
 def test_importing_the_same_file_twice_changes_nothing(tree):
@@ -542,7 +536,7 @@ def test_a_redrawn_grid_versions_its_shape_and_keeps_its_work_orders(city, app, 
 def test_the_areas_in_square_metres(tree):
     run(collection(grid(1, (0, 0, 1, 1))))
     shape = GridShape.get()
-    per_lon, per_lat = grids.metres_per_degree(LAT0 + 0.0005)
+    per_lon, per_lat = metres_per_degree(LAT0 + 0.0005)
     assert shape.area_m2 == pytest.approx(per_lon * per_lat * STEP * STEP, rel=1e-4)
     assert 10_000 < shape.area_m2 < 11_000  # 万米单元网格
     assert area_m2(shapely.Polygon()) == 0.0
@@ -553,7 +547,7 @@ def test_the_areas_in_square_metres(tree):
 
 def test_the_demo_city_has_a_tiling_of_unit_grids_around_the_source_city(demo_app):
     with demo_app.app_context(), db.connection_context():
-        shapes = grids.shapes_on(level="grid")
+        shapes = shapes_on(level="grid")
         assert len(shapes) == 441 == Area.select().where(Area.level == "grid").count()
         union = shapely.union_all([s.shape for _, s in shapes])
         assert union.geom_type == "Polygon" and not union.interiors
@@ -561,7 +555,7 @@ def test_the_demo_city_has_a_tiling_of_unit_grids_around_the_source_city(demo_ap
         sizes = [s.area_m2 for _, s in shapes]
         assert 5_000 < min(sizes) and max(sizes) < 30_000
         for level, count in (("community", 63), ("street", 21), ("district", 6)):
-            outlines = grids.shapes_on(level=level)
+            outlines = shapes_on(level=level)
             assert len(outlines) == count
         # Its own export is a clean file: no overlaps, every grid inside its community, no gaps.
         result = run(export_text().encode(), valid_from=date(2026, 1, 1))
@@ -570,7 +564,7 @@ def test_the_demo_city_has_a_tiling_of_unit_grids_around_the_source_city(demo_ap
         point = shape.shape.representative_point()
         assert locate(point.x, point.y).code == area.code
         before = GridShape.select().count()
-        assert grids.demo_shapes(type("Ctx", (), {"areas": {a.code: a for a in Area.select()}})()) == 0
+        assert demo_shapes(type("Ctx", (), {"areas": {a.code: a for a in Area.select()}})()) == 0
         assert GridShape.select().count() == before == 441 + 63 + 21 + 6
 
 

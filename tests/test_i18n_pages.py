@@ -73,7 +73,7 @@ def fill(app) -> dict:
     from core.catalogue import FilingStandard
     from core.components.models import Component
     from core.evaluation import periods, snapshots
-    from core.grids import GridShape
+    from core.grids.models import GridShape
     from core.org import Department, User
     from core.workorders.models import WorkOrder
     from plugins.zombie_cars.models import Notice

@@ -18,7 +18,7 @@ from core import background, clock
 from core.catalogue import CatalogueImport
 from core.components.models import ComponentImport
 from core.db import db
-from core.grids import GridImport
+from core.grids.models import GridImport
 from core.scheduler import this_runner
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -59,7 +59,7 @@ KINDS = {
     "grids": Kind(
         "/grids/import",
         GridImport,
-        "core.grids_import",
+        "core.grids.importer",
         "read_features",
         _grid_file(),
         {"crs": "wgs84"},

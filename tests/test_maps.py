@@ -284,7 +284,7 @@ def test_map_div_carries_the_tile_settings(make_app):
 def test_demo_cases_get_locations_inside_their_grids(app, load_demo):
     import shapely
 
-    from core.grids import shape_of
+    from core.grids.models import shape_of
 
     load_demo(app)
     with app.app_context(), db.connection_context():

@@ -96,7 +96,7 @@ def _build():
     from core.evaluation import periods, snapshots
     from core.evaluation.models import Deduction
     from core.exports import ExportJob
-    from core.grids import GridImport
+    from core.grids.models import GridImport
     from core.workorders import workflow
     from core.workorders.models import SavedFilter, WorkOrderPhoto
     from core.worktime import CalendarDay

@@ -3,7 +3,7 @@ its grids drawn on the map."""
 
 import json
 
-from core.grids_import import import_file
+from core.grids.importer import import_file
 from core.testcity import City, act, build_city, jpeg, other_category, photo, report, to_dispatched  # noqa: F401
 
 LON0, LAT0, STEP = 113.13, 29.37, 0.001  # map test shapes are drawn in steps of 0.001°

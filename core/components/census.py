@@ -22,11 +22,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
-from core import audit, background, clock, grids
+from core import audit, background, clock
 from core.catalogue import Category
 from core.catalogue_import import ImportFileError, csv_records, decode, display_name
 from core.components.models import STATUSES, Component, ComponentImport, ComponentStatusChange
 from core.db import db
+from core.grids.geo import CRS, in_china, rounded, to_wgs84
+from core.grids.index import locate
+from core.grids.models import same_grid_codes
 from core.org import Department
 from core.parsing import escape_controls
 
@@ -370,16 +373,16 @@ class Checker:
         lon, lat = _coordinate(values["longitude"]), _coordinate(values["latitude"])
         if lon is None or lat is None:
             return _("The longitude and latitude (经度, 纬度) must be numbers in degrees.")
-        if not grids.in_china(lon, lat):
-            if grids.in_china(lat, lon):
+        if not in_china(lon, lat):
+            if in_china(lat, lon):
                 return _(
                     "Longitude and latitude seem swapped: %(lon)s, %(lat)s.",
                     lon=values["longitude"],
                     lat=values["latitude"],
                 )
             return _("The point %(lon)s, %(lat)s is not in China.", lon=values["longitude"], lat=values["latitude"])
-        lon, lat = (grids.rounded(v) for v in grids.to_wgs84(lon, lat, self.crs))
-        grid = grids.locate(lon, lat)
+        lon, lat = (rounded(v) for v in to_wgs84(lon, lat, self.crs))
+        grid = locate(lon, lat)
         if grid is None:
             return _(
                 "The point %(lon)s, %(lat)s is outside every unit grid (check the coordinate system, or import "
@@ -396,7 +399,7 @@ class Checker:
                 district=grid.code[:ADMIN_DIGITS],
             )
         given = unicodedata.normalize("NFKC", values.get("grid", "")).strip()
-        if given and given != grid.code and given not in grids.same_grid_codes(grid.code):
+        if given and given != grid.code and given not in same_grid_codes(grid.code):
             return _("The row says grid %(given)s, but its point lies in grid %(grid)s.", given=given, grid=grid.code)
         return lon, lat, grid
 
@@ -463,7 +466,7 @@ def import_file(source, filename, *, crs="wgs84", skip_bad=False, dry_run=False,
     """Import a census CSV (a path, a binary stream or bytes). Raises ImportFileError for a file that cannot
     be imported at all. Bad rows are returned in `rejected` (line, reason); then nothing is written unless
     `skip_bad`. `dry_run` compares and writes nothing. One transaction, one audit entry when written."""
-    if crs not in grids.CRS:
+    if crs not in CRS:
         raise ImportFileError(_("Unknown coordinate system %(crs)s.", crs=crs))
     filename = display_name(filename)
     table = read_table(read_bytes(source))
@@ -556,7 +559,7 @@ components_cli = AppGroup("components", help="The component census (部件普查
 
 @components_cli.command("import", help="Import a component census CSV file (UTF-8 or GBK).")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--crs", type=click.Choice(list(grids.CRS)), default="wgs84", help="The file's coordinate system.")
+@click.option("--crs", type=click.Choice(list(CRS)), default="wgs84", help="The file's coordinate system.")
 @click.option("--skip-bad", is_flag=True, help="Import the good rows even when some are bad.")
 @click.option("--dry-run", is_flag=True, help="Check and compare only; write nothing.")
 def import_command(path, crs, skip_bad, dry_run):

@@ -13,7 +13,8 @@ from core.catalogue import Category
 from core.components.census import CHUNK
 from core.components.models import Component, ComponentStatusChange
 from core.db import db
-from core.grids import GridShape, rounded
+from core.grids.geo import rounded
+from core.grids.models import GridShape
 
 SOURCE = "2024年部件普查（演示）"
 STATUS_WEIGHTS = {"intact": 90, "damaged": 6, "missing": 2, "abandoned": 1, "removed": 1}

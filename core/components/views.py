@@ -15,7 +15,7 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
-from core import audit, clock, exports, grids, plugins
+from core import audit, clock, exports, plugins
 from core.areas import Area
 from core.catalogue import Category
 from core.components import census
@@ -29,6 +29,7 @@ from core.components.models import (
     ComponentStatusChange,
 )
 from core.db import db
+from core.grids.geo import CRS
 from core.import_pages import ImportKind, status_page, upload_page
 from core.org import User
 from core.parsing import parse_id, parse_int
@@ -321,7 +322,7 @@ class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
     crs = RadioField(
         _l("Coordinates in the file"),
-        choices=[SelectChoice(code, label) for code, label in grids.CRS.items()],
+        choices=[SelectChoice(code, label) for code, label in CRS.items()],
         default="wgs84",
         validators=[InputRequired(_l("Say which coordinates the file uses."))],
     )
@@ -336,7 +337,7 @@ IMPORTS = ImportKind(
     importer="core.components.census",
     reader="read_table",
     options=lambda form: {"crs": form.crs.data, "skip_bad": form.skip_bad.data, "dry_run": form.dry_run.data},
-    context={"columns": census.COLUMNS, "required": census.REQUIRED, "crs": grids.CRS},
+    context={"columns": census.COLUMNS, "required": census.REQUIRED, "crs": CRS},
 )
 
 

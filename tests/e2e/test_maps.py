@@ -132,7 +132,7 @@ def test_a_tap_on_the_report_forms_map_fills_the_location(city_server, make_page
 
 
 def test_map_js_shifts_to_gcj02_like_the_server(city_server, make_page):
-    from core.grids import gcj02_to_wgs84, wgs84_to_gcj02
+    from core.grids.geo import gcj02_to_wgs84, wgs84_to_gcj02
 
     _app, base, _city = city_server
     admin = as_user(make_page, base, "admin")

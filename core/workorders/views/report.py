@@ -8,9 +8,10 @@ from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core import category_picker, clock, grids, photos
+from core import category_picker, clock, photos
 from core.areas import Area
 from core.catalogue import Category
+from core.grids.index import locate
 from core.parsing import parse_id
 from core.permissions import login_required, requires, scoped
 from core.web import message, page
@@ -86,7 +87,7 @@ def _location_fields(form) -> tuple[dict, list[str]]:
             else:
                 fields[key] = value
     if not fields.get("grid") and fields.get("latitude") is not None and fields.get("longitude") is not None:
-        fields["grid"] = grids.locate(float(fields["longitude"]), float(fields["latitude"]))  # GPS → unit grid
+        fields["grid"] = locate(float(fields["longitude"]), float(fields["latitude"]))  # GPS → unit grid
     fields["address"] = form.get("address", "").strip()[:200]
     return fields, errors
 

@@ -1,6 +1,6 @@
 """The unit grids' pages: the list, one grid with its sections, finding the grid of a place (a page, and
 the fragment the forms' location picker shows), the GeoJSON export and the import page (the `grids`
-blueprint; models, geometry and hooks are in core/grids.py)."""
+blueprint)."""
 
 import unicodedata
 
@@ -20,24 +20,14 @@ from wtforms.validators import Optional as OptionalInput
 
 from core import clock, plugins
 from core.areas import LEVELS, Area
-from core.grids import GridImport, GridShape, code_form, locate
+from core.grids.geo import CRS
+from core.grids.index import locate
+from core.grids.models import GridImport, GridShape, code_form, export_text
 from core.import_pages import ImportKind, status_page, upload_page
+from core.maps import grid_map_layers, measures_for
 from core.parsing import ParseError, parse_float, parse_int
 from core.permissions import requires, unscoped
 from core.web import htmx, message, page
-
-CRS = {
-    "wgs84": _l("WGS84 (GPS, most GIS software)"),
-    "gcj02": _l("GCJ-02 (Amap/Gaode, Tencent and other maps in China)"),
-}
-CHINA = (73.0, 3.0, 136.0, 54.0)  # a rough box around China: min lon, min lat, max lon, max lat
-DECIMALS = 7  # stored coordinates: 1e-7° is about 1 cm
-TOLERANCE_M2 = 1.0  # overlaps, spill-overs and gaps smaller than this are drawing noise
-VERSION_KEY = "grids.version"
-CHECK_EVERY = 1.0  # seconds between two looks at the version, per process
-GRID_CODE = 15
-LEGACY_CODE = 14  # CJ/T 213-2005: 12-digit community + 2-digit sequence
-
 
 bp = Blueprint("grids", __name__, url_prefix="/grids")
 
@@ -64,8 +54,6 @@ def _grid_rows():
 @bp.route("/")
 @requires("grids.view")
 def index():
-    from core.maps import grid_map_layers, measures_for
-
     query = _grid_rows()
     total = query.count()
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
@@ -127,8 +115,6 @@ def locate_page():
 @requires("grids.view")
 @unscoped
 def grid(area_id):
-    from core.maps import grid_map_layers
-
     found = Area.get_or_none((Area.id == area_id) & (Area.level == "grid"))
     if found is None:
         return message(_("There is no such unit grid."), 404)
@@ -156,8 +142,6 @@ def grid(area_id):
 @bp.route("/export.geojson")
 @requires("grids.view")
 def export():
-    from core.grids_import import export_text
-
     text = export_text()
     filename = f"unit-grids-{clock.now().date().isoformat()}.geojson"
     return Response(
@@ -196,7 +180,7 @@ IMPORTS = ImportKind(
     name="grids",
     model=GridImport,
     form=GridImportForm,
-    importer="core.grids_import",
+    importer="core.grids.importer",
     reader="read_features",
     options=_grid_import_options,
     context={"crs": CRS},
