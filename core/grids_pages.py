@@ -64,7 +64,7 @@ def _grid_rows():
 @bp.route("/")
 @requires("grids.view")
 def index():
-    from core.maps import grid_map_layers, measures_for
+    from core.maps.layers import grid_map_layers, measures_for
 
     query = _grid_rows()
     total = query.count()
@@ -127,7 +127,7 @@ def locate_page():
 @requires("grids.view")
 @unscoped
 def grid(area_id):
-    from core.maps import grid_map_layers
+    from core.maps.layers import grid_map_layers
 
     found = Area.get_or_none((Area.id == area_id) & (Area.level == "grid"))
     if found is None:
