@@ -43,11 +43,11 @@ from core.catalogue import Category, FilingStandard  # noqa: E402
 from core.db import db, is_sqlite  # noqa: E402
 from core.org import Department, Role, User, UserRole  # noqa: E402
 from core.photos import Photo  # noqa: E402
+from core.responsibility.models import GridAssignment  # noqa: E402
 from core.timelimits import parse_limit  # noqa: E402
 from core.workorders import states, workflow  # noqa: E402
 from core.workorders.demo import prepare_reference_data  # noqa: E402
 from core.workorders.models import (  # noqa: E402
-    GridAssignment,
     Notification,
     NumberCounter,
     WorkOrder,

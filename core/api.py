@@ -19,14 +19,14 @@ from core.grids.index import locate
 from core.grids.models import shape_of, shapes_on
 from core.hookspecs import hookimpl
 from core.import_pages import ImportKind, status_page, upload_page
-from core.maps import Band, Measure
+from core.maps.layers import Band, Measure
 from core.notifications import with_permissions
 from core.org import Department, User, department_tree, descendants
 from core.parsing import ParseError, parse_date, parse_datetime, parse_decimal, parse_float, parse_id, parse_int
 from core.permissions import login_required, public, requires, scoped, unscoped
 from core.photos import Photo, PhotoError
 from core.plugins import GridSection, Indicator, MapLayer, MenuItem, Panel, UpgradeStep, Widget
-from core.responsibility import collectors_of, people_for, responsible_for
+from core.responsibility.people import collectors_of, people_for, responsible_for
 from core.scheduler import N_, JobSpec, Summary, summary_text
 from core.web import message, page, paginate
 from core.workorders.actors import SYSTEM, system_actor

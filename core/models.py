@@ -18,7 +18,7 @@ MODULES = [
     "core.photos",
     "core.workorders.models",
     "core.grids.models",
-    "core.responsibility",
+    "core.responsibility.models",
     "core.components.models",
     "core.evaluation.models",
     "core.exports",

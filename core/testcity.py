@@ -14,9 +14,9 @@ from core.areas import Area
 from core.catalogue import Category, FilingStandard
 from core.db import db
 from core.org import Department
+from core.responsibility.models import GridAssignment
 from core.testing import ROLES, create_user
 from core.workorders import workflow
-from core.workorders.models import GridAssignment
 
 
 @dataclass

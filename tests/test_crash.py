@@ -172,7 +172,7 @@ def prepare(url: str, instance: Path):
     """Migrate the database and make the city and its collectors, as `flask db upgrade` and `flask users
     create` would, before the server first starts."""
     from app import create_app
-    from core.workorders.models import GridAssignment
+    from core.responsibility.models import GridAssignment
 
     app = create_app({**BASE_CONFIG, "DATABASE_URL": url, "INSTANCE_PATH": str(instance)})
     dbmod.upgrade(app)

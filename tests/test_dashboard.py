@@ -151,7 +151,7 @@ def test_a_collectors_rates_are_their_grids_summed(history, city, ctx):
 
 def test_a_user_seeing_only_own_reports_gets_no_rates(city, ctx):
     """No evaluation level measures "the cases I reported": no rates rather than other ones."""
-    from core.workorders.models import GridAssignment
+    from core.responsibility.models import GridAssignment
 
     GridAssignment.delete().where(GridAssignment.user == city.users["other_collector"]).execute()
     assert figures.evaluation_scope(city.users["other_collector"]) is None

@@ -83,7 +83,8 @@ def test_every_hook_is_exercised(make_app):
     assert "/recorder/layer.geojson?area=" in client.get("/grids/").get_data(as_text=True)  # and the city's
     assert client.get("/grids/map.geojson?measure=recorder_notes").status_code == 200  # map_measures
     with app.app_context(), db.connection_context():
-        from core import exports, import_pages, maps
+        from core import exports, import_pages
+        from core.maps import layers as maps
 
         assert "recorder_notes" in maps.measures()
         assert "recorder_notes" in exports.kinds()  # register_exports

@@ -136,7 +136,7 @@ def test_every_page_speaks_one_language(demo_city, tmp_path):
     pages = urls(app, values, month)
     data, codes = user_data(app)
     # A text the code shows in the reader's language counts as data only where it is not translated.
-    from core.responsibility import ROLE_LABELS
+    from core.responsibility.people import ROLE_LABELS
 
     data_runs = set(CJK.findall(data + codes)) - set(ROLE_LABELS)
     data_words = set(WORD.findall(data))

@@ -8,9 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from core import clock, maps, maps_demo
+from core import clock
 from core.db import db
-from core.workorders import clocks, states, workflow
+from core.maps import layers as maps
+from core.workorders import case_maps, clocks, states, workflow
+from core.workorders import demo_locations as maps_demo
 from core.workorders.models import WorkOrder
 from tests.support import create_user, login
 from tests.workorder_support import build_city, report, shapes
@@ -299,7 +301,7 @@ def test_demo_city_has_responsible_people_for_every_grid_and_department(app, loa
     from core import demo
     from core.areas import Area
     from core.org import Department
-    from core.responsibility import Responsibility
+    from core.responsibility.models import Responsibility
 
     load_demo(app)
     with app.app_context(), db.connection_context():
@@ -398,4 +400,4 @@ def test_the_open_cases_pins_are_those_of_the_whole_cases(app, load_demo, client
         assert len(features) > 50
         for got in features:
             order = orders[got["properties"]["id"]]
-            assert got == json.loads(maps._pin(order, clocks.light(order, now)))
+            assert got == json.loads(case_maps._pin(order, clocks.light(order, now)))

@@ -138,7 +138,7 @@ def test_a_report_to_verify_tells_the_grids_collectors(city):
 
 
 def test_a_report_to_verify_in_a_grid_nobody_patrols_tells_the_centre(city):
-    from core.workorders.models import GridAssignment
+    from core.responsibility.models import GridAssignment
 
     GridAssignment.delete().execute()
     order = workflow.create_order(

@@ -7,8 +7,8 @@ import pytest
 from core.areas import Area
 from core.audit import AuditEntry
 from core.db import db
-from core.responsibility import Responsibility, collectors_of
-from core.workorders.models import GridAssignment
+from core.responsibility.models import GridAssignment, Responsibility
+from core.responsibility.people import collectors_of
 from tests.support import create_user, login
 from tests.workorder_support import build_city, report
 

@@ -1,4 +1,4 @@
-"""Responsibility per unit grid: for each grid and department, the people answerable for it (core/responsibility.py).
+"""Responsibility per unit grid: for each grid and department, the people answerable for it (core/responsibility/).
 Collectors' areas stay in `grid_assignment`.
 
 Written by hand in the style of the generated migrations; frozen: never edit an applied migration, add a

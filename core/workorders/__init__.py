@@ -34,7 +34,10 @@ def register_permissions():
 
 @hookimpl
 def register_blueprints():
-    from core.workorders import intake  # noqa: F401 (hotline intake's routes, on the same blueprint)
+    from core.workorders import (
+        case_maps,  # noqa: F401 (the case pins' routes, on the maps blueprint, before it is registered)
+        intake,  # noqa: F401 (hotline intake's routes, on the same blueprint)
+    )
     from core.workorders.notification_pages import bp as notifications
     from core.workorders.views import (
         bp,
@@ -97,9 +100,13 @@ def register_jobs():
 def demo_data(ctx):
     from flask import current_app
 
+    from core.grids.demo import demo_shapes
     from core.workorders.demo import load_history
+    from core.workorders.demo_locations import place_demo_orders
 
     load_history(ctx, current_app.config["DEMO_HISTORY_DAYS"], current_app.config["DEMO_CASES_PER_DAY"])
+    demo_shapes(ctx)  # idempotent: core.grids' own demo_data, later, finds them made
+    place_demo_orders()
 
 
 @hookimpl
@@ -119,12 +126,38 @@ def workorder_transitioned(workorder, event):
 @hookimpl
 def startup(app):
     from core.workorders import clocks, nearby
+    from core.workorders.case_maps import case_layers, pick_layers
+    from core.workorders.grid_page import responsible_people
     from core.workorders.notifications import unread
 
     app.jinja_env.globals["unread_notifications"] = unread
+    app.jinja_env.globals.update(
+        case_layers=case_layers, pick_layers=pick_layers, responsible_people=responsible_people
+    )
     app.jinja_env.filters["distance_from"] = nearby.distance_label  # the phone's cards (issue 11)
     app.jinja_env.filters["time_left"] = nearby.time_left
     app.jinja_env.filters["stage_light"] = clocks.light
+
+
+@hookimpl
+def map_measures():
+    from core.workorders.case_maps import measures
+
+    return measures()
+
+
+@hookimpl
+def map_layers(user, area):
+    from core.workorders.case_maps import grid_layers
+
+    return grid_layers(user, area)
+
+
+@hookimpl
+def grid_sections(grid, user):
+    from core.workorders.grid_page import sections
+
+    return sections(grid, user)
 
 
 @hookimpl

@@ -17,9 +17,10 @@ from core import clock, dispatch_rules, settings, worktime
 from core.catalogue import Category, FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, Role, User, UserRole
+from core.responsibility.models import GridAssignment
 from core.workorders import states, workflow
 from core.workorders.actors import SYSTEM
-from core.workorders.models import GridAssignment, NumberCounter, WorkOrder, WorkOrderEvent, WorkOrderPhoto
+from core.workorders.models import NumberCounter, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 
 MARKER = "demo.history"
 DATA = Path(__file__).resolve().parent.parent.parent / "data"

@@ -1,6 +1,6 @@
-"""Work orders (案件), their append-only event log, photos by stage, grid assignments of collectors,
-in-app notifications, the users' saved list filters, the yearly number counter and the report forms'
-idempotency keys."""
+"""Work orders (案件), their append-only event log, photos by stage, in-app notifications, the users'
+saved list filters, the yearly number counter and the report forms' idempotency keys. (Collectors'
+grid assignments are core.responsibility's.)"""
 
 from flask_babel import lazy_gettext as _l
 from peewee import (
@@ -143,17 +143,6 @@ class WorkOrderPhoto(BaseModel):
 
     class Meta:
         indexes = ((("order", "photo", "stage"), True),)
-
-
-class GridAssignment(BaseModel):
-    """A collector's responsibility area: a unit grid, or a community/street/district meaning every
-    grid under it."""
-
-    user = ForeignKeyField(User, backref="grid_assignments", on_delete="CASCADE")
-    area = ForeignKeyField(Area, on_delete="CASCADE")
-
-    class Meta:
-        indexes = ((("user", "area"), True),)
 
 
 class Notification(BaseModel):

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from core import clock
 from core.notifications import centre, holders_of, or_centre
 from core.org import Department, User
-from core.responsibility import collectors_of
+from core.responsibility.people import collectors_of
 from core.workorders import department as dept
 from core.workorders.models import Notification, NotifyOptOut, WorkOrder, WorkOrderEvent
 

@@ -3,29 +3,8 @@ its own (and a team's handler the cases assigned to them), the centre every case
 cases they reported. `visible()` is the one query
 filter every list uses; `can_see()` answers the same from a row already loaded."""
 
-from flask import g
-
-from core.areas import Area
-from core.workorders.models import GridAssignment, WorkOrder
-
-
-def grid_ids(user) -> set[int]:
-    """The unit grids of a collector's responsibility areas (an area means every grid under it)."""
-    cache = g.setdefault("_grid_ids", {})
-    if user.id not in cache:
-        codes = [
-            a.area.code
-            for a in GridAssignment.select(GridAssignment, Area).join(Area).where(GridAssignment.user == user)
-        ]
-        ids: set[int] = set()
-        if codes:
-            condition = None
-            for code in codes:
-                clause = Area.code.startswith(code)
-                condition = clause if condition is None else condition | clause
-            ids = {a.id for a in Area.select(Area.id).where((Area.level == "grid") & condition)}
-        cache[user.id] = ids
-    return cache[user.id]
+from core.responsibility.people import grid_ids  # a collector's grids: core.responsibility's (scope.grid_ids)
+from core.workorders.models import WorkOrder
 
 
 def scope_condition(user):

@@ -1,6 +1,6 @@
 """Responsibility per grid (网格化管理, "责任落实到人"): for each unit grid and department, the people
 answerable for it, with a role text (责任人, 养护责任人 ...); and the collectors' responsibility areas,
-which are `core.workorders.models.GridAssignment` rows (the same rows that scope what a collector sees).
+which are `GridAssignment` rows (the same rows that scope what a collector sees, `grid_ids`).
 
 - `Responsibility` rows are per unit grid: assigning a whole street or community writes a row for every
   current grid under it (a grid added there later needs its own assignment).
@@ -14,22 +14,19 @@ which are `core.workorders.models.GridAssignment` rows (the same rows that scope
   the grid codes.
 
 The department a new case is suggested for comes from core.dispatch_rules (category × area); the grid's
-responsible people for it are shown next to it on the case page. The pages are in
-core/responsibility_pages.py."""
+responsible people for it are shown next to it on the case page. The tables are in
+core/responsibility/models.py, the pages in core/responsibility/views.py."""
 
+from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import CharField, DateTimeField, ForeignKeyField
 
 from core import audit, clock
 from core.areas import Area
-from core.db import BaseModel, db
-from core.hookspecs import hookimpl
+from core.db import db
 from core.org import Department, RolePermission, User, UserRole
-from core.plugins import MenuItem
-from core.workorders.models import GridAssignment
+from core.responsibility.models import DEFAULT_ROLE, GridAssignment, Responsibility
 
-DEFAULT_ROLE = "责任人"
 # The role texts the demo and the assignment form offer, stored as written (Chinese, as on the
 # bureau's paperwork) and shown in the reader's language; any other text is shown as written.
 ROLE_LABELS = {
@@ -45,19 +42,6 @@ def role_label(text: str) -> str:
 
 
 COLLECTOR_PERMISSION = "workorder.view_grid"
-
-
-class Responsibility(BaseModel):
-    """One person answerable for one unit grid on behalf of one department."""
-
-    area = ForeignKeyField(Area, backref="responsibilities", on_delete="CASCADE")
-    department = ForeignKeyField(Department, on_delete="CASCADE")
-    user = ForeignKeyField(User, backref="responsibilities", on_delete="CASCADE", index=True)
-    role = CharField(max_length=40, default=DEFAULT_ROLE)
-    since = DateTimeField(default=clock.now)
-
-    class Meta:
-        indexes = ((("area", "department", "user"), True),)
 
 
 # --- reading -----------------------------------------------------------------------------------------
@@ -117,6 +101,25 @@ def collectors() -> list[User]:
         .distinct()
         .order_by(User.name)
     )
+
+
+def grid_ids(user) -> set[int]:
+    """The unit grids of a collector's responsibility areas (an area means every grid under it)."""
+    cache = g.setdefault("_grid_ids", {})
+    if user.id not in cache:
+        codes = [
+            a.area.code
+            for a in GridAssignment.select(GridAssignment, Area).join(Area).where(GridAssignment.user == user)
+        ]
+        ids: set[int] = set()
+        if codes:
+            condition = None
+            for code in codes:
+                clause = Area.code.startswith(code)
+                condition = clause if condition is None else condition | clause
+            ids = {a.id for a in Area.select(Area.id).where((Area.level == "grid") & condition)}
+        cache[user.id] = ids
+    return cache[user.id]
 
 
 # --- writing -----------------------------------------------------------------------------------------
@@ -245,45 +248,3 @@ def unassign_collector(areas: list[Area], user: User) -> tuple[int, list[Area]]:
         ]
     still = [a for a in areas if any(a.code.startswith(k.code) and a.code != k.code for k in kept)]
     return len(rows), still
-
-
-# --- hooks -------------------------------------------------------------------------------------------
-
-
-@hookimpl
-def register_blueprints():
-    from core.responsibility_pages import bp
-
-    return [bp]
-
-
-@hookimpl
-def register_permissions():
-    return [
-        {
-            "name": "grids.assign",
-            "label": _l("Assign responsible people and collectors to unit grids"),
-            "roles": ["admin"],
-        }
-    ]
-
-
-@hookimpl
-def menu_items(user):
-    if user.can("grids.assign"):
-        return [MenuItem(_l("Grid responsibility"), "responsibility.index", order=45, group="admin")]
-    return []
-
-
-@hookimpl
-def grid_sections(grid, user):
-    from core.responsibility_pages import sections
-
-    return sections(grid, user)
-
-
-@hookimpl
-def demo_data(ctx):
-    from core.maps_demo import demo_responsibility
-
-    demo_responsibility(ctx)

@@ -1,21 +1,19 @@
 """The pages of grid responsibility: the administrators' bulk assignment page (/grids/responsibility/) and
-the grid page's sections "Who is responsible" and "Open cases" (core/responsibility.py's grid_sections hook).
-The rules are in core/responsibility.py."""
+the grid page's section "Who is responsible" (the grid_sections hook, core/responsibility/__init__.py;
+"Open cases" is core.workorders'). The rules are in core/responsibility/people.py."""
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from peewee import fn
 
-from core import clock
 from core.areas import LEVELS, Area
 from core.org import Department, User, department_tree, descendants
 from core.parsing import parse_id, parse_ids
 from core.permissions import requires
 from core.plugins import GridSection
-from core.responsibility import (
-    Responsibility,
+from core.responsibility.models import GridAssignment, Responsibility
+from core.responsibility.people import (
     assign,
     assign_collector,
     collectors,
@@ -27,7 +25,6 @@ from core.responsibility import (
     unassign_collector,
 )
 from core.web import page
-from core.workorders.models import GridAssignment
 
 bp = Blueprint("responsibility", __name__, url_prefix="/grids/responsibility")
 bp.add_app_template_filter(role_label, "responsibility_role")
@@ -107,11 +104,15 @@ def _chosen_grids(form, errors) -> tuple[list[Area], Area | None, list[Area]]:
     return [], None, []
 
 
+def grids_layer() -> dict:
+    """The unit grids as outlines to pick from (core.maps serves them; importing its layers here would
+    make core.maps and core.responsibility depend on each other, it reads the collectors' areas)."""
+    return {"name": _("Unit grids"), "url": url_for("maps.grids_geojson", measure=""), "kind": "areas", "fit": True}
+
+
 @bp.route("/", methods=["GET", "POST"])
 @requires("grids.assign")
 def index():
-    from core.maps import grid_map_layers
-
     errors: list[str] = []
     form = request.form
     if request.method == "POST":
@@ -134,7 +135,7 @@ def index():
         status=422 if errors else 200,
         errors=errors,
         form=form,
-        layers=grid_map_layers(current_user, measure="")[:1],
+        layers=[grids_layer()],
         areas=_area_choices(),
         levels=LEVELS,
         people=_people(),
@@ -199,9 +200,8 @@ def _collector_change(form, op, chosen, errors) -> str:
 
 
 def sections(grid, user) -> list[GridSection]:
-    """The grid page's "Who is responsible" for everyone who sees the page, and "Open cases" for those who
-    may see cases."""
-    found = [
+    """The grid page's "Who is responsible", for everyone who sees the page."""
+    return [
         GridSection(
             "responsibility",
             _l("Who is responsible"),
@@ -214,24 +214,3 @@ def sections(grid, user) -> list[GridSection]:
             10,
         )
     ]
-    from core.maps import can_view_cases
-
-    if can_view_cases(user):
-        found.append(GridSection("orders", _l("Open cases"), "grids/_orders_section.html", _open_cases(grid, user), 20))
-    return found
-
-
-def _open_cases(grid, user) -> dict:
-    from core.workorders import clocks, scope, states
-    from core.workorders.models import WorkOrder
-
-    now = clock.now()
-    query = scope.visible(user).where((WorkOrder.grid == grid.id) & WorkOrder.status.in_(list(states.OPEN)))
-    rows = list(query.order_by(WorkOrder.stage_due_at.asc(nulls="LAST"), WorkOrder.id).limit(20))
-    overdue = query.where(WorkOrder.status.in_(list(states.AT_DEPARTMENT)) & (WorkOrder.due_at < now)).count()
-    return {
-        "rows": [(order, clocks.light(order, now), clocks.overdue(order, now)) for order in rows],
-        "open_total": query.count(),
-        "overdue_total": overdue,
-        "statuses": states.STATUSES,
-    }
