@@ -204,7 +204,8 @@ class Templates:
 
     def demo(self, app):
         """Load the demo city into the test's database, from a template if one exists."""
-        from core import demo, grids, worktime
+        from core import demo, grids
+        from core.worktime import deadlines
 
         key = demo_key(app)
         photos = Path(app.instance_path, app.config["PHOTO_DIR"])
@@ -213,7 +214,7 @@ class Templates:
             shutil.copytree(kept_photos, photos, dirs_exist_ok=True)
             with app.app_context():
                 grids.invalidate()
-            worktime.invalidate()
+            deadlines.invalidate()
             return
         with app.app_context(), dbmod.db.connection_context():
             demo.load(app)
