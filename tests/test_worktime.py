@@ -21,7 +21,7 @@ from core.timelimits import CONTINUOUS_SECONDS, UNITS
 from core.worktime import deadlines
 from core.worktime.calendar import UNIT_SECONDS, Calendar, CalendarError
 from core.worktime.deadlines import counted_seconds, due_at, light
-from core.worktime.edits import decode, read_csv
+from core.worktime.edits import decode, read_csv, save_hours, set_day
 from core.worktime.models import CalendarDay
 from tests.support import PASSWORD, csrf_token, form_version
 
@@ -343,8 +343,6 @@ def test_explanations_name_the_days_the_clock_stood_still(app):
 
 
 def test_the_installation_calendar_follows_edits_in_this_and_other_processes(app, monkeypatch):
-    from core.worktime.edits import save_hours, set_day
-
     with app.app_context(), db.connection_context():
         friday = D(2026, 11, 27, 17, 30)
         assert due_at(friday, 4, "work_hour") == D(2026, 11, 30, 11, 30)
@@ -621,8 +619,6 @@ def test_explain_box(as_role):
 
 
 def test_year_view_marks_holidays_and_make_up_days(as_role):
-    from core.worktime.edits import set_day
-
     with db.connection_context():
         set_day(date(2026, 10, 1), "holiday", "国庆节")
         set_day(date(2026, 10, 10), "workday", "调休")

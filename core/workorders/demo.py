@@ -21,6 +21,7 @@ from core.workorders import states, workflow
 from core.workorders.actors import SYSTEM
 from core.workorders.models import GridAssignment, NumberCounter, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.worktime import deadlines
+from core.worktime.edits import import_days, read_csv
 
 MARKER = "demo.history"
 DATA = Path(__file__).resolve().parent.parent.parent / "data"
@@ -44,7 +45,6 @@ SOURCES = [("collector", 78), ("hotline", 15), ("citizen", 4), ("video", 2), ("l
 def prepare_reference_data():
     """The filing standard and the calendar the history needs, from the files shipped in data/."""
     from core.catalogue_import import import_file
-    from core.worktime.edits import import_days, read_csv
 
     # Plugins' categories (register_categories) exist from `flask db upgrade` on: they are not the catalogue.
     if not FilingStandard.select().where(~FilingStandard.source.startswith("plugin ")).exists():

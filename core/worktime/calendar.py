@@ -1,7 +1,7 @@
 """The working-time calendar and deadline arithmetic (domain.md §3 stage limits and lights, §4 units).
 
 The calendar is data: the working periods of a day (default 08:00–12:00 and 14:00–18:00), the
-weekdays that are normally working (default Monday–Friday), and special days (`CalendarDay`): public
+weekdays that are normally working (default Monday–Friday), and special days (the `CalendarDay` rows): public
 holidays (休) and make-up working days (调休, 班). A special day overrides its weekday. Administrators
 edit it on /admin/calendar or import the State Council's notice as CSV (`flask calendar import`).
 
