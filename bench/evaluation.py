@@ -23,12 +23,13 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 import workorders as wo  # noqa: E402
 
-from core import clock, worktime  # noqa: E402
+from core import clock  # noqa: E402
 from core.db import db, is_sqlite  # noqa: E402
 from core.evaluation import indicators, periods  # noqa: E402
 from core.evaluation.snapshots import table  # noqa: E402
 from core.workorders import states, workflow  # noqa: E402
 from core.workorders.models import NumberCounter, WorkOrder, WorkOrderEvent  # noqa: E402
+from core.worktime import deadlines  # noqa: E402
 
 PERIOD = "2026-10"  # the last whole month before the frozen clock (2026-11-18)
 TARGET_SECONDS, TARGET_RATIO = 2.0, 3.0
@@ -42,7 +43,7 @@ def with_clocks(place, case, events):
 
     def stage_due(stage, at):
         limit = place.stage_limits[stage]
-        return worktime.due_at(at, limit.value, limit.unit, calendar=cal)
+        return deadlines.due_at(at, limit.value, limit.unit, calendar=cal)
 
     stage = due = handle_due = None
     for event in events:
@@ -52,9 +53,9 @@ def with_clocks(place, case, events):
             due = stage_due(stage, at) if stage else None
             continue
         if action in ("dispatch", "check_fail"):
-            handle_due = worktime.due_at(at, limit_value, limit_unit, calendar=cal)
+            handle_due = deadlines.due_at(at, limit_value, limit_unit, calendar=cal)
         elif action == "approve_extension":
-            handle_due = worktime.due_at(handle_due, limit_value, limit_unit, calendar=cal)
+            handle_due = deadlines.due_at(handle_due, limit_value, limit_unit, calendar=cal)
             due = handle_due
         if after != before and action not in workflow.KEEP_CLOCK:
             if stage and due:

@@ -35,7 +35,7 @@ sys.path[:0] = [str(ROOT), str(HERE)]
 import _floor  # noqa: E402
 
 from app import create_app  # noqa: E402
-from core import clock, worktime  # noqa: E402
+from core import clock  # noqa: E402
 from core import db as dbmod  # noqa: E402
 from core import demo as city  # noqa: E402
 from core.areas import Area  # noqa: E402
@@ -54,6 +54,7 @@ from core.workorders.models import (  # noqa: E402
     WorkOrderEvent,
     WorkOrderPhoto,
 )
+from core.worktime import deadlines  # noqa: E402
 
 NOW = datetime(2026, 11, 18, 10, 30)  # a Wednesday morning: the application's clock during the whole run
 YEARS = 3
@@ -171,7 +172,7 @@ class City:
         self.busiest_standard = self.standards[ranks.index(0)]
         rules = workflow.Rules()
         self.stage_limits = {stage: parse_limit(text) for stage, text in rules.stage_limits.items()}
-        self.calendar = worktime.current_calendar()
+        self.calendar = deadlines.current_calendar()
         self.photos = [p.id for p in Photo.select(Photo.id).order_by(Photo.id)][:2]  # demo_photo("before"), ("after")
 
 
@@ -352,14 +353,14 @@ class Generator:
                 row.update(standard=standard.id, limit_value=limit[0], limit_unit=limit[1], filed_at=at)
             elif action == "dispatch":
                 row["dispatched_at"] = row["dispatched_at"] or at
-                due = worktime.due_at(at, limit[0], limit[1], calendar=cal)
+                due = deadlines.due_at(at, limit[0], limit[1], calendar=cal)
             elif action == "approve_extension":
                 row["extensions"] += 1
-                due = worktime.due_at(due, limit[0], limit[1], calendar=cal)
+                due = deadlines.due_at(due, limit[0], limit[1], calendar=cal)
             elif action == "check_fail":
                 row["reworks"] += 1
                 row["handled_at"] = None
-                due = worktime.due_at(at, limit[0], limit[1], calendar=cal)
+                due = deadlines.due_at(at, limit[0], limit[1], calendar=cal)
             elif action == "return":
                 row["returns"] += 1
             elif action == "report_handled":
@@ -394,11 +395,11 @@ class Generator:
         else:
             stage_limit = c.stage_limits[stage]
             row.update(
-                stage_due_at=worktime.due_at(clock_start, stage_limit.value, stage_limit.unit, calendar=cal),
+                stage_due_at=deadlines.due_at(clock_start, stage_limit.value, stage_limit.unit, calendar=cal),
                 stage_unit=stage_limit.unit,
             )
         if row["stage_due_at"]:  # clocks.warn_time
-            row["stage_warn_at"] = worktime.warn_at(clock_start, row["stage_due_at"], row["stage_unit"], calendar=cal)
+            row["stage_warn_at"] = deadlines.warn_at(clock_start, row["stage_due_at"], row["stage_unit"], calendar=cal)
         return row
 
     def events(self, case: Case, order_id: int, row: dict) -> list[dict]:

@@ -39,7 +39,7 @@ from core.workorders.scope import grid_ids
 from core.workorders.scope import visible as visible_cases
 from core.workorders.states import STATUSES as CASE_STATUSES
 from core.workorders.workflow import WorkflowError, transition
-from core.worktime import due_at, is_working_day
+from core.worktime.deadlines import due_at, is_working_day
 
 __all__ = [
     # hooks and what they return

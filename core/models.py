@@ -14,7 +14,7 @@ MODULES = [
     "core.scheduler",
     "core.catalogue",
     "core.dispatch_rules",
-    "core.worktime",
+    "core.worktime.models",
     "core.photos",
     "core.workorders.models",
     "core.grids.models",

@@ -204,8 +204,9 @@ class Templates:
 
     def demo(self, app):
         """Load the demo city into the test's database, from a template if one exists."""
-        from core import demo, worktime
+        from core import demo
         from core.grids.index import invalidate as invalidate_grids
+        from core.worktime import deadlines
 
         key = demo_key(app)
         photos = Path(app.instance_path, app.config["PHOTO_DIR"])
@@ -214,7 +215,7 @@ class Templates:
             shutil.copytree(kept_photos, photos, dirs_exist_ok=True)
             with app.app_context():
                 invalidate_grids()
-            worktime.invalidate()
+            deadlines.invalidate()
             return
         with app.app_context(), dbmod.db.connection_context():
             demo.load(app)

@@ -46,7 +46,7 @@ def user_data(app) -> tuple[str, str]:
     the codes stored in CODE_COLUMNS."""
     from core.catalogue_import import HEADER_ALIASES
     from core.components.census import COLUMNS
-    from core.worktime_admin import KIND_WORDS
+    from core.worktime.edits import KIND_WORDS
 
     codes = []
     parts = [str(v) for v in app.config.values() if isinstance(v, str)] + [

@@ -89,7 +89,7 @@ def world(app, monkeypatch):
     from core.evaluation import periods, snapshots
     from core.evaluation.models import Deduction
     from core.workorders.models import SavedFilter
-    from core.worktime import CalendarDay
+    from core.worktime.models import CalendarDay
     from plugins.zombie_cars import service
     from plugins.zombie_cars.models import JointAction, JointVehicle, SurveyRound
 

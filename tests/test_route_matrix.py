@@ -99,7 +99,7 @@ def _build():
     from core.grids.models import GridImport
     from core.workorders import workflow
     from core.workorders.models import SavedFilter, WorkOrderPhoto
-    from core.worktime import CalendarDay
+    from core.worktime.models import CalendarDay
     from plugins.zombie_cars.models import JointAction, JointVehicle, Notice, SurveyRound, Vehicle, VehiclePhoto
 
     city = build_city()

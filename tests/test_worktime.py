@@ -10,16 +10,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale, gettext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import worktime
 from core.audit import AuditEntry
 from core.db import db
 from core.settings import put as put_setting
-from core.timelimits import UNITS
-from core.worktime import Calendar, CalendarDay, CalendarError, counted_seconds, due_at, light
-from core.worktime_admin import decode, read_csv
+from core.timelimits import CONTINUOUS_SECONDS, UNITS
+from core.worktime import deadlines
+from core.worktime.calendar import UNIT_SECONDS, Calendar, CalendarError
+from core.worktime.deadlines import counted_seconds, due_at, light
+from core.worktime.edits import decode, read_csv, save_hours, set_day
+from core.worktime.models import CalendarDay
 from tests.support import PASSWORD, csrf_token, form_version
 
 D = datetime
@@ -150,6 +153,20 @@ def test_calendar_data_is_checked():
     assert Calendar(periods=[(8 * H, 12 * H), (12 * H, 13 * H)]).periods == ((8 * H, 12 * H), (12 * H, 13 * H))
 
 
+def test_the_pure_calendar_counts_continuous_units_as_the_time_limits_define_them():
+    assert CONTINUOUS_SECONDS == {u: s for u, s in UNIT_SECONDS.items() if u not in ("work_hour", "work_day")}
+
+
+def test_calendar_errors_speak_the_users_language(app):
+    with app.test_request_context("/"), force_locale("zh_Hans_CN"):
+        with pytest.raises(CalendarError) as raised:
+            Calendar(weekdays=[])
+        error = raised.value
+        assert str(error) == gettext("Choose at least one working weekday.") != "Choose at least one working weekday."
+        with force_locale("en"):
+            assert str(error) == "Choose at least one working weekday."
+
+
 # --- counted_seconds and lights ---------------------------------------------------------------------------------
 
 
@@ -265,7 +282,7 @@ def test_due_at_is_monotonic_in_the_value(start, a, b, unit):
 @given(starts, values, units)
 def test_counted_time_to_the_due_time_is_the_limit(start, value, unit):
     result = PROPERTY_CAL.due_at(start, value, unit)
-    assert PROPERTY_CAL.counted_seconds(start, result, unit) == value * worktime.UNIT_SECONDS[unit]
+    assert PROPERTY_CAL.counted_seconds(start, result, unit) == value * UNIT_SECONDS[unit]
     assert PROPERTY_CAL.light(start, result, result, unit) == "yellow"
 
 
@@ -311,14 +328,14 @@ def test_counted_working_seconds_match_a_brute_force_count(start, span, cal):
 
 def test_explanations_name_the_days_the_clock_stood_still(app):
     with app.test_request_context():
-        result = worktime.explain(D(2026, 9, 30, 10), "3工作日", calendar=CAL)
+        result = deadlines.explain(D(2026, 9, 30, 10), "3工作日", calendar=CAL)
         assert result.due == D(2026, 10, 10, 10)  # Sep 30 14 h, Oct 8 and 9, then 10 h of make-up Saturday
         assert result.skipped == [(date(2026, 10, 1), date(2026, 10, 7), "国庆节")] and result.skipped_count == 7
         assert "10-01–10-07 国庆节" in result.text and "2026-10-10" in result.text
-        friday = worktime.explain(D(2026, 11, 27, 18, 30), "1工作时", calendar=CAL)
+        friday = deadlines.explain(D(2026, 11, 27, 18, 30), "1工作时", calendar=CAL)
         assert friday.first == D(2026, 11, 30, 8) and friday.skipped_count == 2  # Saturday and Sunday
         assert [run[0] for run in friday.skipped] == [date(2026, 11, 28), date(2026, 11, 29)]
-        urgent = worktime.explain(D(2026, 11, 27, 18, 30), "2紧急工作时", calendar=CAL)
+        urgent = deadlines.explain(D(2026, 11, 27, 18, 30), "2紧急工作时", calendar=CAL)
         assert urgent.due == D(2026, 11, 27, 20, 30) and urgent.skipped == []
 
 
@@ -326,8 +343,6 @@ def test_explanations_name_the_days_the_clock_stood_still(app):
 
 
 def test_the_installation_calendar_follows_edits_in_this_and_other_processes(app, monkeypatch):
-    from core.worktime_admin import save_hours, set_day
-
     with app.app_context(), db.connection_context():
         friday = D(2026, 11, 27, 17, 30)
         assert due_at(friday, 4, "work_hour") == D(2026, 11, 30, 11, 30)
@@ -336,12 +351,12 @@ def test_the_installation_calendar_follows_edits_in_this_and_other_processes(app
         save_hours([(9 * H, 17 * H)], [1, 2, 3, 4, 5])
         assert due_at(friday, 4, "work_hour") == D(2026, 12, 1, 13, 0)  # 09:00-17:00, no lunch break
         # Another process deletes the holiday: seen after CHECK_INTERVAL, here made 0.
-        monkeypatch.setattr(worktime, "CHECK_INTERVAL", 0)
+        monkeypatch.setattr(deadlines, "CHECK_INTERVAL", 0)
         with db.atomic():
             CalendarDay.delete().execute()
-            put_setting(worktime.VERSION_KEY, "changed elsewhere")
+            put_setting(deadlines.VERSION_KEY, "changed elsewhere")
         assert due_at(friday, 4, "work_hour") == D(2026, 11, 30, 13, 0)
-        assert worktime.current_calendar() is worktime.current_calendar()  # cached while unchanged
+        assert deadlines.current_calendar() is deadlines.current_calendar()  # cached while unchanged
 
 
 # --- `flask calendar` ------------------------------------------------------------------------------------------
@@ -604,8 +619,6 @@ def test_explain_box(as_role):
 
 
 def test_year_view_marks_holidays_and_make_up_days(as_role):
-    from core.worktime_admin import set_day
-
     with db.connection_context():
         set_day(date(2026, 10, 1), "holiday", "国庆节")
         set_day(date(2026, 10, 10), "workday", "调休")

@@ -39,7 +39,7 @@ def reload(row):
 
 def load_demo_calendar():
     """The holidays and make-up working days the demo loads (data/calendar/cn-2026.csv). In a request context."""
-    from core.worktime_admin import decode, import_days, read_csv
+    from core.worktime.edits import decode, import_days, read_csv
 
     rows, errors = read_csv(decode((ROOT / "data/calendar/cn-2026.csv").read_bytes()))
     assert errors == []

@@ -5,11 +5,13 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from core import clock, worktime
+from core import clock
 from core.db import db
 from core.timelimits import parse_limit
 from core.workorders.models import WorkOrder
 from core.workorders.states import AT_DEPARTMENT, FINAL, OPEN, STAGE_OF
+from core.worktime import deadlines
+from core.worktime.calendar import UNIT_SECONDS
 
 
 def stage_clock(order: WorkOrder, now: datetime, stage_limits: dict):
@@ -27,13 +29,13 @@ def stage_clock(order: WorkOrder, now: datetime, stage_limits: dict):
         return
     limit = parse_limit(stage_limits[stage])
     order.stage_unit = limit.unit
-    order.stage_due_at = worktime.due_at(now, limit.value, limit.unit)
+    order.stage_due_at = deadlines.due_at(now, limit.value, limit.unit)
 
 
 def warn_time(order: WorkOrder):
     """Keep stage_warn_at with the stage clock, wherever an action moved it."""
     if order.stage_started_at and order.stage_due_at and order.stage_unit:
-        order.stage_warn_at = worktime.warn_at(order.stage_started_at, order.stage_due_at, order.stage_unit)
+        order.stage_warn_at = deadlines.warn_at(order.stage_started_at, order.stage_due_at, order.stage_unit)
     else:
         order.stage_warn_at = None
 
@@ -56,7 +58,7 @@ def light(order: WorkOrder, now: datetime | None = None) -> str:
     """green, yellow or red for an open case's current stage; "" when no clock runs."""
     if order.status in FINAL or order.status == "suspended" or not order.stage_due_at:
         return ""
-    return worktime.light(order.stage_started_at, order.stage_due_at, now or clock.now(), order.stage_unit)
+    return deadlines.light(order.stage_started_at, order.stage_due_at, now or clock.now(), order.stage_unit)
 
 
 def overdue(order: WorkOrder, now: datetime | None = None) -> bool:
@@ -99,14 +101,14 @@ class ListClocks:
 
     def __init__(self, now: datetime):
         self.now = now
-        self.calendar = worktime.current_calendar()
+        self.calendar = deadlines.current_calendar()
 
     def seconds_left(self, order) -> float | None:
         """The stage clock's time left in its unit's counting (negative: overdue); None without a clock."""
         if order.status in FINAL or order.status == "suspended" or not order.stage_due_at:
             return None
         unit = order.stage_unit or "hour"
-        if unit not in worktime.UNIT_SECONDS:
+        if unit not in UNIT_SECONDS:
             unit = "hour"
         return self.calendar.counted_seconds(self.now, order.stage_due_at, unit)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from peewee import fn
 
-from core import clock, dispatch_rules, settings, worktime
+from core import clock, dispatch_rules, settings
 from core.catalogue import Category, FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, Role, User, UserRole
@@ -21,6 +21,8 @@ from core.responsibility.models import GridAssignment
 from core.workorders import states, workflow
 from core.workorders.actors import SYSTEM
 from core.workorders.models import NumberCounter, WorkOrder, WorkOrderEvent, WorkOrderPhoto
+from core.worktime import deadlines
+from core.worktime.edits import import_days, read_csv
 
 MARKER = "demo.history"
 DATA = Path(__file__).resolve().parent.parent.parent / "data"
@@ -44,7 +46,6 @@ SOURCES = [("collector", 78), ("hotline", 15), ("citizen", 4), ("video", 2), ("l
 def prepare_reference_data():
     """The filing standard and the calendar the history needs, from the files shipped in data/."""
     from core.catalogue_import import import_file
-    from core.worktime_admin import import_days, read_csv
 
     # Plugins' categories (register_categories) exist from `flask db upgrade` on: they are not the catalogue.
     if not FilingStandard.select().where(~FilingStandard.source.startswith("plugin ")).exists():
@@ -226,7 +227,7 @@ class Simulation:
             share = r.uniform(0.15, 0.95) if r.random() > 0.06 else r.uniform(1.05, 1.8)
             room = order.due_at - at > timedelta(minutes=2)
             if share > 0.85 and room and r.random() < 0.5 and order.extensions < 2:
-                ask = worktime.due_at(at, Decimal(order.limit_value) * Decimal("0.7"), order.limit_unit)
+                ask = deadlines.due_at(at, Decimal(order.limit_value) * Decimal("0.7"), order.limit_unit)
                 ask = min(ask, order.due_at - timedelta(minutes=1))
                 at = self.step(
                     order, max(ask, at + timedelta(minutes=1)), "request_extension", handler, "需要调配人员和材料"
@@ -237,7 +238,7 @@ class Simulation:
                     else ("refuse_extension", self.dispatcher, "时限内可完成")
                 )
                 at = self.step(order, at + self.minutes(10, 60), *decision)
-            done = worktime.due_at(
+            done = deadlines.due_at(
                 order.stage_started_at, Decimal(order.limit_value) * Decimal(str(round(share, 2))), order.limit_unit
             )
             at = self.step(

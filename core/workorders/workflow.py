@@ -11,7 +11,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext as _
 
-from core import audit, clock, dispatch_rules, worktime
+from core import audit, clock, dispatch_rules
 from core.catalogue import FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, User
@@ -22,6 +22,7 @@ from core.workorders.errors import Conflict, NotAllowed, WorkflowError  # noqa: 
 from core.workorders.models import NumberCounter, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.scope import can_see, in_grids, outside_areas
 from core.workorders.states import ACTIONS, CREATE, HANDLING_TYPES, STATUSES
+from core.worktime import deadlines
 
 
 @dataclass
@@ -334,7 +335,7 @@ def _apply_dispatch(order, now, reason, data):
         raise WorkflowError(_("The case has no time limit: file it with a filing-standard row first."))
     order.department = department
     order.dispatched_at = order.dispatched_at or now
-    order.due_at = worktime.due_at(now, Decimal(order.limit_value), order.limit_unit)
+    order.due_at = deadlines.due_at(now, Decimal(order.limit_value), order.limit_unit)
     data["department"] = department.id
     data["due_at"] = order.due_at.isoformat()
 
@@ -363,7 +364,7 @@ def _apply_request_extension(order, now, reason, data):
 def _apply_approve_extension(order, now, reason, data):
     order.extensions += 1
     order.extension_requested = False
-    order.due_at = worktime.due_at(order.due_at, Decimal(order.limit_value), order.limit_unit)
+    order.due_at = deadlines.due_at(order.due_at, Decimal(order.limit_value), order.limit_unit)
     order.stage_due_at = order.due_at
     data["due_at"] = order.due_at.isoformat()
 
@@ -410,8 +411,8 @@ def _apply_refuse_suspension(order, now, reason, data):
 def _apply_resume(order, now, reason, data):
     """The clock stood still while suspended: the deadline moves by the paused time of its unit."""
     paused_from, unit = order.suspended_from, order.limit_unit
-    order.due_at = worktime.due_after_pause(order.due_at, paused_from, now, unit)
-    order.stage_started_at = worktime.due_after_pause(order.stage_started_at, paused_from, now, unit)
+    order.due_at = deadlines.due_after_pause(order.due_at, paused_from, now, unit)
+    order.stage_started_at = deadlines.due_after_pause(order.stage_started_at, paused_from, now, unit)
     order.stage_due_at = order.due_at
     order.status = order.resume_status or "dispatched"
     order.suspended_from = order.suspended_until = None
@@ -422,7 +423,7 @@ def _apply_check_fail(order, now, reason, data):
     """Rework: back to the same department, with a new handling round."""
     order.reworks += 1
     order.handled_at = None
-    order.due_at = worktime.due_at(now, Decimal(order.limit_value), order.limit_unit)
+    order.due_at = deadlines.due_at(now, Decimal(order.limit_value), order.limit_unit)
     data["due_at"] = order.due_at.isoformat()
 
 

@@ -1,7 +1,7 @@
 """The working-time calendar and deadline arithmetic (domain.md §3 stage limits and lights, §4 units).
 
 The calendar is data: the working periods of a day (default 08:00–12:00 and 14:00–18:00), the
-weekdays that are normally working (default Monday–Friday), and special days (`CalendarDay`): public
+weekdays that are normally working (default Monday–Friday), and special days (the `CalendarDay` rows): public
 holidays (休) and make-up working days (调休, 班). A special day overrides its weekday. Administrators
 edit it on /admin/calendar or import the State Council's notice as CSV (`flask calendar import`).
 
@@ -36,54 +36,66 @@ the amount of the unit's clock that ran during the pause (a pause over a weekend
 deadline by nothing). For lights, pass the pauses (`(from, to)`, `to=None` while still paused) to
 light(): paused time then counts neither as used time nor as limit time.
 
-Speed: the calendar is loaded once per process and kept in memory with an index of cumulative working
-days, so any span costs O(1) after the index covers it (building it costs O(days), once). A version
-token stored in core.settings changes with every edit; the cached calendar compares it once per request
-(or, outside requests, at most once every CHECK_INTERVAL seconds) and reloads when it changed. Hot loops
-may take `cal = current_calendar()` once and call `cal.due_at(...)` directly.
+This module is the arithmetic alone, with no Flask, no database and nothing else of the project, so that
+it can be used and tested on its own: a `Calendar` is built from plain data. core.worktime.deadlines
+loads the installation's calendar from the database, caches it and offers `due_at(...)` and the rest
+with the calendar optional; core.worktime.models holds the table of special days.
+
+Speed: a `Calendar` keeps an index of cumulative working days, so any span costs O(1) after the index
+covers it (building it costs O(days), once).
 """
 
 import re
-import time as _time
 import unicodedata
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from flask import g, has_request_context
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from peewee import CharField, DateField
-
-from core import settings
-from core.db import BaseModel, db
-from core.hookspecs import hookimpl
-from core.plugins import MenuItem
-from core.timelimits import CONTINUOUS_SECONDS, UNITS, TimeLimit, parse_limit
-
+# The same seconds as core.timelimits.CONTINUOUS_SECONDS (tests/test_worktime.py checks), written out
+# here because this module imports nothing of the project.
+CONTINUOUS_SECONDS = {"urgent_hour": 3600, "hour": 3600, "urgent_day": 86400, "day": 86400}
 UNIT_SECONDS = {**CONTINUOUS_SECONDS, "work_hour": 3600, "work_day": 86400}
 WORK_UNITS = ("work_hour", "work_day")
-KINDS = {"holiday": _l("Public holiday"), "workday": _l("Make-up working day")}
+DAY_KINDS = ("holiday", "workday")  # public holiday, make-up working day
 DEFAULT_PERIODS = ((8 * 3600, 12 * 3600), (14 * 3600, 18 * 3600))
 DEFAULT_WEEKDAYS = (1, 2, 3, 4, 5)  # ISO: 1 = Monday … 7 = Sunday
-PERIODS_KEY, WEEKDAYS_KEY, VERSION_KEY = "worktime.periods", "worktime.weekdays", "worktime.version"
-CHECK_INTERVAL = 1.0  # seconds between version checks outside requests
 MAX_INDEX_DAYS = 100 * 366  # deadlines more than ~100 years away are refused
 _US = 1_000_000
 DAY_US = 86_400 * _US
 
 
+# --- messages: translated when shown -------------------------------------------------------------------------
+
+
+def _untranslated(msgid: str, /, **params) -> str:
+    return msgid % params if params else msgid
+
+
+_translator = {"gettext": _untranslated}
+
+
+def set_translator(gettext) -> None:
+    """Have the messages of CalendarError shown through `gettext(text, **params)` (flask_babel.gettext,
+    which core.worktime.deadlines installs); until then they are shown in English."""
+    _translator["gettext"] = gettext
+
+
+class _Message:
+    """A message marked for extraction (pybabel's `-k _l`) and translated each time it is shown."""
+
+    def __init__(self, msgid: str, params: dict):
+        self.msgid, self.params = msgid, params
+
+    def __str__(self) -> str:
+        return _translator["gettext"](self.msgid, **self.params)
+
+
+def _l(msgid: str, /, **params) -> _Message:
+    return _Message(msgid, params)
+
+
 class CalendarError(ValueError):
     """Bad calendar data or an impossible deadline; str() says why, in the user's language."""
-
-
-class CalendarDay(BaseModel):
-    """A day that is not what its weekday says: a public holiday or a make-up working day."""
-
-    date = DateField(unique=True)
-    kind = CharField(max_length=10)  # "holiday" | "workday"
-    name = CharField(max_length=60, default="")
 
 
 # --- periods and weekdays as text ------------------------------------------------------------------------
@@ -233,7 +245,7 @@ class Calendar:
         self.days: dict[date, tuple[str, str]] = {}
         for day, spec in (days or {}).items():
             kind, name = (spec, "") if isinstance(spec, str) else spec
-            if kind not in KINDS:
+            if kind not in DAY_KINDS:
                 raise CalendarError(_l("Unknown kind of day %(kind)s.", kind=kind))
             self.days[day] = (kind, name)
         self._special = {day.toordinal(): kind == "workday" for day, (kind, _) in self.days.items()}
@@ -370,194 +382,6 @@ class Calendar:
         return "yellow" if used * 5 >= total * 4 else "green"
 
 
-# --- the installation's calendar, cached per process ---------------------------------------------------------
-
-_cache: dict = {"key": None, "calendar": None, "checked": 0.0}
-
-
-def stored_hours() -> tuple[list[tuple[int, int]], tuple[int, ...]]:
-    """The working periods and weekdays as stored (the defaults until an administrator saves them)."""
-    periods_text = settings.get(PERIODS_KEY)
-    weekdays_text = settings.get(WEEKDAYS_KEY)
-    periods = parse_periods(periods_text) if periods_text else list(DEFAULT_PERIODS)
-    weekdays = check_weekdays(weekdays_text.split(",")) if weekdays_text else DEFAULT_WEEKDAYS
-    return periods, weekdays
-
-
-def load() -> Calendar:
-    """Read the calendar from the database (the version first, so a concurrent edit makes it stale)."""
-    version = settings.get(VERSION_KEY)
-    periods, weekdays = stored_hours()
-    days = {row.date: (row.kind, row.name) for row in CalendarDay.select()}
-    return Calendar(periods, weekdays, days, version=version)
-
-
-def invalidate():
-    """Forget the cached calendar in this process (after an edit; other processes see the new version)."""
-    _cache.update(key=None, calendar=None, checked=0.0)
-    if has_request_context():
-        g.pop("_worktime_calendar", None)
-
-
-def _current(check: bool) -> Calendar:
-    cached = _cache["calendar"]
-    if cached is not None and not check and _time.monotonic() - _cache["checked"] < CHECK_INTERVAL:
-        return cached
-    key = (id(db.obj), settings.get(VERSION_KEY))
-    if cached is None or key != _cache["key"]:
-        cached = load()
-        _cache.update(key=(key[0], cached.version), calendar=cached)
-    _cache["checked"] = _time.monotonic()
-    return cached
-
-
-def current_calendar() -> Calendar:
-    """The installation's calendar: checked against the stored version once per request, or at most
-    every CHECK_INTERVAL seconds outside requests. Needs the database (an app context)."""
-    if has_request_context():
-        found = g.get("_worktime_calendar")
-        if found is None:
-            found = g._worktime_calendar = _current(check=True)
-        return found
-    return _current(check=False)
-
-
-def _cal(calendar: Calendar | None) -> Calendar:
-    return calendar if calendar is not None else current_calendar()
-
-
-def due_at(start: datetime, value, unit: str, *, calendar: Calendar | None = None) -> datetime:
-    """The due time of a limit of `value` units (see the module docstring for each unit's rule)."""
-    if unit in CONTINUOUS_SECONDS:
-        return _continuous(start, amount_us(value, unit))
-    return _cal(calendar).due_at(start, value, unit)
-
-
-def counted_seconds(start: datetime, end: datetime, unit: str, *, calendar: Calendar | None = None) -> float:
-    """How many seconds of the unit's clock ran from start to end (negative if end < start)."""
-    if unit in CONTINUOUS_SECONDS:
-        return (end - start).total_seconds()
-    return _cal(calendar).counted_seconds(start, end, unit)
-
-
-def advance(start: datetime, seconds: float, unit: str, *, calendar: Calendar | None = None) -> datetime:
-    """The instant at which `seconds` of the unit's clock have run since start."""
-    if unit in CONTINUOUS_SECONDS:
-        return _continuous(start, round(seconds * _US))
-    return _cal(calendar).advance(start, seconds, unit)
-
-
-def warn_at(start: datetime, due: datetime, unit: str, *, calendar: Calendar | None = None) -> datetime:
-    """When a clock running from start to due turns yellow: 80 % of its counted time used (see light())."""
-    return advance(start, counted_seconds(start, due, unit, calendar=calendar) * 0.8, unit, calendar=calendar)
-
-
-def light(start: datetime, due: datetime, now: datetime, unit: str, *, pauses=(), calendar=None) -> str:
-    """ "green" below 80 % of the limit used, "yellow" from 80 % to 100 % included, "red" beyond."""
-    return _cal(calendar).light(start, due, now, unit, pauses)
-
-
-def used_ratio(start: datetime, due: datetime, now: datetime, unit: str, *, pauses=(), calendar=None) -> float:
-    return _cal(calendar).used_ratio(start, due, now, unit, pauses)
-
-
-def due_after_pause(due: datetime, paused_from: datetime, paused_to: datetime, unit: str, *, calendar=None):
-    """The due time moved on by what the unit's clock ran from paused_from to paused_to."""
-    return _cal(calendar).due_after_pause(due, paused_from, paused_to, unit)
-
-
-def is_working_day(day: date, *, calendar: Calendar | None = None) -> bool:
-    return _cal(calendar).is_working_day(day)
-
-
-# --- explaining a deadline --------------------------------------------------------------------------------
-
-
-def format_moment(at: datetime) -> str:
-    return f"{at:%Y-%m-%d} ({_weekday(at.date())}) {at:%H:%M}" + (f":{at:%S}" if at.second else "")
-
-
-def limit_text(limit: TimeLimit) -> str:
-    return f"{limit.value.normalize():f} {UNITS[limit.unit]}"
-
-
-@dataclass
-class Explanation:
-    start: datetime
-    limit: TimeLimit
-    due: datetime
-    first: datetime  # when the unit's clock starts running
-    periods: tuple  # the working periods the explanation speaks of
-    skipped: list[tuple[date, date, str]] = field(default_factory=list)  # first runs of non-working days
-    skipped_count: int = 0  # non-working days from the start to the due time, all of them
-
-    @property
-    def text(self) -> str:
-        """One line, in the user's language."""
-        due = format_moment(self.due)
-        if self.limit.unit not in WORK_UNITS:
-            return _(
-                "%(limit)s, counted continuously (nights, weekends and holidays included): due %(due)s.",
-                limit=limit_text(self.limit),
-                due=due,
-            )
-        shown = [f"{a:%m-%d}{'' if a == b else f'–{b:%m-%d}'} {label}" for a, b, label in self.skipped]
-        rest = self.skipped_count - sum((b - a).days + 1 for a, b, _label in self.skipped)
-        if rest > 0:
-            shown.append(_("%(n)d more", n=rest))
-        if self.limit.unit == "work_hour":
-            rule = _("counted in %(periods)s on working days", periods=format_periods(self.periods))
-        else:
-            rule = _("counted in whole working days, to the same clock time")
-        return _(
-            "%(limit)s, %(rule)s. Counting starts %(first)s; skipped: %(skipped)s. Due %(due)s.",
-            limit=limit_text(self.limit),
-            rule=rule,
-            first=format_moment(self.first),
-            skipped="、".join(shown) if shown else _("nothing"),
-            due=due,
-        )
-
-
-SHOWN_SKIPPED = 6  # runs of non-working days named in an explanation
-
-
-def explain(start: datetime, limit: TimeLimit | str, *, calendar: Calendar | None = None) -> Explanation:
-    """The due time of `limit` from `start` and why; raises LimitError or CalendarError on bad input."""
-    limit = parse_limit(limit) if isinstance(limit, str) else limit
-    cal = _cal(calendar)
-    due = cal.due_at(start, limit.value, limit.unit)
-    result = Explanation(start, limit, due, cal.first_counted(start, limit.unit), cal.periods)
-    if limit.unit not in WORK_UNITS:
-        return result
-    # The days the clock stood still on, up to the due time (a due time at 00:00 ends the day before);
-    # consecutive days of one holiday are one run.
-    last = (due.date() if due.time() else due.date() - timedelta(days=1)).toordinal()
-    first = start.toordinal()
-    if last < first:
-        return result
-    result.skipped_count = last - first + 1 - cal.working_days(start.date(), date.fromordinal(last))
-    runs = result.skipped
-    for ordinal in range(first, last + 1):
-        if cal._working(ordinal):
-            continue
-        day = date.fromordinal(ordinal)
-        name = cal.days.get(day, ("", ""))[1]
-        if runs and name and runs[-1][2] == name and (day - runs[-1][1]).days == 1:
-            runs[-1] = (runs[-1][0], day, name)
-        elif len(runs) < SHOWN_SKIPPED:
-            runs.append((day, day, name or _weekday(day)))
-        else:
-            break
-    return result
-
-
-def _weekday(day: date) -> str:
-    from flask_babel import format_date
-
-    return format_date(day, "EEE")
-
-
 def parse_start(text: str) -> datetime:
     """ "2026-11-27 17:30" (or with T, seconds, or a bare date) → a naive datetime; CalendarError if not."""
     cleaned = unicodedata.normalize("NFKC", text or "").strip()
@@ -570,46 +394,3 @@ def parse_start(text: str) -> datetime:
     if value.tzinfo is not None:
         raise CalendarError(_l("Give the start time in local time, without a time zone."))
     return value
-
-
-# --- hooks ----------------------------------------------------------------------------------------------------
-
-
-@hookimpl
-def register_blueprints():
-    from core.worktime_admin import bp
-
-    return [bp]
-
-
-@hookimpl
-def register_permissions():
-    return [
-        {"name": "calendar.manage", "label": _l("Edit the working-time calendar"), "roles": ["admin"]},
-        {
-            "name": "calendar.view",
-            "label": _l("See the working-time calendar and explain deadlines"),
-            "roles": ["admin", "intake", "shift_leader", "dispatcher", "evaluator", "leader"],
-        },
-    ]
-
-
-@hookimpl
-def menu_items(user):
-    if user.can("calendar.manage"):
-        return [MenuItem(_l("Working calendar"), "worktime.manage", order=910, group="admin")]
-    if user.can("calendar.view"):
-        return [MenuItem(_l("Working calendar"), "worktime.year", order=910, group="admin")]
-    return []
-
-
-@hookimpl
-def register_commands(cli):
-    from core.worktime_admin import calendar_cli
-
-    cli.add_command(calendar_cli)
-
-
-@hookimpl
-def startup(app):
-    invalidate()  # a new application may stand on another database
