@@ -263,7 +263,7 @@ def _pin(order, light: str, label_extra="", statuses=None, href=None) -> str:
 def orders_geojson():
     """Pins of the open cases the user may see that have a location, coloured by their warning light
     (grey: no clock runs, e.g. suspended). `grid=<id>`: only that grid's. The most urgent MAX_PINS."""
-    from core.catalogue import Category
+    from core.catalogue.models import Category
     from core.workorders import clocks, scope, states
     from core.workorders.models import WorkOrder
 

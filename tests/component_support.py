@@ -5,7 +5,7 @@ import shapely
 
 from core import grids
 from core.areas import Area
-from core.catalogue import Category
+from core.catalogue.models import Category
 from core.components import census
 from core.components.models import Component
 from core.db import db
