@@ -47,7 +47,7 @@ def percentile(values, p):
 def build(folder: Path, rows: int, kind: str):
     from app import create_app
     from core import db as dbmod
-    from core.catalogue import Category
+    from core.catalogue.models import Category
     from core.components.models import Component
     from core.db import db
     from core.workorders.models import WorkOrder

@@ -39,7 +39,7 @@ from core import clock  # noqa: E402
 from core import db as dbmod  # noqa: E402
 from core import demo as city  # noqa: E402
 from core.areas import Area  # noqa: E402
-from core.catalogue import Category, FilingStandard  # noqa: E402
+from core.catalogue.models import Category, FilingStandard  # noqa: E402
 from core.db import db, is_sqlite  # noqa: E402
 from core.org import Department, Role, User, UserRole  # noqa: E402
 from core.photos import Photo  # noqa: E402

@@ -12,7 +12,7 @@ from core import audit, clock, editing, exports, photos, settings, xlsx
 from core.areas import LEVELS as AREA_LEVELS
 from core.areas import Area
 from core.audit import AuditAction
-from core.catalogue import Category, FilingStandard
+from core.catalogue.models import Category, FilingStandard
 from core.db import BaseModel, JSONField, db
 from core.editing import EditForm
 from core.grids.index import locate

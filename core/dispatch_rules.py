@@ -21,7 +21,7 @@ from peewee import DateTimeField, ForeignKeyField, IntegrityError
 
 from core import audit, clock
 from core.areas import Area
-from core.catalogue import Category
+from core.catalogue.models import Category
 from core.db import BaseModel, db
 from core.hookspecs import hookimpl
 from core.org import HANDLING_TYPES, Department

@@ -12,7 +12,7 @@ MODULES = [
     "core.settings",
     "core.areas",
     "core.scheduler",
-    "core.catalogue",
+    "core.catalogue.models",
     "core.dispatch_rules",
     "core.worktime.models",
     "core.photos",

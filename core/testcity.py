@@ -11,7 +11,7 @@ from PIL import Image
 
 from core import photos
 from core.areas import Area
-from core.catalogue import Category, FilingStandard
+from core.catalogue.models import Category, FilingStandard
 from core.db import db
 from core.org import Department
 from core.responsibility.models import GridAssignment

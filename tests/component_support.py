@@ -4,7 +4,7 @@ the work-order test city with both grids drawn as squares and a few component ty
 import shapely
 
 from core.areas import Area
-from core.catalogue import Category
+from core.catalogue.models import Category
 from core.components import census
 from core.components.models import Component
 from core.db import db

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from core import clock
-from core.catalogue import FilingStandard
+from core.catalogue.models import FilingStandard
 from core.db import db
 from core.evaluation import periods
 from core.workorders import workflow

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from core.audit import AuditEntry
-from core.catalogue import CatalogueImport, Category, FilingStandard, search, standards_for
-from core.catalogue_import import MAX_BYTES, ImportFileError, import_file
+from core.catalogue.importer import import_file
+from core.catalogue.models import CatalogueImport, Category, FilingStandard, search, standards_for
+from core.catalogue.reading import MAX_BYTES, ImportFileError
 from core.db import db
 from core.org import Department
 from core.timelimits import UNITS

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from core.catalogue import Category, FilingStandard
-from core.catalogue_import import import_file
+from core.catalogue.importer import import_file
+from core.catalogue.models import Category, FilingStandard
 from core.db import db
 from core.workorders.models import WorkOrder
 from tests.support import CATALOGUE_FILES as FILES

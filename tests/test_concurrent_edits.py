@@ -10,7 +10,7 @@ import pytest
 
 from core import editing
 from core.audit import AuditEntry
-from core.catalogue import Category, FilingStandard
+from core.catalogue.models import Category, FilingStandard
 from core.db import db
 from core.org import Department, Permission, Role, RolePermission, User
 from plugins.zombie_cars import service

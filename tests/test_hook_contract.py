@@ -58,7 +58,7 @@ def test_every_hook_is_exercised(make_app):
     assert f"Recorder notes on {order.number}" in case_page  # workorder_panels
     assert app.config["RECORDER_LIMIT"] == 3  # config_defaults
     with app.app_context(), db.connection_context():
-        from core.catalogue import Category
+        from core.catalogue.models import Category
 
         assert Category.select().where(Category.code == "9901").count() == 2  # register_categories
     with app.test_request_context(), db.connection_context():  # register_audit_actions

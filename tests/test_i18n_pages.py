@@ -44,7 +44,7 @@ def user_data(app) -> tuple[str, str]:
     """Every string the database (every table, the plugins' too) and the configuration hold, and the
     column names the import files must have (Chinese, whatever the page's language); and apart,
     the codes stored in CODE_COLUMNS."""
-    from core.catalogue_import import HEADER_ALIASES
+    from core.catalogue.reading import HEADER_ALIASES
     from core.components.census import COLUMNS
     from core.worktime.edits import KIND_WORDS
 
@@ -70,7 +70,7 @@ def user_data(app) -> tuple[str, str]:
 
 def fill(app) -> dict:
     """Real values for every URL argument the demo city can give."""
-    from core.catalogue import FilingStandard
+    from core.catalogue.models import FilingStandard
     from core.components.models import Component
     from core.evaluation import periods, snapshots
     from core.grids.models import GridShape

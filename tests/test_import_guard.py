@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from core import background, clock
-from core.catalogue import CatalogueImport
+from core.catalogue.models import CatalogueImport
 from core.components.models import ComponentImport
 from core.db import db
 from core.grids.models import GridImport
@@ -50,7 +50,7 @@ KINDS = {
     "catalogue": Kind(
         "/catalogue/import",
         CatalogueImport,
-        "core.catalogue_import",
+        "core.catalogue.importer",
         "read_table",
         (DATA / "catalogue" / "catalogue-gbt47678.5-2026.csv").read_bytes(),
         {"dry_run": "y"},

@@ -139,7 +139,7 @@ def test_the_tutorial_on_one_database_upgraded_after_each_step(make_app, users, 
     leader.post("/login", data={"username": "leader", "password": "correct-horse-9"})
     assert (leader.get("/flyers/").status_code, leader.get("/flyers/new").status_code) == (200, 403)
 
-    from core.catalogue import Category
+    from core.catalogue.models import Category
 
     categories = in_db(
         app,

@@ -173,7 +173,7 @@ def test_a_plugin_may_not_default_a_core_setting(make_app, tmp_path):
 
 
 def test_plugin_categories_are_created_in_every_edition_and_follow_the_plugin(make_app):
-    from core.catalogue import Category, FilingStandard
+    from core.catalogue.models import Category, FilingStandard
     from core.db import upgrade
     from core.org import Department
 
@@ -199,7 +199,7 @@ def test_plugin_categories_are_created_in_every_edition_and_follow_the_plugin(ma
 
 
 def test_a_category_no_plugin_registers_any_more_is_retired_and_offered_nowhere(make_app, users):
-    from core.catalogue import Category, search
+    from core.catalogue.models import Category, search
     from core.db import upgrade
 
     app = make_app(PLUGINS_DIR=GOOD)

@@ -89,7 +89,7 @@ def _photo(colour, user):
 
 
 def _build():
-    from core.catalogue import CatalogueImport
+    from core.catalogue.models import CatalogueImport
     from core.components.models import Component, ComponentImport
     from core.dashboard import WIDGETS
     from core.dispatch_rules import DispatchRule

@@ -14,7 +14,7 @@ from peewee import JOIN, Case
 
 from core import clock
 from core.areas import Area
-from core.catalogue import Category
+from core.catalogue.models import Category
 from core.db import db
 from core.org import Department
 from core.workorders import clocks, queries, scope, states

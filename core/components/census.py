@@ -23,8 +23,8 @@ from flask_babel import gettext as _
 from peewee import IntegrityError
 
 from core import audit, background, clock
-from core.catalogue import Category
-from core.catalogue_import import ImportFileError, csv_records, decode, display_name
+from core.catalogue.models import Category
+from core.catalogue.reading import ImportFileError, csv_records, decode, display_name
 from core.components.models import STATUSES, Component, ComponentImport, ComponentStatusChange
 from core.db import db
 from core.grids.geo import CRS, in_china, rounded, to_wgs84

@@ -9,7 +9,7 @@ from flask import current_app
 
 from core import clock
 from core.areas import Area
-from core.catalogue import Category
+from core.catalogue.models import Category
 from core.components.census import CHUNK
 from core.components.models import Component, ComponentStatusChange
 from core.db import db

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from core import exports, xlsx
 from core.areas import Area
-from core.catalogue import Category
+from core.catalogue.models import Category
 from core.components.census import COLUMNS, STATUS_CHINESE, csv_bytes
 from core.components.models import STATUSES, Component
 

@@ -14,7 +14,7 @@ from peewee import (
 from core import clock
 from core.areas import Area
 from core.background import ImportJob, one_at_a_time
-from core.catalogue import Category
+from core.catalogue.models import Category
 from core.db import BaseModel, JSONField
 from core.org import Department, User
 

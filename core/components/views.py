@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, Length
 
 from core import audit, clock, exports, plugins
 from core.areas import Area
-from core.catalogue import Category
+from core.catalogue.models import Category
 from core.components import census
 from core.components import export as component_export
 from core.components.models import (

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from peewee import JOIN
 
 from core.areas import Area
-from core.catalogue import Category
+from core.catalogue.models import Category
 from core.workorders import nearby, scope, states
 from core.workorders.models import WorkOrder
 

@@ -19,7 +19,7 @@ from peewee import JOIN, fn
 
 from core import clock
 from core.areas import Area
-from core.catalogue import Category
+from core.catalogue.models import Category
 from core.evaluation import indicators
 from core.workorders import states
 from core.workorders.models import WorkOrder, WorkOrderEvent

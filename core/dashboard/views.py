@@ -11,7 +11,7 @@ from peewee import JOIN
 
 from core import clock
 from core.areas import Area
-from core.catalogue import Category
+from core.catalogue.models import Category
 from core.dashboard import WIDGETS, field, figures, widget
 from core.dashboard.widgets import can_view_cases, scope_label
 from core.org import Department

@@ -4,7 +4,7 @@ version) of core/exports.py, registered by core/evaluation/__init__.py's registe
 
 from flask_babel import gettext as _
 
-from core.catalogue import KINDS
+from core.catalogue.models import KINDS
 from core.evaluation import periods, scores
 from core.evaluation.indicators import INDICATORS, LEVELS, is_rate
 from core.exports import Kind

@@ -1,7 +1,7 @@
 """Categories of components and events, filing standards, and the record of catalogue imports.
 
-Generated from the models in core/catalogue.py by playhouse.migrations, then frozen: never edit an applied
-migration, add a numbered one."""
+Generated from the models in core/catalogue.py (now core/catalogue/models.py) by playhouse.migrations, then
+frozen: never edit an applied migration, add a numbered one."""
 
 from peewee import *
 

@@ -2,7 +2,7 @@
 other grant follow the roles the code declares (core.permissions.sync). Decisions taken before are read
 back from the audit trail (`role.grant` / `role.revoke`, the last one per role and permission wins).
 
-`category.retired`: a plugin's category that no plugin registers any more (core.catalogue.
+`category.retired`: a plugin's category that no plugin registers any more (core.catalogue.plugin_categories.
 sync_plugin_categories); kept for the cases filed under it, offered in no picker.
 
 Written by hand in the style of the generated migrations; frozen: never edit an applied migration, add a

@@ -11,7 +11,7 @@ from flask_login import current_user
 from peewee import JOIN, fn
 
 from core import clock
-from core.catalogue import Category
+from core.catalogue.models import Category
 from core.maps.layers import GREEN, GREY, RED, YELLOW, Measure, feature, geojson_response, grid_rows, point
 from core.maps.views import bp
 from core.parsing import parse_id

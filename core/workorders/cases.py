@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import audit
-from core.catalogue import Category, FilingStandard
+from core.catalogue.models import Category, FilingStandard
 from core.db import db
 from core.org import Department
 from core.workorders import states, workflow

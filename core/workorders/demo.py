@@ -14,7 +14,7 @@ import click
 from peewee import fn
 
 from core import clock, dispatch_rules, settings
-from core.catalogue import Category, FilingStandard
+from core.catalogue.models import Category, FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, Role, User, UserRole
 from core.responsibility.models import GridAssignment
@@ -45,7 +45,7 @@ SOURCES = [("collector", 78), ("hotline", 15), ("citizen", 4), ("video", 2), ("l
 
 def prepare_reference_data():
     """The filing standard and the calendar the history needs, from the files shipped in data/."""
-    from core.catalogue_import import import_file
+    from core.catalogue.importer import import_file
 
     # Plugins' categories (register_categories) exist from `flask db upgrade` on: they are not the catalogue.
     if not FilingStandard.select().where(~FilingStandard.source.startswith("plugin ")).exists():

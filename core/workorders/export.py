@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from core import audit, clock, exports, xlsx
 from core.areas import Area
-from core.catalogue import KINDS, Category
+from core.catalogue.models import KINDS, Category
 from core.db import db
 from core.org import Department
 from core.web import message

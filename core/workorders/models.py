@@ -15,7 +15,7 @@ from peewee import (
 
 from core import clock
 from core.areas import Area
-from core.catalogue import Category, FilingStandard
+from core.catalogue.models import Category, FilingStandard
 from core.components.models import Component
 from core.db import BaseModel, JSONField
 from core.org import Department, User

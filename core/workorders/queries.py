@@ -8,7 +8,7 @@ from peewee import JOIN, SQL, NodeList
 
 from core import clock
 from core.areas import Area
-from core.catalogue import Category
+from core.catalogue.models import Category
 from core.db import is_sqlite
 from core.org import Department
 from core.workorders import hotline, nearby, scope, states

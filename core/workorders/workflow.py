@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from core import audit, clock, dispatch_rules
-from core.catalogue import FilingStandard
+from core.catalogue.models import FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, User
 from core.parsing import ParseError, parse_datetime

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from core.catalogue import FilingStandard
+from core.catalogue.models import FilingStandard
 from core.db import db
 from tests.e2e.support import as_user, serving
 from tests.evaluation_support import Life, T

@@ -4,7 +4,7 @@ from the report form's list, and the case is saved as that event, not as the fou
 import pytest
 from playwright.sync_api import expect
 
-from core.catalogue_import import import_file
+from core.catalogue.importer import import_file
 from core.db import db
 from core.workorders.models import WorkOrder
 from tests.e2e.support import as_user, serving

@@ -8,7 +8,7 @@ from peewee import JOIN
 
 from core import photos
 from core.areas import Area
-from core.catalogue import Category, FilingStandard, standards_for
+from core.catalogue.models import Category, FilingStandard, standards_for
 from core.org import Department, User
 from core.parsing import parse_id, parse_int
 from core.permissions import login_required, requires, scoped

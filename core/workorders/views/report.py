@@ -8,9 +8,10 @@ from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core import category_picker, clock, photos
+from core import clock, photos
 from core.areas import Area
-from core.catalogue import Category
+from core.catalogue import picker
+from core.catalogue.models import Category
 from core.grids.index import locate
 from core.parsing import parse_id
 from core.permissions import login_required, requires, scoped
@@ -93,7 +94,7 @@ def _location_fields(form) -> tuple[dict, list[str]]:
 
 
 def category_chosen(form, errors) -> Category | None:
-    found, error = category_picker.chosen(form, current_app.config["CATALOGUE_EDITION"])
+    found, error = picker.chosen(form, current_app.config["CATALOGUE_EDITION"])
     if error:
         errors.append(error)
     return found
@@ -101,7 +102,7 @@ def category_chosen(form, errors) -> Category | None:
 
 def categories() -> list[Category]:
     """The categories a case may have: the configured edition's, in use."""
-    return category_picker.choices(current_app.config["CATALOGUE_EDITION"])
+    return picker.choices(current_app.config["CATALOGUE_EDITION"])
 
 
 def new_form_context(form):

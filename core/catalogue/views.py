@@ -1,5 +1,5 @@
 """The catalogue's pages: the category list, a category with its filing standards, editing both, and the
-import page (the `catalogue` blueprint; the models and hooks are in core/catalogue.py)."""
+import page (the `catalogue` blueprint)."""
 
 import unicodedata
 
@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from core import audit, editing
-from core.catalogue import (
+from core.catalogue.models import (
     EDITIONS,
     KINDS,
     LONG_TEXT,
@@ -29,6 +29,7 @@ from core.catalogue import (
     FilingStandard,
 )
 from core.db import db
+from core.dispatch_rules import rule_areas, rules_for
 from core.editing import EditForm
 from core.import_pages import ImportKind, status_page, upload_page
 from core.org import HANDLING_TYPES, Department, department_tree
@@ -109,8 +110,6 @@ def _category_page(category: Category, form: CategoryForm | None, status=200):
         .where(FilingStandard.category == category)
         .order_by(FilingStandard.active.desc(), FilingStandard.seq, FilingStandard.id)
     )
-    from core.dispatch_rules import rule_areas, rules_for  # it builds on this module's Category
-
     manage = current_user.can("catalogue.manage")
     return page(
         "catalogue/category.html",
@@ -256,7 +255,7 @@ IMPORTS = ImportKind(
     name="catalogue",
     model=CatalogueImport,
     form=ImportForm,
-    importer="core.catalogue_import",
+    importer="core.catalogue.importer",
     reader="read_table",
     options=lambda form: {"skip_rejected": form.skip_rejected.data, "dry_run": form.dry_run.data},
     context={"kinds": KINDS},

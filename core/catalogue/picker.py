@@ -8,7 +8,7 @@ import unicodedata
 
 from flask_babel import gettext as _
 
-from core.catalogue import Category
+from core.catalogue.models import Category
 from core.parsing import parse_id
 
 
