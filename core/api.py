@@ -19,7 +19,7 @@ from core.grids.index import locate
 from core.grids.models import shape_of, shapes_on
 from core.hookspecs import hookimpl
 from core.import_pages import ImportKind, status_page, upload_page
-from core.maps.layers import Band, Measure
+from core.map_layers import Band, Measure
 from core.notifications import with_permissions
 from core.org import Department, User, department_tree, descendants
 from core.parsing import ParseError, parse_date, parse_datetime, parse_decimal, parse_float, parse_id, parse_int

@@ -106,7 +106,7 @@ def register_imports():
 
 @hookspec
 def map_measures():
-    """Called at start-up. Return a list of `core.maps.layers.Measure(name, label, values, bands, available)`:
+    """Called at start-up. Return a list of `core.map_layers.Measure(name, label, values, bands, available)`:
     a number per unit grid the grid maps can colour the grids by (`values(user)` → {grid id: number},
     scoped to what the user may see; `bands(values)` the colours and legend; `available(user)` who may
     pick it). Names must be unique across plugins."""

@@ -4,7 +4,7 @@ on a database where it was once enabled, whose roles still hold its permissions.
 import pytest
 
 from core import exports, import_pages
-from core.maps import layers as maps
+from core import map_layers as maps
 from core.testcity import build_city
 from core.testing import client_for, in_db
 

@@ -11,7 +11,7 @@ from core import clock
 from core.db import db
 from core.evaluation import periods, snapshots
 from core.evaluation.gridmap import GRADE_COLOURS
-from core.maps.layers import GREY
+from core.map_layers import GREY
 from tests.support import login
 from tests.workorder_support import act, build_city, photo, report, shapes, to_dispatched
 

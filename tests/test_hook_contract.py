@@ -84,7 +84,7 @@ def test_every_hook_is_exercised(make_app):
     assert client.get("/grids/map.geojson?measure=recorder_notes").status_code == 200  # map_measures
     with app.app_context(), db.connection_context():
         from core import exports, import_pages
-        from core.maps import layers as maps
+        from core import map_layers as maps
 
         assert "recorder_notes" in maps.measures()
         assert "recorder_notes" in exports.kinds()  # register_exports

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from core import clock
+from core import map_layers as maps
 from core.db import db
-from core.maps import layers as maps
 from core.workorders import case_maps, clocks, states, workflow
 from core.workorders import demo_locations as maps_demo
 from core.workorders.models import WorkOrder

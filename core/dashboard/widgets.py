@@ -135,7 +135,7 @@ def _trend(user, scope, now):
 def _map(user, scope, now):
     if not user.can("grids.view"):
         return None
-    from core.maps.layers import grid_map_layers
+    from core.map_layers import grid_map_layers
 
     by_grid = figures.open_by_grid(scope)
     return {

@@ -5,7 +5,7 @@ monthly snapshot only — the figures as published, frozen — and both need `ev
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from core.maps.layers import GREY, Band, Measure
+from core.map_layers import GREY, Band, Measure
 
 # Grade letter → colour on the map (A best, E worst).
 GRADE_COLOURS = {"A": "#2e7d32", "B": "#7cb342", "C": "#f9a825", "D": "#ef6c00", "E": "#c62828"}

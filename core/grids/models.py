@@ -145,3 +145,22 @@ def export_text(on: date | None = None) -> str:
         properties = json.dumps({"code": area.code, "name": area.name}, ensure_ascii=False, separators=(",", ":"))
         lines.append(f'{{"type":"Feature","properties":{properties},"geometry":{shape.geometry}}}')
     return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
+
+
+def grid_rows(area: Area | None = None, ids=None):
+    """(area id, code, name, geometry text) of the current unit grids with a shape: all, those under
+    `area` (or `area` itself), or those with the given ids."""
+    today = clock.now().date()
+    query = (
+        GridShape.select(Area.id, Area.code, Area.name, GridShape.geometry)
+        .join(Area)
+        .where(
+            GridShape.valid_to.is_null() & (Area.level == "grid") & (Area.valid_to.is_null() | (Area.valid_to > today))
+        )
+        .order_by(Area.code)
+    )
+    if area is not None:
+        query = query.where(Area.code.startswith(area.code))
+    if ids is not None:
+        query = query.where(Area.id.in_(list(ids) or [0]))
+    return query.tuples()

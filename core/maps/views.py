@@ -1,4 +1,4 @@
-"""The GeoJSON of the unit grids (/grids/map.geojson), coloured by a measure (core/maps/layers.py). The
+"""The GeoJSON of the unit grids (/grids/map.geojson), coloured by a measure (core/map_layers.py). The
 case pins and a case's own map (/orders/…geojson) are routes of this blueprint too, added by
 core/workorders/case_maps.py so that the endpoint names stay `maps.*`."""
 
@@ -6,9 +6,10 @@ from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core import map_layers as layers
 from core.areas import Area
-from core.maps import layers
-from core.maps.layers import GREY, colour_of, count_bands, feature, geojson_response, grid_rows
+from core.grids.models import grid_rows
+from core.map_layers import GREY, colour_of, count_bands, feature, geojson_response
 from core.parsing import parse_id
 from core.permissions import requires
 from core.responsibility.people import grid_ids

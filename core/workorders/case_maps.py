@@ -12,7 +12,8 @@ from peewee import JOIN, fn
 
 from core import clock
 from core.catalogue.models import Category
-from core.maps.layers import GREEN, GREY, RED, YELLOW, Measure, feature, geojson_response, grid_rows, point
+from core.grids.models import grid_rows
+from core.map_layers import GREEN, GREY, RED, YELLOW, Measure, feature, geojson_response, point
 from core.maps.views import bp
 from core.parsing import parse_id
 from core.permissions import login_required, scoped

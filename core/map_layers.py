@@ -1,7 +1,8 @@
 """The layer machinery behind the maps (static/js/map.js draws them; templates/_map.html places them):
-measures that colour the unit grids, the GeoJSON they are served as (core/maps/views.py), and the layers
-of a map of unit grids. This layer knows grids, not what happens in them: the case counts, the case pins
-and their warning lights come from core.workorders through the hooks below.
+measures that colour the unit grids, GeoJSON features and responses, and the layers of a map of unit
+grids. A building block: the grids' pages, the maps feature (core/maps/, the grids' GeoJSON), the work
+orders (case counts, pins and their warning lights) and the evaluation (scores) all use it, through the
+hooks below for what they add.
 
 Measures come from the `map_measures()` hook (called once at start-up; core.workorders gives "open" and
 "overdue", core.evaluation "score"): `Measure(name, label, values, bands, available)`.
@@ -26,9 +27,8 @@ from dataclasses import dataclass
 from flask import Response, url_for
 from flask_babel import gettext as _
 
-from core import clock, plugins
+from core import plugins
 from core.areas import Area
-from core.grids.models import GridShape
 
 GREEN, YELLOW, ORANGE, RED, GREY = "#2e7d32", "#f9a825", "#ef6c00", "#c62828", "#9e9e9e"
 
@@ -118,25 +118,6 @@ def feature(geometry_text: str, properties: dict) -> str:
 
 def point(lon, lat) -> str:
     return json.dumps({"type": "Point", "coordinates": [float(lon), float(lat)]})
-
-
-def grid_rows(area: Area | None = None, ids=None):
-    """(area id, code, name, geometry text) of the current unit grids with a shape: all, those under
-    `area` (or `area` itself), or those with the given ids."""
-    today = clock.now().date()
-    query = (
-        GridShape.select(Area.id, Area.code, Area.name, GridShape.geometry)
-        .join(Area)
-        .where(
-            GridShape.valid_to.is_null() & (Area.level == "grid") & (Area.valid_to.is_null() | (Area.valid_to > today))
-        )
-        .order_by(Area.code)
-    )
-    if area is not None:
-        query = query.where(Area.code.startswith(area.code))
-    if ids is not None:
-        query = query.where(Area.id.in_(list(ids) or [0]))
-    return query.tuples()
 
 
 def grid_map_layers(user, measure: str = "open", **grid_args) -> list[dict]:
