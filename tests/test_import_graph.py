@@ -23,10 +23,6 @@ TOP_FLOOR = {
 KNOWN = {
     # module: (what breaks the rule, what moves it)
     "core.audit_actions": ("imports features", "each feature describes its own actions (register_audit_actions)"),
-    "core.dispatch_rules": (
-        "has hooks and imports a feature",
-        "a folder of its own, once the category page shows its rules through a hook (catalogue imports it)",
-    ),
     "core.exports": ("has hooks", "core/exports/ with the export pages"),
 }
 
