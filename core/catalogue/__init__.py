@@ -62,3 +62,10 @@ def menu_items(user):
     if user.can("catalogue.view"):
         return [MenuItem(_l("Categories and standards"), "catalogue.categories", order=880, group="admin")]
     return []
+
+
+@hookimpl
+def register_audit_actions():
+    from core.catalogue.audit_actions import ACTIONS
+
+    return ACTIONS

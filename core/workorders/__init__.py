@@ -184,3 +184,10 @@ def dashboard_widgets(user):
 
     context = {"counts": my_queue_counts(user), "unread": unread(user)}
     return [Widget(_l("My work"), "workorders/_widget_queue.html", context, order=1)]
+
+
+@hookimpl
+def register_audit_actions():
+    from core.workorders.audit_actions import ACTIONS
+
+    return ACTIONS
