@@ -65,6 +65,19 @@ class AuditAction:
     values: dict = field(default_factory=dict)
 
 
+def link_to(endpoint: str, id_arg: str | None = None, **fixed) -> Callable[[str], str | None]:
+    """An AuditAction's link for an object id: `link_to("admin.user_edit", id_arg="user_id")` links an
+    entry about user 5 to /admin/users/5; without `id_arg`, to the endpoint's one page."""
+    from flask import url_for
+
+    def link(object_id):
+        if id_arg and not str(object_id).isdigit():
+            return None
+        return url_for(endpoint, **({id_arg: int(object_id)} if id_arg else {}), **fixed)
+
+    return link
+
+
 @dataclass
 class Told:
     """One audit entry as the log shows it: the sentence (Markup) and its changes (label, old, new)."""

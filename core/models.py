@@ -13,7 +13,7 @@ MODULES = [
     "core.areas",
     "core.scheduler",
     "core.catalogue.models",
-    "core.dispatch_rules",
+    "core.catalogue.dispatch_rules",
     "core.worktime.models",
     "core.photos",
     "core.workorders.models",

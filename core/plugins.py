@@ -27,7 +27,6 @@ BUILTINS = [
     "core.builtin",
     "core.exports",
     "core.catalogue",
-    "core.dispatch_rules",
     "core.worktime",
     "core.photos",
     "core.workorders",

@@ -160,7 +160,7 @@ def test_a_report_in_ones_own_grid_is_not_marked(app, city):
 
 
 def test_a_dispatch_rule_to_a_centre_is_refused(app, city):
-    from core.dispatch_rules import DispatchRule
+    from core.catalogue.dispatch_rules import DispatchRule
 
     admin = client_for(app, "admin")
     page = admin.get(f"/catalogue/{city.category.id}").get_data(as_text=True)

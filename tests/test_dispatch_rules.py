@@ -5,8 +5,8 @@ import re
 
 from core.areas import Area
 from core.audit import AuditEntry
+from core.catalogue.dispatch_rules import DispatchRule, suggest
 from core.components.models import Component
-from core.dispatch_rules import DispatchRule, suggest
 from core.org import Department
 from core.workorders.models import WorkOrder
 from tests.support import client_for, csrf_token, in_db

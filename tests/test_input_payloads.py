@@ -84,8 +84,8 @@ def world(app, monkeypatch):
 
     # a password a payload sets is hashed with one round, not scrypt: hundreds of user edits are posted
     monkeypatch.setattr(org, "generate_password_hash", lambda p: security.generate_password_hash(p, "pbkdf2:sha256:1"))
+    from core.catalogue.dispatch_rules import DispatchRule
     from core.components.models import Component
-    from core.dispatch_rules import DispatchRule
     from core.evaluation import periods, snapshots
     from core.evaluation.models import Deduction
     from core.workorders.models import SavedFilter

@@ -89,10 +89,10 @@ def _photo(colour, user):
 
 
 def _build():
+    from core.catalogue.dispatch_rules import DispatchRule
     from core.catalogue.models import CatalogueImport
     from core.components.models import Component, ComponentImport
     from core.dashboard import WIDGETS
-    from core.dispatch_rules import DispatchRule
     from core.evaluation import periods, snapshots
     from core.evaluation.models import Deduction
     from core.exports import ExportJob

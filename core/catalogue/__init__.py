@@ -9,14 +9,15 @@ from core.hookspecs import hookimpl
 from core.plugins import MenuItem, UpgradeStep, host
 
 # The hooks import the package's modules when called: importing core.catalogue.models runs this file
-# first, and the pages import core.dispatch_rules, which imports the models (a circle).
+# first, and the pages import core.catalogue.dispatch_rules, which imports the models (a circle).
 
 
 @hookimpl
 def register_blueprints():
+    from core.catalogue.dispatch_rule_views import bp as dispatch_rules
     from core.catalogue.views import bp
 
-    return [bp]
+    return [bp, dispatch_rules]
 
 
 @hookimpl
@@ -61,3 +62,10 @@ def menu_items(user):
     if user.can("catalogue.view"):
         return [MenuItem(_l("Categories and standards"), "catalogue.categories", order=880, group="admin")]
     return []
+
+
+@hookimpl
+def register_audit_actions():
+    from core.catalogue.audit_actions import ACTIONS
+
+    return ACTIONS

@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from core import audit, editing
+from core.catalogue.dispatch_rules import rule_areas, rules_for
 from core.catalogue.models import (
     EDITIONS,
     KINDS,
@@ -29,7 +30,6 @@ from core.catalogue.models import (
     FilingStandard,
 )
 from core.db import db
-from core.dispatch_rules import rule_areas, rules_for
 from core.editing import EditForm
 from core.import_pages import ImportKind, status_page, upload_page
 from core.org import HANDLING_TYPES, Department, department_tree

@@ -93,3 +93,10 @@ def map_layers(user, area):
     layer = map_layer(area.id if area is not None else None)
     # on the city map: switched off at first
     return [MapLayer(layer["name"], layer["url"], "points", cluster=True, visible=area is not None)]
+
+
+@hookimpl
+def register_audit_actions():
+    from core.components.audit_actions import ACTIONS
+
+    return ACTIONS

@@ -105,3 +105,10 @@ def demo_data(ctx):
     if Snapshot.get_or_none(Snapshot.period == month.key) is None:
         snapshots.publish(snapshots.prepare(month).id, ctx.users.get("evaluator"))
         snapshots.prepare(periods.previous("week", now))
+
+
+@hookimpl
+def register_audit_actions():
+    from core.evaluation.audit_actions import ACTIONS
+
+    return ACTIONS

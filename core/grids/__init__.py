@@ -77,3 +77,10 @@ def demo_data(ctx):
     from core.grids.demo import demo_shapes
 
     demo_shapes(ctx)
+
+
+@hookimpl
+def register_audit_actions():
+    from core.grids.audit_actions import ACTIONS
+
+    return ACTIONS

@@ -44,3 +44,10 @@ def demo_data(ctx):
     from core.responsibility.demo import demo_responsibility
 
     demo_responsibility(ctx)
+
+
+@hookimpl
+def register_audit_actions():
+    from core.responsibility.audit_actions import ACTIONS
+
+    return ACTIONS

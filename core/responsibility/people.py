@@ -13,7 +13,7 @@ which are `GridAssignment` rows (the same rows that scope what a collector sees,
   `responsibility.unassign`, `collector.assign`, `collector.unassign`), one entry per operation listing
   the grid codes.
 
-The department a new case is suggested for comes from core.dispatch_rules (category × area); the grid's
+The department a new case is suggested for comes from core.catalogue.dispatch_rules (category × area); the grid's
 responsible people for it are shown next to it on the case page. The tables are in
 core/responsibility/models.py, the pages in core/responsibility/views.py."""
 

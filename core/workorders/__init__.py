@@ -100,10 +100,13 @@ def register_jobs():
 def demo_data(ctx):
     from flask import current_app
 
+    from core.catalogue.demo import street_offices
     from core.grids.demo import demo_shapes
-    from core.workorders.demo import load_history
+    from core.workorders.demo import load_history, prepare_reference_data
     from core.workorders.demo_locations import place_demo_orders
 
+    prepare_reference_data()  # the catalogue, which the dispatch rules name
+    street_offices(ctx)  # before the history, whose cases are suggested by them
     load_history(ctx, current_app.config["DEMO_HISTORY_DAYS"], current_app.config["DEMO_CASES_PER_DAY"])
     demo_shapes(ctx)  # idempotent: core.grids' own demo_data, later, finds them made
     place_demo_orders()
@@ -181,3 +184,10 @@ def dashboard_widgets(user):
 
     context = {"counts": my_queue_counts(user), "unread": unread(user)}
     return [Widget(_l("My work"), "workorders/_widget_queue.html", context, order=1)]
+
+
+@hookimpl
+def register_audit_actions():
+    from core.workorders.audit_actions import ACTIONS
+
+    return ACTIONS

@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 from peewee import fn
 
-from core import clock, dispatch_rules, settings
+from core import clock, settings
+from core.catalogue import dispatch_rules
 from core.catalogue.models import Category, FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, Role, User, UserRole

@@ -76,7 +76,7 @@ class WorkOrder(BaseModel):
     returns = IntegerField(default=0)
     resume_status = CharField(max_length=20, default="")  # where a suspended case goes back to
     component = ForeignKeyField(Component, null=True, on_delete="SET NULL", index=True)  # the census entry it is about
-    # Where core.dispatch_rules suggests dispatching it (set when reported and when filed).
+    # Where core.catalogue.dispatch_rules suggests dispatching it (set when reported and when filed).
     suggested_department = ForeignKeyField(Department, null=True, on_delete="SET NULL", backref="suggested_orders")
     # A case a campaign opened (core.workorders.cases.open_case): the plugin, the kind of its object, its id.
     origin_plugin = CharField(max_length=40, default="")

@@ -11,7 +11,8 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext as _
 
-from core import audit, clock, dispatch_rules
+from core import audit, clock
+from core.catalogue import dispatch_rules
 from core.catalogue.models import FilingStandard
 from core.db import db, is_sqlite
 from core.org import Department, User

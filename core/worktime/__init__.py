@@ -55,3 +55,10 @@ def startup(app):
     from core.worktime.deadlines import invalidate
 
     invalidate()  # a new application may stand on another database
+
+
+@hookimpl
+def register_audit_actions():
+    from core.worktime.audit_actions import ACTIONS
+
+    return ACTIONS
