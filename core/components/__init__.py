@@ -37,7 +37,7 @@ def register_permissions():
 
 @hookimpl
 def register_commands(cli):
-    from core.components.census import components_cli
+    from core.components.cli import components_cli
 
     cli.add_command(components_cli)
 
