@@ -172,17 +172,45 @@ def test_the_dashboard_uses_the_evaluations_city_figures(history, ctx):
 
 
 def test_the_dashboard_shows_every_widget_with_its_polling(app, history):
+    client = client_for(app, "dispatcher")
     with clock.frozen(NOW):
-        html = client_for(app, "dispatcher").get("/").get_data(as_text=True)
-    for name in ("today", "rates", "overdue", "feed", "trend", "map", "top"):
+        html = client.get("/").get_data(as_text=True)
+    for name in ("today", "overdue", "feed", "map", "top"):
         assert f'id="dash-{name}"' in html
         assert f'hx-get="/dashboard/widgets/{name}" hx-trigger="every 30s"' in html
     assert "The whole city" in html
     assert history["e"].number in html  # the feed
     assert "/grids/map.geojson?measure=open" in html
-    assert html.count('<script type="application/json">') == 2  # trend and top categories charts
+    assert html.count('<script type="application/json">') == 1  # the top categories chart
     assert "chart.umd.min.js" in html and "js/charts.js" in html
-    assert "handled on time / due to handle" in html and "dispatched on time / due to dispatch" in html
+    # The two widgets of the evaluation's figures fetch themselves as soon as the page is in, then poll.
+    for name in ("rates", "trend"):
+        assert f'id="dash-{name}" class="dash dash-{name}" hx-get="/dashboard/widgets/{name}" hx-trigger="load"' in html
+        with clock.frozen(NOW):
+            fragment = client.get(
+                f"/dashboard/widgets/{name}", headers={"HX-Request": "true", "HX-Target": f"dash-{name}"}
+            )
+        fragment = fragment.get_data(as_text=True)
+        assert fragment.lstrip().startswith(f'<div id="dash-{name}"')
+        assert f'hx-trigger="every 30s"' in fragment
+        if name == "rates":
+            assert "handled on time / due to handle" in fragment and "dispatched on time / due to dispatch" in fragment
+        else:
+            assert '<script type="application/json">' in fragment  # its chart
+    assert "handled on time / due to handle" not in html  # computed after the page, not in it
+
+
+def test_a_user_without_an_evaluation_scope_gets_no_rates_placeholder(app, city):
+    """The rates widget's placeholder follows the widget: no evaluation level measures "the cases I
+    reported", so such a user gets neither."""
+    from core.responsibility.models import GridAssignment
+
+    with app.app_context(), db.connection_context():
+        GridAssignment.delete().where(GridAssignment.user == city.users["other_collector"]).execute()
+    html = client_for(app, "other_collector").get("/").get_data(as_text=True)
+    assert client_for(app, "other_collector").get("/dashboard/widgets/rates").status_code == 404
+    assert 'id="dash-trend"' in html
+    assert 'id="dash-rates"' not in html
 
 
 def test_the_refresh_interval_is_configurable(make_app):

@@ -18,13 +18,14 @@ WIDGETS = {
 }
 
 
-def widget(name: str, user, now=None) -> Widget | None:
+def widget(name: str, user, now=None, later: bool = False) -> Widget | None:
     """The widget `name` for `user` as of `now` (default: the clock's now), or None when the user may not
     see it. The widgets of one page share one `now`: their figures are of one moment, and those computed
-    for one widget serve the next (core.dashboard.figures.daily_rates)."""
+    for one widget serve the next (core.dashboard.figures.daily_rates). later: the slow widgets come as
+    placeholders that fetch themselves (core.dashboard.widgets.AFTER_THE_PAGE), as on the home page."""
     from core.dashboard.widgets import context_for
 
-    context = context_for(name, user, now)
+    context = context_for(name, user, now, later)
     if context is None:
         return None
     title, template, order, width = WIDGETS[name]
@@ -43,4 +44,4 @@ def dashboard_widgets(user):
     from core import clock
 
     now = clock.now()
-    return [w for w in (widget(name, user, now) for name in WIDGETS) if w is not None]
+    return [w for w in (widget(name, user, now, later=True) for name in WIDGETS) if w is not None]

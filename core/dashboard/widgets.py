@@ -157,6 +157,14 @@ def _top(user, scope, now):
     return {"categories": categories, "hotspots": figures.hotspots(start, end, scope), "chart": chart}
 
 
+# The widgets whose figures are the evaluation's queries, most of a home page's time: the home page shows
+# them loading and fetches their fragment right after itself, so the page and its other widgets come at
+# once. Each says, without computing anything, whether the user sees it (as its context function would).
+AFTER_THE_PAGE = {
+    "rates": lambda user: figures.evaluation_scope(user) is not None,
+    "trend": lambda user: True,
+}
+
 CONTEXTS = {
     "today": _today,
     "rates": _rates,
@@ -168,11 +176,14 @@ CONTEXTS = {
 }
 
 
-def context_for(name: str, user, now=None) -> dict | None:
+def context_for(name: str, user, now=None, later: bool = False) -> dict | None:
     """The template context of widget `name` for `user` as of `now` (default: the clock's now), or None
-    when the user may not see it."""
+    when the user may not see it. later: a widget of AFTER_THE_PAGE gets only what its placeholder needs
+    (context["later"]), its figures left to its fragment."""
     if name not in CONTEXTS or not user.can("dashboard.view") or not can_view_cases(user):
         return None
     now = now or clock.now()
+    if later and name in AFTER_THE_PAGE:
+        return {**_base(name, user, now), "later": True} if AFTER_THE_PAGE[name](user) else None
     own = CONTEXTS[name](user, scope_condition(user), now)
     return None if own is None else {**_base(name, user, now), **own}
