@@ -192,7 +192,7 @@ def test_the_dashboard_shows_every_widget_with_its_polling(app, history):
             )
         fragment = fragment.get_data(as_text=True)
         assert fragment.lstrip().startswith(f'<div id="dash-{name}"')
-        assert f'hx-trigger="every 30s"' in fragment
+        assert 'hx-trigger="every 30s"' in fragment
         if name == "rates":
             assert "handled on time / due to handle" in fragment and "dispatched on time / due to dispatch" in fragment
         else:
