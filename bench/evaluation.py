@@ -27,8 +27,9 @@ from core import clock  # noqa: E402
 from core.db import db, is_sqlite  # noqa: E402
 from core.evaluation import indicators, periods  # noqa: E402
 from core.evaluation.snapshots import table  # noqa: E402
+from core.numbers import continue_after  # noqa: E402
 from core.workorders import states, workflow  # noqa: E402
-from core.workorders.models import NumberCounter, WorkOrder, WorkOrderEvent  # noqa: E402
+from core.workorders.models import WorkOrder, WorkOrderEvent  # noqa: E402
 from core.worktime import deadlines  # noqa: E402
 
 PERIOD = "2026-10"  # the last whole month before the frozen clock (2026-11-18)
@@ -124,7 +125,7 @@ def generate_orders(args) -> dict:
     insert_events(events)
     total_events += len(events)
     for year, last in seqs.items():
-        NumberCounter.insert(year=year, last=last).execute()
+        continue_after("case", year, last)
     txn.__exit__(None, None, None)
     seconds = time.perf_counter() - t0
     print(f"generated {n:,} cases, {total_events:,} events: {seconds:.1f} s", flush=True)

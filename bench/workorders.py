@@ -41,6 +41,7 @@ from core import demo as city  # noqa: E402
 from core.areas import Area  # noqa: E402
 from core.catalogue.models import Category, FilingStandard  # noqa: E402
 from core.db import db, is_sqlite  # noqa: E402
+from core.numbers import NumberSeries, continue_after  # noqa: E402
 from core.org import Department, Role, User, UserRole  # noqa: E402
 from core.photos import Photo  # noqa: E402
 from core.responsibility.models import GridAssignment  # noqa: E402
@@ -49,7 +50,6 @@ from core.workorders import states, workflow  # noqa: E402
 from core.workorders.demo import prepare_reference_data  # noqa: E402
 from core.workorders.models import (  # noqa: E402
     Notification,
-    NumberCounter,
     WorkOrder,
     WorkOrderEvent,
     WorkOrderPhoto,
@@ -555,7 +555,7 @@ def generate(args) -> dict:
             city.load(app)
             prepare_reference_data()
             # The demo's own history (a few of today's cases with DEMO_HISTORY_DAYS=0) goes: N means N.
-            for model in (Notification, WorkOrderPhoto, WorkOrderEvent, WorkOrder, NumberCounter):
+            for model in (Notification, WorkOrderPhoto, WorkOrderEvent, WorkOrder, NumberSeries):
                 model.delete().execute()
             setup = time.perf_counter() - started
             print(f"schema, demo city and filing standard: {setup:.1f} s", flush=True)
@@ -639,7 +639,7 @@ def _generate_orders(args) -> dict:
     for i in range(0, len(links), 2000):
         WorkOrderPhoto.insert_many(links[i : i + 2000]).execute()
     for year, last in seqs.items():
-        NumberCounter.insert(year=year, last=last).execute()
+        continue_after("case", year, last)
     if not is_sqlite():
         for table in ("work_order", "work_order_event", "work_order_photo"):
             db.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")

@@ -8,7 +8,7 @@ core/ may change without notice. docs/plugin-api.md documents every name with an
 Seven names are modules, used as `clock.now()`, `audit.record(...)`: clock, settings, audit, photos,
 editing, exports and xlsx; their supported functions are those docs/plugin-api.md lists."""
 
-from core import audit, clock, editing, exports, photos, settings, xlsx
+from core import audit, clock, editing, exports, numbers, photos, settings, xlsx
 from core.areas import LEVELS as AREA_LEVELS
 from core.areas import Area
 from core.audit import AuditAction
@@ -91,6 +91,7 @@ __all__ = [
     "PhotoError",
     "exports",
     "xlsx",
+    "numbers",
     # cases
     "open_case",
     "conclude",

@@ -22,6 +22,7 @@ MODULES = [
     "core.components.models",
     "core.evaluation.models",
     "core.exports",
+    "core.numbers",
     "core.sessions",
     "core.throttle",
 ]

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from peewee import fn
 
-from core import clock, settings
+from core import clock, numbers, settings
 from core.catalogue import dispatch_rules
 from core.catalogue.models import Category, FilingStandard
 from core.db import db, is_sqlite
@@ -21,7 +21,7 @@ from core.org import Department, Role, User, UserRole
 from core.responsibility.models import GridAssignment
 from core.workorders import states, workflow
 from core.workorders.actors import SYSTEM
-from core.workorders.models import NumberCounter, WorkOrder, WorkOrderEvent, WorkOrderPhoto
+from core.workorders.models import WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.worktime import deadlines
 from core.worktime.edits import import_days, read_csv
 
@@ -312,9 +312,7 @@ def load_history(ctx, days=90, per_day=300, seed=2018):
         for chunk in range(0, len(links), 1000):
             WorkOrderPhoto.insert_many(links[chunk : chunk + 1000]).execute()
         for year, last in sim.seqs.items():
-            NumberCounter.insert(year=year, last=last).on_conflict(
-                conflict_target=[NumberCounter.year], update={NumberCounter.last: last}
-            ).execute()
+            numbers.continue_after(workflow.CASE_SERIES, year, last)
         if not is_sqlite():
             db.execute_sql(
                 "SELECT setval(pg_get_serial_sequence('work_order', 'id'), (SELECT MAX(id) FROM work_order))"

@@ -185,11 +185,6 @@ class SavedFilter(BaseModel):
         indexes = ((("user", "name"), True),)
 
 
-class NumberCounter(BaseModel):
-    year = IntegerField(primary_key=True)
-    last = IntegerField(default=0)
-
-
 class SubmissionKey(BaseModel):
     """The idempotency key a report form carried, and the case its first post created: a repeat of the
     post (a retry on a poor connection, a second tap) finds that case instead of making another

@@ -11,7 +11,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext as _
 
-from core import audit, clock
+from core import audit, clock, numbers
 from core.catalogue import dispatch_rules
 from core.catalogue.models import FilingStandard
 from core.db import db, is_sqlite
@@ -20,7 +20,7 @@ from core.parsing import ParseError, parse_datetime
 from core.workorders import department, submissions
 from core.workorders.clocks import stage_clock, warn_time
 from core.workorders.errors import Conflict, NotAllowed, WorkflowError  # noqa: F401 (raised from here too)
-from core.workorders.models import NumberCounter, WorkOrder, WorkOrderEvent, WorkOrderPhoto
+from core.workorders.models import WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.scope import can_see, in_grids, outside_areas
 from core.workorders.states import ACTIONS, CREATE, HANDLING_TYPES, STATUSES
 from core.worktime import deadlines
@@ -78,12 +78,12 @@ def allowed_actions(order: WorkOrder, user) -> list[str]:
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
+CASE_SERIES = "case"
+
+
 def next_number(year: int) -> str:
-    """Year and sequence, unique under concurrency: the counter row is locked by the update until the
-    surrounding transaction commits."""
-    NumberCounter.insert(year=year, last=0).on_conflict_ignore().execute()
-    NumberCounter.update(last=NumberCounter.last + 1).where(NumberCounter.year == year).execute()
-    return f"{year}-{NumberCounter.get_by_id(year).last:06d}"
+    """Year and sequence (core.numbers: unique under concurrency, no gaps)."""
+    return f"{year}-{numbers.next_in(CASE_SERIES, year):06d}"
 
 
 def tracking_code() -> str:

@@ -27,6 +27,7 @@ from core.api import (
     grid_ids,
     is_working_day,
     locate,
+    numbers,
     of_origin,
     system_actor,
     tell,
@@ -236,11 +237,12 @@ def add_photos(vehicle: Vehicle, photos):
 # --- notices -----------------------------------------------------------------------------------------
 
 
+NOTICE_SERIES = "zombie_cars.notice"
+
+
 def next_notice_number(year: int) -> str:
-    prefix = f"ZC{year}-"
-    last = Notice.select(fn.MAX(Notice.number)).where(Notice.number.startswith(prefix)).scalar()
-    seq = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{seq:04d}"
+    """ZC2026-0001, ZC2026-0002, …: the plugin's series of the core's numbers (unique, no gaps)."""
+    return f"ZC{year}-{numbers.next_in(NOTICE_SERIES, year):04d}"
 
 
 def document_number(notice: Notice) -> str:
@@ -302,24 +304,16 @@ def notify(vehicle: Vehicle, user, issued_on: date | None = None) -> Notice:
                 409,
             )
         days = int(config("ZOMBIE_NOTICE_DAYS"))
-        for _attempt in range(3):
-            try:
-                with db.atomic():
-                    notice = Notice.create(
-                        vehicle=current,
-                        number=next_notice_number(issued_on.year),
-                        issued_on=issued_on,
-                        days=days,
-                        deadline=deadline_for(issued_on, days),
-                        legal_basis=legal_basis(current),
-                        office=config("ZOMBIE_ISSUING_OFFICE"),
-                        issued_by=user,
-                    )
-                break
-            except IntegrityError:  # two notices numbered at once: take the next number
-                continue
-        else:  # pragma: no cover - three collisions in a row
-            raise CampaignError(_("Could not number the notice; please try again."), 409)
+        notice = Notice.create(
+            vehicle=current,
+            number=next_notice_number(issued_on.year),
+            issued_on=issued_on,
+            days=days,
+            deadline=deadline_for(issued_on, days),
+            legal_basis=legal_basis(current),
+            office=config("ZOMBIE_ISSUING_OFFICE"),
+            issued_by=user,
+        )
         Vehicle.update(stage="notified").where(Vehicle.id == current.id).execute()
         audit.record(
             "zombie_cars.notify",
