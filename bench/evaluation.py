@@ -28,7 +28,7 @@ from core.db import db, is_sqlite  # noqa: E402
 from core.evaluation import indicators, periods  # noqa: E402
 from core.evaluation.snapshots import table  # noqa: E402
 from core.numbers import continue_after  # noqa: E402
-from core.workorders import states, workflow  # noqa: E402
+from core.workorders import effects, states  # noqa: E402
 from core.workorders.models import WorkOrder, WorkOrderEvent  # noqa: E402
 from core.worktime import deadlines  # noqa: E402
 
@@ -58,7 +58,7 @@ def with_clocks(place, case, events):
         elif action == "approve_extension":
             handle_due = deadlines.due_at(handle_due, limit_value, limit_unit, calendar=cal)
             due = handle_due
-        if after != before and action not in workflow.KEEP_CLOCK:
+        if after != before and action not in effects.KEEP_CLOCK:
             if stage and due:
                 event["data"] = {**(event["data"] or {}), "ended_stage": stage, "ended_due": str(due)}
             stage = states.STAGE_OF.get(after)

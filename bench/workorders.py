@@ -46,7 +46,7 @@ from core.org import Department, Role, User, UserRole  # noqa: E402
 from core.photos import Photo  # noqa: E402
 from core.responsibility.models import GridAssignment  # noqa: E402
 from core.timelimits import parse_limit  # noqa: E402
-from core.workorders import states, workflow  # noqa: E402
+from core.workorders import effects, states, workflow  # noqa: E402
 from core.workorders.demo import prepare_reference_data  # noqa: E402
 from core.workorders.models import (  # noqa: E402
     Notification,
@@ -170,7 +170,7 @@ class City:
         r.shuffle(ranks)
         self.standard_weights = list(_cumulative([1 / (rank + 4) ** 1.1 for rank in ranks]))
         self.busiest_standard = self.standards[ranks.index(0)]
-        rules = workflow.Rules()
+        rules = effects.Rules()
         self.stage_limits = {stage: parse_limit(text) for stage, text in rules.stage_limits.items()}
         self.calendar = deadlines.current_calendar()
         self.photos = [p.id for p in Photo.select(Photo.id).order_by(Photo.id)][:2]  # demo_photo("before"), ("after")
@@ -381,9 +381,9 @@ class Generator:
                     suspended_until=max(row["suspension_requested_until"], _day(NOW + timedelta(days=1))),
                     suspension_requested_until=None,
                 )
-            if action in ("return", "report_handled"):  # workflow._apply_return, _apply_handled
+            if action in ("return", "report_handled"):  # effects._apply_return, _apply_handled
                 row.update(extension_requested=False, suspension_requested_until=None)
-            if after != before and action not in workflow.KEEP_CLOCK:
+            if after != before and action not in effects.KEEP_CLOCK:
                 clock_start = at
         row["due_at"] = due
         if case.status in states.FINAL:
