@@ -4,7 +4,7 @@ measured in the same run.
     .venv/bin/python bench/exports.py                 # 50,000 rows of each kind, 3 runs each
     .venv/bin/python bench/exports.py --rows 2000 --repeat 1
 
-Each kind is exported as its background thread does it (`core.exports._run` on an ExportJob row: the
+Each kind is exported as its background thread does it (`core.exports.jobs._run` on an ExportJob row: the
 kind's query read page by page, the progress and heartbeat written every 500 rows, the workbook written
 with `core.xlsx.write_book` and renamed into place) from a SQLite file holding N rows of that kind (cases,
 components or vehicles); the evaluation kind writes a level table of N units (its figures are computed in
@@ -138,17 +138,19 @@ def evaluation_table(rows: int) -> dict:
 def child(kind: str, rows: int, repeat: int) -> dict:
     from openpyxl import Workbook
 
-    from core import exports, xlsx
+    from core import xlsx
     from core.db import db
     from core.evaluation import exports as evaluation_exports
-    from core.exports import ExportJob
+    from core.exports.jobs import _run
+    from core.exports.kinds import Kind, kinds
+    from core.exports.models import ExportJob
 
     folder = Path(tempfile.mkdtemp(prefix="xiuhua-bench-exports-"))
     app, city = build(folder, rows, kind)
     user = city.users["dispatcher"]
     if kind == "evaluation":  # made-up figures: the kind's own computation is bench/evaluation.py's
         table = evaluation_table(rows)
-        bench_kind = exports.Kind("bench_evaluation", lambda u, p: [evaluation_exports.table_sheet("2026-10", table)])
+        bench_kind = Kind("bench_evaluation", lambda u, p: [evaluation_exports.table_sheet("2026-10", table)])
         app.extensions["xiuhua.plugins"].registered["register_exports"].append(("bench", [bench_kind]))
     name = "bench_evaluation" if kind == "evaluation" else kind
     found = {"kind": kind, "rows": 0, "app": [], "cpu": [], "floor": [], "openpyxl": []}
@@ -157,13 +159,13 @@ def child(kind: str, rows: int, repeat: int) -> dict:
             job = ExportJob.create(user=user, kind=name, params={"box": "all"} if kind == "orders" else {},
                                    filename="bench.xlsx", runner="bench:0", going_user=user.id)  # fmt: skip
             started, cpu = time.perf_counter(), time.process_time()
-            exports._run(job.id)
+            _run(job.id)
             found["app"].append(time.perf_counter() - started)
             found["cpu"].append(time.process_time() - cpu)
             job = ExportJob.get_by_id(job.id)
             assert job.status == "done", job.error
             found["rows"] = job.done
-            sheets = exports.kinds()[name].sheets(user, job.params)
+            sheets = kinds()[name].sheets(user, job.params)
             plain = [(sheet.title, list(sheet.headers), [list(row) for row in sheet.rows]) for sheet in sheets]
             started = time.perf_counter()
             xlsx.write_book(io.BytesIO(), [xlsx.Sheet(t, h, v, widths=[10] * len(h)) for t, h, v in plain])

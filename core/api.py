@@ -5,16 +5,17 @@ A plugin (plugins/, an installed package, the tutorial, what `flask plugins new`
 use the test kit, `core.testing`. Names here keep their meaning between releases; anything else in
 core/ may change without notice. docs/plugin-api.md documents every name with an example.
 
-Seven names are modules, used as `clock.now()`, `audit.record(...)`: clock, settings, audit, photos,
-editing, exports and xlsx; their supported functions are those docs/plugin-api.md lists."""
+Eight names are modules, used as `clock.now()`, `audit.record(...)`: clock, settings, audit, photos,
+editing, exports, numbers and xlsx; their supported functions are those docs/plugin-api.md lists."""
 
-from core import audit, clock, editing, exports, numbers, photos, settings, xlsx
+from core import audit, clock, editing, numbers, photos, settings, xlsx
 from core.areas import LEVELS as AREA_LEVELS
 from core.areas import Area
 from core.audit import AuditAction
 from core.catalogue.models import Category, FilingStandard
 from core.db import BaseModel, JSONField, db
 from core.editing import EditForm
+from core.exports import api as exports
 from core.grids.index import locate
 from core.grids.models import shape_of, shapes_on
 from core.hookspecs import hookimpl

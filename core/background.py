@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from peewee import (
     SQL,
     BooleanField,
@@ -38,10 +39,18 @@ STALE_AFTER = timedelta(hours=1)
 
 
 class ImportJob(BaseModel):
-    """The fields every import's row has; a subclass adds its options and sets STATUSES, its status →
-    (label, badge colour)."""
+    """The fields every import's row has; a subclass adds its options. STATUSES, status → (label, badge
+    colour), are every import's; a subclass whose stages read otherwise replaces or adds labels."""
 
-    STATUSES: dict = {}
+    STATUSES: dict = {
+        "running": (_l("Checking the rows"), "grey"),
+        "writing": (_l("Writing to the database"), "grey"),
+        "done": (_l("Imported"), "green"),
+        "checked": (_l("Dry run finished: nothing was written"), "green"),
+        "rejected": (_l("Rows were rejected: nothing was written"), "red"),
+        "failed": (_l("Failed: nothing was written"), "red"),
+        "interrupted": (_l("Interrupted: the server stopped during the import"), "red"),
+    }
 
     filename = CharField(max_length=255)
     status = CharField(max_length=12, default="running")  # a key of STATUSES

@@ -90,8 +90,8 @@ def register_categories():
 
 @hookspec
 def register_exports():
-    """Called at start-up. Return a list of `core.exports.Kind`: an Excel export a page's button starts
-    with `core.exports.respond(name, params, filename)` — the file at once when small, else written in
+    """Called at start-up. Return a list of `exports.Kind` (core.api): an Excel export a page's button starts
+    with `exports.respond(name, params, filename)` — the file at once when small, else written in
     the background with its progress. `sheets(user, params)` builds the workbook; `permission` is checked
     again when the file is written. Names must be unique across plugins."""
 

@@ -21,7 +21,7 @@ MODULES = [
     "core.responsibility.models",
     "core.components.models",
     "core.evaluation.models",
-    "core.exports",
+    "core.exports.models",
     "core.numbers",
     "core.sessions",
     "core.throttle",

@@ -3,8 +3,9 @@ on a database where it was once enabled, whose roles still hold its permissions.
 
 import pytest
 
-from core import exports, import_pages
+from core import import_pages
 from core import map_layers as maps
+from core.exports.kinds import kinds as export_kinds
 from core.testcity import build_city
 from core.testing import client_for, in_db
 
@@ -36,7 +37,7 @@ def test_a_disabled_plugin_registers_no_export_import_or_measure(restarted):
     first, second, _city = restarted
 
     def registered():
-        return set(exports.kinds()), set(import_pages.kinds()), set(maps.measures())
+        return set(export_kinds()), set(import_pages.kinds()), set(maps.measures())
 
     kinds, imports, measures = in_db(first, registered)
     assert {"components", "evaluation", "evaluation_version", "orders"} <= kinds

@@ -1,4 +1,4 @@
-"""Background Excel exports (core/exports.py) of the case list (core/workorders/export.py): the file holds
+"""Background Excel exports (core/exports/) of the case list (core/workorders/export.py): the file holds
 exactly the rows, in exactly the order, of /orders/ with the same filters; the scoping of the list; the
 callers' personal data only for those who see every case; the file and its progress only for the user
 who asked; one export going per user; old exports deleted by the scheduler."""
@@ -16,10 +16,10 @@ import pytest
 from openpyxl import load_workbook
 from peewee import IntegrityError
 
-from core import exports
 from core.audit import AuditEntry
 from core.db import db
-from core.exports import ExportJob
+from core.exports import jobs, kinds
+from core.exports.models import ExportJob, export_dir
 from core.workorders import export as case_export
 from core.workorders import queries, scope, states
 from core.workorders.models import WorkOrder
@@ -198,14 +198,14 @@ def test_a_double_submit_starts_one_export(app, city, monkeypatch):
     """The second click, while the first export is still being written, shows that export."""
     release = threading.Event()
     with app.app_context():
-        registered = exports.kinds()
+        registered = kinds.kinds()
     real = registered["orders"]
 
     def held(user, params):
         assert release.wait(30)
         return real.sheets(user, params)
 
-    monkeypatch.setattr(exports, "kinds", lambda: {**registered, "orders": dataclasses.replace(real, sheets=held)})
+    monkeypatch.setattr(jobs, "kinds", lambda: {**registered, "orders": dataclasses.replace(real, sheets=held)})
     client = client_for(app, "dispatcher")
     first = client.post("/orders/export", data={"box": "all"})
     second = client.post("/orders/export", data={"box": "all", "status": "closed"})
@@ -267,7 +267,7 @@ def test_the_scheduler_deletes_old_exports(app, city, frozen_clock, run_job):
     with app.app_context(), db.connection_context():
         old_job, recent_job = ExportJob.select().order_by(ExportJob.id)
         assert old_job.path.is_file() and recent_job.path.is_file()
-        assert old_job.path.parent == exports.export_dir() and str(old_job.path).startswith(app.instance_path)
+        assert old_job.path.parent == export_dir() and str(old_job.path).startswith(app.instance_path)
     frozen_clock.advance(timedelta(days=3))  # 8 days after the first, 3 after the second: keep 7
     run = run_job("exports.prune")
     assert run.outcome == "success", run.error
@@ -297,14 +297,14 @@ def test_two_simultaneous_clicks_start_one_export(app, city, monkeypatch):
     one of them start the export; the other answers with it."""
     release = threading.Event()
     with app.app_context():
-        registered = exports.kinds()
+        registered = kinds.kinds()
     real = registered["orders"]
 
     def held(user, params):
         assert release.wait(30)
         return real.sheets(user, params)
 
-    monkeypatch.setattr(exports, "kinds", lambda: {**registered, "orders": dataclasses.replace(real, sheets=held)})
+    monkeypatch.setattr(jobs, "kinds", lambda: {**registered, "orders": dataclasses.replace(real, sheets=held)})
     clients = [client_for(app, "dispatcher"), client_for(app, "dispatcher")]
     barrier = threading.Barrier(2)
     locations = [None, None]
@@ -329,8 +329,8 @@ def test_the_export_finishes_while_another_thread_commits_reports(app, city, mon
     """The export reads in short pages and writes its progress between them: reports committed by
     another connection while it runs (one before every row here) never meet a read snapshot it holds
     (on SQLite: SQLITE_BUSY_SNAPSHOT, "database is locked"). Every row of the list is in the file."""
-    monkeypatch.setattr(exports, "PROGRESS_EVERY", 3)
-    monkeypatch.setattr(exports, "PAGE_ROWS", 7)
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY", 3)
+    monkeypatch.setattr(kinds, "PAGE_ROWS", 7)
     asked, committed, stop = threading.Semaphore(0), threading.Semaphore(0), threading.Event()
     reports = []
 
@@ -400,8 +400,8 @@ def test_an_export_on_another_host_silent_for_too_long_is_taken_for_dead(app, ci
             user=user,
             kind="orders",
             runner="another-host:12",
-            started_at=datetime.now() - exports.HEARTBEAT_LIMIT * 3,
-            heartbeat_at=datetime.now() - exports.HEARTBEAT_LIMIT - timedelta(seconds=5),
+            started_at=datetime.now() - jobs.HEARTBEAT_LIMIT * 3,
+            heartbeat_at=datetime.now() - jobs.HEARTBEAT_LIMIT - timedelta(seconds=5),
             going_user=user.id,
         )
     client = client_for(app, "dispatcher")
@@ -413,7 +413,7 @@ def test_an_export_on_another_host_silent_for_too_long_is_taken_for_dead(app, ci
 
 
 def test_a_page_read_by_one_prebuilt_statement_gives_what_peewee_gives(app, city):
-    """`exports.by_ids` builds the page's statement once and converts values itself: the same named
+    """`kinds.by_ids` builds the page's statement once and converts values itself: the same named
     tuples, values and types as peewee's `.namedtuples()`, for any page of ids (duplicates, unknown ids,
     a short last page), none left out."""
     from peewee import JOIN
@@ -423,12 +423,12 @@ def test_a_page_read_by_one_prebuilt_statement_gives_what_peewee_gives(app, city
     from core.components.models import Component
 
     with app.app_context():
-        plugin = sys.modules[exports.kinds()["zombie_cars"].sheets.__module__]  # as the plugin loader imported it
+        plugin = sys.modules[kinds.kinds()["zombie_cars"].sheets.__module__]  # as the plugin loader imported it
     Vehicle = plugin.Vehicle
 
     with db.connection_context():
         ids = [row.id for row in WorkOrder.select(WorkOrder.id)]
-        read = exports.by_ids(lambda page: queries.rows_with_names(case_export.FIELDS, page))
+        read = kinds.by_ids(lambda page: queries.rows_with_names(case_export.FIELDS, page))
         for page in (ids, ids[:3] + ids[:1] + [10**9], ids[-1:]):
             expected = sorted(queries.rows_with_names(case_export.FIELDS, page), key=lambda row: row.id)
             got = sorted(read(page), key=lambda row: row.id)
@@ -439,9 +439,9 @@ def test_a_page_read_by_one_prebuilt_statement_gives_what_peewee_gives(app, city
         Component.create(code="4306020101000001", name="井盖", category=city.category, status="intact",
                          longitude=113.1, latitude=29.3, grid=grid, survey_date="2026-11-02")  # fmt: skip
         Vehicle.create(plate="湘F00001", grid=grid, dusty=True, reported_at=T0)
-        component = exports.by_ids(_select)([c.id for c in Component.select()])
+        component = kinds.by_ids(_select)([c.id for c in Component.select()])
         assert component == list(_select([c.id for c in Component.select()]).namedtuples())
         vehicles = Vehicle.select(*plugin.FIELDS).join(Area, JOIN.LEFT_OUTER)
-        read = exports.by_ids(lambda page: vehicles.where(Vehicle.id.in_(page)))
+        read = kinds.by_ids(lambda page: vehicles.where(Vehicle.id.in_(page)))
         assert read([v.id for v in Vehicle.select()]) == list(vehicles.namedtuples())
         assert read([v.id for v in Vehicle.select()])[0].dusty is True

@@ -252,3 +252,17 @@ def test_the_migration_closes_the_imports_that_raced_before_it(app):
         assert CatalogueImport.get_by_id(first.id).ended_at is not None
     with pytest.raises(background.AlreadyGoing), app.app_context(), db.connection_context():
         background.start(app, CatalogueImport, b"", "en", lambda *args: {}, filename="d.csv")
+
+
+def test_every_import_reads_its_status_from_the_one_default(english_app):
+    """core.background.ImportJob.STATUSES is every import's; a kind only replaces the labels of its own
+    stages (the grids' "warned"), so each status of GOING and every outcome has a translated label."""
+    with english_app.test_request_context():
+        for kind in KINDS.values():
+            statuses = kind.model.STATUSES
+            assert set(background.ImportJob.STATUSES) <= set(statuses)
+            assert all(str(label) and colour for label, colour in statuses.values())
+        assert str(CatalogueImport.STATUSES["writing"][0]) == "Comparing with the database"
+        assert str(ComponentImport.STATUSES["done"][0]) == "Imported"
+        assert str(GridImport.STATUSES["warned"][0]) == "Warnings were not accepted: nothing was written"
+        assert str(GridImport(status="unknown").status_label[0]) == "unknown"

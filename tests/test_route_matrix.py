@@ -95,7 +95,7 @@ def _build():
     from core.dashboard import WIDGETS
     from core.evaluation import periods, snapshots
     from core.evaluation.models import Deduction
-    from core.exports import ExportJob
+    from core.exports.models import ExportJob
     from core.grids.models import GridImport
     from core.workorders import workflow
     from core.workorders.models import SavedFilter, WorkOrderPhoto

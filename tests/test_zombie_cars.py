@@ -688,7 +688,7 @@ def test_editing_to_a_plate_whose_record_is_out_of_scope_goes_to_the_centre_too(
 
 
 def test_a_long_excel_export_is_written_in_the_background_with_the_notices(app, city):
-    """Over EXPORT_INLINE_ROWS rows the export goes through core/exports.py's thread: same sheets, same
+    """Over EXPORT_INLINE_ROWS rows the export goes through core/exports/jobs.py's thread: same sheets, same
     rows, the latest notice of each vehicle."""
     in_db(app, lambda: [service.notify(register(city), city.users["dispatcher"]), register(city, plate="湘F54321")])
     app.config["EXPORT_INLINE_ROWS"] = 1

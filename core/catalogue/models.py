@@ -85,22 +85,11 @@ class FilingStandard(BaseModel):
         return f"{self.filing_condition} ({self.limit_text})"
 
 
-IMPORT_STATUSES = {
-    "running": (_l("Checking the rows"), "grey"),
-    "writing": (_l("Comparing with the database"), "grey"),
-    "done": (_l("Imported"), "green"),
-    "checked": (_l("Dry run finished: nothing was written"), "green"),
-    "rejected": (_l("Rows were rejected: nothing was written"), "red"),
-    "failed": (_l("Failed: nothing was written"), "red"),
-    "interrupted": (_l("Interrupted: the server stopped during the import"), "red"),
-}
-
-
 @one_at_a_time
 class CatalogueImport(ImportJob):
     """One import started from the admin page, run in a background thread: its progress and outcome."""
 
-    STATUSES = IMPORT_STATUSES
+    STATUSES = {**ImportJob.STATUSES, "writing": (_l("Comparing with the database"), "grey")}
     skip_rejected = BooleanField(default=False)
     counts = JSONField(null=True)  # {"component": {"created": n, ...}, "event": ..., "standard": ...}
     rejected = JSONField(null=True)  # [[line, reason], ...]

@@ -1,6 +1,6 @@
 """The component census out: the CSV the import reads back (`flask components export`, /components/export.csv)
-and the Excel export kind "components" (core/exports.py: in the request when small, in the background when
-long). Rows are read in pages by id (`exports.in_pages`).
+and the Excel export kind "components" (core/exports/: in the request when small, in the background when
+long). Rows are read in pages by id (`in_pages`).
 
 A CSV is opened in Excel, which runs a cell beginning with =, +, -, @, a tab or a carriage return as a
 formula (CSV injection). Such a cell is written with a leading apostrophe, as OWASP suggests: Excel shows
@@ -10,11 +10,12 @@ one to one. `flask components export --raw` writes the values as they are."""
 
 from flask_babel import gettext as _
 
-from core import exports, xlsx
+from core import xlsx
 from core.areas import Area
 from core.catalogue.models import Category
 from core.components.census import COLUMNS, STATUS_CHINESE, csv_bytes
 from core.components.models import STATUSES, Component
+from core.exports.kinds import Kind, by_ids, in_pages
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 KIND = "components"
@@ -85,10 +86,8 @@ def rows(query=None, statuses: dict = STATUS_CHINESE):
     if query is None:
         query = Component.select().join_from(Component, Category).join_from(Component, Area)
         query = query.order_by(Component.code)
-    read = exports.by_ids(_select)
-    return exports.in_pages(
-        query.select(Component.id).tuples(), lambda ids: {c.id: _row(c, statuses) for c in read(ids)}
-    )
+    read = by_ids(_select)
+    return in_pages(query.select(Component.id).tuples(), lambda ids: {c.id: _row(c, statuses) for c in read(ids)})
 
 
 def header() -> list[str]:
@@ -114,4 +113,4 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
     return [xlsx.Sheet(_("Components"), header(), rows(query, words), [note], total=query.count())]
 
 
-EXPORT = exports.Kind(KIND, sheets, permission="components.view")
+EXPORT = Kind(KIND, sheets, permission="components.view")

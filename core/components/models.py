@@ -82,22 +82,10 @@ class ComponentStatusChange(BaseModel):
     note = CharField(max_length=500, default="")
 
 
-IMPORT_STATUSES = {
-    "running": (_l("Checking the rows"), "grey"),
-    "writing": (_l("Writing to the database"), "grey"),
-    "done": (_l("Imported"), "green"),
-    "checked": (_l("Dry run finished: nothing was written"), "green"),
-    "rejected": (_l("Rows were rejected: nothing was written"), "red"),
-    "failed": (_l("Failed: nothing was written"), "red"),
-    "interrupted": (_l("Interrupted: the server stopped during the import"), "red"),
-}
-
-
 @one_at_a_time
 class ComponentImport(ImportJob):
     """One census import started from the admin page, run in a background thread."""
 
-    STATUSES = IMPORT_STATUSES
     crs = CharField(max_length=8, default="wgs84")
     skip_bad = BooleanField(default=False)
     counts = JSONField(null=True)  # {"created": n, "updated": n, "status_changed": n, "unchanged": n}

@@ -15,7 +15,7 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
-from core import audit, clock, exports, plugins
+from core import audit, clock, plugins
 from core.areas import Area
 from core.catalogue.models import Category
 from core.components import census
@@ -29,6 +29,7 @@ from core.components.models import (
     ComponentStatusChange,
 )
 from core.db import db
+from core.exports.views import respond
 from core.grids.geo import CRS
 from core.import_pages import ImportKind, status_page, upload_page
 from core.org import User
@@ -312,7 +313,7 @@ def export_csv():
 @requires("components.view")
 def export_xlsx():
     params = {key: str(request.args[key])[:100] for key in EXPORT_FILTERS if request.args.get(key)}
-    return exports.respond(component_export.KIND, params, _filename())
+    return respond(component_export.KIND, params, _filename())
 
 
 # --- import ------------------------------------------------------------------------------------------

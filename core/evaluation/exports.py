@@ -1,13 +1,13 @@
 """Excel and CSV shapes of a level's table and of the bulletin (the same numbers as the pages); the export
 kinds "evaluation" (a level's table for a period) and "evaluation_version" (every level of a published
-version) of core/exports.py, registered by core/evaluation/__init__.py's register_exports."""
+version) of core/exports/, registered by core/evaluation/__init__.py's register_exports."""
 
 from flask_babel import gettext as _
 
 from core.catalogue.models import KINDS
 from core.evaluation import periods, scores
 from core.evaluation.indicators import INDICATORS, LEVELS, is_rate
-from core.exports import Kind
+from core.exports.kinds import Kind
 from core.xlsx import Sheet, workbook_bytes
 
 

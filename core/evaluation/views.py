@@ -20,7 +20,7 @@ from core import audit, clock, photos
 from core.evaluation import exports, objects, periods, scores, snapshots
 from core.evaluation.indicators import INDICATORS, LEVELS, drill, is_rate
 from core.evaluation.models import Deduction, Snapshot, SnapshotVersion
-from core.exports import respond
+from core.exports.views import respond
 from core.parsing import ParseError, parse_id, parse_json
 from core.permissions import requires, unscoped
 from core.web import htmx, message, page

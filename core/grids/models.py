@@ -49,23 +49,17 @@ GridShape.add_index(
     GridShape.index(GridShape.area, unique=True, name="grid_shape_current").where(GridShape.valid_to.is_null())
 )
 
-IMPORT_STATUSES = {
-    "running": (_l("Checking the features"), "grey"),
-    "writing": (_l("Writing to the database"), "grey"),
-    "done": (_l("Imported"), "green"),
-    "checked": (_l("Dry run finished: nothing was written"), "green"),
-    "rejected": (_l("Errors were found: nothing was written"), "red"),
-    "warned": (_l("Warnings were not accepted: nothing was written"), "yellow"),
-    "failed": (_l("Failed: nothing was written"), "red"),
-    "interrupted": (_l("Interrupted: the server stopped during the import"), "red"),
-}
-
 
 @one_at_a_time
 class GridImport(ImportJob):
     """One grid import started from the admin page, run in a background thread: progress and outcome."""
 
-    STATUSES = IMPORT_STATUSES
+    STATUSES = {
+        **ImportJob.STATUSES,
+        "running": (_l("Checking the features"), "grey"),
+        "rejected": (_l("Errors were found: nothing was written"), "red"),
+        "warned": (_l("Warnings were not accepted: nothing was written"), "yellow"),
+    }
     crs = CharField(max_length=8)  # a key of CRS
     valid_from = DateField()
     accept_warnings = BooleanField(default=False)

@@ -1,6 +1,6 @@
-"""Background Excel exports (core/exports.py): one row per export, its progress and its file's name.
+"""Background Excel exports (core/exports/models.py): one row per export, its progress and its file's name.
 
-Written from the model in core/exports.py in the style playhouse.migrations generates, then frozen:
+Written from the model now in core/exports/models.py in the style playhouse.migrations generates, then frozen:
 never edit an applied migration, add a numbered one."""
 
 from peewee import *

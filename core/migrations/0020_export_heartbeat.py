@@ -1,6 +1,6 @@
 """A background export records when its worker last wrote progress (`export_job.heartbeat_at`): an export
 whose worker runs in another process of another host and has been silent for longer than
-core.exports.HEARTBEAT_LIMIT is taken for dead, so that its user may export again at once rather than
+core.exports.jobs.HEARTBEAT_LIMIT is taken for dead, so that its user may export again at once rather than
 after an hour.
 
 Written by hand in the style of the generated migrations; frozen: never edit an applied migration, add a

@@ -1,16 +1,19 @@
 """The case list to Excel: exactly the rows, in exactly the order, that /orders/ shows for the same box,
 filters and sort (the list's own queries, core/workorders/queries.py, build it), written in the background by
-core/exports.py. Callers' names and phones are personal data: only for users who see every case."""
+core/exports/. Callers' names and phones are personal data: only for users who see every case."""
 
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core import audit, clock, exports, xlsx
+from core import audit, clock, xlsx
 from core.areas import Area
 from core.catalogue.models import KINDS, Category
 from core.db import db
+from core.exports.jobs import start as start_export
+from core.exports.kinds import Kind, by_ids, in_pages
+from core.exports.views import progress
 from core.org import Department
 from core.web import message
 from core.workorders import clocks, states
@@ -152,7 +155,7 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
         for query, ordering in parts:
             yield from db.execute(query.select(WorkOrder.id).order_by(*ordering)).fetchall()
 
-    read = exports.by_ids(lambda ids: rows_with_names(FIELDS, ids))
+    read = by_ids(lambda ids: rows_with_names(FIELDS, ids))
 
     def fetch(page_ids: list) -> dict:
         return {o.id: row(o) for o in read(page_ids)}
@@ -161,13 +164,13 @@ def sheets(user, params: dict) -> list[xlsx.Sheet]:
         title=str(boxes()[box][0]),
         headers=[header for header, _width in columns],
         widths=[width for _header, width in columns],
-        rows=exports.in_pages(ids(), fetch),
+        rows=in_pages(ids(), fetch),
         total=_count(parts, MAX_ROWS),
     )
     return [sheet]
 
 
-EXPORT = exports.Kind(KIND, sheets, inline_rows=0)  # a case list is always written in the background
+EXPORT = Kind(KIND, sheets, inline_rows=0)  # a case list is always written in the background
 
 
 def start(form):
@@ -189,7 +192,7 @@ def start(form):
         )
     label = str(boxes()[box][0]).replace("/", "-").replace("\\", "-")
     filename = f"{_('Cases')}-{label}-{clock.now():%Y%m%d-%H%M}.xlsx"
-    job, started = exports.start(KIND, params, user, str(get_locale()), filename, total)
+    job, started = start_export(KIND, params, user, str(get_locale()), filename, total)
     if started:
         audit.record(
             "workorders.export",
@@ -198,4 +201,4 @@ def start(form):
             summary=f"{total} cases",
             after={**params, "rows": total, "callers": user.can("workorder.view_all")},
         )
-    return exports.progress(job)
+    return progress(job)

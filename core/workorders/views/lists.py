@@ -5,7 +5,8 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core import clock, exports
+from core import clock
+from core.exports.jobs import going_for
 from core.org import department_tree
 from core.parsing import parse_id, parse_int
 from core.permissions import login_required, requires
@@ -66,7 +67,7 @@ def inbox():
         dispatchable=states.BEFORE_DISPATCH,
         sources=SOURCES,
         departments=dispatch_departments() if box == "to_dispatch" and current_user.can("workorder.dispatch") else [],
-        export_job=exports.going_for(current_user),
+        export_job=going_for(current_user),
         now=now,
         near=near if request.args.get("sort") == "near" else None,
     )
