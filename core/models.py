@@ -17,6 +17,7 @@ MODULES = [
     "core.worktime.models",
     "core.photos",
     "core.workorders.models",
+    "core.notifications.models",
     "core.grids.models",
     "core.responsibility.models",
     "core.components.models",
