@@ -36,9 +36,13 @@ def register_permissions():
 @hookimpl
 def upgrade_steps():
     from core import permissions
+    from core.admin.audit_log import keep_texts
     from core.plugins import host
 
-    return [UpgradeStep("core.permissions", lambda: permissions.sync(host()))]
+    return [
+        UpgradeStep("core.permissions", lambda: permissions.sync(host())),
+        UpgradeStep("core.audit_texts", keep_texts),
+    ]
 
 
 @hookimpl
