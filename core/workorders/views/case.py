@@ -10,7 +10,7 @@ from core import photos
 from core.areas import Area
 from core.catalogue.models import Category, FilingStandard, standards_for
 from core.org import Department, User
-from core.parsing import parse_id, parse_int
+from core.parsing import parse_id
 from core.permissions import login_required, requires, scoped
 from core.plugins import host
 from core.web import page
@@ -18,7 +18,7 @@ from core.workorders import actors, cases, clocks, department, hotline, scope, s
 from core.workorders.models import SOURCES, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from core.workorders.scope import can_view_cases
 from core.workorders.states import ACTIONS, STATUSES
-from core.workorders.views import bp, lists, report
+from core.workorders.views import bp, lists, posted_version, report
 from core.workorders.workflow import WorkflowError
 
 
@@ -146,7 +146,7 @@ def act(order_id):
             order.id,
             action,
             actor=current_user._get_current_object(),
-            version=request.form.get("version", type=parse_int),
+            version=posted_version(),
             reason=request.form.get("reason", ""),
             data=data,
             photos=attached,
