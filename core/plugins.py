@@ -139,10 +139,12 @@ class Indicator:
 class UpgradeStep:
     """Work `flask db upgrade` does after every migration has run, from an `upgrade_steps()` hook: `run()`
     is called with the application context pushed, in a transaction of its own, plugin by plugin in load
-    order. It runs on every upgrade, so it must be idempotent (and cheap when there is nothing to do)."""
+    order. It runs on every upgrade, so it must be idempotent (and cheap when there is nothing to do);
+    with `once` True it runs until it has succeeded once (recorded by `name` in `upgrade_step_done`)."""
 
     name: str
     run: object
+    once: bool = False
 
 
 @dataclass
