@@ -15,7 +15,8 @@ RUN_LOG_DAYS = 180
 
 @hookimpl
 def register_blueprints():
-    from core import admin, auth, web
+    from core import admin, web
+    from core.auth import views as auth
     from core.dashboard import home
 
     return [web.bp, auth.bp, home.bp, admin.bp]

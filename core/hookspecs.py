@@ -123,9 +123,12 @@ def register_indicators():
 @hookspec
 def upgrade_steps():
     """Called by `flask db upgrade` after every migration has run. Return a list of
-    `core.plugins.UpgradeStep(name, run)`: `run()` brings the database in line with the code (the core's
-    sync permissions and plugin categories), in a transaction of its own, with the application context
-    pushed. It runs on every upgrade: make it idempotent. A step that raises stops the upgrade."""
+    `core.plugins.UpgradeStep(name, run, once=False)`: `run()` brings the database in line with the code
+    (the core's sync permissions and plugin categories), in a transaction of its own, with the application
+    context pushed. It runs on every upgrade: make it idempotent. With `once=True` (a fill of old rows, such
+    as open cases' warning times) it is recorded by `name` in `upgrade_step_done` when it succeeds and
+    skipped by every later upgrade. A step that raises stops the upgrade, is not recorded, and runs again
+    on the next one."""
 
 
 @hookspec

@@ -73,7 +73,7 @@ def register_exports():
 def upgrade_steps():
     from core.workorders.clocks import fill_warn_times
 
-    return [UpgradeStep("workorders.warn_times", fill_warn_times)]  # open cases from before migration 0014
+    return [UpgradeStep("workorders.warn_times", fill_warn_times, once=True)]  # open cases from before migration 0014
 
 
 @hookimpl
