@@ -121,3 +121,9 @@ def test_every_import_refuses_the_same_bad_file_with_the_same_message(ctx, bad):
         messages[name] = str(caught.value)
     expected = refusal(BAD_FILES[bad])
     assert messages == dict.fromkeys(IMPORTS, expected)
+
+
+def test_the_refusals_are_in_chinese_by_default(app):
+    with app.test_request_context():
+        assert refusal(b"PK\x03\x04" + b"\x00" * 8).startswith("这是 Excel 工作簿")
+        assert refusal(b"a\r\n\x01\r\n") == "第 2 行含有控制字符，这不是纯文本文件。"
