@@ -1,8 +1,8 @@
 """Reading a grid file: the bytes of a GeoJSON FeatureCollection (UTF-8, or GBK from older Chinese GIS
 tools), each feature checked on its own (code, name, rings, place, validity) and turned into a WGS84,
 rounded, oriented shape. A file that cannot be read at all is refused whole (ImportFileError: the bytes
-become text in core.importing.decoding, as for every import); a feature
-that cannot be used raises _Bad, which the importer lists by feature number and code."""
+become text in core.importing.decoding, as for every import); a feature that cannot be used raises _Bad,
+which the importer lists by feature number and code."""
 
 import json
 import math
