@@ -19,7 +19,8 @@ from core.exports import api as exports
 from core.grids.index import locate
 from core.grids.models import shape_of, shapes_on
 from core.hookspecs import hookimpl
-from core.import_pages import ImportKind, status_page, upload_page
+from core.importing.decoding import ImportRefused, decode_text
+from core.importing.pages import ImportKind, status_page, upload_page
 from core.map_layers import Band, Measure
 from core.notifications import with_permissions
 from core.org import Department, User, department_tree, descendants
@@ -61,6 +62,8 @@ __all__ = [
     "ImportKind",
     "upload_page",
     "status_page",
+    "decode_text",
+    "ImportRefused",
     # pages
     "page",
     "message",

@@ -98,7 +98,7 @@ def register_exports():
 
 @hookspec
 def register_imports():
-    """Called at start-up. Return a list of `core.import_pages.ImportKind`: a background file import
+    """Called at start-up. Return a list of `core.importing.pages.ImportKind`: a background file import
     with an upload page and a progress page, which the plugin's two views serve with
     `upload_page(name)` and `status_page(name, import_id)`. Names (the kind's blueprint) must be unique
     across plugins."""

@@ -3,9 +3,9 @@ on a database where it was once enabled, whose roles still hold its permissions.
 
 import pytest
 
-from core import import_pages
 from core import map_layers as maps
 from core.exports.kinds import kinds as export_kinds
+from core.importing import pages as import_pages
 from core.testcity import build_city
 from core.testing import client_for, in_db
 
