@@ -82,6 +82,7 @@ class Kind:
     # URL values of another object whose parts (a photo, a notice) must not be reachable through an
     # object in scope: /orders/<mine>/photos/<another case's photo> is a 404 for everyone.
     other: dict | None = None
+    refused: int = 404  # what a route of this kind answers for an object out of scope
 
 
 def _photo(colour, user):
@@ -89,6 +90,7 @@ def _photo(colour, user):
 
 
 def _build():
+    from core.attachments.models import Attachment
     from core.catalogue.dispatch_rules import DispatchRule
     from core.catalogue.models import CatalogueImport
     from core.components.models import Component, ComponentImport
@@ -98,7 +100,7 @@ def _build():
     from core.exports.models import ExportJob
     from core.grids.models import GridImport
     from core.workorders import workflow
-    from core.workorders.models import SavedFilter, WorkOrderPhoto
+    from core.workorders.models import SavedFilter
     from core.worktime.models import CalendarDay
     from plugins.zombie_cars.models import JointAction, JointVehicle, Notice, SurveyRound, Vehicle, VehiclePhoto
 
@@ -119,8 +121,10 @@ def _build():
         act(city, order, "file", "shift_leader", data={"standard": city.standard.id})
         act(city, order, "dispatch", "dispatcher", data={"department": department.id})
     order_b = type(order_b).get_by_id(order_b.id)
-    photo_a = WorkOrderPhoto.get(WorkOrderPhoto.order == order_a.id).photo_id
-    photo_b = WorkOrderPhoto.get(WorkOrderPhoto.order == order_b.id).photo_id
+    case_photos = {
+        key: Attachment.get((Attachment.subject_kind == "workorder") & (Attachment.subject_id == order.id)).id
+        for key, order in (("a", order_a), ("b", order_b))
+    }
 
     # Vehicles, seen like cases: A in the collector's grid with a tow order held by sanitation, B in the
     # other grid with landscaping's.
@@ -186,7 +190,7 @@ def _build():
         """Cases and vehicles out of scope are none for a holder of workorder.view_all, `values` otherwise."""
         return [] if "workorder.view_all" in permissions[role] else [values]
 
-    case_b = {"order_id": order_b.id, "photo_id": photo_b, "variant": "thumb"}
+    case_b = {"order_id": order_b.id}
 
     def widgets(role, inside):
         """Every widget is on every dashboard but the map, which is for holders of grids.view."""
@@ -195,11 +199,17 @@ def _build():
 
     kinds = {
         "workorder": Kind(
-            lambda role: [{"order_id": order_a.id, "photo_id": photo_a, "variant": "thumb"}],
+            lambda role: [{"order_id": order_a.id}],
             lambda role: unless_all(role, case_b),
             other=case_b,
         ),
         "vehicle": Kind(lambda role: [vehicles["a"]], lambda role: unless_all(role, vehicles["b"]), vehicles["b"]),
+        # Attachments are refused with 403 (core.attachments): the subject's may_view says no.
+        "attachment": Kind(
+            lambda role: [{"attachment_id": case_photos["a"], "variant": "thumb"}],
+            lambda role: unless_all(role, {"attachment_id": case_photos["b"], "variant": "thumb"}),
+            refused=403,
+        ),
         "export": Kind(
             lambda role: [{"export_id": exports[role]}], lambda role: [{"export_id": exports["other_collector"]}]
         ),
@@ -339,7 +349,10 @@ def expect(world, rule, role, inside):
         return "login"
     if not allowed(world, rule, role):
         return 403
-    return "ok" if inside else 404
+    if inside:
+        return "ok"
+    scope = scope_of(world.app, rule)
+    return world.kinds[scope[1]].refused if scope not in (None, MISSING) else 404
 
 
 def verdict(response) -> str | int:
