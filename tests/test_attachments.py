@@ -3,6 +3,7 @@ cases' photos (work_order_photo) into it."""
 
 import importlib.util
 import io
+from datetime import date
 from pathlib import Path
 
 from playhouse.migrate import SchemaMigrator
@@ -55,7 +56,15 @@ def test_attaching_the_same_photo_twice_keeps_one_row_with_or_without_a_stage(ap
 
 
 def test_migration_0030_moves_the_case_photos_with_stage_event_and_adder(app, city):
+    from core.evaluation.models import Deduction
+
     order = in_db(app, lambda: report(city))
+    deduction = in_db(app, lambda: Deduction.create(
+        level="department", object_key="1", day=date(2026, 10, 20), points=1, reason="x",
+        author=city.users["evaluator"],
+    ))  # fmt: skip
+    evidence = in_db(app, lambda: photos.store(io.BytesIO(jpeg("maroon")), "p.jpg", city.users["evaluator"]))
+    in_db(app, lambda: attach("evaluation.deduction", deduction.id, evidence, by=city.users["evaluator"]))
     migration = load_migration("core/migrations/0030_attachments.py")
     with app.app_context(), db.connection_context():
         before = [(a.subject_id, a.photo_id, a.stage, a.event_id) for a in attachments_of("workorder", order.id)]
@@ -63,8 +72,32 @@ def test_migration_0030_moves_the_case_photos_with_stage_event_and_adder(app, ci
         migration.down(migrator, db.obj)  # the schema before 0030, with the photos in work_order_photo
         rows = db.execute_sql("SELECT order_id, photo_id, stage, event_id FROM work_order_photo").fetchall()
         assert [tuple(row) for row in rows] == before
+        rows = db.execute_sql("SELECT id, photo_id FROM deduction").fetchall()
+        assert [tuple(row) for row in rows] == [(deduction.id, evidence.id)]  # the column as it was
         migration.up(migrator, db.obj)
         after = attachments_of("workorder", order.id)
         event = WorkOrderEvent.get_by_id(after[0].event_id)
+        [moved] = attachments_of("evaluation.deduction", deduction.id)
+        assert (moved.photo_id, moved.stage, moved.added_by_id) == (evidence.id, None, city.users["evaluator"].id)
+        columns = {column.name for column in db.get_columns("deduction")}
+        indexes = {index.name for index in db.get_indexes("deduction")}
+    assert "photo_id" not in columns
+    assert {"deduction_day", "deduction_level_object_key"} <= indexes
     assert [(a.subject_id, a.photo_id, a.stage, a.event_id) for a in after] == before
     assert before[0][2] == "report" and after[0].added_by_id == event.actor_id == city.users["collector"].id
+
+
+def test_a_deduction_photo_is_refused_with_403_to_who_may_not_see_evaluation(app, city):
+    from core.evaluation.models import Deduction
+
+    def build():
+        photo = photos.store(io.BytesIO(jpeg("olive")), "p.jpg", city.users["evaluator"])
+        row = Deduction.create(
+            level="department", object_key=str(city.sanitation.id), day=date(2026, 10, 20), points=1, reason="x", author=city.users["evaluator"],
+        )  # fmt: skip
+        attach("evaluation.deduction", row.id, photo, by=city.users["evaluator"])
+        return attachments_of("evaluation.deduction", row.id)[0]
+
+    link = in_db(app, build)
+    assert client_for(app, "evaluator").get(f"/attachments/{link.id}/display").status_code == 200
+    assert client_for(app, "collector").get(f"/attachments/{link.id}/display").status_code == 403

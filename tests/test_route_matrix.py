@@ -91,6 +91,7 @@ def _photo(colour, user):
 
 def _build():
     from core.attachments.models import Attachment
+    from core.attachments.service import attach
     from core.catalogue.dispatch_rules import DispatchRule
     from core.catalogue.models import CatalogueImport
     from core.components.models import Component, ComponentImport
@@ -172,8 +173,10 @@ def _build():
     second = snapshots.prepare(period)
     deduction = Deduction.create(
         level="department", object_key=str(city.sanitation.id), object_name="环卫处", day=today, points=1,
-        reason="矩阵", photo=_photo("white", users["evaluator"]), author=users["evaluator"],
+        reason="矩阵", author=users["evaluator"],
     )  # fmt: skip
+    attach("evaluation.deduction", deduction.id, _photo("white", users["evaluator"]), by=users["evaluator"])
+    evidence = Attachment.get(Attachment.subject_kind == "evaluation.deduction").id
     component = Component.create(
         code="4306020010010001", name="井盖", category=city.category, status="intact", longitude=113.1,
         latitude=29.3, grid=city.grid,
@@ -206,8 +209,14 @@ def _build():
         "vehicle": Kind(lambda role: [vehicles["a"]], lambda role: unless_all(role, vehicles["b"]), vehicles["b"]),
         # Attachments are refused with 403 (core.attachments): the subject's may_view says no.
         "attachment": Kind(
-            lambda role: [{"attachment_id": case_photos["a"], "variant": "thumb"}],
-            lambda role: unless_all(role, {"attachment_id": case_photos["b"], "variant": "thumb"}),
+            lambda role: (
+                [{"attachment_id": case_photos["a"], "variant": "thumb"}]
+                + ([{"attachment_id": evidence, "variant": "thumb"}] if "evaluation.view" in permissions[role] else [])
+            ),
+            lambda role: (
+                unless_all(role, {"attachment_id": case_photos["b"], "variant": "thumb"})
+                + ([] if "evaluation.view" in permissions[role] else [{"attachment_id": evidence, "variant": "thumb"}])
+            ),
             refused=403,
         ),
         "export": Kind(

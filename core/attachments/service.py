@@ -40,6 +40,18 @@ def attachments_of(subject_kind: str, subject_id: int, stage=None) -> list[Attac
     return list(query.order_by(Attachment.id))
 
 
+def first_attachments(subject_kind: str, subject_ids) -> dict:
+    """subject id → its first attachment (None for one without), for a page listing many subjects."""
+    found = dict.fromkeys(subject_ids)
+    if found:
+        query = Attachment.select().where(
+            (Attachment.subject_kind == subject_kind) & Attachment.subject_id.in_(list(found))
+        )
+        for link in query.order_by(Attachment.id.desc()):
+            found[link.subject_id] = link
+    return found
+
+
 def detach_all(subject_kind: str, subject_id: int) -> None:
     """Remove a subject's attachments (the photos stay): for a subject that is deleted."""
     Attachment.delete().where(

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 class AttachmentSubject:
     """`kind`: the subject_kind of the attachments ("workorder", "<plugin>.<thing>"), unique across
     plugins; `label`: what the thing is called; `may_view(user, subject_id)`: whether the user may see
-    the thing and so its attachments (the same scope check as the thing's own page)."""
+    the thing and so its attachments (the same scope check as the thing's own page); `variants`: those
+    of core.photos served (a deduction's evidence: not the original, whose EXIF holds where it was taken)."""
 
     kind: str
     label: object
     may_view: Callable[[object, int], bool]
+    variants: tuple[str, ...] = ("thumb", "display", "original")
 
 
 def subjects() -> dict[str, AttachmentSubject]:

@@ -20,7 +20,7 @@ VARIANTS = ("thumb", "display", "original")
 def photo(attachment_id, variant):
     link = Attachment.get_or_none(Attachment.id == attachment_id)
     subject = subjects().get(link.subject_kind) if link is not None else None
-    if subject is None:
+    if subject is None or variant not in subject.variants:
         abort(404)
     if not subject.may_view(current_user, link.subject_id):
         abort(403)

@@ -1,6 +1,8 @@
 """One table of attached photos for everything (core.attachments): `attachment (subject_kind, subject_id,
 photo, stage, event_id, added_by, added_at)`. The cases' photos (`work_order_photo`) become attachments
-of kind "workorder" with their stage and event (added_by: the event's actor), and that table goes.
+of kind "workorder" with their stage and event (added_by: the event's actor), and that table goes; a
+manual deduction's evidence photo (`deduction.photo_id`) becomes an attachment of kind
+"evaluation.deduction" (added_by: the deduction's author), and that column goes.
 
 Written by hand in the style of the generated migrations; frozen: never edit an applied migration, add a
 numbered one."""
@@ -16,6 +18,16 @@ COPY_BACK_CASE_PHOTOS = (
     "INSERT INTO work_order_photo (order_id, photo_id, stage, event_id, added_at) "
     "SELECT a.subject_id, a.photo_id, a.stage, e.id, a.added_at FROM attachment a "
     "LEFT JOIN work_order_event e ON e.id = a.event_id WHERE a.subject_kind = 'workorder' ORDER BY a.id"
+)
+
+COPY_DEDUCTION_PHOTOS = (
+    "INSERT INTO attachment (subject_kind, subject_id, photo_id, stage, event_id, added_by_id, added_at) "
+    "SELECT 'evaluation.deduction', id, photo_id, NULL, NULL, author_id, created_at "
+    "FROM deduction WHERE photo_id IS NOT NULL ORDER BY id"
+)
+COPY_BACK_DEDUCTION_PHOTOS = (
+    "UPDATE deduction SET photo_id = (SELECT MIN(a.photo_id) FROM attachment a "
+    "WHERE a.subject_kind = 'evaluation.deduction' AND a.subject_id = deduction.id)"
 )
 
 
@@ -50,6 +62,11 @@ def up(migrator, db):
     db.create_tables([Attachment])
     db.execute_sql(COPY_CASE_PHOTOS)
     db.execute_sql("DROP TABLE work_order_photo")
+    db.execute_sql(COPY_DEDUCTION_PHOTOS)
+    migrator.migrate(migrator.drop_index("deduction", "deduction_photo_id"))
+    # SQLite's own DROP COLUMN refuses a column in a foreign key: peewee rebuilds the table there instead
+    legacy = {"legacy": True} if isinstance(db, SqliteDatabase) else {}
+    migrator.migrate(migrator.drop_column("deduction", "photo_id", **legacy))
 
 
 def down(migrator, db):
@@ -82,4 +99,7 @@ def down(migrator, db):
 
     db.create_tables([WorkOrderPhoto])
     db.execute_sql(COPY_BACK_CASE_PHOTOS)
+    field = ForeignKeyField(Photo, field=Photo.id, null=True, on_delete="SET NULL")
+    migrator.migrate(migrator.add_column("deduction", "photo_id", field))
+    db.execute_sql(COPY_BACK_DEDUCTION_PHOTOS)
     db.execute_sql("DROP TABLE attachment")
