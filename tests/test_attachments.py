@@ -101,3 +101,45 @@ def test_a_deduction_photo_is_refused_with_403_to_who_may_not_see_evaluation(app
     link = in_db(app, build)
     assert client_for(app, "evaluator").get(f"/attachments/{link.id}/display").status_code == 200
     assert client_for(app, "collector").get(f"/attachments/{link.id}/display").status_code == 403
+
+
+def test_a_vehicle_photo_is_refused_with_403_outside_the_vehicles_scope(app, city):
+    from plugins.zombie_cars import service
+    from plugins.zombie_cars.models import Vehicle
+
+    def build():
+        photo = photos.store(io.BytesIO(jpeg("navy")), "p.jpg", city.users["collector"])
+        vehicle = Vehicle.create(plate="湘FA0001", grid=city.grid, reported_by=city.users["collector"], address="路")
+        service.add_photos(vehicle, [photo], by=city.users["collector"])
+        return service.vehicle_photos(vehicle)[0]
+
+    link = in_db(app, build)
+    assert link.added_by_id == city.users["collector"].id
+    url = f"/attachments/{link.id}/thumb"
+    assert client_for(app, "collector").get(url).status_code == 200
+    assert client_for(app, "dispatcher").get(url).status_code == 200
+    assert client_for(app, "other_collector").get(url).status_code == 403
+
+
+def test_zombie_cars_migration_0005_moves_the_vehicle_photos(app, city):
+    from plugins.zombie_cars import service
+    from plugins.zombie_cars.models import Vehicle
+
+    def build():
+        photo = photos.store(io.BytesIO(jpeg("lime")), "p.jpg", city.users["collector"])
+        vehicle = Vehicle.create(plate="湘FA0002", grid=city.grid, reported_by=city.users["collector"], address="路")
+        service.add_photos(vehicle, [photo])
+        return vehicle, photo
+
+    vehicle, photo = in_db(app, build)
+    migration = load_migration("plugins/zombie_cars/migrations/0005_attachments.py")
+    with app.app_context(), db.connection_context():
+        migrator = SchemaMigrator.from_database(db.obj)
+        migration.down(migrator, db.obj)  # as before 0005: the photo in zombie_cars_photo only
+        rows = db.execute_sql("SELECT vehicle_id, photo_id FROM zombie_cars_photo").fetchall()
+        assert [tuple(row) for row in rows] == [(vehicle.id, photo.id)]
+        assert service.vehicle_photos(vehicle) == []
+        migration.up(migrator, db.obj)
+        moved = [(a.photo_id, a.stage) for a in service.vehicle_photos(vehicle)]
+        assert "zombie_cars_photo" not in db.get_tables()
+    assert moved == [(photo.id, None)]

@@ -103,7 +103,7 @@ def _build():
     from core.workorders import workflow
     from core.workorders.models import SavedFilter
     from core.worktime.models import CalendarDay
-    from plugins.zombie_cars.models import JointAction, JointVehicle, Notice, SurveyRound, Vehicle, VehiclePhoto
+    from plugins.zombie_cars.models import JointAction, JointVehicle, Notice, SurveyRound, Vehicle
 
     city = build_city()
     users = city.users
@@ -129,7 +129,7 @@ def _build():
 
     # Vehicles, seen like cases: A in the collector's grid with a tow order held by sanitation, B in the
     # other grid with landscaping's.
-    vehicles = {}
+    vehicles, vehicle_photos = {}, {}
     for key, plate, grid, reporter, order, colour in (
         ("a", "湘FA1234", city.grid, users["collector"], order_a, "green"),
         ("b", OUT_PLATE, city.other_grid, users["other_collector"], order_b, "navy"),
@@ -144,8 +144,11 @@ def _build():
             issued_by=users["collector"], tow_order=order,
         )  # fmt: skip
         photo = _photo(colour, reporter)
-        VehiclePhoto.create(vehicle=vehicle, photo=photo)
-        vehicles[key] = {"vehicle_id": vehicle.id, "notice_id": notice.id, "photo_id": photo.id, "variant": "thumb"}
+        attach("zombie_cars.vehicle", vehicle.id, photo, by=reporter)
+        vehicles[key] = {"vehicle_id": vehicle.id, "notice_id": notice.id}
+        vehicle_photos[key] = Attachment.get(
+            (Attachment.subject_kind == "zombie_cars.vehicle") & (Attachment.subject_id == vehicle.id)
+        ).id
 
     # A joint clearance action listing both vehicles (its page shows each role only the one in its scope),
     # and an open survey round.
@@ -195,6 +198,24 @@ def _build():
 
     case_b = {"order_id": order_b.id}
 
+    def attachments(role, inside):
+        """A case's, a vehicle's and a deduction's photos: in scope as the case, the vehicle (for holders
+        of zombie_cars.view) and the evaluation pages (evaluation.view) are."""
+        may = lambda permission: permission in permissions[role]  # noqa: E731
+        found = {
+            True: [case_photos["a"]]
+            + [vehicle_photos["a"]] * may("zombie_cars.view")
+            + [evidence] * may("evaluation.view"),
+            False: [case_photos["b"]] * (not may("workorder.view_all"))
+            + (
+                [vehicle_photos["b"]] * (not may("workorder.view_all"))
+                if may("zombie_cars.view")
+                else list(vehicle_photos.values())
+            )
+            + [evidence] * (not may("evaluation.view")),
+        }
+        return [{"attachment_id": one, "variant": "thumb"} for one in found[inside]]
+
     def widgets(role, inside):
         """Every widget is on every dashboard but the map, which is for holders of grids.view."""
         sees_map = "grids.view" in permissions[role]
@@ -208,17 +229,7 @@ def _build():
         ),
         "vehicle": Kind(lambda role: [vehicles["a"]], lambda role: unless_all(role, vehicles["b"]), vehicles["b"]),
         # Attachments are refused with 403 (core.attachments): the subject's may_view says no.
-        "attachment": Kind(
-            lambda role: (
-                [{"attachment_id": case_photos["a"], "variant": "thumb"}]
-                + ([{"attachment_id": evidence, "variant": "thumb"}] if "evaluation.view" in permissions[role] else [])
-            ),
-            lambda role: (
-                unless_all(role, {"attachment_id": case_photos["b"], "variant": "thumb"})
-                + ([] if "evaluation.view" in permissions[role] else [{"attachment_id": evidence, "variant": "thumb"}])
-            ),
-            refused=403,
-        ),
+        "attachment": Kind(lambda role: attachments(role, True), lambda role: attachments(role, False), refused=403),
         "export": Kind(
             lambda role: [{"export_id": exports[role]}], lambda role: [{"export_id": exports["other_collector"]}]
         ),
