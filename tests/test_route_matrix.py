@@ -80,7 +80,7 @@ class Kind:
     in_scope: Callable[[str], list[dict]]  # role → URL values of objects of this kind the role may open
     out_of_scope: Callable[[str], list[dict]]  # role → URL values of those it may not (none: it sees all)
     # URL values of another object whose parts (a photo, a notice) must not be reachable through an
-    # object in scope: /orders/<mine>/photos/<another case's photo> is a 404 for everyone.
+    # object in scope: /campaigns/zombie-cars/<mine>/notices/<another's notice> is a 404 for everyone.
     other: dict | None = None
     refused: int = 404  # what a route of this kind answers for an object out of scope
 

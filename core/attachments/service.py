@@ -50,10 +50,3 @@ def first_attachments(subject_kind: str, subject_ids) -> dict:
         for link in query.order_by(Attachment.id.desc()):
             found[link.subject_id] = link
     return found
-
-
-def detach_all(subject_kind: str, subject_id: int) -> None:
-    """Remove a subject's attachments (the photos stay): for a subject that is deleted."""
-    Attachment.delete().where(
-        (Attachment.subject_kind == subject_kind) & (Attachment.subject_id == subject_id)
-    ).execute()
