@@ -11,6 +11,8 @@ editing, exports, numbers and xlsx; their supported functions are those docs/plu
 from core import audit, clock, editing, numbers, photos, settings, xlsx
 from core.areas import LEVELS as AREA_LEVELS
 from core.areas import Area
+from core.attachments.service import attach, attachments_of
+from core.attachments.subjects import AttachmentSubject
 from core.audit import AuditAction
 from core.catalogue.models import Category, FilingStandard
 from core.db import BaseModel, JSONField, db
@@ -55,6 +57,7 @@ __all__ = [
     "Band",
     "UpgradeStep",
     "Indicator",
+    "AttachmentSubject",
     "JobSpec",
     "Summary",
     "N_",
@@ -92,6 +95,8 @@ __all__ = [
     "editing",
     "photos",
     "Photo",
+    "attach",
+    "attachments_of",
     "PhotoError",
     "exports",
     "xlsx",

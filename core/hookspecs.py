@@ -5,7 +5,7 @@ when one is undocumented or has no test.
 Registration hooks (register_*, config_defaults, map_measures) are called once, when the application is
 created, plugin by plugin: a plugin whose registration hook raises is disabled — nothing it registered is used — and
 shown on /admin/plugins, while the others carry on. Ids (blueprint names, permission names, role
-codes, job ids, export and import names, measure names) must be unique across plugins: a clash stops start-up,
+codes, job ids, export and import names, measure names, attachment kinds) must be unique across plugins: a clash stops start-up,
 naming both plugins. Request-time hooks (menus, widgets, grid sections, map layers) are called per request; a
 plugin that raises there is logged and left out of that page. A disabled or failed plugin's hooks are never
 called: it contributes nothing anywhere.
@@ -118,6 +118,14 @@ def register_indicators():
     campaign adds to the evaluation, `value(start, end)` → the whole city's number for the period.
     The dashboard's "Campaign figures" widget shows this month's so far to users holding the
     indicator's `permission`. Codes must be unique across plugins."""
+
+
+@hookspec
+def attachment_subjects():
+    """Called at start-up. Return a list of `core.attachments.AttachmentSubject(kind, label, may_view)`:
+    things photos can be attached to with `attach(kind, id, photo)`. /attachments/<id>/<variant> serves
+    an attachment to whoever `may_view(user, subject_id)` allows, 403 to others; a kind no enabled plugin
+    registers is a 404. Kinds must be unique across plugins: use `"<plugin>.<thing>"`."""
 
 
 @hookspec

@@ -29,6 +29,7 @@ BUILTINS = [
     "core.catalogue",
     "core.worktime",
     "core.photos",
+    "core.attachments",
     "core.workorders",
     "core.grids",
     "core.maps",
@@ -52,6 +53,7 @@ REGISTRATION_HOOKS = [
     "register_imports",
     "map_measures",
     "register_indicators",
+    "attachment_subjects",
 ]
 # `flask` sub-commands the core and Flask define outside the hooks; no plugin may take these names.
 RESERVED_COMMANDS = ["db", "scheduler", "demo", "serve", "plugins", "run", "shell", "routes"]

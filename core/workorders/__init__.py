@@ -33,6 +33,14 @@ def register_permissions():
 
 
 @hookimpl
+def attachment_subjects():
+    from core.attachments.subjects import AttachmentSubject
+    from core.workorders.scope import may_view_attachments
+
+    return [AttachmentSubject("workorder", _l("Case"), may_view_attachments)]
+
+
+@hookimpl
 def register_blueprints():
     from core.workorders import (
         case_maps,  # noqa: F401 (the case pins' routes, on the maps blueprint, before it is registered)
