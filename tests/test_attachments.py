@@ -26,13 +26,13 @@ def load_migration(path):
     return module
 
 
-def test_a_case_photo_is_served_to_who_sees_the_case_and_refused_with_403_to_others(app, city):
+def test_a_case_photo_is_served_to_who_sees_the_case_and_refused_with_404_to_others(app, city):
     order = in_db(app, lambda: report(city))
     link = in_db(app, lambda: attachments_of("workorder", order.id, stage="report")[0])
     url = f"/attachments/{link.id}/thumb"
     assert client_for(app, "collector").get(url).status_code == 200
     assert client_for(app, "dispatcher").get(url).status_code == 200
-    assert client_for(app, "other_collector").get(url).status_code == 403
+    assert client_for(app, "other_collector").get(url).status_code == 404
 
 
 def test_an_attachment_of_a_kind_no_enabled_plugin_registers_is_404(app, city):
@@ -87,7 +87,7 @@ def test_migration_0030_moves_the_case_photos_with_stage_event_and_adder(app, ci
     assert before[0][2] == "report" and after[0].added_by_id == event.actor_id == city.users["collector"].id
 
 
-def test_a_deduction_photo_is_refused_with_403_to_who_may_not_see_evaluation(app, city):
+def test_a_deduction_photo_is_refused_with_404_to_who_may_not_see_evaluation(app, city):
     from core.evaluation.models import Deduction
 
     def build():
@@ -100,10 +100,10 @@ def test_a_deduction_photo_is_refused_with_403_to_who_may_not_see_evaluation(app
 
     link = in_db(app, build)
     assert client_for(app, "evaluator").get(f"/attachments/{link.id}/display").status_code == 200
-    assert client_for(app, "collector").get(f"/attachments/{link.id}/display").status_code == 403
+    assert client_for(app, "collector").get(f"/attachments/{link.id}/display").status_code == 404
 
 
-def test_a_vehicle_photo_is_refused_with_403_outside_the_vehicles_scope(app, city):
+def test_a_vehicle_photo_is_refused_with_404_outside_the_vehicles_scope(app, city):
     from plugins.zombie_cars import service
     from plugins.zombie_cars.models import Vehicle
 
@@ -118,7 +118,7 @@ def test_a_vehicle_photo_is_refused_with_403_outside_the_vehicles_scope(app, cit
     url = f"/attachments/{link.id}/thumb"
     assert client_for(app, "collector").get(url).status_code == 200
     assert client_for(app, "dispatcher").get(url).status_code == 200
-    assert client_for(app, "other_collector").get(url).status_code == 403
+    assert client_for(app, "other_collector").get(url).status_code == 404
 
 
 def test_zombie_cars_migration_0005_moves_the_vehicle_photos(app, city):

@@ -82,7 +82,6 @@ class Kind:
     # URL values of another object whose parts (a photo, a notice) must not be reachable through an
     # object in scope: /campaigns/zombie-cars/<mine>/notices/<another's notice> is a 404 for everyone.
     other: dict | None = None
-    refused: int = 404  # what a route of this kind answers for an object out of scope
 
 
 def _photo(colour, user):
@@ -228,8 +227,7 @@ def _build():
             other=case_b,
         ),
         "vehicle": Kind(lambda role: [vehicles["a"]], lambda role: unless_all(role, vehicles["b"]), vehicles["b"]),
-        # Attachments are refused with 403 (core.attachments): the subject's may_view says no.
-        "attachment": Kind(lambda role: attachments(role, True), lambda role: attachments(role, False), refused=403),
+        "attachment": Kind(lambda role: attachments(role, True), lambda role: attachments(role, False)),
         "export": Kind(
             lambda role: [{"export_id": exports[role]}], lambda role: [{"export_id": exports["other_collector"]}]
         ),
@@ -369,10 +367,7 @@ def expect(world, rule, role, inside):
         return "login"
     if not allowed(world, rule, role):
         return 403
-    if inside:
-        return "ok"
-    scope = scope_of(world.app, rule)
-    return world.kinds[scope[1]].refused if scope not in (None, MISSING) else 404
+    return "ok" if inside else 404
 
 
 def verdict(response) -> str | int:

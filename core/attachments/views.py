@@ -1,6 +1,6 @@
 """The one route that serves an attached photo: `/attachments/<id>/<variant>` (thumb, display, original).
-An attachment of a kind no enabled plugin registers is a 404; one whose subject the user may not see
-(the subject's `may_view`) a 403."""
+An attachment of a kind no enabled plugin registers, or whose subject the user may not see (the subject's
+`may_view`), is a 404, as every object outside a user's scope (core.permissions.scoped)."""
 
 from flask import Blueprint, abort
 from flask_login import current_user
@@ -11,7 +11,6 @@ from core.attachments.subjects import subjects
 from core.permissions import login_required, scoped
 
 bp = Blueprint("attachments", __name__, url_prefix="/attachments")
-VARIANTS = ("thumb", "display", "original")
 
 
 @bp.route("/<int:attachment_id>/<any(thumb, display, original):variant>")
@@ -20,8 +19,6 @@ VARIANTS = ("thumb", "display", "original")
 def photo(attachment_id, variant):
     link = Attachment.get_or_none(Attachment.id == attachment_id)
     subject = subjects().get(link.subject_kind) if link is not None else None
-    if subject is None or variant not in subject.variants:
+    if subject is None or variant not in subject.variants or not subject.may_view(current_user, link.subject_id):
         abort(404)
-    if not subject.may_view(current_user, link.subject_id):
-        abort(403)
     return photos.send(link.photo, variant)
