@@ -125,7 +125,7 @@ def attachment_subjects():
     """Called at start-up. Return a list of `core.attachments.AttachmentSubject(kind, label, may_view)`:
     things photos can be attached to with `attach(kind, id, photo)`. /attachments/<id>/<variant> serves
     an attachment to whoever `may_view(user, subject_id)` allows and is a 404 to others, as is a kind no enabled plugin
-    registers is a 404. Kinds must be unique across plugins: use `"<plugin>.<thing>"`."""
+    registers. Kinds must be unique across plugins: use `"<plugin>.<thing>"`."""
 
 
 @hookspec
