@@ -161,7 +161,7 @@ def test_photos_are_served_only_with_their_case(app, city):
     assert (link.subject_kind, link.subject_id, link.stage) == ("workorder", order.id, "report")
     url = f"/attachments/{link.id}/thumb"
     assert client_for(app, "collector").get(url).status_code == 200
-    assert client_for(app, "other_collector").get(url).status_code == 403
+    assert client_for(app, "other_collector").get(url).status_code == 404
 
 
 @pytest.mark.parametrize(
