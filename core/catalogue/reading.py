@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from core.importing import decoding
+from core.importing import decoding, tables
 from core.importing.decoding import ImportRefused
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -174,7 +174,7 @@ def read_table(data: bytes) -> Table:
     """Decode and parse a whole file, checking what makes it importable at all: the header, the number of
     fields in each row, the kinds and the codes. Raises ImportFileError naming the line."""
     header, fmt, columns, rows, edition = None, "", {}, [], ""
-    for line, cells in decoding.read_csv(data):
+    for line, cells in tables.read_rows(data):
         if header is None:
             header = cells
             fmt, columns = _header(cells)

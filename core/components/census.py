@@ -21,7 +21,7 @@ from core.components.census_checks import COLUMNS, STATUS_CHINESE, Checker, id_p
 from core.components.models import Component, ComponentImport, ComponentStatusChange
 from core.db import db
 from core.grids.geo import CRS
-from core.importing import decoding
+from core.importing import decoding, tables
 from core.parsing import escape_controls
 
 __all__ = [
@@ -131,7 +131,7 @@ def read_table(data: bytes) -> Table:
     from core.components.export import restore
 
     header, rows = None, []
-    for line, cells in decoding.read_csv(data):
+    for line, cells in tables.read_rows(data):
         cells = [restore(cell) for cell in cells]  # a cell the export neutralised for Excel
         if header is None:
             header = [column_name(cell) for cell in cells]
