@@ -4,7 +4,8 @@ import os
 
 from flask import Flask
 
-from core import auth, clock, config, db, demo, plugins, scheduler, serve, web
+from core import clock, config, db, demo, plugins, scheduler, serve, web
+from core.auth import gate
 
 
 def create_app(overrides=None):
@@ -15,7 +16,7 @@ def create_app(overrides=None):
     config.load(app, overrides)
     clock.init_app(app)
     db.init_app(app)
-    auth.init_app(app)
+    gate.init_app(app)
     web.init_app(app)
     host = plugins.init_app(app)
     scheduler.init_app(app)

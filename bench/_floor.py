@@ -116,7 +116,7 @@ def case_sql() -> str:
         if is_sqlite()
         else "string_agg(wp.stage || ':' || wp.photo_id, ',')"
     )
-    photos = f"(SELECT {concat} FROM work_order_photo wp WHERE wp.order_id = o.id)"
+    photos = f"(SELECT {concat} FROM attachment wp WHERE wp.subject_kind = 'workorder' AND wp.subject_id = o.id)"
     return (
         "SELECT o.id, o.number, o.status, c.name, o.description, a.name, a.code, o.address, o.latitude, "
         "o.longitude, o.source, r.name, o.caller_name, o.caller_phone, o.tracking_code, d.name, "

@@ -26,7 +26,8 @@ import flask_login.login_manager  # noqa: E402
 import peewee  # noqa: E402
 import workorders as bench  # noqa: E402
 
-from core import auth, clock, plugins  # noqa: E402
+from core import clock, plugins  # noqa: E402
+from core.auth import gate  # noqa: E402
 from core.workorders import clocks, queries  # noqa: E402
 from core.workorders.views import case, lists  # noqa: E402
 
@@ -50,7 +51,7 @@ def timed(owner, name, label):
 
 TIMED = [
     (flask.Flask, "wsgi_app", "the whole request in Flask"),
-    (auth, "enforce_session_and_permission", "login, idle check, permission"),
+    (gate, "enforce_session_and_permission", "login, idle check, permission"),
     (flask_login.login_manager.LoginManager, "_load_user", "  of which: loading the user"),
     (flask.sessions.SecureCookieSessionInterface, "open_session", "reading the session cookie"),
     (flask.sessions.SecureCookieSessionInterface, "save_session", "writing the session cookie"),

@@ -39,6 +39,7 @@ from core import clock  # noqa: E402
 from core import db as dbmod  # noqa: E402
 from core import demo as city  # noqa: E402
 from core.areas import Area  # noqa: E402
+from core.attachments.models import Attachment  # noqa: E402
 from core.catalogue.models import Category, FilingStandard  # noqa: E402
 from core.db import db, is_sqlite  # noqa: E402
 from core.notifications.models import Notification  # noqa: E402
@@ -52,7 +53,6 @@ from core.workorders.demo import prepare_reference_data  # noqa: E402
 from core.workorders.models import (  # noqa: E402
     WorkOrder,
     WorkOrderEvent,
-    WorkOrderPhoto,
 )
 from core.worktime import deadlines  # noqa: E402
 
@@ -555,7 +555,7 @@ def generate(args) -> dict:
             city.load(app)
             prepare_reference_data()
             # The demo's own history (a few of today's cases with DEMO_HISTORY_DAYS=0) goes: N means N.
-            for model in (Notification, WorkOrderPhoto, WorkOrderEvent, WorkOrder, NumberSeries):
+            for model in (Notification, Attachment, WorkOrderEvent, WorkOrder, NumberSeries):
                 model.delete().execute()
             setup = time.perf_counter() - started
             print(f"schema, demo city and filing standard: {setup:.1f} s", flush=True)
@@ -618,9 +618,25 @@ def _generate_orders(args) -> dict:
         if sample_rng.random() < sample_p:
             sample.append(order_id)
             events += gen.events(case, order_id, row)
-            links.append({"order": order_id, "photo": before, "stage": "report", "added_at": row["reported_at"]})
+            links.append(
+                {
+                    "subject_kind": "workorder",
+                    "subject_id": order_id,
+                    "photo": before,
+                    "stage": "report",
+                    "added_at": row["reported_at"],
+                }
+            )
             if row["handled_at"] or case.status in ("checked", "closed"):
-                links.append({"order": order_id, "photo": after, "stage": "handling", "added_at": row["handled_at"]})
+                links.append(
+                    {
+                        "subject_kind": "workorder",
+                        "subject_id": order_id,
+                        "photo": after,
+                        "stage": "handling",
+                        "added_at": row["handled_at"],
+                    }
+                )
         if len(rows) == CHUNK:
             insert_rows(fields, rows)
             rows = []
@@ -637,11 +653,11 @@ def _generate_orders(args) -> dict:
     for i in range(0, len(events), 2000):
         WorkOrderEvent.insert_many(events[i : i + 2000]).execute()
     for i in range(0, len(links), 2000):
-        WorkOrderPhoto.insert_many(links[i : i + 2000]).execute()
+        Attachment.insert_many(links[i : i + 2000]).execute()
     for year, last in seqs.items():
         continue_after("case", year, last)
     if not is_sqlite():
-        for table in ("work_order", "work_order_event", "work_order_photo"):
+        for table in ("work_order", "work_order_event", "attachment"):
             db.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
     txn.__exit__(None, None, None)
     seconds = time.perf_counter() - t0

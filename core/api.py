@@ -11,6 +11,8 @@ editing, exports, numbers and xlsx; their supported functions are those docs/plu
 from core import audit, clock, editing, numbers, photos, settings, xlsx
 from core.areas import LEVELS as AREA_LEVELS
 from core.areas import Area
+from core.attachments.service import attach, attachments_of
+from core.attachments.subjects import AttachmentSubject
 from core.audit import AuditAction
 from core.catalogue.models import Category, FilingStandard
 from core.db import BaseModel, JSONField, db
@@ -19,7 +21,8 @@ from core.exports import api as exports
 from core.grids.index import locate
 from core.grids.models import shape_of, shapes_on
 from core.hookspecs import hookimpl
-from core.import_pages import ImportKind, status_page, upload_page
+from core.importing.decoding import ImportRefused, decode_text
+from core.importing.pages import ImportKind, status_page, upload_page
 from core.map_layers import Band, Measure
 from core.notifications.recipients import Recipient, with_permissions
 from core.notifications.service import notify, tell
@@ -63,6 +66,7 @@ __all__ = [
     "Band",
     "UpgradeStep",
     "Indicator",
+    "AttachmentSubject",
     "JobSpec",
     "Summary",
     "N_",
@@ -70,6 +74,8 @@ __all__ = [
     "ImportKind",
     "upload_page",
     "status_page",
+    "decode_text",
+    "ImportRefused",
     # pages
     "page",
     "message",
@@ -98,6 +104,8 @@ __all__ = [
     "editing",
     "photos",
     "Photo",
+    "attach",
+    "attachments_of",
     "PhotoError",
     "exports",
     "xlsx",

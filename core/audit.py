@@ -10,7 +10,7 @@ from flask import has_request_context, request
 from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
-from peewee import CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import CharField, CompositeKey, DateTimeField, ForeignKeyField, TextField
 
 from core import clock
 from core.db import BaseModel, JSONField
@@ -28,6 +28,23 @@ class AuditEntry(BaseModel):
     before = JSONField(null=True)
     after = JSONField(null=True)
     ip = CharField(max_length=64, default="")
+
+
+class AuditText(BaseModel):
+    """How each action was told while the plugin that registered it was enabled, kept per language at every
+    upgrade: the log of a plugin later disabled or removed still reads as sentences. A row with the code
+    `labels:<plugin>` keeps the plugin's permission labels in `fields`."""
+
+    code = CharField(max_length=80)
+    locale = CharField(max_length=10)
+    plugin = CharField(max_length=60)
+    sentence = TextField(default="")
+    fields = JSONField(default=dict)
+    values = JSONField(default=dict)
+
+    class Meta:
+        table_name = "audit_text"
+        primary_key = CompositeKey("code", "locale")
 
 
 def record(action: str, obj_type: str, obj_id="", summary="", before=None, after=None, actor=None):

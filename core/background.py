@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -155,18 +154,3 @@ def rows_outcome(result, dry_run: bool) -> dict:
         "total": result.total,
         "done": result.total,
     }
-
-
-def read_at_most(source, max_bytes: int, error: type[Exception]) -> bytes:
-    """An upload or file for an import: a path, a binary stream or bytes; `error` (the importer's own
-    exception class) when it is larger than max_bytes."""
-    if isinstance(source, bytes | bytearray):
-        data = bytes(source)
-    elif isinstance(source, str | Path):
-        with open(source, "rb") as stream:
-            data = stream.read(max_bytes + 1)
-    else:
-        data = source.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise error(_("The file is larger than %(mb)d MB.", mb=max_bytes // 2**20))
-    return data

@@ -15,7 +15,8 @@ RUN_LOG_DAYS = 180
 
 @hookimpl
 def register_blueprints():
-    from core import admin, auth, web
+    from core import admin, web
+    from core.auth import views as auth
     from core.dashboard import home
 
     return [web.bp, auth.bp, home.bp, admin.bp]
@@ -36,9 +37,13 @@ def register_permissions():
 @hookimpl
 def upgrade_steps():
     from core import permissions
+    from core.admin.audit_log import keep_texts
     from core.plugins import host
 
-    return [UpgradeStep("core.permissions", lambda: permissions.sync(host()))]
+    return [
+        UpgradeStep("core.permissions", lambda: permissions.sync(host())),
+        UpgradeStep("core.audit_texts", keep_texts),
+    ]
 
 
 @hookimpl

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from peewee import DatabaseProxy, Model, SqliteDatabase, TextField, _atomic
+from peewee import CharField, DatabaseProxy, DateTimeField, Model, SqliteDatabase, TextField, _atomic
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
@@ -128,20 +128,38 @@ def runner(component: str, directory: str) -> Runner:
     return Runner(db.obj, directory=directory, table_name=f"migrations_{component}")
 
 
+class UpgradeStepDone(BaseModel):
+    """An upgrade step marked `once` that has run (migration 0032): `flask db upgrade` skips it."""
+
+    name = CharField(max_length=200, primary_key=True)
+    at = DateTimeField()
+
+    class Meta:
+        table_name = "upgrade_step_done"
+
+
 def upgrade(app) -> list[str]:
     """Apply pending migrations, then every plugin's upgrade_steps (the core's bring hook-registered roles,
     permissions and categories in), each in a transaction of its own. A step that raises stops the upgrade:
-    what it wrote is rolled back, the steps before it stand, and running the upgrade again retries it."""
+    what it wrote is rolled back, the steps before it stand, and running the upgrade again retries it. A
+    step marked `once` is recorded in `upgrade_step_done` in its transaction, and skipped afterwards."""
+    from core import clock  # the one source of "now"; it imports nothing of the project either
+
     host = app.extensions["xiuhua.plugins"]
     applied = []
     with app.app_context(), db.connection_context():
         for component, directory in migration_sources(app):
             applied += [f"{component}: {name}" for name in runner(component, directory).up()]
+        done = {row.name for row in UpgradeStepDone.select(UpgradeStepDone.name)}
         for plugin, step in host.call_each("upgrade_steps"):
             for one in step:
+                if one.once and one.name in done:
+                    continue
                 log.info("upgrade step %s (%s)", one.name, plugin)
                 with db.atomic():
                     one.run()
+                    if one.once:
+                        UpgradeStepDone.create(name=one.name, at=clock.now())
     return applied
 
 

@@ -5,7 +5,7 @@ when one is undocumented or has no test.
 Registration hooks (register_*, config_defaults, map_measures) are called once, when the application is
 created, plugin by plugin: a plugin whose registration hook raises is disabled — nothing it registered is used — and
 shown on /admin/plugins, while the others carry on. Ids (blueprint names, permission names, role
-codes, job ids, export and import names, measure names) must be unique across plugins: a clash stops start-up,
+codes, job ids, export and import names, measure names, attachment kinds) must be unique across plugins: a clash stops start-up,
 naming both plugins. Request-time hooks (menus, widgets, grid sections, map layers) are called per request; a
 plugin that raises there is logged and left out of that page. A disabled or failed plugin's hooks are never
 called: it contributes nothing anywhere.
@@ -98,7 +98,7 @@ def register_exports():
 
 @hookspec
 def register_imports():
-    """Called at start-up. Return a list of `core.import_pages.ImportKind`: a background file import
+    """Called at start-up. Return a list of `core.importing.pages.ImportKind`: a background file import
     with an upload page and a progress page, which the plugin's two views serve with
     `upload_page(name)` and `status_page(name, import_id)`. Names (the kind's blueprint) must be unique
     across plugins."""
@@ -121,11 +121,22 @@ def register_indicators():
 
 
 @hookspec
+def attachment_subjects():
+    """Called at start-up. Return a list of `core.attachments.AttachmentSubject(kind, label, may_view)`:
+    things photos can be attached to with `attach(kind, id, photo)`. /attachments/<id>/<variant> serves
+    an attachment to whoever `may_view(user, subject_id)` allows and is a 404 to others, as is a kind no enabled plugin
+    registers. Kinds must be unique across plugins: use `"<plugin>.<thing>"`."""
+
+
+@hookspec
 def upgrade_steps():
     """Called by `flask db upgrade` after every migration has run. Return a list of
-    `core.plugins.UpgradeStep(name, run)`: `run()` brings the database in line with the code (the core's
-    sync permissions and plugin categories), in a transaction of its own, with the application context
-    pushed. It runs on every upgrade: make it idempotent. A step that raises stops the upgrade."""
+    `core.plugins.UpgradeStep(name, run, once=False)`: `run()` brings the database in line with the code
+    (the core's sync permissions and plugin categories), in a transaction of its own, with the application
+    context pushed. It runs on every upgrade: make it idempotent. With `once=True` (a fill of old rows, such
+    as open cases' warning times) it is recorded by `name` in `upgrade_step_done` when it succeeds and
+    skipped by every later upgrade. A step that raises stops the upgrade, is not recorded, and runs again
+    on the next one."""
 
 
 @hookspec

@@ -7,6 +7,7 @@ import inspect
 from core.db import BaseModel
 
 MODULES = [
+    "core.db",
     "core.org",
     "core.audit",
     "core.settings",

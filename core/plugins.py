@@ -18,7 +18,7 @@ import click
 import pluggy
 
 import core
-from core import config, hookspecs, web
+from core import config, hookspecs, plugin_checks, web
 from core.db import db
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ BUILTINS = [
     "core.worktime",
     "core.photos",
     "core.notifications",
+    "core.attachments",
     "core.workorders",
     "core.grids",
     "core.maps",
@@ -55,34 +56,10 @@ REGISTRATION_HOOKS = [
     "map_measures",
     "register_indicators",
     "notification_subjects",
+    "attachment_subjects",
 ]
 # `flask` sub-commands the core and Flask define outside the hooks; no plugin may take these names.
 RESERVED_COMMANDS = ["db", "scheduler", "demo", "serve", "plugins", "run", "shell", "routes"]
-# What must be unique across plugins in each registration hook's items (start-up fails naming both).
-UNIQUE_KEYS = {
-    "register_blueprints": lambda bp: bp.name,
-    "register_permissions": lambda perm: perm["name"],
-    "register_roles": lambda role: role["code"],
-    "register_jobs": lambda job: job.id,
-    "register_audit_actions": lambda action: action.code,
-    "register_commands": lambda command: command.name,
-    "register_categories": lambda category: f"{category['kind']}:{category['code']}",
-    "config_defaults": lambda key: key,
-    "register_exports": lambda kind: kind.name,
-    "register_imports": lambda kind: kind.name,
-    "map_measures": lambda measure: measure.name,
-    "register_indicators": lambda indicator: indicator.code,
-    "notification_subjects": lambda subject: subject.kind,
-}
-
-
-# pluggy's options that reorder or wrap a hook's calls: the host calls each implementation on its own,
-# in load order, so it refuses a plugin using them rather than call them in some other order.
-ORDERING_OPTIONS = ("tryfirst", "trylast", "hookwrapper", "wrapper")
-
-
-class PluginRefused(Exception):
-    """A plugin the host will not load; the message says why, for /admin/plugins and `flask plugins list`."""
 
 
 @dataclass
@@ -179,10 +156,12 @@ class Indicator:
 class UpgradeStep:
     """Work `flask db upgrade` does after every migration has run, from an `upgrade_steps()` hook: `run()`
     is called with the application context pushed, in a transaction of its own, plugin by plugin in load
-    order. It runs on every upgrade, so it must be idempotent (and cheap when there is nothing to do)."""
+    order. It runs on every upgrade, so it must be idempotent (and cheap when there is nothing to do);
+    with `once` True it runs until it has succeeded once (recorded by `name` in `upgrade_step_done`)."""
 
     name: str
     run: object
+    once: bool = False
 
 
 @dataclass
@@ -228,7 +207,7 @@ class PluginHost(pluggy.PluginManager):
             for path in sorted(folder.iterdir()):
                 if (path / "__init__.py").exists():
                     self._load(path.name, "folder", lambda p=path: _import_from_folder(p))
-        self._check_requirements()
+        plugin_checks.check_requirements(self)
 
     def _load(self, name, source, loader, version=""):
         info = PluginInfo(name=name, source=source, version=version)
@@ -243,48 +222,17 @@ class PluginHost(pluggy.PluginManager):
         try:
             module = loader()
             info.version = info.version or getattr(module, "__version__", "")
-            info.requires = _requirements(module)
-            self._refuse_ordering(module)
+            info.requires = plugin_checks.requirements(module)
+            plugin_checks.refuse_ordering(self, module)
             self.register(module, name=name)
             self.check_pending()
-        except PluginRefused as refused:
+        except plugin_checks.PluginRefused as refused:
             self.fail(name, str(refused))
             return
         except Exception:
             self.fail(name, traceback.format_exc())
             return
         info.hooks = sorted(impl.name for impl in self.get_hookcallers(module) or [])
-
-    def _refuse_ordering(self, module):
-        for attr in dir(module):
-            options = self.parse_hookimpl_opts(module, attr) or {}
-            used = [option for option in ORDERING_OPTIONS if options.get(option)]
-            if used:
-                raise PluginRefused(
-                    f"hook {attr} is marked {', '.join(used)}: Xiuhua calls every plugin's hooks one by one "
-                    "in load order (built-ins, installed packages, then the plugins folder by name) and "
-                    "supports neither tryfirst/trylast nor wrappers"
-                )
-
-    def _check_requirements(self):
-        """Fail every enabled plugin that requires one that is not there, is disabled or failed, and
-        then those that require it, and so on."""
-        failing = True
-        while failing:
-            failing = False
-            for name, info in list(self.infos.items()):
-                if info.status != "enabled":
-                    continue
-                for required in info.requires:
-                    other = self.infos.get(required)
-                    if other is not None and other.status == "enabled":
-                        continue
-                    why = {None: "is not installed", "disabled": "is disabled (PLUGINS_DISABLED)"}.get(
-                        other and other.status, "failed to load"
-                    )
-                    self.fail(name, f"requires the plugin {required!r}, which {why}")
-                    failing = True
-                    break
 
     def fail(self, name: str, error: str):
         """Disable a plugin, keep why, and carry on without it."""
@@ -341,21 +289,11 @@ class PluginHost(pluggy.PluginManager):
         unique across plugins (commands also against `taken_commands`). Fills self.registered."""
         results = {hook: self.call_each(hook) for hook in REGISTRATION_HOOKS}
         results["register_commands"] = self._stage_commands()
-        for hook, key in UNIQUE_KEYS.items():
-            for plugin, items in results[hook]:
-                try:
-                    [key(item) for item in items]
-                except Exception:
-                    self.fail(plugin, f"{hook} returned an item without its id:\n{traceback.format_exc()}")
-        self._check_requirements()
+        plugin_checks.fail_items_without_id(self, results)
+        plugin_checks.check_requirements(self)
         alive = {name for name, info in self.infos.items() if info.status == "enabled"}
         self.registered = {hook: [(p, r) for p, r in pairs if p in alive] for hook, pairs in results.items()}
-        owners: dict[str, dict[str, str]] = {hook: {} for hook in UNIQUE_KEYS}
-        owners["register_commands"] = {name: "the core" for name in taken_commands}
-        owners["config_defaults"] = {name: "the core" for name in config.DEFAULTS}
-        for hook, key in UNIQUE_KEYS.items():
-            for plugin, item in self.items(hook):
-                unique_or_fail(hook, owners[hook], key(item), plugin)
+        plugin_checks.check_unique(self, taken_commands)
 
     def _stage_commands(self) -> list[tuple[str, list]]:
         """register_commands gets a group of its own per plugin, so that a plugin failing elsewhere
@@ -390,13 +328,6 @@ class PluginHost(pluggy.PluginManager):
         return found
 
 
-def _requirements(module) -> list[str]:
-    requires = getattr(module, "__requires__", [])
-    if not isinstance(requires, list | tuple) or not all(isinstance(name, str) for name in requires):
-        raise PluginRefused(f"__requires__ must be a list of plugin names, not {requires!r}")
-    return list(requires)
-
-
 FOLDER_PACKAGE = "xiuhua_plugins"
 
 
@@ -429,12 +360,6 @@ def _import_from_folder(path: Path):
         raise
     setattr(package, path.name, module)
     return module
-
-
-def unique_or_fail(hook: str, owners: dict, key: str, plugin: str):
-    if key in owners:
-        raise RuntimeError(f"{hook}: {key!r} is registered by both {owners[key]} and {plugin}")
-    owners[key] = plugin
 
 
 def init_app(app):

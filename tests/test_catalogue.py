@@ -617,3 +617,18 @@ def test_who_may_see_the_catalogue(as_role, imported, role, status):
     assert client.get(f"/catalogue/{cover.id}").status_code == status
     menu = client.get("/").get_data(as_text=True)
     assert ('href="/catalogue/"' in menu) == (status == 200)
+
+
+def test_the_2026_catalogue_saved_as_an_excel_workbook_imports_the_same(ctx):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for cells in rows_of(CATALOGUE_2026):
+        book.active.append(cells)
+    data = io.BytesIO()
+    book.save(data)
+    first = import_file(data.getvalue(), "catalogue.xlsx")
+    assert (first.format, first.edition, first.total, first.rejected) == ("catalogue", "2026", 403, [])
+    assert first.counts == {"component": nothing(created=153), "event": nothing(created=250)}
+    again = import_file(CATALOGUE_2026, CATALOGUE_2026.name)
+    assert again.counts == {"component": nothing(unchanged=153), "event": nothing(unchanged=250)}

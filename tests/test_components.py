@@ -2,6 +2,7 @@
 idempotence, status history), the pages, reporting a problem from a component, order scoping, the map
 layer and the exports."""
 
+import datetime
 import io
 import re
 import threading
@@ -20,7 +21,7 @@ from core.grids.geo import wgs84_to_gcj02
 from core.grids.index import locate
 from core.workorders import workflow
 from core.workorders.models import WorkOrder
-from tests.component_support import build_census_city, csv_bytes, imported, row, run
+from tests.component_support import HEADER, build_census_city, csv_bytes, imported, row, run
 from tests.support import client_for
 from tests.workorder_support import jpeg
 
@@ -411,3 +412,23 @@ def test_the_grid_page_shows_its_components_and_the_maps_have_their_layer(app, c
         Component.delete().execute()
     empty = admin.get(f"/grids/{city.grid.id}").get_data(as_text=True)
     assert "No components are recorded for this grid yet." in empty
+
+
+def test_the_admin_imports_a_census_saved_as_an_excel_workbook(app, city):
+    """As Excel keeps a census: codes as text, the date as a date, coordinates as numbers."""
+    book = openpyxl.Workbook()
+    book.active.append(HEADER.strip().split(","))
+    for code, lon in (("4306020101000001", 113.105), ("4306020101000002", 113.11)):
+        book.active.append(
+            [code, "上水井盖", "0101", "完好", "环卫处", datetime.datetime(2025, 5, 1), lon, 29.305, "人民路"]
+        )
+    data = io.BytesIO()
+    book.save(data)
+    admin = client_for(app, "admin")
+    form = {"file": (io.BytesIO(data.getvalue()), "普查.xlsx"), "crs": "wgs84"}
+    response = admin.post("/components/import", data=form, content_type="multipart/form-data")
+    assert response.status_code == 303
+    body = finish_import(admin, response.headers["Location"])
+    assert '<td data-count="created">2</td>' in body and count() == 2
+    with db.connection_context():
+        assert str(Component.get(Component.code == "4306020101000001").survey_date) == "2025-05-01"

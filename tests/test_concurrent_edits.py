@@ -235,3 +235,28 @@ def test_after_a_refusal_saving_again_is_a_decision(app, admins):
     fresh = page.split('id="version" name="version" type="hidden" value="')[1].split('"')[0]
     assert second.post(url, data={**base, "name": "环卫局", "phone": "1", "version": fresh}).status_code == 302
     assert in_db(app, lambda: Department.get_by_id(dept.id).name) == "环卫局"
+
+
+def test_an_action_on_a_case_without_its_version_is_refused(app):
+    from core.testcity import act, report
+    from core.workorders.models import WorkOrder
+
+    def filed_case():
+        city = build_city()
+        order = report(city)
+        act(city, order, "file", "shift_leader", data={"standard": city.standard.id})
+        return city, order.id
+
+    city, order_id = in_db(app, filed_case)
+    dispatcher = client_for(app, "dispatcher")
+    department = str(city.sanitation.id)
+    refused = dispatcher.post(f"/orders/{order_id}/act", data={"action": "dispatch", "department": department})
+    assert refused.status_code == 422
+    assert "does not say which version of the case" in refused.get_data(as_text=True)
+    bulk = dispatcher.post("/orders/bulk-dispatch", data={"order": str(order_id), "department": department})
+    assert bulk.status_code == 302
+    assert in_db(app, lambda: WorkOrder.get_by_id(order_id).status) == "filed"  # neither dispatched it
+    version = in_db(app, lambda: WorkOrder.get_by_id(order_id).version)
+    data = {"action": "dispatch", "department": department, "version": str(version)}
+    assert dispatcher.post(f"/orders/{order_id}/act", data=data).status_code == 302
+    assert in_db(app, lambda: WorkOrder.get_by_id(order_id).status) == "dispatched"

@@ -278,11 +278,9 @@ def test_every_acknowledged_report_survives_a_sigkill(backend, tmp_path, templat
             assert status == 200, (username, order_id, status)
             text = page.decode()
             assert description in text, (order_id, description)
-            photo_ids = set(re.findall(rf"/orders/{order_id}/photos/(\d+)/", text))
+            photo_ids = set(re.findall(r"/attachments/(\d+)/", text))
             assert len(photo_ids) == 1, (order_id, photo_ids)
-            status, _, original = browsers[username].send(
-                "GET", f"/orders/{order_id}/photos/{photo_ids.pop()}/original"
-            )
+            status, _, original = browsers[username].send("GET", f"/attachments/{photo_ids.pop()}/original")
             assert status == 200 and hashlib.sha256(original).hexdigest() == sha256, (order_id, status)
         # And it goes on taking reports.
         browsers["collector"].cookies.clear()
@@ -300,20 +298,30 @@ def check_rows(url: str, instance: Path, acknowledged):
     holding exactly the bytes sent, and no case is without its photo."""
     from app import create_app
     from core import photos
-    from core.workorders.models import WorkOrder, WorkOrderPhoto
+    from core.attachments.models import Attachment
+    from core.attachments.service import attachments_of
+    from core.workorders.models import WorkOrder
 
     app = create_app({**BASE_CONFIG, "DATABASE_URL": url, "INSTANCE_PATH": str(instance)})
     with app.app_context(), dbmod.db.connection_context():
         for _username, order_id, description, sha256 in acknowledged:
             order = WorkOrder.get_by_id(order_id)
             assert order.description == description
-            links = list(WorkOrderPhoto.select().where(WorkOrderPhoto.order == order))
+            links = attachments_of("workorder", order.id)
             assert [(link.stage, link.photo.sha256) for link in links] == [("report", sha256)], order_id
             original = photos.path(links[0].photo, "original")
             assert hashlib.sha256(original.read_bytes()).hexdigest() == sha256
             with Image.open(original) as image:
                 image.verify()
         # A report cut short by the kill is there whole or not at all: no case without its photo.
-        bare = WorkOrder.select().where(~WorkOrder.id.in_(WorkOrderPhoto.select(WorkOrderPhoto.order))).count()
+        bare = (
+            WorkOrder.select()
+            .where(
+                ~WorkOrder.id.in_(
+                    Attachment.select(Attachment.subject_id).where(Attachment.subject_kind == "workorder")
+                )
+            )
+            .count()
+        )
         assert bare == 0
     dbmod.db.close()

@@ -11,9 +11,10 @@ from datetime import timedelta
 import pytest
 
 from core import photos
+from core.attachments.models import Attachment
 from core.db import db
 from core.workorders import submissions
-from core.workorders.models import SubmissionKey, WorkOrder, WorkOrderPhoto
+from core.workorders.models import SubmissionKey, WorkOrder
 from tests.support import client_for, in_db
 from tests.workorder_support import jpeg
 
@@ -65,9 +66,7 @@ def intake_form(key, **changes):
 
 
 def counts(app):
-    return in_db(
-        app, lambda: (WorkOrder.select().count(), WorkOrderPhoto.select().count(), photos.Photo.select().count())
-    )
+    return in_db(app, lambda: (WorkOrder.select().count(), Attachment.select().count(), photos.Photo.select().count()))
 
 
 def test_every_showing_of_the_form_has_its_own_key(app, city):

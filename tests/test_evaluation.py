@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from core import clock
+from core.attachments.service import attachments_of
 from core.db import db
 from core.evaluation import indicators, periods, scores, snapshots
 from core.evaluation.models import Deduction, SnapshotVersion
@@ -284,8 +285,11 @@ def test_deductions_with_evidence_are_audited_counted_and_withdrawn(app, city, h
     )
     assert response.status_code == 302
     row = Deduction.get()
-    assert row.photo_id and row.object_name == "环卫处"
-    assert client.get(f"/evaluation/deductions/{row.id}/photo/thumb").status_code == 200
+    [evidence] = attachments_of("evaluation.deduction", row.id)
+    assert evidence.added_by_id == row.author_id and row.object_name == "环卫处"
+    assert f"/attachments/{evidence.id}/thumb" in client.get("/evaluation/deductions").get_data(as_text=True)
+    assert client.get(f"/attachments/{evidence.id}/thumb").status_code == 200
+    assert client.get(f"/attachments/{evidence.id}/original").status_code == 404  # its EXIF: not served
     bad = client.post(
         "/evaluation/deductions", data={**form, "photo": (io.BytesIO(b"not a photo"), "x.jpg")},
         content_type="multipart/form-data",

@@ -196,7 +196,7 @@ def test_an_integer_code_is_read_as_its_digits(tree):
         (b"[1, 2]", "not a GeoJSON FeatureCollection"),
         (b'{"type": "FeatureCollection"}', "no list of features"),
         (b'{"type": "FeatureCollection", "features": []}', "has no features"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "The file is not text"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "This is not a text file"),
         (
             b'{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:3857"}}, "features": []}',
             "declares the coordinate system EPSG:3857",

@@ -83,9 +83,9 @@ def test_every_hook_is_exercised(make_app):
     assert "/recorder/layer.geojson?area=" in client.get("/grids/").get_data(as_text=True)  # and the city's
     assert client.get("/grids/map.geojson?measure=recorder_notes").status_code == 200  # map_measures
     with app.app_context(), db.connection_context():
-        from core import import_pages
         from core import map_layers as maps
         from core.exports.kinds import kinds as export_kinds
+        from core.importing import pages as import_pages
 
         assert "recorder_notes" in maps.measures()
         assert "recorder_notes" in export_kinds()  # register_exports

@@ -80,7 +80,7 @@ class Kind:
     in_scope: Callable[[str], list[dict]]  # role → URL values of objects of this kind the role may open
     out_of_scope: Callable[[str], list[dict]]  # role → URL values of those it may not (none: it sees all)
     # URL values of another object whose parts (a photo, a notice) must not be reachable through an
-    # object in scope: /orders/<mine>/photos/<another case's photo> is a 404 for everyone.
+    # object in scope: /campaigns/zombie-cars/<mine>/notices/<another's notice> is a 404 for everyone.
     other: dict | None = None
 
 
@@ -89,6 +89,8 @@ def _photo(colour, user):
 
 
 def _build():
+    from core.attachments.models import Attachment
+    from core.attachments.service import attach
     from core.catalogue.dispatch_rules import DispatchRule
     from core.catalogue.models import CatalogueImport
     from core.components.models import Component, ComponentImport
@@ -98,9 +100,9 @@ def _build():
     from core.exports.models import ExportJob
     from core.grids.models import GridImport
     from core.workorders import workflow
-    from core.workorders.models import SavedFilter, WorkOrderPhoto
+    from core.workorders.models import SavedFilter
     from core.worktime.models import CalendarDay
-    from plugins.zombie_cars.models import JointAction, JointVehicle, Notice, SurveyRound, Vehicle, VehiclePhoto
+    from plugins.zombie_cars.models import JointAction, JointVehicle, Notice, SurveyRound, Vehicle
 
     city = build_city()
     users = city.users
@@ -119,12 +121,14 @@ def _build():
         act(city, order, "file", "shift_leader", data={"standard": city.standard.id})
         act(city, order, "dispatch", "dispatcher", data={"department": department.id})
     order_b = type(order_b).get_by_id(order_b.id)
-    photo_a = WorkOrderPhoto.get(WorkOrderPhoto.order == order_a.id).photo_id
-    photo_b = WorkOrderPhoto.get(WorkOrderPhoto.order == order_b.id).photo_id
+    case_photos = {
+        key: Attachment.get((Attachment.subject_kind == "workorder") & (Attachment.subject_id == order.id)).id
+        for key, order in (("a", order_a), ("b", order_b))
+    }
 
     # Vehicles, seen like cases: A in the collector's grid with a tow order held by sanitation, B in the
     # other grid with landscaping's.
-    vehicles = {}
+    vehicles, vehicle_photos = {}, {}
     for key, plate, grid, reporter, order, colour in (
         ("a", "湘FA1234", city.grid, users["collector"], order_a, "green"),
         ("b", OUT_PLATE, city.other_grid, users["other_collector"], order_b, "navy"),
@@ -139,8 +143,11 @@ def _build():
             issued_by=users["collector"], tow_order=order,
         )  # fmt: skip
         photo = _photo(colour, reporter)
-        VehiclePhoto.create(vehicle=vehicle, photo=photo)
-        vehicles[key] = {"vehicle_id": vehicle.id, "notice_id": notice.id, "photo_id": photo.id, "variant": "thumb"}
+        attach("zombie_cars.vehicle", vehicle.id, photo, by=reporter)
+        vehicles[key] = {"vehicle_id": vehicle.id, "notice_id": notice.id}
+        vehicle_photos[key] = Attachment.get(
+            (Attachment.subject_kind == "zombie_cars.vehicle") & (Attachment.subject_id == vehicle.id)
+        ).id
 
     # A joint clearance action listing both vehicles (its page shows each role only the one in its scope),
     # and an open survey round.
@@ -168,8 +175,10 @@ def _build():
     second = snapshots.prepare(period)
     deduction = Deduction.create(
         level="department", object_key=str(city.sanitation.id), object_name="环卫处", day=today, points=1,
-        reason="矩阵", photo=_photo("white", users["evaluator"]), author=users["evaluator"],
+        reason="矩阵", author=users["evaluator"],
     )  # fmt: skip
+    attach("evaluation.deduction", deduction.id, _photo("white", users["evaluator"]), by=users["evaluator"])
+    evidence = Attachment.get(Attachment.subject_kind == "evaluation.deduction").id
     component = Component.create(
         code="4306020010010001", name="井盖", category=city.category, status="intact", longitude=113.1,
         latitude=29.3, grid=city.grid,
@@ -186,7 +195,25 @@ def _build():
         """Cases and vehicles out of scope are none for a holder of workorder.view_all, `values` otherwise."""
         return [] if "workorder.view_all" in permissions[role] else [values]
 
-    case_b = {"order_id": order_b.id, "photo_id": photo_b, "variant": "thumb"}
+    case_b = {"order_id": order_b.id}
+
+    def attachments(role, inside):
+        """A case's, a vehicle's and a deduction's photos: in scope as the case, the vehicle (for holders
+        of zombie_cars.view) and the evaluation pages (evaluation.view) are."""
+        may = lambda permission: permission in permissions[role]  # noqa: E731
+        found = {
+            True: [case_photos["a"]]
+            + [vehicle_photos["a"]] * may("zombie_cars.view")
+            + [evidence] * may("evaluation.view"),
+            False: [case_photos["b"]] * (not may("workorder.view_all"))
+            + (
+                [vehicle_photos["b"]] * (not may("workorder.view_all"))
+                if may("zombie_cars.view")
+                else list(vehicle_photos.values())
+            )
+            + [evidence] * (not may("evaluation.view")),
+        }
+        return [{"attachment_id": one, "variant": "thumb"} for one in found[inside]]
 
     def widgets(role, inside):
         """Every widget is on every dashboard but the map, which is for holders of grids.view."""
@@ -195,11 +222,12 @@ def _build():
 
     kinds = {
         "workorder": Kind(
-            lambda role: [{"order_id": order_a.id, "photo_id": photo_a, "variant": "thumb"}],
+            lambda role: [{"order_id": order_a.id}],
             lambda role: unless_all(role, case_b),
             other=case_b,
         ),
         "vehicle": Kind(lambda role: [vehicles["a"]], lambda role: unless_all(role, vehicles["b"]), vehicles["b"]),
+        "attachment": Kind(lambda role: attachments(role, True), lambda role: attachments(role, False)),
         "export": Kind(
             lambda role: [{"export_id": exports[role]}], lambda role: [{"export_id": exports["other_collector"]}]
         ),

@@ -33,15 +33,15 @@ def filed_order(app, city):
 
 @pytest.mark.parametrize(
     "url",
-    [f"/orders/{HUGE}", f"/orders/{HUGE}/photos/1/thumb", f"/orders/uploads/{HUGE}/thumb", "/orders/0"],
+    [f"/orders/{HUGE}", f"/attachments/{HUGE}/thumb", f"/orders/uploads/{HUGE}/thumb", "/orders/0"],
 )
 def test_an_id_no_database_holds_is_404(app, city, url):
     assert client_for(app, "dispatcher").get(url).status_code == 404
 
 
 def test_a_photo_id_no_database_holds_is_404(app, city):
-    order = filed_order(app, city)
-    assert client_for(app, "dispatcher").get(f"/orders/{order.id}/photos/{HUGE}/thumb").status_code == 404
+    filed_order(app, city)
+    assert client_for(app, "dispatcher").get(f"/attachments/{HUGE}/thumb").status_code == 404
 
 
 @pytest.mark.parametrize("page", ["abc", "-5", "0", HUGE, str(2**62), "9999999999"])

@@ -650,7 +650,7 @@ def test_a_plate_registered_out_of_ones_scope_goes_to_the_centre_without_reveali
         from core.notifications.models import Notification
 
         assert Vehicle.select().count() == 1 and reload(vehicle).address == "洞庭路1号旁"  # merged by the centre
-        assert reload(vehicle).photo_links.count() == 1  # nothing lost: the photo joins the record
+        assert len(service.vehicle_photos(vehicle)) == 1  # nothing lost: the photo joins the record
         entry = AuditEntry.get(AuditEntry.action == "zombie_cars.duplicate")
         assert entry.actor_name == "other_collector" and entry.after["address"] == "滨湖路8号"
         told = {n.user.username: n.text for n in Notification.select().where(Notification.kind == "zombie-merge")}

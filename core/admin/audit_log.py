@@ -1,13 +1,15 @@
 """The audit log, newest first, filterable by action, object and actor; every entry told as a
 sentence in the reader's language (core.audit.tell, with the actions every plugin registers)."""
 
-from flask import request
+from babel import Locale
+from flask import current_app, request
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from peewee import JOIN
 
 from core import plugins
 from core.admin import bp
-from core.audit import AuditEntry, tell
+from core.audit import AuditAction, AuditEntry, AuditText, tell
 from core.org import User
 from core.parsing import parse_int
 from core.permissions import requires
@@ -18,6 +20,53 @@ PAGE_SIZE = 50
 
 def actions() -> dict:
     return {action.code: action for _, action in plugins.host().items("register_audit_actions")}
+
+
+def keep_texts():
+    """The upgrade step: every enabled plugin's audit sentences, field and value labels and permission
+    labels, told in each language, replace what was kept of them before."""
+    host = plugins.host()
+    rows = []
+    for locale in current_app.config["LANGUAGES"]:
+        with force_locale(locale):
+            for plugin, action in host.items("register_audit_actions"):
+                values = {
+                    key: {code: str(label) for code, label in labels.items()} for key, labels in action.values.items()
+                }
+                fields = {key: str(label) for key, label in action.fields.items()}
+                rows.append(
+                    dict(
+                        code=action.code,
+                        locale=locale,
+                        plugin=plugin,
+                        sentence=str(action.sentence),
+                        fields=fields,
+                        values=values,
+                    )
+                )
+            permissions = {}
+            for plugin, perm in host.items("register_permissions"):
+                permissions.setdefault(plugin, {})[perm["name"]] = str(perm["label"])
+            for plugin, labels in permissions.items():
+                rows.append(dict(code=f"labels:{plugin}", locale=locale, plugin=plugin, fields=labels))
+    for row in rows:
+        AuditText.delete().where((AuditText.code == row["code"]) & (AuditText.locale == row["locale"])).execute()
+        AuditText.create(**row)
+
+
+def kept(known: dict) -> tuple[dict, dict]:
+    """What the log knows of actions no enabled plugin registers now (a plugin disabled or removed): their
+    kept sentences as AuditActions, unlinked, and the kept permission labels."""
+    reader = get_locale()
+    locale = next((code for code in current_app.config["LANGUAGES"] if Locale.parse(code) == reader), "")
+    actions, labels = {}, {}
+    for row in AuditText.select().where(AuditText.locale == locale):
+        if row.code.startswith("labels:"):
+            labels.update(row.fields)
+        elif row.code not in known:
+            sentence = _("%(sentence)s (from %(plugin)s, not enabled now)", sentence=row.sentence, plugin=row.plugin)
+            actions[row.code] = AuditAction(row.code, sentence, fields=row.fields, values=row.values)
+    return actions, labels
 
 
 def who(entry: AuditEntry) -> str:
@@ -42,9 +91,11 @@ def audit():
     from core.audit_actions import FIELD_LABELS, value_labels  # names other modules' codes; they import core.admin
 
     known, codes = actions(), value_labels()
+    retired, retired_labels = kept(known)
     permissions = {p["name"]: p["label"] for _, p in plugins.host().items("register_permissions")}  # role.grant
-    labels = {**FIELD_LABELS, **permissions}
-    entries = [(e, who(e), tell(e, known, labels, codes)) for e in query.paginate(page_no, PAGE_SIZE)]
+    labels = {**FIELD_LABELS, **retired_labels, **permissions}
+    told = {**retired, **known}
+    entries = [(e, who(e), tell(e, told, labels, codes)) for e in query.paginate(page_no, PAGE_SIZE)]
     return page(
         "admin/audit.html",
         "admin/_audit_rows.html",

@@ -12,7 +12,7 @@ from peewee import IntegrityError
 
 from core import audit, background
 from core.catalogue.models import EDITIONS, KINDS, LONG_TEXT, CatalogueImport, Category, FilingStandard
-from core.catalogue.reading import (  # MAX_BYTES: the import page (core/import_pages.py) reads it here
+from core.catalogue.reading import (  # MAX_BYTES: the import page (core/importing/pages.py) reads it here
     MAX_BYTES,  # noqa: F401
     ImportFileError,
     Row,

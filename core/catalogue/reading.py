@@ -4,19 +4,17 @@ the header, the fields of each row, the kinds and the codes.
 Two files are recognised by their header: the GB/T 47678.5-2026 catalogue (kind,class_code,class_name,code,
 name) and a city's filing standard (kind,big_code,big_name,small_code,small_name,立案条件,处置时限,...).
 The edition follows from the code lengths (2+2 digits: 2013, 2+3: 2026). A file that cannot be read as one
-of them is refused whole (ImportFileError). The census import (core/components/census.py) reads its CSV
-files with the same functions."""
+of them is refused whole (ImportFileError, core.importing's ImportRefused); the bytes become text and CSV
+records in core.importing.decoding, as for every import."""
 
-import codecs
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from core import background
+from core.importing import decoding, tables
+from core.importing.decoding import ImportRefused
 
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -61,11 +59,9 @@ KIND_WORDS = {
 }
 EDITION_BY_TYPE_DIGITS = {2: "2013", 3: "2026"}  # digits after the 2-digit class code
 DIGITS = re.compile(r"[0-9]+")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class ImportFileError(ValueError):
-    """The file cannot be imported at all; str() says why, in the user's language."""
+ImportFileError = ImportRefused  # the file cannot be imported at all; str() says why (core.importing)
 
 
 @dataclass
@@ -94,48 +90,7 @@ def display_name(filename: str | None) -> str:
 
 def read_bytes(source) -> bytes:
     """A path, a binary stream or bytes, at most MAX_BYTES of it."""
-    return background.read_at_most(source, MAX_BYTES, ImportFileError)
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 (which includes GBK: Excel in China saves
-    CSV in it)."""
-    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise ImportFileError(_("This is an Excel workbook, not a CSV file. In Excel, save it as CSV first."))
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise ImportFileError(_("The file is not valid UTF-16 text.")) from None
-    elif b"\x00" in data:
-        raise ImportFileError(_("This is not a text file: a CSV file is expected."))
-    else:
-        text = _utf8_or_gb18030(data)
-    if CONTROL.search(text):
-        raise ImportFileError(_("This is not a text file: a CSV file is expected."))
-    if not text.strip():
-        raise ImportFileError(_("The file is empty."))
-    return text
-
-
-def _utf8_or_gb18030(data: bytes) -> str:
-    bom = data.startswith(codecs.BOM_UTF8)
-    body = data[len(codecs.BOM_UTF8) :] if bom else data
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        good = body[: error.start].decode("utf-8")
-        # GBK text fails as UTF-8 within its first few Chinese characters. A file that had a BOM or many
-        # good UTF-8 characters before the bad byte is broken UTF-8, which GB18030 would turn into nonsense.
-        if bom or sum(ord(ch) > 127 for ch in good) >= 20:
-            line = good.count("\n") + 1
-            raise ImportFileError(
-                _("Line %(line)d is not valid UTF-8: the file may be damaged or cut off.", line=line)
-            ) from None
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportFileError(_("The file is neither UTF-8 nor GBK/GB18030 text: a CSV file is expected.")) from None
+    return decoding.read_bytes(source, MAX_BYTES)
 
 
 def column_name(cell: str) -> str | None:
@@ -145,19 +100,6 @@ def column_name(cell: str) -> str | None:
         return HEADER_ALIASES[text]
     known = {name for names in FORMATS.values() for name in names} | OPTIONAL_COLUMNS
     return text if text in known else None
-
-
-def csv_records(text: str):
-    """(line where the record starts, cells) for every non-blank record."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    start = 1
-    try:
-        for cells in reader:
-            line, start = start, reader.line_num + 1
-            if any(cell.strip() for cell in cells):
-                yield line, cells
-    except csv.Error as error:
-        raise ImportFileError(_("Line %(line)d is not valid CSV (%(error)s).", line=start, error=error)) from None
 
 
 def _header(cells: list[str]) -> tuple[str, dict[str, int]]:
@@ -232,7 +174,7 @@ def read_table(data: bytes) -> Table:
     """Decode and parse a whole file, checking what makes it importable at all: the header, the number of
     fields in each row, the kinds and the codes. Raises ImportFileError naming the line."""
     header, fmt, columns, rows, edition = None, "", {}, [], ""
-    for line, cells in csv_records(decode(data)):
+    for line, cells in tables.read_rows(data):
         if header is None:
             header = cells
             fmt, columns = _header(cells)

@@ -31,7 +31,7 @@ from core.catalogue.models import (
 )
 from core.db import db
 from core.editing import EditForm
-from core.import_pages import ImportKind, status_page, upload_page
+from core.importing.pages import ImportKind, status_page, upload_page
 from core.org import HANDLING_TYPES, Department, department_tree
 from core.parsing import parse_int
 from core.permissions import requires, unscoped

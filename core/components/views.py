@@ -31,7 +31,7 @@ from core.components.models import (
 from core.db import db
 from core.exports.views import respond
 from core.grids.geo import CRS
-from core.import_pages import ImportKind, status_page, upload_page
+from core.importing.pages import ImportKind, status_page, upload_page
 from core.org import User
 from core.parsing import parse_id, parse_int
 from core.permissions import requires, unscoped

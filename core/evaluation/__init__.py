@@ -21,6 +21,17 @@ def register_permissions():
 
 
 @hookimpl
+def attachment_subjects():
+    from core.attachments.subjects import AttachmentSubject
+    from core.evaluation.models import DEDUCTION
+
+    def may_view(user, deduction_id):
+        return user.can("evaluation.view")  # as the deductions page: every evaluation viewer sees every one
+
+    return [AttachmentSubject(DEDUCTION, _l("Manual deduction"), may_view, variants=("thumb", "display"))]
+
+
+@hookimpl
 def register_blueprints():
     from core.evaluation.public import public_bp
     from core.evaluation.views import bp

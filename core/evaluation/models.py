@@ -16,7 +16,6 @@ from peewee import (
 from core import clock
 from core.db import BaseModel, JSONField
 from core.org import User
-from core.photos import Photo
 from core.workorders.models import WorkOrderEvent
 
 # The event log is read by action and time (WorkOrderEvent.Meta.indexes), and by the deadline of the stage
@@ -31,6 +30,9 @@ WorkOrderEvent.add_index(
 )
 
 
+DEDUCTION = "evaluation.deduction"  # the attachment kind of a deduction's evidence photo (core.attachments)
+
+
 class Deduction(BaseModel):
     """Points taken off one object's score for a reason (rework, falsified handling, buck-passing)."""
 
@@ -40,7 +42,6 @@ class Deduction(BaseModel):
     day = DateField(index=True)  # the deduction counts in every period containing this day
     points = DecimalField(max_digits=6, decimal_places=2)
     reason = TextField()
-    photo = ForeignKeyField(Photo, null=True, on_delete="SET NULL")
     author = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     created_at = DateTimeField(default=clock.now)
     withdrawn_at = DateTimeField(null=True)

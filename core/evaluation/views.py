@@ -17,9 +17,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from core import audit, clock, photos
+from core.attachments.service import attach, first_attachments
 from core.evaluation import exports, objects, periods, scores, snapshots
 from core.evaluation.indicators import INDICATORS, LEVELS, drill, is_rate
-from core.evaluation.models import Deduction, Snapshot, SnapshotVersion
+from core.evaluation.models import DEDUCTION, Deduction, Snapshot, SnapshotVersion
 from core.exports.views import respond
 from core.parsing import ParseError, parse_id, parse_json
 from core.permissions import requires, unscoped
@@ -182,8 +183,10 @@ def deductions():
             if not form.errors and not problem and not form.photo.errors:
                 row = Deduction.create(
                     level=level, object_key=key, object_name=name, day=form.day.data, points=form.points.data,
-                    reason=form.reason.data.strip(), photo=photo, author=current_user.id,
+                    reason=form.reason.data.strip(), author=current_user.id,
                 )  # fmt: skip
+                if photo is not None:
+                    attach(DEDUCTION, row.id, photo, by=current_user)
                 audit.record(
                     "evaluation.deduct", "deduction", row.id, f"{name} −{form.points.data}",
                     after={"level": level, "object": key, "day": str(form.day.data), "points": str(form.points.data),
@@ -192,11 +195,13 @@ def deductions():
                 return redirect(url_for("evaluation.deductions"))
         status = 422
     rows = list(Deduction.select().order_by(Deduction.day.desc(), Deduction.id.desc()).limit(200))
+    evidence = first_attachments(DEDUCTION, [row.id for row in rows])
     return page(
         "evaluation/deductions.html",
         form=form,
         rows=rows,
         withdraw=WithdrawForm(),
+        evidence=evidence,
         status=status,
         choices=_object_choices(form),
         **_helpers(),
@@ -242,16 +247,6 @@ def withdraw(deduction_id):
             "evaluation.withdraw", "deduction", row.id, row.object_name, after={"reason": form.reason.data.strip()}
         )
     return redirect(url_for("evaluation.deductions"))
-
-
-@bp.route("/deductions/<int:deduction_id>/photo/<variant>")
-@requires("evaluation.view")
-@unscoped
-def deduction_photo(deduction_id, variant):
-    row = Deduction.get_or_none(Deduction.id == deduction_id)
-    if row is None or row.photo_id is None or variant not in ("thumb", "display"):
-        abort(404)
-    return photos.send(row.photo, variant)
 
 
 # --- snapshots -----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from core.db import db, is_sqlite
 from core.grids.geo import CRS, area_m2
 from core.grids.importer_checks import CHUNK, _areas_by_code, _chunks, _shape_problems, _Step, _tree_problems
 from core.grids.importer_read import (
-    MAX_BYTES,  # noqa: F401 (core.import_pages reads it here, beside start and read_features)
+    MAX_BYTES,  # noqa: F401 (core.importing.pages reads it here, beside start and read_features)
     ImportFileError,
     _Bad,
     _raw_code,

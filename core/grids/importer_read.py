@@ -1,7 +1,8 @@
 """Reading a grid file: the bytes of a GeoJSON FeatureCollection (UTF-8, or GBK from older Chinese GIS
 tools), each feature checked on its own (code, name, rings, place, validity) and turned into a WGS84,
-rounded, oriented shape. A file that cannot be read at all is refused whole (ImportFileError); a feature
-that cannot be used raises _Bad, which the importer lists by feature number and code."""
+rounded, oriented shape. A file that cannot be read at all is refused whole (ImportFileError: the bytes
+become text in core.importing.decoding, as for every import); a feature that cannot be used raises _Bad,
+which the importer lists by feature number and code."""
 
 import json
 import math
@@ -12,18 +13,18 @@ from dataclasses import dataclass
 import shapely
 from flask_babel import gettext as _
 
-from core import background
 from core.areas import Area
 from core.grids.geo import geometry_text, in_china, rounded, to_wgs84
 from core.grids.models import code_form
+from core.importing import decoding
+from core.importing.decoding import ImportRefused
 
 MAX_BYTES = 50 * 1024 * 1024
 ACCEPTED_CRS_NAMES = ("crs84", "4326", "4490")  # WGS84 lon/lat, and CGCS2000 (the same within centimetres)
 VALIDITY_AT = re.compile(r"\[([-+0-9.eE]+) ([-+0-9.eE]+)\]")
 
 
-class ImportFileError(ValueError):
-    """The file cannot be imported at all; str() says why, in the user's language."""
+ImportFileError = ImportRefused  # the file cannot be imported at all; str() says why (core.importing)
 
 
 class _Bad(Exception):
@@ -51,20 +52,12 @@ def display_name(filename: str | None) -> str:
 
 def read_bytes(source) -> bytes:
     """A path, a binary stream or bytes, at most MAX_BYTES of it."""
-    return background.read_at_most(source, MAX_BYTES, ImportFileError)
+    return decoding.read_bytes(source, MAX_BYTES)
 
 
 def read_features(data: bytes) -> list:
     """The raw features of a GeoJSON FeatureCollection, or ImportFileError."""
-    if not data.strip():
-        raise ImportFileError(_("The file is empty."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")  # some Chinese GIS tools still write GBK
-        except UnicodeDecodeError:
-            raise ImportFileError(_("The file is not text: a GeoJSON file is expected.")) from None
+    text = decoding.decode_text(data)  # GBK too: some Chinese GIS tools still write it
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:

@@ -23,7 +23,7 @@ from core.areas import LEVELS, Area
 from core.grids.geo import CRS
 from core.grids.index import locate
 from core.grids.models import GridImport, GridShape, code_form, export_text
-from core.import_pages import ImportKind, status_page, upload_page
+from core.importing.pages import ImportKind, status_page, upload_page
 from core.map_layers import grid_map_layers, measures_for
 from core.parsing import ParseError, parse_float, parse_int
 from core.permissions import requires, unscoped

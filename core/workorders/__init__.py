@@ -33,6 +33,14 @@ def register_permissions():
 
 
 @hookimpl
+def attachment_subjects():
+    from core.attachments.subjects import AttachmentSubject
+    from core.workorders.scope import may_view_attachments
+
+    return [AttachmentSubject("workorder", _l("Case"), may_view_attachments)]
+
+
+@hookimpl
 def register_blueprints():
     from core.workorders import (
         case_maps,  # noqa: F401 (the case pins' routes, on the maps blueprint, before it is registered)
@@ -82,7 +90,7 @@ def register_exports():
 def upgrade_steps():
     from core.workorders.clocks import fill_warn_times
 
-    return [UpgradeStep("workorders.warn_times", fill_warn_times)]  # open cases from before migration 0014
+    return [UpgradeStep("workorders.warn_times", fill_warn_times, once=True)]  # open cases from before migration 0014
 
 
 @hookimpl

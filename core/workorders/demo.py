@@ -14,6 +14,7 @@ import click
 from peewee import fn
 
 from core import clock, numbers, settings
+from core.attachments.models import Attachment
 from core.catalogue import dispatch_rules
 from core.catalogue.models import Category, FilingStandard
 from core.db import db, is_sqlite
@@ -21,7 +22,7 @@ from core.org import Department, Role, User, UserRole
 from core.responsibility.models import GridAssignment
 from core.workorders import states, workflow
 from core.workorders.actors import SYSTEM
-from core.workorders.models import WorkOrder, WorkOrderEvent, WorkOrderPhoto
+from core.workorders.models import WorkOrder, WorkOrderEvent
 from core.worktime import deadlines
 from core.worktime.edits import import_days, read_csv
 
@@ -302,15 +303,28 @@ def load_history(ctx, days=90, per_day=300, seed=2018):
         for chunk in range(0, len(events), 1000):
             WorkOrderEvent.insert_many(events[chunk : chunk + 1000]).execute()
         links = [
-            {"order": o.id, "photo": sim.before.id, "stage": "report", "added_at": o.reported_at} for o in sim.orders
+            {
+                "subject_kind": "workorder",
+                "subject_id": o.id,
+                "photo": sim.before.id,
+                "stage": "report",
+                "added_at": o.reported_at,
+            }
+            for o in sim.orders
         ]
         links += [
-            {"order": o.id, "photo": sim.after.id, "stage": "handling", "added_at": o.handled_at or o.reported_at}
+            {
+                "subject_kind": "workorder",
+                "subject_id": o.id,
+                "photo": sim.after.id,
+                "stage": "handling",
+                "added_at": o.handled_at or o.reported_at,
+            }
             for o in sim.orders
             if o.handled_at or o.status in ("checked", "closed")
         ]
         for chunk in range(0, len(links), 1000):
-            WorkOrderPhoto.insert_many(links[chunk : chunk + 1000]).execute()
+            Attachment.insert_many(links[chunk : chunk + 1000]).execute()
         for year, last in sim.seqs.items():
             numbers.continue_after(workflow.CASE_SERIES, year, last)
         if not is_sqlite():

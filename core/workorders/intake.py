@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core import clock
-from core.parsing import parse_id, parse_int
+from core.parsing import parse_id
 from core.permissions import requires, scoped
 from core.web import page
 from core.workorders import hotline, states, submissions, workflow
-from core.workorders.views import bp
+from core.workorders.views import bp, posted_version
 from core.workorders.views.case import case_context, load_order, visible_order
 from core.workorders.views.report import already_taken, new_form_context, report_fields
 from core.workorders.workflow import WorkflowError
@@ -87,7 +87,7 @@ def call_back(order_id):
         hotline.call_back(
             order.id,
             actor=current_user._get_current_object(),
-            version=request.form.get("version", type=parse_int),
+            version=posted_version(),
             outcome=request.form.get("outcome", ""),
             note=request.form.get("note", ""),
         )

@@ -19,7 +19,6 @@ from core.catalogue.models import Category, FilingStandard
 from core.components.models import Component
 from core.db import BaseModel, JSONField
 from core.org import Department, User
-from core.photos import Photo
 
 SOURCES = {
     "collector": _l("Collector patrol"),
@@ -132,17 +131,6 @@ class WorkOrderEvent(BaseModel):
     class Meta:
         # Figures over a period count events of given actions in a time range (core/dashboard/figures.py).
         indexes = ((("action", "at"), False),)
-
-
-class WorkOrderPhoto(BaseModel):
-    order = ForeignKeyField(WorkOrder, backref="photo_links", on_delete="CASCADE")
-    photo = ForeignKeyField(Photo, on_delete="RESTRICT")
-    stage = CharField(max_length=12)  # report, handling, verification
-    event = ForeignKeyField(WorkOrderEvent, null=True, on_delete="SET NULL")
-    added_at = DateTimeField(default=clock.now)
-
-    class Meta:
-        indexes = ((("order", "photo", "stage"), True),)
 
 
 class SavedFilter(BaseModel):

@@ -58,3 +58,11 @@ def outside_areas(user, grid_id) -> bool:
 def can_view_cases(user) -> bool:
     """The user sees some cases beyond their own reports (the case list and case pages are theirs)."""
     return any(user.can(p) for p in ("workorder.view_all", "workorder.view_department", "workorder.view_grid"))
+
+
+def may_view_attachments(user, order_id) -> bool:
+    """The case's attachments (core.attachments): for whoever may open the case's page."""
+    if not can_view_cases(user):
+        return False
+    order = WorkOrder.get_or_none(WorkOrder.id == order_id)
+    return order is not None and can_see(user, order)

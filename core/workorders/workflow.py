@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from core import audit, clock, numbers
+from core.attachments.service import attach
 from core.catalogue import dispatch_rules
 from core.db import db, is_sqlite
 from core.org import User
@@ -17,7 +18,7 @@ from core.workorders import department, submissions
 from core.workorders.clocks import stage_clock, warn_time
 from core.workorders.effects import APPLY, KEEP_CLOCK, apply_nothing, rules
 from core.workorders.errors import Conflict, NotAllowed, WorkflowError  # noqa: F401 (raised from here too)
-from core.workorders.models import WorkOrder, WorkOrderEvent, WorkOrderPhoto
+from core.workorders.models import WorkOrder, WorkOrderEvent
 from core.workorders.scope import can_see, in_grids, outside_areas
 from core.workorders.states import ACTIONS, CREATE, STATUSES
 
@@ -92,7 +93,10 @@ def _event(order, action, actor, from_status, reason="", data=None, now=None):
 
 def _attach(order, photos, stage, event):
     for photo in photos:
-        WorkOrderPhoto.insert(order=order, photo=photo, stage=stage, event=event).on_conflict_ignore().execute()
+        attach(
+            "workorder", order.id, photo, stage=stage, by=event.actor_id if event else None,
+            event_id=event.id if event else None,
+        )  # fmt: skip
 
 
 def new_order(actor, source: str, now: datetime, number: str, **fields) -> WorkOrder:

@@ -2,8 +2,6 @@
 process reloads it) and the CSV import of special days, used by the pages (core.worktime.views) and
 `flask calendar` (core.worktime.cli)."""
 
-import csv
-import io
 import re
 import unicodedata
 import uuid
@@ -15,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 
 from core import audit, editing, settings
 from core.db import db
+from core.importing import decoding
+from core.importing.decoding import ImportRefused
 from core.worktime.calendar import CalendarError, check_periods, check_weekdays, format_periods
 from core.worktime.deadlines import PERIODS_KEY, VERSION_KEY, WEEKDAYS_KEY, invalidate, stored_hours
 from core.worktime.models import KINDS, CalendarDay
@@ -111,17 +111,12 @@ class CsvRow:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB 18030 (what Excel in Chinese saves)."""
-    if len(data) > MAX_CSV_BYTES:
-        raise CalendarError(_l("The file is larger than 1 MB: that is not a calendar."))
+    """The text of a calendar file (core.importing.decoding: UTF-8, UTF-16, GB 18030), at most 1 MB; else
+    CalendarError with the decoder's message."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise CalendarError(_l("The file is not text in UTF-8 or GB 18030.")) from None
+        return decoding.decode_text(data, limit=MAX_CSV_BYTES)
+    except ImportRefused as refused:
+        raise CalendarError(str(refused)) from None
 
 
 def read_csv(text: str) -> tuple[list[CsvRow], list[tuple[int, str]]]:
@@ -130,10 +125,11 @@ def read_csv(text: str) -> tuple[list[CsvRow], list[tuple[int, str]]]:
     rows: list[CsvRow] = []
     errors: list[tuple[int, str]] = []
     first_line: dict[date, int] = {}
-    reader = csv.reader(io.StringIO(text))
-    line = 0
-    for cells in reader:
-        at, line = line + 1, reader.line_num  # a quoted cell may span lines: report where the record starts
+    try:
+        records = list(decoding.read_csv(text))
+    except ImportRefused as refused:
+        return [], [(0, str(refused))]
+    for at, cells in records:  # a quoted cell may span lines: `at` is where the record starts
         cells = [unicodedata.normalize("NFKC", cell).strip() for cell in cells]
         if not any(cells) or cells[0].startswith("#"):
             continue

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from core.api import JobSpec, MenuItem, Panel, Widget, hookimpl
+from core.api import AttachmentSubject, JobSpec, MenuItem, Panel, Widget, hookimpl
 
 __version__ = "1.0.0"
 
@@ -239,3 +239,11 @@ def demo_data(ctx):
     from .demo import load
 
     load(ctx)
+
+
+@hookimpl
+def attachment_subjects():
+    from .models import VEHICLE
+    from .service import may_view_photos
+
+    return [AttachmentSubject(VEHICLE, _l("Zombie car"), may_view_photos)]

@@ -111,7 +111,7 @@ def joint_result(action_id, vehicle_id):
     try:
         stored = _store_uploads("photo")
         joint.record(link, form.result.data, _user(), stored[0] if stored else None)
-        service.add_photos(link.vehicle, stored)
+        service.add_photos(link.vehicle, stored, by=_user())
     except PhotoError as error:
         return _action_page(action, status=422, error=str(error))
     except service.CampaignError as error:

@@ -13,7 +13,7 @@ from peewee import (
     TextField,
 )
 
-from core.api import Area, BaseModel, Department, Photo, User, WorkOrder, clock
+from core.api import Area, BaseModel, Department, User, WorkOrder, clock
 
 # A vehicle's stage in the campaign, in the order it usually moves through them.
 STAGES = {
@@ -136,14 +136,7 @@ class Vehicle(BaseModel):
         return str(self.plate_text)
 
 
-class VehiclePhoto(BaseModel):
-    vehicle = ForeignKeyField(Vehicle, backref="photo_links", on_delete="CASCADE")
-    photo = ForeignKeyField(Photo, on_delete="RESTRICT")
-    added_at = DateTimeField(default=clock.now)
-
-    class Meta:
-        table_name = "zombie_cars_photo"
-        indexes = ((("vehicle", "photo"), True),)
+VEHICLE = "zombie_cars.vehicle"  # the attachment kind of a vehicle's photos (core.api.attach)
 
 
 class OwnerContact(BaseModel):

@@ -18,6 +18,8 @@ from peewee import IntegrityError, fn
 
 from core.api import (
     WorkOrder,
+    attach,
+    attachments_of,
     audit,
     clock,
     conclude,
@@ -37,7 +39,7 @@ from core.api import (
     notify as send_notification,
 )
 
-from .models import OPEN_STAGES, OUTCOMES, Notice, Vehicle, VehiclePhoto
+from .models import OPEN_STAGES, OUTCOMES, VEHICLE, Notice, Vehicle
 
 CATEGORY_CODE = "9001"
 CAMPAIGN = system_actor(
@@ -155,7 +157,7 @@ def register(user, *, plate: str | None, photos=(), **fields) -> tuple[Vehicle, 
         with db.atomic():
             vehicle = Vehicle.create(plate=plate or None, reported_by=user, reported_at=clock.now(), **fields)
             for photo in photos:
-                VehiclePhoto.insert(vehicle=vehicle, photo=photo).on_conflict_ignore().execute()
+                attach(VEHICLE, vehicle.id, photo, by=user)
             audit.record(
                 "zombie_cars.register", "zombie_car", vehicle.id, str(vehicle.plate_text), after=snapshot(vehicle)
             )
@@ -232,9 +234,21 @@ def pass_to_centre(existing: Vehicle, user, submitted: dict, photos, link: str):
         )
 
 
-def add_photos(vehicle: Vehicle, photos):
+def add_photos(vehicle: Vehicle, photos, by=None):
     for photo in photos:
-        VehiclePhoto.insert(vehicle=vehicle, photo=photo).on_conflict_ignore().execute()
+        attach(VEHICLE, vehicle.id, photo, by=by)
+
+
+def vehicle_photos(vehicle) -> list:
+    """The vehicle's photo attachments, oldest first."""
+    return attachments_of(VEHICLE, vehicle.id)
+
+
+def may_view_photos(user, vehicle_id) -> bool:
+    """A vehicle's photos: for whoever may open the vehicle's page (zombie_cars.view, in scope)."""
+    if not user.can("zombie_cars.view"):
+        return False
+    return visible_vehicles(user, Vehicle.select().where(Vehicle.id == vehicle_id)).exists()
 
 
 # --- notices -----------------------------------------------------------------------------------------

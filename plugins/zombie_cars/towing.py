@@ -24,7 +24,7 @@ from core.api import (
 
 from . import contacts
 from .models import EarlyTowRequest, Notice, Vehicle
-from .service import CAMPAIGN, CATEGORY_CODE, CampaignError, config, origin
+from .service import CAMPAIGN, CATEGORY_CODE, CampaignError, config, origin, vehicle_photos
 
 log = logging.getLogger(__name__)
 APPROVE = "zombie_cars.approve_early_tow"
@@ -83,7 +83,7 @@ def open_tow_order(notice: Notice, early: EarlyTowRequest | None = None) -> Work
             latitude=vehicle.latitude,
             longitude=vehicle.longitude,
             description=f"僵尸车拖移：{vehicle.plate or '无牌'} {vehicle.colour}{vehicle.brand}，{facts}",
-            photos=[link.photo for link in vehicle.photo_links],
+            photos=[link.photo for link in vehicle_photos(vehicle)],
         )
         Notice.update(status="expired", tow_order=order).where(Notice.id == notice.id).execute()
         Vehicle.update(stage="tow_ordered").where(Vehicle.id == vehicle.id).execute()

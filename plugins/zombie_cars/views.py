@@ -42,7 +42,6 @@ from .models import (
     Notice,
     OwnerContact,
     Vehicle,
-    VehiclePhoto,
 )
 
 bp = Blueprint(
@@ -190,7 +189,7 @@ def new():
         vehicle, created = existing, False
     if not created:
         if _sees(vehicle):  # registered by someone else a moment ago, where this user sees it
-            service.add_photos(vehicle, stored)
+            service.add_photos(vehicle, stored, by=_user())
             return _already_registered(vehicle)
         # one record per plate, and the other record is not this user's to see: the centre merges
         service.pass_to_centre(
@@ -313,7 +312,7 @@ def _vehicle_page(vehicle, contact_form=None, outcome_form=None, status=200, err
     return page(
         "zombie_cars/vehicle.html",
         vehicle=vehicle,
-        photos=list(vehicle.photo_links.order_by(VehiclePhoto.id)),
+        photos=service.vehicle_photos(vehicle),
         notices=notices,
         orders=orders,
         statuses=CASE_STATUSES,
@@ -396,7 +395,7 @@ def outcome(vehicle_id):
     try:
         stored = _store_uploads("photo")
         service.set_outcome(vehicle, form.outcome.data, _user(), _text(form.note), stored[0] if stored else None)
-        service.add_photos(vehicle, stored)
+        service.add_photos(vehicle, stored, by=_user())
     except PhotoError as error:
         return _vehicle_page(vehicle, outcome_form=form, status=422, error=str(error))
     except (service.CampaignError, WorkflowError) as error:
@@ -428,14 +427,3 @@ def notice(vehicle_id, notice_id):
         phone=service.config("ZOMBIE_OFFICE_PHONE"),
         moved_on=found.deadline != found.issued_on + timedelta(days=found.days),
     )
-
-
-@bp.route("/<int:vehicle_id>/photos/<int:photo_id>/<any(thumb, display, original):variant>")
-@requires("zombie_cars.view")
-@scoped("vehicle_id", kind="vehicle")
-def photo(vehicle_id, photo_id, variant):
-    vehicle = _vehicle_or_404(vehicle_id)
-    link = VehiclePhoto.get_or_none((VehiclePhoto.vehicle == vehicle.id) & (VehiclePhoto.photo == photo_id))
-    if link is None:
-        abort(404)
-    return photos.send(link.photo, variant)

@@ -8,17 +8,18 @@ from peewee import JOIN
 
 from core import photos
 from core.areas import Area
+from core.attachments.service import attachments_of
 from core.catalogue.models import Category, FilingStandard, standards_for
 from core.org import Department, User
-from core.parsing import parse_id, parse_int
+from core.parsing import parse_id
 from core.permissions import login_required, requires, scoped
 from core.plugins import host
 from core.web import page
 from core.workorders import actors, cases, clocks, department, hotline, scope, states, workflow
-from core.workorders.models import SOURCES, WorkOrder, WorkOrderEvent, WorkOrderPhoto
+from core.workorders.models import SOURCES, WorkOrder, WorkOrderEvent
 from core.workorders.scope import can_view_cases
 from core.workorders.states import ACTIONS, STATUSES
-from core.workorders.views import bp, lists, report
+from core.workorders.views import bp, lists, posted_version, report
 from core.workorders.workflow import WorkflowError
 
 
@@ -53,7 +54,7 @@ def case_context(order):
         .where(WorkOrderEvent.order == order)
         .order_by(WorkOrderEvent.id)
     )
-    links = list(WorkOrderPhoto.select().where(WorkOrderPhoto.order == order).order_by(WorkOrderPhoto.id))
+    links = attachments_of("workorder", order.id)
     photos_by_stage = {
         stage: [link for link in links if link.stage == stage] for stage in ("report", "handling", "verification")
     }
@@ -146,7 +147,7 @@ def act(order_id):
             order.id,
             action,
             actor=current_user._get_current_object(),
-            version=request.form.get("version", type=parse_int),
+            version=posted_version(),
             reason=request.form.get("reason", ""),
             data=data,
             photos=attached,
@@ -159,14 +160,3 @@ def act(order_id):
         return page("workorders/show.html", status=status, error=text, failed_action=action, **context)
     flash(_("%(action)s: done.", action=ACTIONS[action].label), "success")
     return redirect(url_for("workorders.show", order_id=order.id))
-
-
-@bp.route("/<int:order_id>/photos/<int:photo_id>/<variant>")
-@login_required
-@scoped("order_id", kind="workorder")
-def photo(order_id, photo_id, variant):
-    order = visible_order(order_id)
-    link = WorkOrderPhoto.get_or_none((WorkOrderPhoto.order == order) & (WorkOrderPhoto.photo == photo_id))
-    if link is None or variant not in ("thumb", "display", "original"):
-        abort(404)
-    return photos.send(link.photo, variant)

@@ -16,7 +16,7 @@ from core.workorders import export as case_export
 from core.workorders.models import SOURCES, WorkOrder
 from core.workorders.scope import can_view_cases
 from core.workorders.states import STATUSES
-from core.workorders.views import bp, filters
+from core.workorders.views import bp, filters, posted_version
 from core.workorders.workflow import WorkflowError
 
 
@@ -119,9 +119,9 @@ def bulk_dispatch():
         }
     done, refused = 0, []
     for order_id in ticked:
-        version = request.form.get(f"v{order_id}", type=parse_int)
         department = department_of.get(order_id)
         try:
+            version = posted_version(f"v{order_id}")
             if department is None and as_suggested:
                 raise WorkflowError(_("No department is suggested for it: choose one."))
             workflow.transition(

@@ -8,6 +8,7 @@ import click
 from flask import Blueprint
 
 from core.api import (
+    AttachmentSubject,
     GridSection,
     ImportKind,
     Indicator,
@@ -169,6 +170,12 @@ def map_measures():
 def register_indicators():
     CALLS.append("register_indicators")
     return [Indicator("recorder.things", "Recorded things", lambda start, end: 7, permission="recorder.view")]
+
+
+@hookimpl
+def attachment_subjects():
+    CALLS.append("attachment_subjects")
+    return [AttachmentSubject("recorder.note", "Note", lambda user, note_id: user.can("recorder.view"))]
 
 
 @hookimpl

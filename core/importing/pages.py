@@ -15,6 +15,8 @@ from flask_login import current_user
 from peewee import JOIN
 
 from core import background, plugins
+from core.importing import decoding
+from core.importing.decoding import ImportRefused
 from core.org import User
 from core.web import message, page
 
@@ -23,7 +25,8 @@ from core.web import message, page
 class ImportKind:
     """One kind of import. `name` is its blueprint (`<name>.import_status`) and its template folder
     (`import.html`, `import_status.html`, `_import_progress.html`). `importer` is the module that imports,
-    loaded on first use (it imports the models): MAX_BYTES, ImportFileError, display_name(filename),
+    loaded on first use (it imports the models): MAX_BYTES, ImportFileError (ImportRefused or its own),
+    display_name(filename),
     start(app, data, filename, *, user, locale, **options), and `reader`, the name of its function that
     reads a whole file and raises ImportFileError when it cannot be imported at all. `options(form)`: the
     choices on the form that start() takes; `context`: more for the templates of both pages."""
@@ -61,9 +64,9 @@ def upload_page(name: str):
         return _upload_page(kind, form, status=422 if request.method == "POST" else 200)
     upload = form.file.data
     try:
-        data = background.read_at_most(upload.stream, importer.MAX_BYTES, importer.ImportFileError)
+        data = decoding.read_bytes(upload.stream, importer.MAX_BYTES)
         getattr(importer, kind.reader)(data)
-    except importer.ImportFileError as error:
+    except (ImportRefused, importer.ImportFileError) as error:
         form.file.errors.append(str(error))
         return _upload_page(kind, form, status=422)
     try:
