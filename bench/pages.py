@@ -186,9 +186,9 @@ def hot_paths(args) -> dict:
     makes, timed alone, with their plans."""
     from peewee import SQL
 
+    from core.notifications.models import Notification
+    from core.notifications.service import unread
     from core.sessions import EndedSession
-    from core.workorders.models import Notification
-    from core.workorders.notifications import unread
 
     source = Path(database_url(args).removeprefix("sqlite:///"))
     copy = source.with_name(f"hot-{args.days}.sqlite3")

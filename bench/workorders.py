@@ -42,6 +42,7 @@ from core.areas import Area  # noqa: E402
 from core.attachments.models import Attachment  # noqa: E402
 from core.catalogue.models import Category, FilingStandard  # noqa: E402
 from core.db import db, is_sqlite  # noqa: E402
+from core.notifications.models import Notification  # noqa: E402
 from core.numbers import NumberSeries, continue_after  # noqa: E402
 from core.org import Department, Role, User, UserRole  # noqa: E402
 from core.photos import Photo  # noqa: E402
@@ -50,7 +51,6 @@ from core.timelimits import parse_limit  # noqa: E402
 from core.workorders import effects, states, workflow  # noqa: E402
 from core.workorders.demo import prepare_reference_data  # noqa: E402
 from core.workorders.models import (  # noqa: E402
-    Notification,
     WorkOrder,
     WorkOrderEvent,
 )

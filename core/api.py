@@ -24,12 +24,22 @@ from core.hookspecs import hookimpl
 from core.importing.decoding import ImportRefused, decode_text
 from core.importing.pages import ImportKind, status_page, upload_page
 from core.map_layers import Band, Measure
-from core.notifications import with_permissions
+from core.notifications.recipients import Recipient, with_permissions
+from core.notifications.service import notify, tell
 from core.org import Department, User, department_tree, descendants
 from core.parsing import ParseError, parse_date, parse_datetime, parse_decimal, parse_float, parse_id, parse_int
 from core.permissions import login_required, public, requires, scoped, unscoped
 from core.photos import Photo, PhotoError
-from core.plugins import GridSection, Indicator, MapLayer, MenuItem, Panel, UpgradeStep, Widget
+from core.plugins import (
+    GridSection,
+    Indicator,
+    MapLayer,
+    MenuItem,
+    NotificationSubject,
+    Panel,
+    UpgradeStep,
+    Widget,
+)
 from core.responsibility.people import collectors_of, people_for, responsible_for
 from core.scheduler import N_, JobSpec, Summary, summary_text
 from core.web import message, page, paginate
@@ -37,7 +47,6 @@ from core.workorders.actors import SYSTEM, system_actor
 from core.workorders.cases import OUTCOMES as CASE_OUTCOMES
 from core.workorders.cases import CaseError, conclude, of_origin, open_case
 from core.workorders.models import WorkOrder
-from core.workorders.notifications import tell
 from core.workorders.scope import can_see as can_see_case
 from core.workorders.scope import grid_ids
 from core.workorders.scope import visible as visible_cases
@@ -136,5 +145,8 @@ __all__ = [
     "can_see_case",
     "grid_ids",
     # notifications
+    "notify",
+    "Recipient",
+    "NotificationSubject",
     "tell",
 ]

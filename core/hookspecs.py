@@ -209,9 +209,19 @@ def workorder_transitioned(workorder, event):
 
 
 @hookspec
-def notify(user, message, workorder):
+def notify(user, message, workorder, contact, subject):
     """Called when Xiuhua tells a person something outside the page they are on — every notification
-    the core writes to a person's in-app notifications (the workflow's events routed to whoever must act
-    next, the supervision reminders), unless the person turned that kind off; called once it has been
-    committed, like workorder_created. Plugins send it on by SMS or a messaging app. `workorder` may be
-    None."""
+    core.notifications.notify() writes to a person's in-app notifications (the workflow's events routed
+    to whoever must act next, the supervision reminders, the plugins' own), unless the person turned that
+    kind off; called once it has been committed, like workorder_created. Plugins send it on by SMS or a
+    messaging app. `workorder` is the case when the subject is one, else None; `subject` is the pair
+    (kind, id) or (None, None). For a party's contact (Recipient.contact) `user` is None and `contact`
+    is the phone number or e-mail address; otherwise `contact` is None."""
+
+
+@hookspec
+def notification_subjects():
+    """Called at start-up. Return a list of `core.plugins.NotificationSubject` (core.api), one per kind of
+    subject this plugin's notifications are about: its `kind` (unique across plugins), `link(id)` to the
+    subject's page, its `model` (so notify() takes a row), and the notification `kinds` it sends with
+    their labels (listed on /notifications/choices)."""

@@ -18,6 +18,7 @@ MODULES = [
     "core.worktime.models",
     "core.photos",
     "core.workorders.models",
+    "core.notifications.models",
     "core.grids.models",
     "core.responsibility.models",
     "core.components.models",

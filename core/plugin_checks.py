@@ -22,6 +22,7 @@ UNIQUE_KEYS = {
     "map_measures": lambda measure: measure.name,
     "register_indicators": lambda indicator: indicator.code,
     "attachment_subjects": lambda subject: subject.kind,
+    "notification_subjects": lambda subject: subject.kind,
 }
 
 # pluggy's options that reorder or wrap a hook's calls: the host calls each implementation on its own,

@@ -10,6 +10,7 @@ import os
 import sys
 import traceback
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ BUILTINS = [
     "core.catalogue",
     "core.worktime",
     "core.photos",
+    "core.notifications",
     "core.attachments",
     "core.workorders",
     "core.grids",
@@ -53,6 +55,7 @@ REGISTRATION_HOOKS = [
     "register_imports",
     "map_measures",
     "register_indicators",
+    "notification_subjects",
     "attachment_subjects",
 ]
 # `flask` sub-commands the core and Flask define outside the hooks; no plugin may take these names.
@@ -66,6 +69,18 @@ class MenuItem:
     order: int = 100
     icon: str = ""
     group: str = ""  # items with the same group are shown together under an "admin"-style heading
+
+
+@dataclass
+class NotificationSubject:
+    """What notifications about one kind of subject link to (hook notification_subjects): `link(id)` → the
+    subject's URL or None; `model`, the subject's peewee model (so notify() takes its rows); `kinds`,
+    {notification kind: label} a person may choose to receive in the app only."""
+
+    kind: str
+    link: Callable[[int], str | None]
+    model: type | None = None
+    kinds: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -124,3 +124,34 @@ def test_migration_0011_moves_the_department_written_into_undispatched_cases_to_
             "SELECT number, department_id, suggested_department_id FROM work_order ORDER BY number"
         ).fetchall()
     assert [tuple(row) for row in rows] == [("2026-000001", None, works.id), ("2026-000002", works.id, None)]
+
+
+def test_migration_0031_makes_each_notifications_case_its_subject(tmp_path):
+    from pathlib import Path
+
+    import core
+    from core.db import is_sqlite, runner
+    from core.notifications.models import Notification
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40})
+    migrations = runner("core", str(Path(core.__file__).parent / "migrations"))
+    with app.app_context(), db.connection_context():
+        if not is_sqlite():
+            pytest.skip("the rows are written without their user and case: SQLite's foreign keys can be off")
+        migrations.up(target="0029_number_series")
+        db.execute_sql("PRAGMA foreign_keys = OFF")
+        for order_id, kind in ((42, "dispatched"), (None, "zombie-merge")):
+            db.execute_sql(
+                "INSERT INTO notification (user_id, at, order_id, kind, text, read) VALUES (7, %s, %s, %s, '', %s)"
+                % ((db.param,) * 4),
+                ("2026-11-30 08:00:00", order_id, kind, False),
+            )
+        db.execute_sql("PRAGMA foreign_keys = ON")
+        migrations.up()
+        rows = {(n.kind, n.subject_kind, n.subject_id) for n in Notification.select()}
+        columns = {column.name for column in db.get_columns("notification")}
+        indexes = {index.name: index.columns for index in db.get_indexes("notification")}
+    assert indexes["notification_user_id_read"] == ["user_id", "read"]  # the badge's, kept
+    assert indexes["notification_user_id_subject_kind_subject_id_kind_due"][1:3] == ["subject_kind", "subject_id"]
+    assert rows == {("dispatched", "workorder", 42), ("zombie-merge", None, None)}
+    assert "order_id" not in columns

@@ -109,7 +109,7 @@ def test_the_built_in_plugins_demo_data_arrives_too(demo_app):
 
 
 def test_every_department_that_handles_cases_has_a_head_and_handlers(demo_app):
-    from core.notifications import holders
+    from core.notifications.recipients import holders
     from core.org import HANDLING_TYPES
 
     with db.connection_context():
@@ -121,7 +121,8 @@ def test_every_department_that_handles_cases_has_a_head_and_handlers(demo_app):
 
 
 def test_sanitation_goes_via_its_head_with_a_case_assigned_and_a_request_waiting(demo_app):
-    from core.workorders.models import Notification, WorkOrder
+    from core.notifications.models import Notification
+    from core.workorders.models import WorkOrder
 
     with db.connection_context():
         sanitation = Department.get(Department.code == "sanitation")
@@ -132,4 +133,12 @@ def test_sanitation_goes_via_its_head_with_a_case_assigned_and_a_request_waiting
         assert Notification.select().where((Notification.kind == "assigned") & (Notification.user == handler)).exists()
         waiting = WorkOrder.get(WorkOrder.head_request == "extension")
         head = User.get(User.username == "depthead")
-        assert Notification.select().where((Notification.order == waiting) & (Notification.user == head)).exists()
+        assert (
+            Notification.select()
+            .where(
+                (Notification.subject_kind == "workorder")
+                & (Notification.subject_id == waiting.id)
+                & (Notification.user == head)
+            )
+            .exists()
+        )

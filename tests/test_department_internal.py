@@ -11,9 +11,10 @@ from flask_babel import force_locale
 from core import clock
 from core.audit import AuditEntry
 from core.db import db
+from core.notifications.models import Notification
 from core.org import Department, Role, RolePermission
 from core.workorders import notifications, queries, workflow
-from core.workorders.models import Notification, WorkOrder, WorkOrderEvent
+from core.workorders.models import WorkOrder, WorkOrderEvent
 from tests.support import create_user, form_version, login
 from tests.workorder_support import act, build_city, photo, report, to_dispatched
 
@@ -35,7 +36,7 @@ def via_head(city):
 
 
 def told(order, kind) -> set[str]:
-    rows = Notification.select().where((Notification.order == order.id) & (Notification.kind == kind))
+    rows = Notification.select().where((Notification.subject_id == order.id) & (Notification.kind == kind))
     return {row.user.username for row in rows}
 
 

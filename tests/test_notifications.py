@@ -8,10 +8,11 @@ import pytest
 
 from core import clock
 from core.db import db
+from core.notifications.models import Notification, NotifyOptOut
 from core.org import Department
 from core.plugins import PluginHost
 from core.workorders import notifications, workflow
-from core.workorders.models import Notification, NotifyOptOut, WorkOrder, WorkOrderEvent
+from core.workorders.models import WorkOrder, WorkOrderEvent
 from tests.support import create_user, login
 from tests.workorder_support import act, build_city, photo, report, to_dispatched
 
@@ -41,7 +42,7 @@ def sent(monkeypatch):
 
 
 def told(order, kind) -> set[str]:
-    rows = Notification.select().where((Notification.order == order.id) & (Notification.kind == kind))
+    rows = Notification.select().where((Notification.subject_id == order.id) & (Notification.kind == kind))
     return {row.user.username for row in rows}
 
 
@@ -89,7 +90,7 @@ def test_a_rework_tells_the_departments_handlers(city):
     act(city, order, "report_handled", "handler", reason="已清理", data={"photos": [photo(city.users["handler"]).id]})
     act(city, order, "check_fail", "collector", reason="仍有垃圾")
     assert notifications.recipients(WorkOrder.get_by_id(order.id), last_event(order))[0] == "rework"
-    rows = Notification.select().where((Notification.order == order.id) & (Notification.kind == "rework"))
+    rows = Notification.select().where((Notification.subject_id == order.id) & (Notification.kind == "rework"))
     assert [(row.user.username, "仍有垃圾" in row.text) for row in rows] == [("handler", True)]
 
 
@@ -254,13 +255,16 @@ def test_one_cannot_mark_someone_elses_notification_and_a_bad_id_loses_nothing(a
 def test_a_person_chooses_which_kinds_go_outside_the_app(app, city):
     client = app.test_client()
     login(client, "handler")
+    from core.notifications.views import kinds
+
+    with app.app_context():
+        known = set(kinds())  # every subject's kinds: the cases' and the plugins' (zombie cars)
+    assert set(notifications.KINDS) | {"zombie-merge", "zombie-early-tow"} <= known
     form = client.get("/notifications/choices").get_data(as_text=True)
-    assert form.count('type="checkbox"') == len(notifications.KINDS) and form.count("checked") == len(
-        notifications.KINDS
-    )
+    assert form.count('type="checkbox"') == len(known) and form.count("checked") == len(known)
     response = client.post("/notifications/choices", data={"outside": ["dispatched", "overdue", "nonsense"]})
     assert response.status_code == 302
     off = {row.kind for row in NotifyOptOut.select().where(NotifyOptOut.user == city.users["handler"])}
-    assert off == set(notifications.KINDS) - {"dispatched", "overdue"}
+    assert off == known - {"dispatched", "overdue"}
     form = client.get("/notifications/choices").get_data(as_text=True)
     assert form.count("checked") == 2

@@ -8,8 +8,9 @@ import pytest
 
 from core import clock
 from core.db import db
+from core.notifications.models import Notification
 from core.workorders import clocks, scope, workflow
-from core.workorders.models import Notification, WorkOrder, WorkOrderEvent
+from core.workorders.models import WorkOrder, WorkOrderEvent
 from core.workorders.workflow import Conflict, NotAllowed, WorkflowError
 from tests.workorder_support import act, build_city, photo, report, to_dispatched
 

@@ -13,8 +13,9 @@ import pytest
 from core import clock
 from core.audit import AuditEntry
 from core.db import db
+from core.notifications.models import Notification
 from core.plugins import PluginHost
-from core.workorders.models import Notification, WorkOrder
+from core.workorders.models import WorkOrder
 from plugins.zombie_cars import contacts, joint, owners, rounds, service, towing
 from plugins.zombie_cars.models import EarlyTowRequest, JointAction, JointVehicle, Notice, SurveyRound, Vehicle
 from tests.support import client_for, in_db

@@ -647,7 +647,7 @@ def test_a_plate_registered_out_of_ones_scope_goes_to_the_centre_without_reveali
     assert f"/campaigns/zombie-cars/{vehicle.id}" not in answer
 
     def check():
-        from core.workorders.models import Notification
+        from core.notifications.models import Notification
 
         assert Vehicle.select().count() == 1 and reload(vehicle).address == "洞庭路1号旁"  # merged by the centre
         assert len(service.vehicle_photos(vehicle)) == 1  # nothing lost: the photo joins the record

@@ -46,7 +46,6 @@ def register_blueprints():
         case_maps,  # noqa: F401 (the case pins' routes, on the maps blueprint, before it is registered)
         intake,  # noqa: F401 (hotline intake's routes, on the same blueprint)
     )
-    from core.workorders.notification_pages import bp as notifications
     from core.workorders.views import (
         bp,
         case,  # noqa: F401 (the page modules add their routes to bp)
@@ -55,7 +54,7 @@ def register_blueprints():
         report,  # noqa: F401
     )
 
-    return [bp, notifications]
+    return [bp]
 
 
 @hookimpl
@@ -68,6 +67,16 @@ def component_sections(component, user):
         return []
     context = {"orders": orders, "statuses": STATUSES}
     return [GridSection("orders", _l("Cases about this component"), "workorders/_component_section.html", context, 20)]
+
+
+@hookimpl
+def notification_subjects():
+    from core.audit import link_to
+    from core.plugins import NotificationSubject
+    from core.workorders.models import WorkOrder
+    from core.workorders.notifications import KINDS
+
+    return [NotificationSubject("workorder", link_to("workorders.show", id_arg="order_id"), WorkOrder, KINDS)]
 
 
 @hookimpl
@@ -139,9 +148,7 @@ def startup(app):
     from core.workorders import clocks, nearby
     from core.workorders.case_maps import case_layers, pick_layers
     from core.workorders.grid_page import responsible_people
-    from core.workorders.notifications import unread
 
-    app.jinja_env.globals["unread_notifications"] = unread
     app.jinja_env.globals.update(
         case_layers=case_layers, pick_layers=pick_layers, responsible_people=responsible_people
     )
@@ -187,7 +194,7 @@ def menu_items(user):
 def dashboard_widgets(user):
     if not (user.can("workorder.view_all") or user.can("workorder.view_department") or user.can("workorder.view_grid")):
         return []
-    from core.workorders.notifications import unread
+    from core.notifications.service import unread
     from core.workorders.queries import my_queue_counts
 
     context = {"counts": my_queue_counts(user), "unread": unread(user)}

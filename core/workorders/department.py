@@ -6,7 +6,7 @@ actions like every other; here are the rules and what each changes."""
 
 from flask_babel import gettext as _
 
-from core.notifications import holders_of
+from core.notifications.recipients import holders_of
 from core.org import Department, User, descendants
 from core.workorders.errors import WorkflowError
 from core.workorders.models import WorkOrder, WorkOrderEvent

@@ -5,11 +5,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from core import clock
+from core.notifications.service import language, notify
 from core.scheduler import N_, Summary
 from core.workorders.actors import SYSTEM
 from core.workorders.clocks import light
-from core.workorders.models import Notification, WorkOrder
-from core.workorders.notifications import deliver, department_people, language
+from core.workorders.models import WorkOrder
+from core.workorders.notifications import department_people
 from core.workorders.states import AT_DEPARTMENT
 from core.workorders.workflow import WorkflowError, transition
 
@@ -42,14 +43,8 @@ def supervise() -> Summary:
         kind = {"yellow": "due-soon", "red": "overdue"}.get(light(order, now))
         if kind is None:
             continue
-        told = Notification.select(Notification.user).where(
-            (Notification.order == order) & (Notification.kind == kind) & (Notification.due == order.due_at)
-        )
-        told = {row.user_id for row in told}
-        people = [user for user in department_people(order.department_id) if user.id not in told]
-        sent += deliver(
-            kind, order, people, lambda user, order=order, kind=kind: reminder(kind, order, user), order.due_at
-        )
+        write = lambda user, order=order, kind=kind: reminder(kind, order, user)  # noqa: E731
+        sent += notify(order, department_people(order.department_id), kind, write, due=order.due_at)
     return Summary(N_("Reminders sent: %(n)d"), n=sent)
 
 

@@ -1,4 +1,4 @@
-"""Work orders (案件), their append-only event log, photos by stage, in-app notifications, the users'
+"""Work orders (案件), their append-only event log, photos by stage, the users'
 saved list filters, the yearly number counter and the report forms' idempotency keys. (Collectors'
 grid assignments are core.responsibility's.)"""
 
@@ -131,32 +131,6 @@ class WorkOrderEvent(BaseModel):
     class Meta:
         # Figures over a period count events of given actions in a time range (core/dashboard/figures.py).
         indexes = ((("action", "at"), False),)
-
-
-class Notification(BaseModel):
-    user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
-    at = DateTimeField(default=clock.now, index=True)
-    order = ForeignKeyField(WorkOrder, null=True, on_delete="CASCADE")
-    kind = CharField(max_length=20)  # e.g. "due-soon", "overdue"
-    due = DateTimeField(null=True)  # the deadline a reminder is about: a new deadline, a new reminder
-    text = TextField()
-    read = BooleanField(default=False)
-
-    class Meta:
-        # the header's unread badge on every request: counted from the index alone
-        indexes = ((("user", "order", "kind", "due"), True), (("user", "read"), False))
-
-
-class NotifyOptOut(BaseModel):
-    """A kind of notification (core.workorders.notifications.KINDS) the user wants only in the app, not
-    sent on through the notify hook. No row: every kind goes out."""
-
-    user = ForeignKeyField(User, backref="+", on_delete="CASCADE")
-    kind = CharField(max_length=20)
-
-    class Meta:
-        table_name = "notify_opt_out"
-        indexes = ((("user", "kind"), True),)
 
 
 class SavedFilter(BaseModel):

@@ -1,21 +1,20 @@
-"""Notifications that reach the person who must act next. `recipients()` is the rule, per event kind;
-recipients are found by what they may do (core.notifications.holders_of), never by role codes;
-`deliver()` writes them to the recipients' in-app notifications and, for the kinds each has not
-turned off (NotifyOptOut), passes them to the `notify` hook (SMS, messaging apps). The core's
-workorder_created / workorder_transitioned listeners (core/workorders/__init__.py) call `route()`
-after the case has committed: a failure here never undoes the case."""
+"""Which case event tells whom: the work orders' routing rule. `deliveries()` is the rule, per event kind;
+recipients are found by what they may do (core.notifications.recipients.holders_of), never by role
+codes; `route()` hands them to core.notifications' notify() (in-app, then the `notify` hook for the
+kinds each has not turned off). The core's workorder_created / workorder_transitioned listeners
+(core/workorders/__init__.py) call `route()` after the case has committed: a failure here never undoes
+the case."""
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core import clock
-from core.notifications import centre, holders_of, or_centre
+from core.notifications.recipients import centre, holders_of, or_centre
+from core.notifications.service import language, notify
 from core.org import Department, User
 from core.responsibility.people import collectors_of
 from core.workorders import department as dept
-from core.workorders.models import Notification, NotifyOptOut, WorkOrder, WorkOrderEvent
+from core.workorders.models import WorkOrder, WorkOrderEvent
 
 # kind → what it is, as a person choosing which kinds reach them outside the app reads it
 KINDS = {
@@ -50,12 +49,6 @@ DECISIONS = {
     "refuse_request",
 }
 HANDLE, APPROVE, DISPATCH = "workorder.handle", "workorder.approve", "workorder.dispatch"
-
-
-def language(user=None) -> str:
-    """The language to write to this person in (the installation's when they have none we speak)."""
-    wanted = getattr(user, "language", None)
-    return wanted if wanted in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def department_people(department_id) -> list[User]:
@@ -257,42 +250,8 @@ def _department_name(department_id) -> str:
     return department.name if department else ""
 
 
-def outside_kinds_off(user_id) -> set[str]:
-    return {row.kind for row in NotifyOptOut.select(NotifyOptOut.kind).where(NotifyOptOut.user == user_id)}
-
-
-def deliver(kind: str, order: WorkOrder, users, write, due=None) -> int:
-    """Write `write(user)` to each user's notifications about `order` and, unless they turned `kind`
-    off, pass it to the notify hook once committed. Returns how many were written."""
-    host = current_app.extensions["xiuhua.plugins"]
-    now = clock.now()
-    for user in users:
-        message = write(user)
-        Notification.create(user=user, order=order, kind=kind, due=due, text=message, at=now)
-        if kind not in outside_kinds_off(user.id):
-            host.fire("notify", user=user, message=message, workorder=order)
-    return len(users)
-
-
-def tell(users, kind: str, write, *, order: WorkOrder | None = None, due=None) -> int:
-    """Tell people something outside the page they are on: `write()` is called once per user, in that
-    user's language, and its text goes to their in-app notifications (about `order`, when given) and,
-    unless they turned `kind` off, to the notify hook once committed. `kind` is a short code of the
-    plugin's own (e.g. "zombie-merge"). Returns how many were told."""
-    count = 0
-    for user in users:
-        with force_locale(language(user)):
-            count += deliver(kind, order, [user], lambda _user: str(write()), due=due)
-    return count
-
-
 def route(order: WorkOrder, event: WorkOrderEvent | None = None) -> int:
     sent = 0
     for kind, users in deliveries(order, event):
-        sent += deliver(kind, order, users, lambda user, kind=kind: text(kind, order, event, user))
+        sent += notify(order, users, kind, lambda user, kind=kind: text(kind, order, event, user))
     return sent
-
-
-def unread(user) -> int:
-    """The user's unread notifications: one count on the (user, ...) index, for the header's badge."""
-    return Notification.select().where((Notification.user == user.id) & (Notification.read == False)).count()

@@ -161,6 +161,21 @@ def workorder_transitioned(workorder, event):
 
 
 @hookimpl
+def notification_subjects():
+    from core.api import NotificationSubject, audit
+
+    from .models import Vehicle
+
+    kinds = {
+        "zombie-merge": _l("A vehicle registered again, to merge into its record"),
+        "zombie-early-tow": _l("A request to tow a vehicle before its notice runs out"),
+    }
+    return [
+        NotificationSubject("zombie_car", audit.link_to("zombie_cars.vehicle", id_arg="vehicle_id"), Vehicle, kinds)
+    ]
+
+
+@hookimpl
 def register_audit_actions():
     from flask import url_for
 

@@ -32,9 +32,11 @@ from core.api import (
     numbers,
     of_origin,
     system_actor,
-    tell,
     visible_cases,
     with_permissions,
+)
+from core.api import (
+    notify as send_notification,
 )
 
 from .models import OPEN_STAGES, OUTCOMES, VEHICLE, Notice, Vehicle
@@ -217,10 +219,11 @@ def pass_to_centre(existing: Vehicle, user, submitted: dict, photos, link: str):
             after={**details, "photos": [photo.id for photo in photos], "registered_by": user.username},
             actor=user,
         )
-        tell(
+        send_notification(
+            existing,
             centre_staff(),
             "zombie-merge",
-            lambda: _(
+            lambda _user: _(
                 "%(who)s registered %(plate)s again at %(address)s, outside the areas they see: merge it "
                 "into its record %(link)s.",
                 who=user.name,

@@ -17,8 +17,8 @@ from core.api import (
     audit,
     clock,
     db,
+    notify,
     open_case,
-    tell,
     with_permissions,
 )
 
@@ -218,10 +218,11 @@ def _tell_approvers(vehicle: Vehicle, user):
         else f"/campaigns/zombie-cars/{vehicle.id}"
     )
     approvers = [approver for approver in with_permissions(APPROVE) if approver.id != user.id]
-    tell(
+    notify(
+        vehicle,
         approvers,
         "zombie-early-tow",
-        lambda: _(
+        lambda _user: _(
             "%(who)s asks to tow %(plate)s before its notice runs out (the owner refused): approve or "
             "reject it on %(link)s.",
             who=user.name, plate=vehicle.plate_text, link=link,

@@ -223,3 +223,13 @@ def workorder_transitioned(workorder, event):
 @hookimpl
 def notify(user, message, workorder):
     CALLS.append("notify")
+
+
+@hookimpl
+def notification_subjects():
+    from core.plugins import NotificationSubject
+
+    CALLS.append("notification_subjects")
+    return [
+        NotificationSubject("recorder.note", lambda note_id: f"/recorder/?note={note_id}", kinds={"note": "A note"})
+    ]

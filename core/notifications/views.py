@@ -1,18 +1,23 @@
-"""/notifications: a person's notifications, newest first, each opening its case and marked read as it
-is opened; and which kinds also reach them outside the app (the notify hook: SMS, messaging apps)."""
+"""/notifications: a person's notifications, newest first, each opening its subject (the link its kind's
+NotificationSubject gives) and marked read as it is opened; and which kinds also reach them outside the app (the notify hook: SMS, messaging apps)."""
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.db import db
+from core.notifications.models import Notification, NotifyOptOut
+from core.notifications.service import link, outside_kinds_off, subjects
 from core.parsing import parse_id
 from core.permissions import login_required
 from core.web import page
-from core.workorders.models import Notification, NotifyOptOut
-from core.workorders.notifications import KINDS, outside_kinds_off
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+def kinds() -> dict:
+    """{notification kind: label} of every subject kind, for the list and the choices."""
+    return {kind: label for subject in subjects().values() for kind, label in subject.kinds.items()}
 
 
 def _mine():
@@ -34,11 +39,9 @@ def index():
         if note is None:  # someone else's, or gone: nothing to open
             return redirect(url_for("notifications.index"))
         Notification.update(read=True).where(Notification.id == note.id).execute()
-        if note.order_id:
-            return redirect(url_for("workorders.show", order_id=note.order_id))
-        return redirect(url_for("notifications.index"))
+        return redirect(link(note) or url_for("notifications.index"))
     notes = list(_mine().order_by(Notification.id.desc()).limit(100))
-    return page("workorders/notifications.html", notes=notes, kinds=KINDS)
+    return page("notifications/index.html", notes=notes, kinds=kinds())
 
 
 @bp.route("/choices", methods=["GET", "POST"])
@@ -46,11 +49,12 @@ def index():
 def choices():
     """Which kinds go out through SMS/messaging too; every kind is always in the app."""
     if request.method == "POST":
-        wanted = set(request.form.getlist("outside")) & set(KINDS)
+        known = kinds()
+        wanted = set(request.form.getlist("outside")) & set(known)
         with db.atomic():
             NotifyOptOut.delete().where(NotifyOptOut.user == current_user.id).execute()
-            for kind in sorted(set(KINDS) - wanted):
+            for kind in sorted(set(known) - wanted):
                 NotifyOptOut.create(user=current_user.id, kind=kind)
         flash(_("Your choices have been saved."), "success")
         return redirect(url_for("notifications.choices"))
-    return page("workorders/notification_choices.html", kinds=KINDS, off=outside_kinds_off(current_user.id))
+    return page("notifications/choices.html", kinds=kinds(), off=outside_kinds_off(current_user.id))
