@@ -11,8 +11,9 @@ from core import clock
 from core.dashboard import figures
 from core.db import db, is_sqlite
 from core.workorders import scope
+from core.workorders.errors import WorkflowError
 from core.workorders.models import WorkOrder
-from tests.dashboard_support import FRIDAY, MONDAY, NOW, _history, at, file, reported, step, text_of
+from tests.dashboard_support import FRIDAY, MONDAY, NOW, _history, at, dispatch, file, reported, step, text_of
 from tests.support import client_for
 from tests.workorder_support import build_city
 
@@ -83,14 +84,29 @@ def test_rates_over_thirty_days_and_per_day(history, ctx):
     assert per_day == {"reported": {FRIDAY.date(): 1, MONDAY.date(): 5}, "closed": {MONDAY.date(): 1}}
 
 
-def test_a_case_with_an_approved_suspension_stays_out_after_resuming(city, history, ctx):
-    """The evaluation leaves out every case with a suspension approved before the end of the period
-    (docs/evaluation.md, due_to_handle), also once it has resumed: D is not due, whatever its deadline."""
+def test_a_resumed_case_is_due_in_the_period_of_its_moved_deadline(city, history, ctx):
+    """While suspended D is in no cohort; resumed, its deadline (13:50) has moved by the paused time
+    (10:40 → 16:30) and it is due, and overdue if not handled, in the period of that deadline: a
+    suspension pauses the clock, it does not take a case out of the evaluation (docs/evaluation.md)."""
+    assert figures.rates(*figures.today_period(NOW), now=at(MONDAY, 23, 59))["due_to_handle"] == 2  # A, B
     step(city, history["d"], at(MONDAY, 16, 30), "resume", "dispatcher")
     d = WorkOrder.get_by_id(history["d"].id)
-    assert d.status == "dispatched"
-    assert figures.rates(*figures.today_period(NOW), now=NOW)["due_to_handle"] == 2
+    assert d.status == "dispatched" and d.due_at.date() > MONDAY.date()
     assert figures.rates(*figures.today_period(NOW), now=at(MONDAY, 23, 59))["due_to_handle"] == 2
+    after = d.due_at + timedelta(minutes=1)
+    moved = figures.rates(*figures.today_period(d.due_at), now=after)
+    assert (moved["due_to_handle"], moved["handled_on_time"]) == (1, 0)  # D, not handled by its moved deadline
+
+
+def test_a_suspension_cannot_be_asked_for_once_the_case_is_overdue(city, history, ctx):
+    """Else a late case could be suspended out of the month it is late in."""
+    late = reported(city, at(MONDAY, 9))
+    file(city, late, at(MONDAY, 9, 5))
+    dispatch(city, late, at(MONDAY, 9, 10))  # due 15:10, as A
+    with pytest.raises(WorkflowError, match="overdue"):
+        step(city, late, at(MONDAY, 15, 20), "request_suspension", "handler", reason="budget",
+             data={"until": "2027-03-01T00:00:00"})  # fmt: skip
+    assert WorkOrder.get_by_id(late.id).suspension_requested_until is None
 
 
 def test_voiding_a_filed_case_ends_its_dispatch_stage(city, ctx):

@@ -50,15 +50,19 @@ def test_department_handling_indicators_by_hand(city, history):
     # due: A, B, C (two rounds), G, E; D is suspended; F is November's
     assert s["due_to_handle"] == 6
     assert s["handled"] == 5  # E is handled only in November
-    assert s["handled_on_time"] == 4  # A, C twice, G
-    assert s["on_time_handling_rate"] == pytest.approx(4 / 6)
+    assert s["handled_on_time"] == 3  # A, C's second round, G: C's first round was on time but failed its check
+    assert s["on_time_handling_rate"] == pytest.approx(3 / 6)
     assert s["overdue_handled"] == 1 and s["overdue_open"] == 1
-    assert s["closed"] == 5 and s["closure_rate"] == pytest.approx(5 / 6)
-    assert s["closed_on_time"] == 3  # A, C's second round, G
-    assert s["reworked"] == 1 and s["rework_rate"] == pytest.approx(1 / 6)
+    # the case-level rates count cases (A, B, C, E, G), not rounds: C is one case however many rounds it had
+    assert s["due_to_close"] == 5
+    assert s["closed"] == 4 and s["closure_rate"] == pytest.approx(4 / 5)  # E is still open
+    assert s["closed_on_time"] == 3  # A, C (by its second round's deadline), G
+    assert s["reworked"] == 1 and s["rework_rate"] == pytest.approx(1 / 5)
     assert s["received"] == 7  # A, B, C, D, E, F, G's second dispatch
     assert s["extensions"] == 1 and s["suspensions"] == 1 and s["returns"] == 0
-    assert s["mean_handling_hours"] == pytest.approx(round((40 + 320 + 405 + 525 + 105) / 60 / 5, 2), abs=0.01)
+    assert s["extended"] == 1 and s["extension_rate"] == pytest.approx(1 / 5)
+    # from this department's dispatch: G is charged 10:10 → 11:00, not the time 园林处 held it before
+    assert s["mean_handling_hours"] == pytest.approx(round((40 + 320 + 405 + 525 + 50) / 60 / 5, 2), abs=0.01)
     other = figures[str(city.landscaping.id)]
     assert other["received"] == 1 and other["returns"] == 1 and other["due_to_handle"] == 0
     assert other["on_time_handling_rate"] is None and other["closure_rate"] is None  # "—", never 0 or 100 %
@@ -111,14 +115,34 @@ def test_area_levels_and_city_figures(city, history):
     assert street["reported"] == 9 and street["filed"] == 9 and street["due_to_handle"] == 6
     city_figures = indicators.city_figures(OCT.start, OCT.end)
     assert city_figures["reported"] == 9 and city_figures["dispatched"] == 8
-    assert city_figures["due_to_close"] == 6 and city_figures["closed_count"] == 5
-    assert city_figures["closure_rate"] == pytest.approx(5 / 6)
+    assert city_figures["due_to_close"] == 5 and city_figures["closed_count"] == 4
+    assert city_figures["closure_rate"] == pytest.approx(4 / 5)
     assert city_figures["handled"] == 5  # handling reports written in October (C twice, A, B, G)
     assert city_figures["closed"] == 4
     # A–I and G twice: 10 dispatch stages; B late, I still waiting (overdue); H's ended by its void
     assert (city_figures["due_to_dispatch"], city_figures["dispatched_on_time"]) == (10, 8)
     empty = indicators.city_figures(datetime(2020, 1, 1), datetime(2020, 2, 1))
     assert empty["due_to_handle"] == 0 and empty["on_time_handling_rate"] is None and empty["closure_rate"] is None
+
+
+def test_the_public_report_rate_counts_filed_public_reports_among_filed_cases(city, history):
+    """The standard's form: an unverified hotline report is in neither part of the rate."""
+    Life(city, T(20, 9), source="hotline", caller="李女士")  # reported in my community, never verified
+    mine = indicators.compute("community", OCT.start, OCT.end)["430602001001"]
+    assert (mine["reported"], mine["public_reports"]) == (9, 1)
+    assert (mine["filed"], mine["public_filed"], mine["public_report_rate"]) == (8, 0, 0.0)
+    other = indicators.compute("community", OCT.start, OCT.end)["430602001002"]
+    assert (other["filed"], other["public_filed"], other["public_report_rate"]) == (1, 1, 1.0)  # I, verified
+
+
+def test_two_extensions_of_one_case_are_one_case_extended(city):
+    life = Life(city, T(5, 9)).file(T(5, 9, 5)).dispatch(T(5, 9, 15))
+    for minute in (0, 10):
+        life.do(T(5, 10, minute), "request_extension", "handler", reason="more time")
+        life.do(T(5, 10, minute + 5), "approve_extension", "dispatcher")
+    life.finish(T(5, 20), T(5, 20, 30), T(5, 20, 40))
+    s = indicators.compute("department", OCT.start, OCT.end)[str(city.sanitation.id)]
+    assert (s["extensions"], s["extended"], s["due_to_close"], s["extension_rate"]) == (2, 1, 1, 1.0)
 
 
 def test_a_past_period_recomputed_later_gives_the_same_answer(city, history):
@@ -148,7 +172,9 @@ def test_scores_weights_bands_grades_and_deductions(city, history):
     Deduction.create(level="department", object_key=str(city.sanitation.id), object_name="环卫处",
                      day=datetime(2026, 11, 2).date(), points=Decimal("9"), reason="next month")  # fmt: skip
     row = next(r for r in snapshots.table("department", OCT)["rows"] if r["key"] == str(city.sanitation.id))
-    assert row["deduction"] == 5.0 and row["score"] == pytest.approx(round(expected - 5, 2))
+    # the month's own figures: closure 4/5, on-time handling 3/6, rework 1/5 (inverse: 80)
+    computed = (10 * 60 + 30 * 80 + 30 * 50 + 30 * 80) / 100
+    assert row["deduction"] == 5.0 and row["score"] == pytest.approx(round(computed - 5, 2))
     assert "− 5" in row["formula"]
 
 
@@ -178,7 +204,7 @@ def test_evaluator_page_shows_dashes_and_drills_to_the_cases(app, city, history)
     client = app.test_client()
     login(client, "evaluator")
     html = client.get("/evaluation/?period=2026-10&level=department").get_data(as_text=True)
-    assert 'id="evaluation-table"' in html and "66.67%" in html and "—" in html
+    assert 'id="evaluation-table"' in html and "50.00%" in html and "—" in html
     html = client.get(
         f"/evaluation/drill?period=2026-10&level=department&key={city.sanitation.id}&code=overdue_open"
     ).get_data(as_text=True)
@@ -255,8 +281,8 @@ def test_public_page_shows_only_published_data_and_no_personal_data(app, city, h
     headers = [c.value for c in sheet[1]]
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] == "环卫处")
     assert row[headers.index("Due to handle")] == 6
-    assert row[headers.index("On-time handling %")] == 66.67
-    assert "66.67%" in html
+    assert row[headers.index("On-time handling %")] == 50.0
+    assert "50.00%" in html
 
 
 def test_jobs_prepare_last_weeks_and_months_drafts(city, history):
@@ -310,9 +336,9 @@ def test_the_evaluators_excel_export_holds_the_pages_numbers(app, city, history)
     sheet = book.worksheets[0]
     headers = [c.value for c in sheet[1]]
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] == "环卫处")
-    assert row[headers.index("Due to handle")] == 6 and row[headers.index("On-time handling %")] == 66.67
+    assert row[headers.index("Due to handle")] == 6 and row[headers.index("On-time handling %")] == 50.0
     score = row[headers.index("Score")]
-    assert f"{score:.2f}" in html and "66.67%" in html
+    assert f"{score:.2f}" in html and "50.00%" in html
     other = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] == "园林处")
     assert other[headers.index("On-time handling %")] == "—"
 

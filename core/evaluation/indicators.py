@@ -44,6 +44,7 @@ class Count:
     measure: str
     flag: str = "1 = 1"  # SQL over the measure's columns
     definition: object = ""
+    cases: bool = False  # count the cases, not the rows (a reworked case has a row per handling round)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,14 @@ INDICATORS = {
     for i in [
         C("reported", _l("Reports"), "reported", definition=_l("cases reported in the period")),
         C("public_reports", _l("Public reports"), "reported", "public = 1", _l("reports from the hotline or citizens")),
-        R("public_report_rate", _l("Public-report rate"), "public_reports", "reported"),
+        C(
+            "public_filed",
+            _l("Public reports filed"),
+            "filed",
+            "public = 1",
+            _l("cases filed in the period that the hotline or citizens reported (verified, then filed)"),
+        ),
+        R("public_report_rate", _l("Public-report rate"), "public_filed", "filed"),
         C(
             "valid_reports",
             _l("Valid reports"),
@@ -125,18 +133,45 @@ INDICATORS = {
         C("due_to_handle", _l("Due to handle"), "handle"),
         C("handled", _l("Handled"), "handle", "done = 1"),
         R("handling_rate", _l("Handling rate"), "handled", "due_to_handle"),
-        C("handled_on_time", _l("Handled on time"), "handle", "on_time = 1"),
+        C(
+            "handled_on_time",
+            _l("Handled on time"),
+            "handle",
+            "on_time = 1 AND failed = 0",
+            _l("handling rounds reported by their deadline and passing their check"),
+        ),
         R("on_time_handling_rate", _l("On-time handling"), "handled_on_time", "due_to_handle"),
         C("overdue_handled", _l("Handled late"), "handle", "done = 1 AND on_time = 0"),
         C("overdue_open", _l("Overdue, not handled"), "handle", "done = 0"),
-        C("due_to_close", _l("Due to close"), "handle"),
-        C("closed", _l("Closed"), "handle", "closed = 1"),
+        C(
+            "due_to_close",
+            _l("Due to close"),
+            "handle",
+            definition=_l("cases with a handling deadline in the period"),
+            cases=True,
+        ),
+        C("closed", _l("Closed"), "handle", "closed = 1", cases=True),
         R("closure_rate", _l("Closure rate"), "closed", "due_to_close"),
-        C("closed_on_time", _l("Closed on time"), "handle", "closed_on_time = 1"),
+        C("closed_on_time", _l("Closed on time"), "handle", "closed_on_time = 1", cases=True),
         R("on_time_closure_rate", _l("On-time closure"), "closed_on_time", "due_to_close"),
-        C("reworked", _l("Reworked"), "handle", "reworked = 1"),
+        C(
+            "reworked",
+            _l("Reworked"),
+            "handle",
+            "reworked = 1",
+            _l("cases sent back for rework at least once"),
+            cases=True,
+        ),
         R("rework_rate", _l("Rework rate"), "reworked", "due_to_close"),
-        R("extension_rate", _l("Extension rate"), "extensions", "due_to_handle"),
+        C(
+            "extended",
+            _l("Cases extended"),
+            "handle",
+            "extended = 1",
+            _l("cases with an approved extension"),
+            cases=True,
+        ),
+        R("extension_rate", _l("Extension rate"), "extended", "due_to_close"),
         Mean("mean_handling_hours", _l("Mean handling time (h)"), "handle", "hours", "done = 1"),
         C("due_to_check", _l("Due to re-inspect"), "check"),
         C("checked_on_time", _l("Re-inspected on time"), "check", "on_time = 1"),
@@ -152,9 +187,10 @@ INDICATORS = {
 HANDLING = [
     "due_to_handle", "handled", "handling_rate", "handled_on_time", "on_time_handling_rate", "overdue_handled",
     "overdue_open", "due_to_close", "closed", "closure_rate", "closed_on_time", "on_time_closure_rate",
-    "reworked", "rework_rate", "returns", "extensions", "extension_rate", "suspensions", "mean_handling_hours",
+    "reworked", "rework_rate", "returns", "extensions", "extended", "extension_rate", "suspensions",
+    "mean_handling_hours",
 ]  # fmt: skip
-AREA = ["reported", "public_reports", "public_report_rate", "filed", *HANDLING]
+AREA = ["reported", "public_reports", "filed", "public_filed", "public_report_rate", *HANDLING]
 LEVEL_INDICATORS = {
     **{level: AREA for level in AREA_LEVELS},
     "department": ["received", *HANDLING, "concluded", "concluded_object_gone"],
@@ -207,7 +243,8 @@ def compute(level: str, start: datetime, end: datetime, codes=None, by_day: bool
     given). Counts are ints, rates floats 0..1 or None when the denominator is zero, means floats or None.
 
     by_day: {object key: {date: {code: value}}}, the stage cohorts split by the day of their deadline
-    (only indicators of stage measures; the days of a key add up to its figures without by_day)."""
+    (only indicators of stage measures; the days of a key add up to its figures without by_day, except
+    that a case counted once as a case (Count.cases) whose rounds fall due on two days counts on each)."""
     codes = codes or LEVEL_INDICATORS[level]
     counts = _counts_needed(codes)
     by_measure: dict[str, list] = {}
@@ -228,6 +265,8 @@ def compute(level: str, start: datetime, end: datetime, codes=None, by_day: bool
         for spec in specs:
             if isinstance(spec, Mean):
                 columns.append(f"AVG(CASE WHEN {spec.flag} THEN {spec.column} END)")
+            elif spec.cases:
+                columns.append(f"COUNT(DISTINCT CASE WHEN {spec.flag} THEN oid END)")
             else:
                 columns.append(f"SUM(CASE WHEN {spec.flag} THEN 1 ELSE 0 END)")
         rows = f"({MEASURES[measure](level, by_day=True)})" if by_day else f"({MEASURES[measure](level)})"

@@ -108,7 +108,8 @@ def _reported(level):
 def _filed(level):
     key, _ = _key(level, "event")
     voided = _exists("void", "AND x.from_status = 'filed'", unless="o.status <> 'voided'")
-    return f"""SELECT o.id AS oid, {key} AS k, {voided} AS voided
+    public = f"(CASE WHEN o.source IN {PUBLIC_SOURCES} THEN 1 ELSE 0 END)"
+    return f"""SELECT o.id AS oid, {key} AS k, {voided} AS voided, {public} AS public
         FROM {EV} e JOIN work_order o ON o.id = e.order_id {JOIN_AREA}
         WHERE e.action = 'file' AND e.at >= :start AND e.at < :end"""
 
@@ -155,11 +156,27 @@ def _stage(stage):
                 "THEN 1 ELSE 0 END)"
             )
             reworked = _exists("check_fail", "AND x.at >= e.at", unless="o.reworks = 0")
-            hours = _hours("e.at", "o.dispatched_at")
-            extra = (
-                f", {closed} AS closed, {closed_on_time} AS closed_on_time, {reworked} AS reworked, {hours} AS hours"
+            # this round's own check failed: a check_fail after this report and before the next one
+            failed = (
+                f"(CASE WHEN o.reworks = 0 THEN 0 WHEN EXISTS (SELECT 1 FROM {EV} x WHERE x.order_id = e.order_id "
+                f"AND {_np('x.action')} = 'check_fail' AND x.id > e.id AND {_np('x.at')} < :end AND NOT EXISTS "
+                f"(SELECT 1 FROM {EV} y WHERE y.order_id = e.order_id AND {_np('y.action')} = 'report_handled' "
+                f"AND y.id > e.id AND y.id < x.id)) THEN 1 ELSE 0 END)"
             )
-            open_extra = ", 0 AS closed, 0 AS closed_on_time, 0 AS reworked, NULL AS hours"
+            extended = _exists("approve_extension", unless="o.extensions = 0")
+            # from this department's dispatch: the last dispatch before the report, not the first of the case
+            dispatched = (
+                f"(SELECT MAX(d.at) FROM {EV} d WHERE d.order_id = e.order_id AND {_np('d.action')} = 'dispatch' "
+                "AND d.id < e.id)"
+            )
+            hours = _hours("e.at", dispatched)
+            extra = (
+                f", {closed} AS closed, {closed_on_time} AS closed_on_time, {reworked} AS reworked, "
+                f"{failed} AS failed, {extended} AS extended, {hours} AS hours"
+            )
+            open_extra = (
+                f", 0 AS closed, 0 AS closed_on_time, 0 AS reworked, 0 AS failed, {extended} AS extended, NULL AS hours"
+            )
         day, open_day = "", ""
         if by_day:
             day = f", substr({due}, 1, 10) AS day"
@@ -171,11 +188,8 @@ def _stage(stage):
         open_rows = f"""SELECT o.id AS oid, {open_key} AS k{open_day}, 0 AS done, 0 AS on_time, 0 AS wrong{open_extra}
             FROM work_order o {JOIN_AREA}
             WHERE o.status IN {STAGE_STATUSES[stage]} AND o.stage_due_at >= :start AND o.stage_due_at < :end"""
-        suspended = ""
-        if stage == "handle":  # "due" excludes approved suspensions
-            suspended = f"AND {_exists('approve_suspension', unless='o.suspensions = 0')} = 0"
-        ended_rows += f" {suspended}"
-        open_rows += f" {suspended}"
+        # A suspended case is in no cohort while its clock stands still (its status is in no stage); once
+        # resumed, its deadline has moved by the paused time and it is due in that deadline's period.
         return ended_rows if level in POST_LEVELS else f"{ended_rows} UNION ALL {open_rows}"
 
     return measure

@@ -25,6 +25,7 @@ class Rules:
 
     max_extensions: int = 2
     extension_when_overdue: bool = False
+    suspension_when_overdue: bool = False  # allowed, an overdue case would leave the month it is late in
     max_suspensions: int = 1
     max_suspension_days: int = 365
     stage_limits: dict = field(
@@ -126,6 +127,8 @@ def _apply_request_suspension(order, now, reason, data):
     r = rules()
     if order.suspensions >= r.max_suspensions:
         raise WorkflowError(_("A case can be suspended only %(n)d time(s).", n=r.max_suspensions))
+    if not r.suspension_when_overdue and order.due_at and now > order.due_at:
+        raise WorkflowError(_("The case is already overdue: a suspension must be asked for before the deadline."))
     try:  # one with a time zone ("…T00:00:00+08:00") is taken as that moment in local time
         until = parse_datetime(data["until"]) if data.get("until") else None
     except ParseError:
