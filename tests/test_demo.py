@@ -142,3 +142,17 @@ def test_sanitation_goes_via_its_head_with_a_case_assigned_and_a_request_waiting
             )
             .exists()
         )
+
+
+@pytest.mark.parametrize("start", ["2026-12-04 09:00", "2026-12-14 07:00", "2026-12-26 14:00", "2026-12-30 10:00"])
+def test_the_history_only_takes_steps_the_rules_allow_whatever_the_day(app, start, caplog):
+    """The simulated history depends on today's date (deadlines skip weekends): on any day none of
+    its steps is refused (a refused step loses the whole history, as a suspension asked for once
+    overdue did on some days)."""
+    from datetime import datetime
+
+    from core import clock
+
+    with clock.frozen(datetime.fromisoformat(start)):
+        app.test_cli_runner().invoke(args=["demo", "load"])
+    assert "failed in demo_data" not in caplog.text

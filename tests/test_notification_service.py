@@ -11,11 +11,9 @@ from core.db import db
 from core.notifications.models import ContactNotice, Notification, NotifyOptOut
 from core.notifications.recipients import Recipient
 from core.notifications.service import notify
-from core.plugins import PluginHost
+from tests.notification_support import MONDAY, record_notify
 from tests.support import login
 from tests.workorder_support import build_city
-
-MONDAY = datetime(2026, 11, 30, 8, 0)
 
 
 @pytest.fixture
@@ -28,16 +26,7 @@ def city(app):
 @pytest.fixture
 def fired(monkeypatch):
     """Every notify hook call's arguments."""
-    calls = []
-    original = PluginHost.fire
-
-    def fire(self, hook_name, **kwargs):
-        if hook_name == "notify":
-            calls.append(kwargs)
-        return original(self, hook_name, **kwargs)
-
-    monkeypatch.setattr(PluginHost, "fire", fire)
-    return calls
+    return record_notify(monkeypatch)
 
 
 def told(kind) -> set[str]:

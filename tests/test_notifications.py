@@ -10,13 +10,11 @@ from core import clock
 from core.db import db
 from core.notifications.models import Notification, NotifyOptOut
 from core.org import Department
-from core.plugins import PluginHost
 from core.workorders import notifications, workflow
 from core.workorders.models import WorkOrder, WorkOrderEvent
+from tests.notification_support import MONDAY, record_notify
 from tests.support import create_user, login
 from tests.workorder_support import act, build_city, photo, report, to_dispatched
-
-MONDAY = datetime(2026, 11, 30, 8, 0)
 
 
 @pytest.fixture
@@ -29,16 +27,9 @@ def city(app):
 @pytest.fixture
 def sent(monkeypatch):
     """Every notify call: (username, message, case number)."""
-    calls = []
-    original = PluginHost.fire
-
-    def fire(self, hook_name, **kwargs):
-        if hook_name == "notify":
-            calls.append((kwargs["user"].username, kwargs["message"], kwargs["workorder"].number))
-        return original(self, hook_name, **kwargs)
-
-    monkeypatch.setattr(PluginHost, "fire", fire)
-    return calls
+    return record_notify(
+        monkeypatch, lambda kwargs: (kwargs["user"].username, kwargs["message"], kwargs["workorder"].number)
+    )
 
 
 def told(order, kind) -> set[str]:
@@ -257,8 +248,7 @@ def test_a_person_chooses_which_kinds_go_outside_the_app(app, city):
     login(client, "handler")
     from core.notifications.views import kinds
 
-    with app.app_context():
-        known = set(kinds())  # every subject's kinds: the cases' and the plugins' (zombie cars)
+    known = set(kinds())  # every subject's kinds: the cases' and the plugins' (zombie cars)
     assert set(notifications.KINDS) | {"zombie-merge", "zombie-early-tow"} <= known
     form = client.get("/notifications/choices").get_data(as_text=True)
     assert form.count('type="checkbox"') == len(known) and form.count("checked") == len(known)

@@ -213,10 +213,11 @@ class Simulation:
         handler = self.handlers[department.id]
         at = self.step(order, at + self.minutes(10, 90), "accept", handler)
         for round_ in range(3):
-            if round_ == 0 and r.random() < 0.007:
+            ask_at = at + self.minutes(30, 120) if round_ == 0 and r.random() < 0.007 else None
+            if ask_at and ask_at < order.due_at:  # once overdue a suspension can no longer be asked for
                 at = self.step(
                     order,
-                    at + self.minutes(30, 120),
+                    ask_at,
                     "request_suspension",
                     handler,
                     "需等待资金或季节",
