@@ -158,12 +158,12 @@ def test_scores_weights_bands_grades_and_deductions(city, history):
     cfg = scores.config()
     values = {"received": 6, "closure_rate": 5 / 6, "on_time_handling_rate": 4 / 6, "rework_rate": 1 / 6}
     score, grade, formula = scores.score("department", values, 0.0, cfg)
-    expected = (10 * 60 + 30 * 500 / 6 + 30 * 400 / 6 + 30 * 500 / 6) / 100  # the band gives 6 cases 60 points
+    expected = (10 * 100 + 30 * 500 / 6 + 30 * 400 / 6 + 30 * 500 / 6) / 100  # fewer than 51 cases: 100 points
     assert score == pytest.approx(round(expected, 2)) and grade == scores.grade(score, cfg["grades"])
     assert "=" in formula and f"{score:.2f}" in formula
     # a rate with nothing due is left out and the rest scaled up; nothing at all: no score
     score, _, formula = scores.score("department", {**values, "closure_rate": None}, 0.0, cfg)
-    assert score == pytest.approx(round((10 * 60 + 30 * 400 / 6 + 30 * 500 / 6) / 70, 2)) and "÷ 70%" in formula
+    assert score == pytest.approx(round((10 * 100 + 30 * 400 / 6 + 30 * 500 / 6) / 70, 2)) and "÷ 70%" in formula
     nothing = {"received": 0, "closure_rate": None, "on_time_handling_rate": None, "rework_rate": None}
     assert scores.score("department", nothing, 0.0, cfg)[:2] == (None, "—")
     assert [scores.grade(x, cfg["grades"]) for x in (95, 80, 60, 40, 39.9)] == ["A", "B", "C", "D", "E"]
@@ -173,7 +173,7 @@ def test_scores_weights_bands_grades_and_deductions(city, history):
                      day=datetime(2026, 11, 2).date(), points=Decimal("9"), reason="next month")  # fmt: skip
     row = next(r for r in snapshots.table("department", OCT)["rows"] if r["key"] == str(city.sanitation.id))
     # the month's own figures: closure 4/5, on-time handling 3/6, rework 1/5 (inverse: 80)
-    computed = (10 * 60 + 30 * 80 + 30 * 50 + 30 * 80) / 100
+    computed = (10 * 100 + 30 * 80 + 30 * 50 + 30 * 80) / 100
     assert row["deduction"] == 5.0 and row["score"] == pytest.approx(round(computed - 5, 2))
     assert "− 5" in row["formula"]
 
@@ -396,3 +396,20 @@ def test_a_snapshots_formulas_are_shown_in_the_readers_language(app, city, histo
         assert chinese in shown and "On-time handling" not in shown
         assert shown.endswith(f"= {row['score']:.2f}")  # the same figures
         assert chinese in scores.formula_of(table)
+
+
+def test_default_scores_reward_fewer_problems_and_the_posts_volume(city):
+    """The annex's direction: more cases received or filed, or more public reports, never score more."""
+    cfg = scores.config()
+    department = {"closure_rate": 0.9, "on_time_handling_rate": 0.9, "rework_rate": 0.1}
+    few, many = ({**department, "received": n} for n in (30, 3000))
+    assert scores.score("department", few, 0.0, cfg)[0] > scores.score("department", many, 0.0, cfg)[0]
+    area = {"filed": 2, "closure_rate": 0.9, "on_time_closure_rate": 0.9}
+    quiet, reported = ({**area, "public_report_rate": r} for r in (0.0, 0.5))
+    assert scores.score("grid", quiet, 0.0, cfg)[0] > scores.score("grid", reported, 0.0, cfg)[0]
+    assert [scores.band_points(n, cfg["levels"]["grid"]["band"]) for n in (0, 2, 4, 6, 8, 9)] == [
+        100, 90, 75, 60, 40, 0
+    ]  # fmt: skip
+    dispatcher = {"on_time_dispatch_rate": 1.0, "accurate_dispatch_rate": 1.0}
+    busy, idle = ({**dispatcher, "dispatched": n} for n in (2500, 50))
+    assert scores.score("dispatcher", busy, 0.0, cfg)[0] > scores.score("dispatcher", idle, 0.0, cfg)[0]
