@@ -285,6 +285,26 @@ def test_public_page_shows_only_published_data_and_no_personal_data(app, city, h
     assert "50.00%" in html
 
 
+def test_the_bulletin_splits_closure_between_components_and_events(app, city, history):
+    """Issue 12 item 10: the public page and its workbook give due to close, closed and closed on time
+    per kind (components, events), and the kinds add up to the city's figures."""
+    snapshots.publish(snapshots.prepare(OCT).id, None)
+    figures = indicators.city_figures(OCT.start, OCT.end)
+    html = app.test_client().get("/public/2026-10").get_data(as_text=True)
+    row = re.search(r'<tr data-kind="event">(.*?)</tr>', html, re.S).group(1)
+    cells = re.findall(r'<td class="num">(.*?)</td>', row)
+    assert cells[1:4] == [str(figures["due_to_close"]), str(figures["closed"]), f"{figures['closure_rate'] * 100:.2f}%"]
+    assert cells[4] == str(figures["closed_on_time"]) and figures["due_to_close"] > figures["closed_on_time"] > 0
+    component = re.findall(
+        r'<td class="num">(.*?)</td>', re.search(r'<tr data-kind="component">(.*?)</tr>', html, re.S).group(1)
+    )
+    assert component[1:] == ["0", "0", "—", "0", "—"]  # the test city reports events only
+    book = load_workbook(io.BytesIO(app.test_client().get("/public/2026-10/bulletin.xlsx").data))
+    rows = list(next(ws for ws in book.worksheets if ws.title == "Components and events").iter_rows(values_only=True))
+    assert rows[0][2:] == ("Due to close", "Closed", "Closed on time")
+    assert rows[2][2:] == (figures["due_to_close"], figures["closed"], figures["closed_on_time"])
+
+
 def test_jobs_prepare_last_weeks_and_months_drafts(city, history):
     with at(datetime(2026, 11, 3, 1, 30)):
         assert snapshots.monthly_job().params == {"period": "2026-10", "version": 1}
