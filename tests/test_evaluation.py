@@ -145,6 +145,64 @@ def test_two_extensions_of_one_case_are_one_case_extended(city):
     assert (s["extensions"], s["extended"], s["due_to_close"], s["extension_rate"]) == (2, 1, 1, 1.0)
 
 
+def test_each_party_is_judged_on_its_own_stage_and_the_case_by_the_whole_case_rule(app, city):
+    """Issue 12 item 5. A department's 按期结案 asks whether it handled on time (and passed the check); the
+    case-level figure (city, areas) asks, by default, whether every stage ended by its own deadline, or
+    with EVALUATION={"case_on_time": "handling_deadline"} whether the case closed by the handling deadline.
+    Handling due 4 h after dispatch; check 2 h after handling; closing 1 h after the check."""
+    # P: handled on time; the centre checks and closes on time by its own limits, after the handling deadline
+    p = Life(city, T(5, 9)).file(T(5, 9, 5)).dispatch(T(5, 9, 15)).finish(T(5, 13), T(5, 14, 30), T(5, 15))
+    # Q: handled on time; the collector re-inspects late (due 12:00, done 12:30); closed before 13:15
+    q = Life(city, T(6, 9)).file(T(6, 9, 5)).dispatch(T(6, 9, 15)).finish(T(6, 10), T(6, 12, 30), T(6, 12, 40))
+    # R: handled late (due 13:15, reported 14:00)
+    r = Life(city, T(7, 9)).file(T(7, 9, 5)).dispatch(T(7, 9, 15)).finish(T(7, 14), T(7, 14, 30), T(7, 14, 40))
+    cases = {"P": p, "Q": q, "R": r}
+
+    def closed_on_time(level, key):
+        codes = ["due_to_close", "closed", "closed_on_time"]
+        figures = indicators.compute(level, OCT.start, OCT.end, codes)[key]
+        assert (figures["due_to_close"], figures["closed"]) == (3, 3)
+        listed = indicators.drill(level, key, "closed_on_time", OCT.start, OCT.end)
+        assert len(listed) == figures["closed_on_time"]
+        return {name for name, life in cases.items() if life.order.id in listed}
+
+    department = str(city.sanitation.id)
+    assert closed_on_time("department", department) == {"P", "Q"}
+    assert closed_on_time("city", "city") == {"P"} == closed_on_time("grid", city.grid.code)
+    app.config["EVALUATION"] = {"case_on_time": "handling_deadline"}
+    assert closed_on_time("city", "city") == {"Q"} == closed_on_time("grid", city.grid.code)
+    assert closed_on_time("department", department) == {"P", "Q"}  # the department's rule does not change
+    snapshots.publish(snapshots.prepare(OCT).id, None)
+    assert "closed by the deadline of its handling" in app.test_client().get("/public/2026-10").get_data(as_text=True)
+    app.config["EVALUATION"] = {"case_on_time": "closed_when_we_say"}
+    with pytest.raises(ValueError, match="case_on_time"):
+        indicators.compute("city", OCT.start, OCT.end, ["closed_on_time"])
+
+
+def test_early_closures_and_carried_over_overdue_cases_are_counted(app, city):
+    """Issue 12 item 6. X closes on 31 October ahead of its 1 November deadline: due and closed in
+    October, not again in November. Y was due on 20 October and closes on 3 November: due (not closed) in
+    October, and due again in November (上期应结未结), closed late. Both rules can be turned off."""
+    x = Life(city, T(31, 21, 50)).file(T(31, 21, 55)).dispatch(T(31, 22))
+    x.finish(T(31, 22, 30), T(31, 23), T(31, 23, 10))
+    y = Life(city, T(20, 9)).file(T(20, 9, 5)).dispatch(T(20, 9, 15))
+    y.finish(T(3, 10, month=11), T(3, 10, 30, month=11), T(3, 10, 40, month=11))
+    codes = ["due_to_close", "closed", "closed_on_time"]
+    key = str(city.sanitation.id)
+
+    def cohort(period):
+        figures = indicators.compute("department", period.start, period.end, codes)[key]
+        listed = indicators.drill("department", key, "due_to_close", period.start, period.end)
+        assert len(listed) == figures["due_to_close"]
+        return {n for n, life in {"X": x, "Y": y}.items() if life.order.id in listed}, figures
+
+    assert cohort(OCT) == ({"X", "Y"}, {"due_to_close": 2, "closed": 1, "closed_on_time": 1})
+    assert cohort(NOV) == ({"Y"}, {"due_to_close": 1, "closed": 1, "closed_on_time": 0})
+    app.config["EVALUATION"] = {"count_early_closures": False, "carry_over_overdue": False}
+    assert cohort(OCT) == ({"Y"}, {"due_to_close": 1, "closed": 0, "closed_on_time": 0})
+    assert cohort(NOV) == ({"X"}, {"due_to_close": 1, "closed": 1, "closed_on_time": 1})
+
+
 def test_a_past_period_recomputed_later_gives_the_same_answer(city, history):
     before = {level: indicators.compute(level, OCT.start, OCT.end) for level in indicators.LEVELS}
     # November goes on: E's case closes, a new case arrives, C's department gets a deduction-free month.

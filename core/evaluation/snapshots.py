@@ -11,6 +11,7 @@ from core import audit, clock
 from core.areas import Area
 from core.db import db
 from core.evaluation import indicators, periods, scores
+from core.evaluation import rules as evaluation_rules
 from core.evaluation.indicators import AREA_LEVELS, LEVEL_INDICATORS, LEVELS, _sql
 from core.evaluation.measures import MEASURES
 from core.evaluation.models import Deduction, Snapshot, SnapshotVersion
@@ -166,7 +167,7 @@ def bulletin(period: periods.Period) -> dict:
     for kind, *figures in grouped(
         "SELECT c.kind, COUNT(DISTINCT m.oid), COUNT(DISTINCT CASE WHEN m.closed = 1 THEN m.oid END), "
         "COUNT(DISTINCT CASE WHEN m.closed_on_time = 1 THEN m.oid END) "
-        f"FROM ({MEASURES['handle']('city')}) m JOIN work_order o ON o.id = m.oid "
+        f"FROM ({MEASURES['closure']('city')}) m JOIN work_order o ON o.id = m.oid "
         "JOIN category c ON c.id = o.category_id GROUP BY c.kind"
     ):
         counts = handling["component" if kind == "component" else "event"]
@@ -203,6 +204,7 @@ def compute(period: periods.Period) -> dict:
         "levels": {level: table(level, period, cfg) for level in LEVELS},
         "bulletin": bulletin(period),
         "scoring": cfg,
+        "rules": evaluation_rules.as_dict(),  # how cases were counted (core.evaluation.rules)
     }
 
 
