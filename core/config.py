@@ -44,6 +44,7 @@ DEFAULTS = {
     "HOTLINE_DUPLICATE_METRES": 100,  # intake warns of open cases of the same category this close
     "HOTLINE_DUPLICATE_DAYS": 7,  # ... or at the same address, reported within this many days
     "WORKFLOW": {},  # overrides of core.workorders.effects.Rules
+    "EVALUATION": {},  # overrides of core.evaluation.rules.Rules (how cases are counted)
     "MAP_TILE_URL": "",  # e.g. "https://tiles.example.gov.cn/{z}/{x}/{y}.png"; empty: maps on a plain background
     "MAP_TILE_ATTRIBUTION": "",  # shown in the map's corner when tiles are used
     "MAP_TILE_CRS": "wgs84",  # "gcj02" when the tile server draws Chinese (GCJ-02) coordinates

@@ -145,6 +145,64 @@ def test_two_extensions_of_one_case_are_one_case_extended(city):
     assert (s["extensions"], s["extended"], s["due_to_close"], s["extension_rate"]) == (2, 1, 1, 1.0)
 
 
+def test_each_party_is_judged_on_its_own_stage_and_the_case_by_the_whole_case_rule(app, city):
+    """Issue 12 item 5. A department's 按期结案 asks whether it handled on time (and passed the check); the
+    case-level figure (city, areas) asks, by default, whether every stage ended by its own deadline, or
+    with EVALUATION={"case_on_time": "handling_deadline"} whether the case closed by the handling deadline.
+    Handling due 4 h after dispatch; check 2 h after handling; closing 1 h after the check."""
+    # P: handled on time; the centre checks and closes on time by its own limits, after the handling deadline
+    p = Life(city, T(5, 9)).file(T(5, 9, 5)).dispatch(T(5, 9, 15)).finish(T(5, 13), T(5, 14, 30), T(5, 15))
+    # Q: handled on time; the collector re-inspects late (due 12:00, done 12:30); closed before 13:15
+    q = Life(city, T(6, 9)).file(T(6, 9, 5)).dispatch(T(6, 9, 15)).finish(T(6, 10), T(6, 12, 30), T(6, 12, 40))
+    # R: handled late (due 13:15, reported 14:00)
+    r = Life(city, T(7, 9)).file(T(7, 9, 5)).dispatch(T(7, 9, 15)).finish(T(7, 14), T(7, 14, 30), T(7, 14, 40))
+    cases = {"P": p, "Q": q, "R": r}
+
+    def closed_on_time(level, key):
+        codes = ["due_to_close", "closed", "closed_on_time"]
+        figures = indicators.compute(level, OCT.start, OCT.end, codes)[key]
+        assert (figures["due_to_close"], figures["closed"]) == (3, 3)
+        listed = indicators.drill(level, key, "closed_on_time", OCT.start, OCT.end)
+        assert len(listed) == figures["closed_on_time"]
+        return {name for name, life in cases.items() if life.order.id in listed}
+
+    department = str(city.sanitation.id)
+    assert closed_on_time("department", department) == {"P", "Q"}
+    assert closed_on_time("city", "city") == {"P"} == closed_on_time("grid", city.grid.code)
+    app.config["EVALUATION"] = {"case_on_time": "handling_deadline"}
+    assert closed_on_time("city", "city") == {"Q"} == closed_on_time("grid", city.grid.code)
+    assert closed_on_time("department", department) == {"P", "Q"}  # the department's rule does not change
+    snapshots.publish(snapshots.prepare(OCT).id, None)
+    assert "closed by the deadline of its handling" in app.test_client().get("/public/2026-10").get_data(as_text=True)
+    app.config["EVALUATION"] = {"case_on_time": "closed_when_we_say"}
+    with pytest.raises(ValueError, match="case_on_time"):
+        indicators.compute("city", OCT.start, OCT.end, ["closed_on_time"])
+
+
+def test_early_closures_and_carried_over_overdue_cases_are_counted(app, city):
+    """Issue 12 item 6. X closes on 31 October ahead of its 1 November deadline: due and closed in
+    October, not again in November. Y was due on 20 October and closes on 3 November: due (not closed) in
+    October, and due again in November (上期应结未结), closed late. Both rules can be turned off."""
+    x = Life(city, T(31, 21, 50)).file(T(31, 21, 55)).dispatch(T(31, 22))
+    x.finish(T(31, 22, 30), T(31, 23), T(31, 23, 10))
+    y = Life(city, T(20, 9)).file(T(20, 9, 5)).dispatch(T(20, 9, 15))
+    y.finish(T(3, 10, month=11), T(3, 10, 30, month=11), T(3, 10, 40, month=11))
+    codes = ["due_to_close", "closed", "closed_on_time"]
+    key = str(city.sanitation.id)
+
+    def cohort(period):
+        figures = indicators.compute("department", period.start, period.end, codes)[key]
+        listed = indicators.drill("department", key, "due_to_close", period.start, period.end)
+        assert len(listed) == figures["due_to_close"]
+        return {n for n, life in {"X": x, "Y": y}.items() if life.order.id in listed}, figures
+
+    assert cohort(OCT) == ({"X", "Y"}, {"due_to_close": 2, "closed": 1, "closed_on_time": 1})
+    assert cohort(NOV) == ({"Y"}, {"due_to_close": 1, "closed": 1, "closed_on_time": 0})
+    app.config["EVALUATION"] = {"count_early_closures": False, "carry_over_overdue": False}
+    assert cohort(OCT) == ({"Y"}, {"due_to_close": 1, "closed": 0, "closed_on_time": 0})
+    assert cohort(NOV) == ({"X"}, {"due_to_close": 1, "closed": 1, "closed_on_time": 1})
+
+
 def test_a_past_period_recomputed_later_gives_the_same_answer(city, history):
     before = {level: indicators.compute(level, OCT.start, OCT.end) for level in indicators.LEVELS}
     # November goes on: E's case closes, a new case arrives, C's department gets a deduction-free month.
@@ -158,12 +216,12 @@ def test_scores_weights_bands_grades_and_deductions(city, history):
     cfg = scores.config()
     values = {"received": 6, "closure_rate": 5 / 6, "on_time_handling_rate": 4 / 6, "rework_rate": 1 / 6}
     score, grade, formula = scores.score("department", values, 0.0, cfg)
-    expected = (10 * 60 + 30 * 500 / 6 + 30 * 400 / 6 + 30 * 500 / 6) / 100  # the band gives 6 cases 60 points
+    expected = (10 * 100 + 30 * 500 / 6 + 30 * 400 / 6 + 30 * 500 / 6) / 100  # fewer than 51 cases: 100 points
     assert score == pytest.approx(round(expected, 2)) and grade == scores.grade(score, cfg["grades"])
     assert "=" in formula and f"{score:.2f}" in formula
     # a rate with nothing due is left out and the rest scaled up; nothing at all: no score
     score, _, formula = scores.score("department", {**values, "closure_rate": None}, 0.0, cfg)
-    assert score == pytest.approx(round((10 * 60 + 30 * 400 / 6 + 30 * 500 / 6) / 70, 2)) and "÷ 70%" in formula
+    assert score == pytest.approx(round((10 * 100 + 30 * 400 / 6 + 30 * 500 / 6) / 70, 2)) and "÷ 70%" in formula
     nothing = {"received": 0, "closure_rate": None, "on_time_handling_rate": None, "rework_rate": None}
     assert scores.score("department", nothing, 0.0, cfg)[:2] == (None, "—")
     assert [scores.grade(x, cfg["grades"]) for x in (95, 80, 60, 40, 39.9)] == ["A", "B", "C", "D", "E"]
@@ -173,7 +231,7 @@ def test_scores_weights_bands_grades_and_deductions(city, history):
                      day=datetime(2026, 11, 2).date(), points=Decimal("9"), reason="next month")  # fmt: skip
     row = next(r for r in snapshots.table("department", OCT)["rows"] if r["key"] == str(city.sanitation.id))
     # the month's own figures: closure 4/5, on-time handling 3/6, rework 1/5 (inverse: 80)
-    computed = (10 * 60 + 30 * 80 + 30 * 50 + 30 * 80) / 100
+    computed = (10 * 100 + 30 * 80 + 30 * 50 + 30 * 80) / 100
     assert row["deduction"] == 5.0 and row["score"] == pytest.approx(round(computed - 5, 2))
     assert "− 5" in row["formula"]
 
@@ -283,6 +341,26 @@ def test_public_page_shows_only_published_data_and_no_personal_data(app, city, h
     assert row[headers.index("Due to handle")] == 6
     assert row[headers.index("On-time handling %")] == 50.0
     assert "50.00%" in html
+
+
+def test_the_bulletin_splits_closure_between_components_and_events(app, city, history):
+    """Issue 12 item 10: the public page and its workbook give due to close, closed and closed on time
+    per kind (components, events), and the kinds add up to the city's figures."""
+    snapshots.publish(snapshots.prepare(OCT).id, None)
+    figures = indicators.city_figures(OCT.start, OCT.end)
+    html = app.test_client().get("/public/2026-10").get_data(as_text=True)
+    row = re.search(r'<tr data-kind="event">(.*?)</tr>', html, re.S).group(1)
+    cells = re.findall(r'<td class="num">(.*?)</td>', row)
+    assert cells[1:4] == [str(figures["due_to_close"]), str(figures["closed"]), f"{figures['closure_rate'] * 100:.2f}%"]
+    assert cells[4] == str(figures["closed_on_time"]) and figures["due_to_close"] > figures["closed_on_time"] > 0
+    component = re.findall(
+        r'<td class="num">(.*?)</td>', re.search(r'<tr data-kind="component">(.*?)</tr>', html, re.S).group(1)
+    )
+    assert component[1:] == ["0", "0", "—", "0", "—"]  # the test city reports events only
+    book = load_workbook(io.BytesIO(app.test_client().get("/public/2026-10/bulletin.xlsx").data))
+    rows = list(next(ws for ws in book.worksheets if ws.title == "Components and events").iter_rows(values_only=True))
+    assert rows[0][2:] == ("Due to close", "Closed", "Closed on time")
+    assert rows[2][2:] == (figures["due_to_close"], figures["closed"], figures["closed_on_time"])
 
 
 def test_jobs_prepare_last_weeks_and_months_drafts(city, history):
@@ -396,3 +474,20 @@ def test_a_snapshots_formulas_are_shown_in_the_readers_language(app, city, histo
         assert chinese in shown and "On-time handling" not in shown
         assert shown.endswith(f"= {row['score']:.2f}")  # the same figures
         assert chinese in scores.formula_of(table)
+
+
+def test_default_scores_reward_fewer_problems_and_the_posts_volume(city):
+    """The annex's direction: more cases received or filed, or more public reports, never score more."""
+    cfg = scores.config()
+    department = {"closure_rate": 0.9, "on_time_handling_rate": 0.9, "rework_rate": 0.1}
+    few, many = ({**department, "received": n} for n in (30, 3000))
+    assert scores.score("department", few, 0.0, cfg)[0] > scores.score("department", many, 0.0, cfg)[0]
+    area = {"filed": 2, "closure_rate": 0.9, "on_time_closure_rate": 0.9}
+    quiet, reported = ({**area, "public_report_rate": r} for r in (0.0, 0.5))
+    assert scores.score("grid", quiet, 0.0, cfg)[0] > scores.score("grid", reported, 0.0, cfg)[0]
+    assert [scores.band_points(n, cfg["levels"]["grid"]["band"]) for n in (0, 2, 4, 6, 8, 9)] == [
+        100, 90, 75, 60, 40, 0
+    ]  # fmt: skip
+    dispatcher = {"on_time_dispatch_rate": 1.0, "accurate_dispatch_rate": 1.0}
+    busy, idle = ({**dispatcher, "dispatched": n} for n in (2500, 50))
+    assert scores.score("dispatcher", busy, 0.0, cfg)[0] > scores.score("dispatcher", idle, 0.0, cfg)[0]

@@ -96,10 +96,15 @@ def bulletin_sheets(data: dict, levels) -> list[Sheet]:
         ],
     )
     hotspots = Sheet(_("Hotspots"), [_("Street"), _("Reports")], [[h["name"], h["count"]] for h in b["hot_streets"]])
+    handling = b.get("kinds_handling")  # absent from a snapshot published before it was kept
+    codes = ["due_to_close", "closed", "closed_on_time"] if handling else []
     kinds = Sheet(
         _("Components and events"),
-        [_("Kind"), _("Filed")],
-        [[_("Components"), b["kinds"]["component"]], [_("Events"), b["kinds"]["event"]]],
+        [_("Kind"), _("Filed"), *(str(INDICATORS[c].label) for c in codes)],
+        [
+            [label, b["kinds"][kind], *(handling[kind][c] for c in codes)]
+            for kind, label in (("component", _("Components")), ("event", _("Events")))
+        ],
     )
     sheets = [figures, sources, categories, hotspots, kinds]
     sheets += [table_sheet(data["period"], data["levels"][level], public=True) for level in levels]

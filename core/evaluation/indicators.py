@@ -146,18 +146,21 @@ INDICATORS = {
         C(
             "due_to_close",
             _l("Due to close"),
-            "handle",
-            definition=_l("cases with a handling deadline in the period"),
+            "closure",
+            definition=_l(
+                "cases with a handling deadline in the period, closed in it ahead of a later deadline, or "
+                "overdue before it and not closed when it began"
+            ),
             cases=True,
         ),
-        C("closed", _l("Closed"), "handle", "closed = 1", cases=True),
+        C("closed", _l("Closed"), "closure", "closed = 1", cases=True),
         R("closure_rate", _l("Closure rate"), "closed", "due_to_close"),
-        C("closed_on_time", _l("Closed on time"), "handle", "closed_on_time = 1", cases=True),
+        C("closed_on_time", _l("Closed on time"), "closure", "closed_on_time = 1", cases=True),
         R("on_time_closure_rate", _l("On-time closure"), "closed_on_time", "due_to_close"),
         C(
             "reworked",
             _l("Reworked"),
-            "handle",
+            "closure",
             "reworked = 1",
             _l("cases sent back for rework at least once"),
             cases=True,
@@ -166,7 +169,7 @@ INDICATORS = {
         C(
             "extended",
             _l("Cases extended"),
-            "handle",
+            "closure",
             "extended = 1",
             _l("cases with an approved extension"),
             cases=True,

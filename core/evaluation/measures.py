@@ -5,6 +5,7 @@ dialect pieces make one text serve SQLite and PostgreSQL."""
 from datetime import datetime
 
 from core.db import is_sqlite
+from core.evaluation.rules import rules
 
 PUBLIC_SOURCES = "('hotline', 'citizen')"
 AREA_LENGTHS = {"district": 6, "street": 9, "community": 12}
@@ -130,7 +131,7 @@ def _stage(stage):
     a handling report (a return is counted as a return, not as handling). `by_day` adds the column
     `day`, the deadline's date as "YYYY-MM-DD" text."""
 
-    def measure(level, by_day=False):
+    def measure(level, by_day=False, window="due"):
         key, open_key = _key(level, "event")
         due = _due()
         ended = f"{_json('e.data', 'ended_stage')} = '{stage}'"
@@ -150,11 +151,8 @@ def _stage(stage):
         if stage == "handle":
             # a case is closed once, and its closed_at is its close event's time
             # closed by the loop: a concluded case (outcome set) was not closed by its department's work
-            closed = "(CASE WHEN o.closed_at < :end AND o.outcome = '' THEN 1 ELSE 0 END)"
-            closed_on_time = (
-                f"(CASE WHEN o.closed_at < :end AND o.outcome = '' AND {_at_text('o.closed_at')} <= {due} "
-                "THEN 1 ELSE 0 END)"
-            )
+            is_closed = "o.closed_at < :end AND o.outcome = ''"
+            closed = f"(CASE WHEN {is_closed} THEN 1 ELSE 0 END)"
             reworked = _exists("check_fail", "AND x.at >= e.at", unless="o.reworks = 0")
             # this round's own check failed: a check_fail after this report and before the next one
             failed = (
@@ -163,6 +161,7 @@ def _stage(stage):
                 f"(SELECT 1 FROM {EV} y WHERE y.order_id = e.order_id AND {_np('y.action')} = 'report_handled' "
                 f"AND y.id > e.id AND y.id < x.id)) THEN 1 ELSE 0 END)"
             )
+            closed_on_time = _closed_on_time(level, is_closed, f"{_at_text('e.at')} <= {due}", due, failed)
             extended = _exists("approve_extension", unless="o.extensions = 0")
             # from this department's dispatch: the last dispatch before the report, not the first of the case
             dispatched = (
@@ -177,22 +176,81 @@ def _stage(stage):
             open_extra = (
                 f", 0 AS closed, 0 AS closed_on_time, 0 AS reworked, 0 AS failed, {extended} AS extended, NULL AS hours"
             )
+        in_window, open_in_window, day_of, open_day_of = _window(window, due)
         day, open_day = "", ""
         if by_day:
-            day = f", substr({due}, 1, 10) AS day"
-            open_day = f", substr({_at_text('o.stage_due_at')}, 1, 10) AS day"
+            day, open_day = f", substr({day_of}, 1, 10) AS day", f", substr({open_day_of}, 1, 10) AS day"
         ended_rows = f"""SELECT o.id AS oid, {key} AS k{day}, (CASE WHEN e.at < :end THEN 1 ELSE 0 END) AS done,
                 (CASE WHEN {_at_text("e.at")} <= {due} THEN 1 ELSE 0 END) AS on_time, {wrong} AS wrong{extra}
             FROM {EV} e JOIN work_order o ON o.id = e.order_id {JOIN_AREA}
-            WHERE {due} >= :start AND {due} < :end AND {ended}"""
+            WHERE {in_window} AND {ended}"""
         open_rows = f"""SELECT o.id AS oid, {open_key} AS k{open_day}, 0 AS done, 0 AS on_time, 0 AS wrong{open_extra}
             FROM work_order o {JOIN_AREA}
-            WHERE o.status IN {STAGE_STATUSES[stage]} AND o.stage_due_at >= :start AND o.stage_due_at < :end"""
+            WHERE o.status IN {STAGE_STATUSES[stage]} AND {open_in_window}"""
         # A suspended case is in no cohort while its clock stands still (its status is in no stage); once
         # resumed, its deadline has moved by the paused time and it is due in that deadline's period.
-        return ended_rows if level in POST_LEVELS else f"{ended_rows} UNION ALL {open_rows}"
+        if level in POST_LEVELS or open_in_window is None:
+            return ended_rows
+        return f"{ended_rows} UNION ALL {open_rows}"
 
     return measure
+
+
+def _window(window: str, due: str) -> tuple:
+    """(ended rounds' condition, open cases' condition or None, the day of an ended row, of an open row).
+    "due": the deadline is in the period (every stage measure). The case-level cohorts of handling
+    (`_closure`): "due_unclosed", the same without the cases closed before the period began (counted as
+    early closures then); "carried", overdue before the period and not closed when it began (上期应结未结);
+    "early", closed in the period ahead of a deadline after it."""
+    in_period = f"{due} >= :start AND {due} < :end"
+    open_in_period = "o.stage_due_at >= :start AND o.stage_due_at < :end"
+    by_due, by_open_due = due, _at_text("o.stage_due_at")
+    not_closed_before = "(o.closed_at >= :start OR o.closed_at IS NULL)"
+    if window == "due":
+        return in_period, open_in_period, by_due, by_open_due
+    if window == "due_unclosed":
+        return f"{in_period} AND {not_closed_before}", open_in_period, by_due, by_open_due
+    if window == "carried":  # driven by the few cases open at the start; +: not by the deadline index
+        start_day = "CAST(:start AS VARCHAR(19))"
+        ended = f"{not_closed_before} AND o.status <> 'voided' AND {_np(due)} < :start"
+        return ended, "o.stage_due_at < :start", start_day, start_day
+    if window == "early":
+        closed_in_period = "o.closed_at >= :start AND o.closed_at < :end AND o.outcome = ''"
+        return f"{closed_in_period} AND {due} >= :end", None, _at_text("o.closed_at"), None
+    raise ValueError(window)
+
+
+def _closure(level, by_day=False):
+    """The cases due to close in the period, one row or more per case (the indicators count cases): those
+    with a handling deadline in it, and by the rules (core.evaluation.rules) those closed in it ahead of a
+    later deadline (counted then, not again in their deadline's period) and those overdue before it and
+    not closed when it began, until they close."""
+    chosen = rules()
+    columns = "h.oid AS oid, h.k AS k, " + ("h.day AS day, " if by_day else "")
+    columns += "h.closed AS closed, h.closed_on_time AS closed_on_time, h.reworked AS reworked, h.extended AS extended"
+    handle = MEASURES["handle"]
+    windows = ["due_unclosed", "early"] if chosen.count_early_closures else ["due"]
+    if chosen.carry_over_overdue:
+        windows.append("carried")
+    return " UNION ALL ".join(f"SELECT {columns} FROM ({handle(level, by_day, w)}) h" for w in windows)
+
+
+def _closed_on_time(level, is_closed, round_on_time, due, failed) -> str:
+    """按期结案 for a handling round's row (a case counts once: any of its rows). A department is judged on
+    its own stage: the case closed, this round reported by its deadline and passing its check. Areas and
+    the city by the whole-case rule (core.evaluation.rules)."""
+    rule = "own_stage" if level == "department" else rules().case_on_time
+    if rule == "handling_deadline":
+        return f"(CASE WHEN {is_closed} AND {_at_text('o.closed_at')} <= {due} THEN 1 ELSE 0 END)"
+    own = f"{is_closed} AND {round_on_time} AND {failed} = 0"
+    if rule == "own_stage":
+        return f"(CASE WHEN {own} THEN 1 ELSE 0 END)"
+    # every_stage: besides, no stage of the case (whoever's) ended after its deadline before the period's end
+    late = (
+        f"EXISTS (SELECT 1 FROM {EV} x WHERE x.order_id = o.id AND {_np('x.at')} < :end "
+        f"AND {_due('x.data')} IS NOT NULL AND {_at_text('x.at')} > {_due('x.data')})"
+    )
+    return f"(CASE WHEN {own} AND NOT {late} THEN 1 ELSE 0 END)"
 
 
 def _missed(level):
@@ -228,6 +286,7 @@ MEASURES = {
     "file_step": _stage("file"),
     "dispatch_step": _stage("dispatch"),
     "handle": _stage("handle"),
+    "closure": _closure,
     "check": _stage("check"),
     "close_step": _stage("close"),
     "missed": _missed,

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from core.evaluation import exports, periods, scores, snapshots
 from core.evaluation.indicators import INDICATORS, LEVELS, PUBLIC_LEVELS, is_rate
 from core.evaluation.models import Snapshot, SnapshotVersion
+from core.evaluation.rules import CASE_ON_TIME_TEXT
 from core.permissions import public, unscoped
 from core.web import page
 from core.workorders.models import SOURCES
@@ -90,6 +91,7 @@ def bulletin(period=None):
         cell=exports.cell,
         formula_of=scores.formula_of,
         SOURCES=SOURCES,
+        CASE_ON_TIME_TEXT=CASE_ON_TIME_TEXT,
     )
 
 

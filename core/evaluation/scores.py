@@ -14,15 +14,29 @@ from core.parsing import finite_number
 
 KEY = "evaluation.scoring"
 # A component: the indicator, its weight (points out of 100), and how its value becomes 0..100:
-# "rate" (value × 100), "inverse" (100 − value × 100) or "band" (a count placed in the level's band).
-AREA = [("public_report_rate", 10, "rate"), ("filed", 20, "band"), ("closure_rate", 30, "rate"),
+# "rate" (value × 100), "inverse" (100 − value × 100) or "band" (a count placed in the level's band:
+# the points of the highest threshold the count reaches). The defaults follow the direction of the
+# standard's annex (domain.md §5): a "bad" rate (public reports: problems the collectors missed) scores
+# inversely, and the filed and received counts of areas and departments give *fewer* problems more
+# points; only the centre's posts, whose volume is their work, are rewarded for more.
+AREA = [("public_report_rate", 10, "inverse"), ("filed", 20, "band"), ("closure_rate", 30, "rate"),
         ("on_time_closure_rate", 40, "rate")]  # fmt: skip
+# A unit grid of the annex's first class: 0 filed → 100, < 3 → 90, < 5 → 75, < 7 → 60, < 9 → 40, else 0.
+GRID_BAND = [[0, 100], [1, 90], [3, 75], [5, 60], [7, 40], [9, 0]]
+
+
+def _scaled(band: list, factor: int) -> list:
+    """A grid's band for an area of about `factor` grids (an editable default, not the annex's)."""
+    return [[threshold * factor, points] for threshold, points in band]
+
+
 DEFAULTS = {
     "grades": [["A", 90], ["B", 75], ["C", 60], ["D", 40]],  # below the last: E
     "levels": {
-        **{level: {"components": AREA, "band": [[1, 60], [50, 80], [200, 100]]} for level in ("district", "street")},
-        "community": {"components": AREA, "band": [[1, 60], [20, 80], [80, 100]]},
-        "grid": {"components": AREA, "band": [[1, 60], [5, 80], [20, 100]]},
+        "district": {"components": AREA, "band": _scaled(GRID_BAND, 200)},
+        "street": {"components": AREA, "band": _scaled(GRID_BAND, 50)},
+        "community": {"components": AREA, "band": _scaled(GRID_BAND, 10)},
+        "grid": {"components": AREA, "band": GRID_BAND},
         "department": {
             "components": [
                 ("received", 10, "band"),
@@ -30,7 +44,8 @@ DEFAULTS = {
                 ("on_time_handling_rate", 30, "rate"),
                 ("rework_rate", 30, "inverse"),
             ],
-            "band": [[1, 60], [50, 80], [200, 100]],
+            # the annex: ≤ 50 cases → 10 of 10, ≤ 100 → 9, ≤ 200 → 7.5, ≤ 500 → 6, ≤ 1000 → 4, more → 0
+            "band": [[0, 100], [51, 90], [101, 75], [201, 60], [501, 40], [1001, 0]],
         },  # fmt: skip
         "collector": {
             "components": [
@@ -56,7 +71,8 @@ DEFAULTS = {
                 ("on_time_dispatch_rate", 40, "rate"),
                 ("accurate_dispatch_rate", 40, "rate"),
             ],
-            "band": [[1, 60], [100, 80], [500, 100]],
+            # the annex: ≥ 2001 dispatches → 100 … ≤ 100 → 0
+            "band": [[0, 0], [101, 40], [501, 60], [1001, 80], [2001, 100]],
         },  # fmt: skip
     },
 }

@@ -11,7 +11,9 @@ from core import audit, clock
 from core.areas import Area
 from core.db import db
 from core.evaluation import indicators, periods, scores
+from core.evaluation import rules as evaluation_rules
 from core.evaluation.indicators import AREA_LEVELS, LEVEL_INDICATORS, LEVELS, _sql
+from core.evaluation.measures import MEASURES
 from core.evaluation.models import Deduction, Snapshot, SnapshotVersion
 from core.org import Department, Role, User, UserRole
 from core.scheduler import N_, Summary
@@ -161,6 +163,16 @@ def bulletin(period: periods.Period) -> dict:
         "GROUP BY a.code, a.name ORDER BY COUNT(*) DESC, a.code",
         10,
     )
+    handling = {kind: dict.fromkeys(("due_to_close", "closed", "closed_on_time"), 0) for kind in ("component", "event")}
+    for kind, *figures in grouped(
+        "SELECT c.kind, COUNT(DISTINCT m.oid), COUNT(DISTINCT CASE WHEN m.closed = 1 THEN m.oid END), "
+        "COUNT(DISTINCT CASE WHEN m.closed_on_time = 1 THEN m.oid END) "
+        f"FROM ({MEASURES['closure']('city')}) m JOIN work_order o ON o.id = m.oid "
+        "JOIN category c ON c.id = o.category_id GROUP BY c.kind"
+    ):
+        counts = handling["component" if kind == "component" else "event"]
+        for name, count in zip(list(counts), figures, strict=True):
+            counts[name] += count
     street_names = names("street", [h[0] for h in hotspots])
     from core.workorders.models import SOURCES
 
@@ -172,6 +184,7 @@ def bulletin(period: periods.Period) -> dict:
             "component": kinds.get("component", 0),
             "event": sum(v for k, v in kinds.items() if k != "component"),
         },
+        "kinds_handling": handling,  # due to close, closed, closed on time (cases), as the city's figures
         "hot_streets": [{"code": code, "name": street_names.get(code, code), "count": n} for code, n in hotspots],
         "hot_grids": [{"code": c, "name": n, "count": x} for c, n, x in grids],
     }
@@ -191,6 +204,7 @@ def compute(period: periods.Period) -> dict:
         "levels": {level: table(level, period, cfg) for level in LEVELS},
         "bulletin": bulletin(period),
         "scoring": cfg,
+        "rules": evaluation_rules.as_dict(),  # how cases were counted (core.evaluation.rules)
     }
 
 
