@@ -49,6 +49,15 @@ def kill(process):
     process.wait(timeout=10)
 
 
+def free(url) -> bool:
+    """Whether another holder could take the lock now (taking it and letting it go at once)."""
+    lock = scheduler_lock.lock_for(url)
+    try:
+        return lock.try_acquire()
+    finally:
+        lock.release()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def lock_url(request, tmp_path):
     if request.param == "sqlite":
@@ -78,13 +87,14 @@ def test_a_second_process_waits_while_the_first_lives_and_takes_over_when_it_is_
 
 
 def test_the_lock_file_lies_beside_the_sqlite_database(tmp_path):
-    lock = scheduler_lock.acquire(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    lock = scheduler_lock.acquire(url)
     try:
         assert (tmp_path / "x.sqlite3.scheduler-lock").exists()
-        assert not scheduler_lock.lock_for(f"sqlite:///{tmp_path / 'x.sqlite3'}").try_acquire()
+        assert not free(url)
     finally:
         lock.release()
-    assert scheduler_lock.lock_for(f"sqlite:///{tmp_path / 'x.sqlite3'}").try_acquire()
+    assert free(url)
 
 
 def test_the_scheduler_runs_and_beats_only_once_it_holds_the_lock(make_app):
@@ -129,3 +139,23 @@ def test_a_lost_lock_stops_the_heartbeat_and_says_so(make_app, caplog):
     assert "scheduler lock lost" in caplog.text
     with db.connection_context():
         assert scheduler.heartbeat_age() is None
+
+
+def test_flask_serve_s_scheduler_takes_the_lock_in_a_thread_and_beats(make_app):
+    app = make_app(PLUGINS_DIR=GOOD)
+    url = app.config["DATABASE_URL"]
+    stop = scheduler.start_in_background(app)
+    try:
+        deadline, age = time.monotonic() + 10, None
+        while age is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            with db.connection_context():
+                age = scheduler.heartbeat_age()
+        assert age is not None, "the in-process scheduler wrote no heartbeat"
+        assert not free(url)  # it holds the lock
+    finally:
+        stop.set()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not free(url):
+        time.sleep(0.2)
+    assert free(url), "the lock was not freed once the scheduler stopped"
