@@ -91,6 +91,10 @@ def load(app, overrides=None):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     if app.config["HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
+    if app.config["HEALTH_SCHEDULER_MAX_AGE_S"] == "":
+        app.config["HEALTH_SCHEDULER_MAX_AGE_S"] = None
+    elif app.config["HEALTH_SCHEDULER_MAX_AGE_S"] is not None:  # a string from XIUHUA_... : seconds
+        app.config["HEALTH_SCHEDULER_MAX_AGE_S"] = int(app.config["HEALTH_SCHEDULER_MAX_AGE_S"])
     if app.config["ENV"] == "production":
         check_production_secret(app.config["SECRET_KEY"])
         if app.config["THROTTLE_EXEMPT_LOOPBACK"]:

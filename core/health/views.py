@@ -28,10 +28,10 @@ def migrations_applied(app) -> bool:
 
 
 def scheduler_too_old(age: int | None) -> bool:
-    limit = current_app.config.get("HEALTH_SCHEDULER_MAX_AGE_S")
-    if limit in (None, ""):
+    limit = current_app.config.get("HEALTH_SCHEDULER_MAX_AGE_S")  # seconds or None (core/config.py)
+    if limit is None:
         return False
-    return age is None or age > int(limit)
+    return age is None or age > limit
 
 
 def check() -> dict:
