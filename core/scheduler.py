@@ -318,6 +318,9 @@ def hold_and_run(app, stop: threading.Event | None = None, echo=click.echo, retr
             echo(f"scheduler running {len(specs(app))} jobs")
             while not (stop.is_set() or lost.is_set()):
                 stop.wait(1)
+        except Exception:  # the database away at start, say: let the lock go, and try again in a while
+            log.exception("the scheduler could not start; trying again in %d s", HEARTBEAT_SECONDS)
+            stop.wait(HEARTBEAT_SECONDS)
         finally:
             done.set()
             if scheduler is not None:

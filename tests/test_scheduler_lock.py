@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from peewee import OperationalError
 
 from core import scheduler, scheduler_lock
 from core.db import db
@@ -159,3 +160,23 @@ def test_flask_serve_s_scheduler_takes_the_lock_in_a_thread_and_beats(make_app):
     while time.monotonic() < deadline and not free(url):
         time.sleep(0.2)
     assert free(url), "the lock was not freed once the scheduler stopped"
+
+
+def test_a_scheduler_that_fails_to_start_lets_the_lock_go_and_tries_again(make_app, monkeypatch, caplog):
+    app = make_app(PLUGINS_DIR=GOOD)
+    tries = []
+
+    def prepare_fails(app):
+        tries.append(free(app.config["DATABASE_URL"]))  # held while it starts
+        if len(tries) == 1:
+            raise OperationalError("the database is away")
+        stop.set()
+        return []
+
+    stop = threading.Event()
+    monkeypatch.setattr(scheduler, "prepare", prepare_fails)
+    monkeypatch.setattr(scheduler, "HEARTBEAT_SECONDS", 0.1)
+    scheduler.hold_and_run(app, stop, echo=lambda line: None, retry_seconds=0.1)
+    assert tries == [False, False]
+    assert "the scheduler could not start" in caplog.text
+    assert free(app.config["DATABASE_URL"])
