@@ -4,17 +4,18 @@ import os
 
 from flask import Flask
 
-from core import clock, config, db, demo, plugins, scheduler, serve, web
+from core import clock, config, db, demo, plugins, requestlog, scheduler, serve, web
 from core.auth import gate
 
 
 def create_app(overrides=None):
-    """config → db → auth → i18n/web → plugins (blueprints come from hooks) → scheduler → CLI."""
+    """config → request log → db → auth → i18n/web → plugins (blueprints come from hooks) → scheduler → CLI."""
     overrides = overrides or {}
     instance = overrides.get("INSTANCE_PATH") or os.environ.get("XIUHUA_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance and os.path.abspath(instance), instance_relative_config=True)
     config.load(app, overrides)
     clock.init_app(app)
+    requestlog.init_app(app)  # first: it times everything after it and writes its line last
     db.init_app(app)
     gate.init_app(app)
     web.init_app(app)

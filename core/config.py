@@ -28,6 +28,8 @@ DEFAULTS = {
     "REVERSE_PROXIES": 0,  # how many proxies in front set X-Forwarded-For/-Proto; 0: headers ignored
     "PASSWORD_MIN_LENGTH": 8,
     "SCHEDULER_ENABLED": True,
+    "HEALTH_SCHEDULER_MAX_AGE_S": None,  # /healthz fails when the scheduler's heartbeat is older; None: not checked
+    "REQUEST_LOG": True,  # one JSON line per request on the logger xiuhua.requests (core/requestlog.py)
     "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,  # a whole request; single photos have their own limit
     "PHOTO_DIR": None,  # None: instance/photos (outside the web root)
     "PHOTO_MAX_BYTES": 15 * 1024 * 1024,
@@ -90,6 +92,10 @@ def load(app, overrides=None):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     if app.config["HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
+    if app.config["HEALTH_SCHEDULER_MAX_AGE_S"] == "":
+        app.config["HEALTH_SCHEDULER_MAX_AGE_S"] = None
+    elif app.config["HEALTH_SCHEDULER_MAX_AGE_S"] is not None:  # a string from XIUHUA_... : seconds
+        app.config["HEALTH_SCHEDULER_MAX_AGE_S"] = int(app.config["HEALTH_SCHEDULER_MAX_AGE_S"])
     if app.config["ENV"] == "production":
         check_production_secret(app.config["SECRET_KEY"])
         if app.config["THROTTLE_EXEMPT_LOOPBACK"]:

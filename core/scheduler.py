@@ -1,10 +1,13 @@
 """Scheduled jobs: plugins declare them (register_jobs), exactly one process runs them
 (`flask scheduler run`, or `flask serve` in the single-process default), and every run is recorded.
+A process runs them only while it holds the scheduler lock (core/scheduler_lock.py): a second one waits
+and takes over when the first dies. The holder writes a heartbeat (`scheduler_heartbeat`, one row).
 
 The next fire time of every job is kept in the database, so a job whose time passed while no
 scheduler was running is run once when one starts (catch-up), and never twice."""
 
 import json
+import logging
 import os
 import socket
 import threading
@@ -15,20 +18,22 @@ from datetime import timedelta
 
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from peewee import CharField, DateTimeField, TextField
+from peewee import CharField, DateTimeField, IntegerField, TextField
 
-from core import clock
+from core import clock, scheduler_lock
 from core.db import BaseModel, db, is_sqlite
+
+log = logging.getLogger(__name__)
 
 # A run still marked running after this long is taken to be dead (its process gone unseen).
 STALE_AFTER = timedelta(hours=12)
+HEARTBEAT_SECONDS = 30  # how often the scheduler holding the lock writes its heartbeat
 
 
 def N_(msgid: str) -> str:
@@ -110,6 +115,17 @@ class JobRun(BaseModel):
     summary = TextField(default="")
     error = TextField(default="")
     runner = CharField(max_length=120, default="")  # host:pid of the process running it
+
+
+class SchedulerHeartbeat(BaseModel):
+    """One row (id 1): the process holding the scheduler lock and when it last said it was alive."""
+
+    id = IntegerField(primary_key=True)
+    runner = CharField(max_length=120)  # host:pid
+    beat_at = DateTimeField()
+
+    class Meta:
+        table_name = "scheduler_heartbeat"
 
 
 def init_app(app):
@@ -248,18 +264,88 @@ def build(app, scheduler_class=BackgroundScheduler):
     return scheduler
 
 
+# --- one scheduler: the lock and the heartbeat --------------------------------------------------------
+
+
+def beat():
+    """Record that this process, holding the scheduler lock, is alive now."""
+    with db.connection_context():
+        now, runner = clock.now(), this_runner()
+        SchedulerHeartbeat.insert(id=1, runner=runner, beat_at=now).on_conflict(
+            conflict_target=[SchedulerHeartbeat.id],
+            update={SchedulerHeartbeat.runner: runner, SchedulerHeartbeat.beat_at: now},
+        ).execute()
+
+
+def heartbeat_age() -> int | None:
+    """Seconds since the scheduler last wrote its heartbeat; None when none ever did."""
+    row = SchedulerHeartbeat.get_or_none(SchedulerHeartbeat.id == 1)
+    return None if row is None else max(int((clock.now() - row.beat_at).total_seconds()), 0)
+
+
+def _keep_beating(lock, lost: threading.Event, done: threading.Event):
+    while not done.is_set():
+        if not lock.held():
+            log.error("scheduler lock lost (its database connection ended): the jobs stop until it is taken again")
+            lost.set()
+            return
+        try:
+            beat()
+        except Exception:
+            log.exception("scheduler heartbeat not written")
+        done.wait(HEARTBEAT_SECONDS)
+
+
+def hold_and_run(app, stop: threading.Event | None = None, echo=click.echo, retry_seconds=None):
+    """Wait for the scheduler lock, then run the jobs (catch-up first) while it is held, writing the
+    heartbeat; if the lock is lost, stop the jobs and wait for it again. Returns when `stop` is set."""
+    stop = stop or threading.Event()
+    retry = scheduler_lock.RETRY_SECONDS if retry_seconds is None else retry_seconds
+    while not stop.is_set():
+        lock = scheduler_lock.acquire(app.config["DATABASE_URL"], retry_seconds=retry, stop=stop)
+        if lock is None:
+            return
+        lost, done = threading.Event(), threading.Event()
+        beating = threading.Thread(target=_keep_beating, args=(lock, lost, done), name="scheduler-heartbeat")
+        beating.daemon = True
+        beating.start()
+        scheduler = None
+        try:
+            for run in prepare(app):
+                echo(f"caught up {run.job_id}: {run.outcome}")
+            scheduler = build(app)
+            scheduler.start()
+            echo(f"scheduler running {len(specs(app))} jobs")
+            while not (stop.is_set() or lost.is_set()):
+                stop.wait(1)
+        except Exception:  # the database away at start, say: let the lock go, and try again in a while
+            log.exception("the scheduler could not start; trying again in %d s", HEARTBEAT_SECONDS)
+            stop.wait(HEARTBEAT_SECONDS)
+        finally:
+            done.set()
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            beating.join(timeout=5)
+            lock.release()
+
+
+def start_in_background(app) -> threading.Event:
+    """`flask serve`: the scheduler in a thread of the web process, once it holds the lock. Set the
+    returned event to stop it."""
+    stop = threading.Event()
+    threading.Thread(target=hold_and_run, args=(app, stop), name="scheduler", daemon=True).start()
+    return stop
+
+
 scheduler_cli = AppGroup("scheduler", help="The scheduler process.")
 
 
-@scheduler_cli.command("run", help="Run the scheduled jobs in this process until stopped.")
+@scheduler_cli.command("run", help="Run the scheduled jobs in this process until stopped (one per database).")
 def scheduler_run():
     app = current_app._get_current_object()
-    for run in prepare(app):
-        click.echo(f"caught up {run.job_id}: {run.outcome}")
-    scheduler = build(app, BlockingScheduler)
-    click.echo(f"scheduler running {len(specs(app))} jobs; Ctrl+C stops it")
+    click.echo("scheduler: taking the lock (Ctrl+C stops it)")
     try:
-        scheduler.start()
+        hold_and_run(app)
     except (KeyboardInterrupt, SystemExit):
         pass
 

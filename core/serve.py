@@ -22,9 +22,7 @@ def serve(host, port, threads, no_scheduler):
 
     app = current_app._get_current_object()
     if not no_scheduler and app.config["SCHEDULER_ENABLED"]:
-        for run in scheduler.prepare(app):
-            click.echo(f"caught up {run.job_id}: {run.outcome}")
-        scheduler.build(app).start()
-        click.echo(f"scheduler started with {len(scheduler.specs(app))} jobs")
+        # in a thread, once this process holds the scheduler lock (another scheduler may hold it)
+        scheduler.start_in_background(app)
     click.echo(f"Xiuhua on http://{host}:{port}/")
     waitress_serve(app, host=host, port=port, threads=threads)

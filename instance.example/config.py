@@ -78,5 +78,11 @@
 # `flask scheduler run` process runs the jobs (the same as `flask serve --no-scheduler`).
 # SCHEDULER_ENABLED = True
 
+# /healthz fails (503) when the scheduler's heartbeat is older than this many seconds. None: not checked.
+# HEALTH_SCHEDULER_MAX_AGE_S = None
+
+# One JSON line per request on the logger xiuhua.requests (standard error unless logging is configured).
+# REQUEST_LOG = True
+
 # Largest request body in bytes (32 MiB).
 # MAX_CONTENT_LENGTH = 32 * 1024 * 1024
