@@ -39,6 +39,7 @@ BUILTINS = [
     "core.components",
     "core.dashboard",
     "core.evaluation",
+    "core.backup",
 ]
 
 # Called once at start-up, plugin by plugin; their results are kept in PluginHost.registered.
