@@ -42,6 +42,7 @@ def test_round_trip_brings_back_the_data_the_photo_and_the_secret_key(app, in_db
     original = photo_file(app, in_db, case)
     original_bytes = original.read_bytes()
     archive = backup(app, tmp_path / "backups")
+    assert archive.stat().st_mode & 0o777 == 0o600  # it holds the secret key and everyone's data
     with tarfile.open(archive) as tar:
         manifest = json.load(tar.extractfile("manifest.json"))
     assert manifest["database"]["kind"] == ("postgresql" if ON_POSTGRES else "sqlite")
@@ -136,6 +137,18 @@ def test_a_damaged_or_foreign_archive_is_refused_and_nothing_changes(app, in_db,
     assert description(app, in_db, case) == "changed"
     assert not photo.exists()
     assert sorted(p.name for p in Path(app.instance_path).iterdir()) == before
+
+
+def test_a_backup_from_newer_code_is_warned_of(app, in_db, case, tmp_path):
+    def newer(name, data, manifest):
+        if "core: 9999_from_the_future" not in manifest["migrations"]:
+            manifest["migrations"].append("core: 9999_from_the_future")
+        return data
+
+    archive = rewrite(backup(app, tmp_path / "backups"), tmp_path / "newer.tar.gz", newer)
+    result = restore(app, archive, input="n\n")
+    assert "1 migrations this code does not know (core: 9999_from_the_future...)" in result.output
+    assert result.exit_code != 0
 
 
 def test_a_tar_without_a_manifest_is_refused(app, tmp_path):

@@ -45,6 +45,12 @@ def restore_command(archive, yes):
         f"{archive.name}: a {manifest['database']['kind']} backup of {manifest['created_at']}, "
         f"{counts['work_orders']} work orders, {counts['files']} files; every member checked"
     )
+    unknown = service.unknown_migrations(app, manifest)
+    if unknown:
+        click.echo(
+            f"warning: the backup has {len(unknown)} migrations this code does not know ({unknown[0]}...): it was "
+            "made by newer code or with a plugin missing here; restore it with that code"
+        )
     if not yes:
         click.confirm(
             "Stop the web and scheduler processes first. Replace this installation's database, photo files "

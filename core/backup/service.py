@@ -65,7 +65,7 @@ def create(app, to: Path | None = None) -> Written:
     """Write one archive into `to` (default BACKUP_DIR). It is written under a temporary name and renamed
     when complete: a failed backup leaves no archive behind."""
     folder = Path(to) if to else backup_dir(app)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     now = clock.now()
     final = folder / f"xiuhua-backup-{now:%Y%m%d-%H%M%S}.tar.gz"
     if final.exists():
@@ -79,6 +79,7 @@ def create(app, to: Path | None = None) -> Written:
             database.dump(app.config["DATABASE_URL"], dumped)
             facts = _facts(app)
         members: dict[str, dict] = {}
+        partial.touch(mode=0o600)  # it holds the secret key and every person's data: the owner's only
         with tarfile.open(partial, "w:gz") as tar:
             _add_file(tar, members, dumped.name, dumped)
             secret = secret_key_file(app)
@@ -219,6 +220,17 @@ def check_restorable(app, manifest: dict):
     there = manifest["database"]["kind"]
     if there != here:
         raise BackupError(f"this is a backup of a {there} database; this installation uses {here}")
+
+
+def unknown_migrations(app, manifest: dict) -> list[str]:
+    """Migrations the backup's database has and this code does not know: it was made by newer code
+    (or with a plugin that is not here)."""
+    known = {
+        f"{component}: {m.name}"
+        for component, directory in dbmod.migration_sources(app)
+        for m in dbmod.runner(component, directory).migrations()
+    }
+    return [name for name in manifest.get("migrations", []) if name not in known]
 
 
 # --- restoring ----------------------------------------------------------------------------------------
