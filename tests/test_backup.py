@@ -197,3 +197,52 @@ def test_a_failed_backup_leaves_no_archive(app, tmp_path, monkeypatch):
     result = app.test_cli_runner().invoke(args=["backup", "--to", str(folder)])
     assert result.exit_code != 0
     assert list(folder.iterdir()) == []
+
+
+def test_pg_tools_get_the_url_in_libpq_variables_not_on_the_command_line():
+    from core.backup.database import pg_environment
+
+    env = pg_environment("postgresql://xiuhua:s3cret@db.example:5433/city?sslmode=require")
+    assert (env["PGHOST"], env["PGPORT"], env["PGUSER"]) == ("db.example", "5433", "xiuhua")
+    assert (env["PGPASSWORD"], env["PGDATABASE"], env["PGSSLMODE"]) == ("s3cret", "city", "require")
+
+
+def test_a_missing_pg_dump_is_said_plainly(tmp_path, monkeypatch):
+    from core.backup import database
+
+    monkeypatch.setattr(database.shutil, "which", lambda name: None)
+    monkeypatch.setattr(database, "PG_LIB", tmp_path / "none")
+    with pytest.raises(database.BackupError, match="pg_dump is not installed or not on PATH"):
+        database._pg_tool("pg_dump")
+    newest = tmp_path / "lib" / "16" / "bin" / "pg_dump"
+    for version in ("9.6", "16", "15"):
+        (tmp_path / "lib" / version / "bin").mkdir(parents=True)
+        (tmp_path / "lib" / version / "bin" / "pg_dump").touch()
+    monkeypatch.setattr(database, "PG_LIB", tmp_path / "lib")
+    assert database._pg_tool("pg_dump") == str(newest)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="XIUHUA_TEST_DATABASE_URL names no PostgreSQL database")
+def test_postgres_backup_is_a_pg_dump_of_the_tests_own_database(app, in_db, case, tmp_path):
+    archive = backup(app, tmp_path / "backups")
+    with tarfile.open(archive) as tar:
+        assert tar.extractfile("database.pgdump").read(5) == b"PGDMP"  # pg_dump's custom format
+    in_db(app, lambda: WorkOrder.update(description="changed").where(WorkOrder.id == case.id).execute())
+    result = restore(app, archive, "--yes")
+    assert result.exit_code == 0, result.output
+    assert description(app, in_db, case) == "垃圾桶满溢"
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own test")
+def test_sqlite_backup_is_a_self_contained_copy(app, in_db, case, tmp_path):
+    import sqlite3
+
+    archive = backup(app, tmp_path / "backups")
+    with tarfile.open(archive) as tar:
+        tar.extract("database.sqlite3", tmp_path / "out", filter="data")
+    copy = sqlite3.connect(tmp_path / "out" / "database.sqlite3")
+    try:
+        assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert copy.execute("SELECT description FROM work_order").fetchall() == [("垃圾桶满溢",)]
+    finally:
+        copy.close()

@@ -12,6 +12,7 @@ from playhouse.db_url import parse
 
 from core.db import db, is_sqlite
 
+PG_LIB = Path("/usr/lib/postgresql")  # Debian's and Ubuntu's home of each major version's client tools
 SQLITE_MEMBER = "database.sqlite3"
 POSTGRES_MEMBER = "database.pgdump"
 # libpq's environment variables for the parts of a URL, and for the query parameters it may carry
@@ -120,7 +121,7 @@ def _pg_tool(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: _version(p.parent.parent))
+    versions = sorted(PG_LIB.glob(f"*/bin/{name}"), key=lambda p: _version(p.parent.parent))
     if versions:
         return str(versions[-1])
     raise BackupError(
