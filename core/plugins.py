@@ -40,6 +40,7 @@ BUILTINS = [
     "core.dashboard",
     "core.evaluation",
     "core.health",
+    "core.backup",
 ]
 
 # Called once at start-up, plugin by plugin; their results are kept in PluginHost.registered.
