@@ -2,13 +2,16 @@
 default) or as a 24-hour working day ("calendar_days"), hand-computed on both; and limits counted in the
 planting season ("种植季节15工作日"), in the pure arithmetic and on a case."""
 
+import importlib.util
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from playhouse.migrate import SchemaMigrator
 
 from core import clock
 from core.catalogue.models import FilingStandard
@@ -23,6 +26,7 @@ from core.worktime.seasons import DEFAULT_PLANTING_SEASONS, clock_start, in_seas
 from tests.support import client_for
 from tests.workorder_support import act, build_city, report
 
+ROOT = Path(__file__).resolve().parent.parent
 D = datetime
 H = 3600
 # National Day 2026 (10-01..07 off, Saturday 10-10 worked) and a Wednesday holiday, 2026-11-11.
@@ -254,3 +258,35 @@ def test_the_explanation_names_the_rule(app):
         assert "08:00-12:00, 14:00-18:00 on working days, 8 working hours to the working day" in hours.text
         days = deadlines.explain(D(2026, 11, 27, 17), "1工作日", calendar=DAYS24)
         assert "to the same clock time" in days.text
+
+
+def test_the_explainer_counts_a_seasonal_limit_from_the_season(app):
+    with app.test_request_context(), force_locale("en"):
+        result = deadlines.explain(D(2026, 12, 14, 10), "种植季节15工作日", calendar=HOURS)
+        assert result.first == D(2027, 3, 1, 8) and result.due == D(2027, 3, 19, 18)
+        assert result.skipped_count == 4  # the two weekends in March, not the winter
+        assert "Counting starts 2027-03-01" in result.text
+
+
+def test_time_left_of_a_working_day_limit_reads_in_working_days_and_hours(app):
+    with app.test_request_context(), force_locale("en"), db.connection_context():
+        now = D(2026, 11, 23, 10)  # Monday
+        list_clocks = clocks.ListClocks(now)
+        order = WorkOrder(status="handling", stage_due_at=D(2026, 11, 25, 16), stage_unit="work_day")
+        assert list_clocks.left(order) == "2 working d left"  # 6 + 8 + 6 working hours
+        order.stage_due_at = D(2026, 11, 23, 16)
+        assert list_clocks.left(order) == "4 working h left"  # 10–12 and 14–16
+
+
+def test_migration_0035_gives_cases_filed_before_it_their_standards_season(city):
+    seasonal = _dispatched(city, _standard(city, "种植季节15工作日"), D(2027, 3, 15, 10))
+    plain = _dispatched(city, city.standard, D(2027, 3, 15, 10))
+    spec = importlib.util.spec_from_file_location("migration_0035", ROOT / "core/migrations/0035_limit_season.py")
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    migrator = SchemaMigrator.from_database(db.obj)
+    migration.down(migrator, db.obj)  # the schema before 0035
+    assert "limit_season" not in {column.name for column in db.get_columns("work_order")}
+    migration.up(migrator, db.obj)
+    assert WorkOrder.get_by_id(seasonal.id).limit_season == "planting"
+    assert WorkOrder.get_by_id(plain.id).limit_season == ""

@@ -234,8 +234,9 @@ def explain(start: datetime, limit: TimeLimit | str, *, calendar: Calendar | Non
     """The due time of `limit` from `start` and why; raises LimitError or CalendarError on bad input."""
     limit = parse_limit(limit) if isinstance(limit, str) else limit
     cal = _cal(calendar)
-    due = cal.due_at(start, limit.value, limit.unit)
-    result = Explanation(start, limit, due, cal.first_counted(start, limit.unit), cal.periods)
+    begin = season_start(start, limit.season, calendar=cal)  # a seasonal limit may wait for its season
+    due = cal.due_at(begin, limit.value, limit.unit)
+    result = Explanation(start, limit, due, cal.first_counted(begin, limit.unit), cal.periods)
     if cal.work_day_rule == "working_hours":
         result.work_day_hours = cal.work_day_hours
     if limit.unit not in WORK_UNITS:
@@ -243,10 +244,10 @@ def explain(start: datetime, limit: TimeLimit | str, *, calendar: Calendar | Non
     # The days the clock stood still on, up to the due time (a due time at 00:00 ends the day before);
     # consecutive days of one holiday are one run.
     last = (due.date() if due.time() else due.date() - timedelta(days=1)).toordinal()
-    first = start.toordinal()
+    first = begin.toordinal()
     if last < first:
         return result
-    result.skipped_count = last - first + 1 - cal.working_days(start.date(), date.fromordinal(last))
+    result.skipped_count = last - first + 1 - cal.working_days(begin.date(), date.fromordinal(last))
     runs = result.skipped
     for ordinal in range(first, last + 1):
         day = date.fromordinal(ordinal)
