@@ -47,6 +47,13 @@ DEFAULTS = {
     "HOTLINE_DUPLICATE_DAYS": 7,  # ... or at the same address, reported within this many days
     "WORKFLOW": {},  # overrides of core.workorders.effects.Rules
     "EVALUATION": {},  # overrides of core.evaluation.rules.Rules (how cases are counted)
+    # one 工作日 (work_day): "working_hours" = WORK_DAY_HOURS of working time, counted only in the working periods
+    # (Monday 10:00 + 0.5 = Monday 16:00); "calendar_days" = a whole 24-hour working day (Monday 10:00 + 0.5 =
+    # Monday 22:00; + 1 = the same clock time on the next working day). core/worktime/calendar.py explains both.
+    "WORK_DAY_RULE": "working_hours",
+    "WORK_DAY_HOURS": 8,
+    # a limit counted in the planting season ("种植季节15工作日") waits outside these month-day ranges
+    "PLANTING_SEASONS": ["03-01..04-30", "10-01..11-30"],
     "MAP_TILE_URL": "",  # e.g. "https://tiles.example.gov.cn/{z}/{x}/{y}.png"; empty: maps on a plain background
     "MAP_TILE_ATTRIBUTION": "",  # shown in the map's corner when tiles are used
     "MAP_TILE_CRS": "wgs84",  # "gcj02" when the tile server draws Chinese (GCJ-02) coordinates

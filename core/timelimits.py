@@ -51,6 +51,20 @@ class TimeLimit:
     def __str__(self):
         return f"{self.value.normalize():f} {self.unit}" + (f" ({self.note})" if self.note else "")
 
+    @property
+    def season(self) -> str:
+        return season_of(self.note)
+
+
+# Seasons a limit may be counted in: its words name "…季节" (种植季节, 栽植季节, 补植季节, …). The planting
+# season is the only one there is; config PLANTING_SEASONS gives its month-day ranges.
+SEASONS = {"planting": _l("planting season")}
+
+
+def season_of(note: str) -> str:
+    """The season ("planting") a limit's words ask it to be counted in, or ""."""
+    return "planting" if "季节" in (note or "") else ""
+
 
 class LimitError(ValueError):
     """A time limit that cannot be understood; str() says why, in the user's language."""

@@ -34,6 +34,9 @@ HOLIDAYS = {date(2026, 10, d): ("holiday", "国庆节") for d in range(1, 8)}
 SPECIAL = {**HOLIDAYS, date(2026, 9, 20): ("workday", "国庆节调休"), date(2026, 10, 10): ("workday", "国庆节调休")}
 SPECIAL[date(2026, 11, 11)] = ("holiday", "test holiday")
 CAL = Calendar(days=SPECIAL)
+# The same days under WORK_DAY_RULE "calendar_days" (a work_day is a 24-hour working day); the default rule,
+# "working_hours", is tested by hand in tests/test_worktime_rules.py.
+DAYS24 = Calendar(days=SPECIAL, work_day_rule="calendar_days")
 # Not the default: three periods, Monday–Saturday.
 SHOP = Calendar(periods=[(7 * H, 11 * H), (13 * H, 17 * H), (19 * H, 21 * H)], weekdays=[1, 2, 3, 4, 5, 6])
 
@@ -99,8 +102,8 @@ def test_work_hours_on_another_calendar():
         (D(2026, 11, 2, 9, 0), 30, D(2026, 12, 15, 9, 0)),  # 30 working days, 11-11 off
     ],
 )
-def test_work_days(start, value, expected):
-    assert due(start, value, "work_day") == expected
+def test_work_days_under_the_calendar_days_rule(start, value, expected):
+    assert due(start, value, "work_day", DAYS24) == expected
 
 
 @pytest.mark.parametrize(
@@ -181,8 +184,9 @@ def test_counted_seconds():
     assert counted(D(2026, 9, 30, 8, 0), D(2026, 10, 8, 8, 0), "work_hour") == 8 * H  # 09-30 and nothing else
     assert counted(D(2026, 9, 30, 8, 0), D(2026, 10, 9, 8, 0), "work_hour") == 16 * H  # and 10-08
     assert counted(D(2026, 11, 30, 11, 30), D(2026, 11, 27, 17, 30), "work_hour") == -4 * H
-    assert counted(D(2026, 11, 27, 10, 0), D(2026, 11, 30, 10, 0), "work_day") == 86400
-    assert counted(D(2026, 11, 28, 10, 0), D(2026, 11, 30, 10, 0), "work_day") == 10 * H
+    assert counted(D(2026, 11, 27, 10, 0), D(2026, 11, 30, 10, 0), "work_day", DAYS24) == 86400
+    assert counted(D(2026, 11, 28, 10, 0), D(2026, 11, 30, 10, 0), "work_day", DAYS24) == 10 * H
+    assert counted(D(2026, 11, 27, 10, 0), D(2026, 11, 30, 10, 0), "work_day") == 8 * H  # working hours
     assert counted(D(2026, 11, 27, 10, 0), D(2026, 11, 30, 10, 0), "urgent_hour") == 72 * H
     assert counted(D(2026, 11, 23, 8), D(2026, 11, 23, 8, 0, 0, 500000), "work_hour") == 0.5
 
@@ -209,13 +213,13 @@ def test_light_at_the_boundaries_of_continuous_time():
     assert CAL.used_ratio(start, limit_due, D(2026, 11, 28, 5, 0), "urgent_hour") == 0.5
 
 
-def test_light_of_working_days():
+def test_light_of_working_days_under_the_calendar_days_rule():
     start = D(2026, 11, 23, 10, 0)
-    limit_due = due(start, 5, "work_day")  # Mon → next Mon 10:00; 80 % = 4 days → Fri 10:00
+    limit_due = due(start, 5, "work_day", DAYS24)  # Mon → next Mon 10:00; 80 % = 4 days → Fri 10:00
     assert limit_due == D(2026, 11, 30, 10, 0)
-    assert light(start, limit_due, D(2026, 11, 27, 9, 59), "work_day", calendar=CAL) == "green"
-    assert light(start, limit_due, D(2026, 11, 27, 10, 0), "work_day", calendar=CAL) == "yellow"
-    assert light(start, limit_due, D(2026, 11, 30, 10, 0, 1), "work_day", calendar=CAL) == "red"
+    assert light(start, limit_due, D(2026, 11, 27, 9, 59), "work_day", calendar=DAYS24) == "green"
+    assert light(start, limit_due, D(2026, 11, 27, 10, 0), "work_day", calendar=DAYS24) == "yellow"
+    assert light(start, limit_due, D(2026, 11, 30, 10, 0, 1), "work_day", calendar=DAYS24) == "red"
 
 
 # --- pauses -------------------------------------------------------------------------------------------------------
@@ -230,8 +234,8 @@ def test_a_pause_moves_the_due_time_by_the_clock_time_it_held():
     weekend = (D(2026, 11, 28, 10), D(2026, 11, 29, 20))
     assert CAL.due_after_pause(limit_due, *weekend, "work_hour") == limit_due
     assert CAL.due_after_pause(limit_due, *weekend, "urgent_hour") == limit_due + timedelta(hours=34)
-    # work_day: a pause from Tuesday 10:00 to Thursday 10:00 holds two days.
-    assert CAL.due_after_pause(D(2026, 11, 27, 10), D(2026, 11, 24, 10), D(2026, 11, 26, 10), "work_day") == D(
+    # work_day ("calendar_days"): a pause from Tuesday 10:00 to Thursday 10:00 holds two days.
+    assert DAYS24.due_after_pause(D(2026, 11, 27, 10), D(2026, 11, 24, 10), D(2026, 11, 26, 10), "work_day") == D(
         2026, 12, 1, 10
     )
 
@@ -265,6 +269,8 @@ def test_lights_ignore_paused_time():
 # --- properties -------------------------------------------------------------------------------------------------
 
 PROPERTY_CAL = Calendar(days=SPECIAL)
+PROPERTY_DAYS24 = Calendar(days=SPECIAL, work_day_rule="calendar_days")
+both_rules = st.sampled_from([PROPERTY_CAL, PROPERTY_DAYS24])
 starts = st.datetimes(min_value=D(2026, 8, 1), max_value=D(2027, 2, 1)).map(lambda d: d.replace(microsecond=0))
 values = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("300"), places=2)
 units = st.sampled_from(sorted(UNITS))
@@ -272,24 +278,29 @@ fast = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 
 
 @fast
-@given(starts, values, values, units)
-def test_due_at_is_monotonic_in_the_value(start, a, b, unit):
+@given(starts, values, values, units, both_rules)
+def test_due_at_is_monotonic_in_the_value(start, a, b, unit, cal):
     low, high = sorted((a, b))
-    assert PROPERTY_CAL.due_at(start, low, unit) <= PROPERTY_CAL.due_at(start, high, unit)
+    assert cal.due_at(start, low, unit) <= cal.due_at(start, high, unit)
 
 
 @fast
-@given(starts, values, units)
-def test_counted_time_to_the_due_time_is_the_limit(start, value, unit):
-    result = PROPERTY_CAL.due_at(start, value, unit)
-    assert PROPERTY_CAL.counted_seconds(start, result, unit) == value * UNIT_SECONDS[unit]
-    assert PROPERTY_CAL.light(start, result, result, unit) == "yellow"
+@given(starts, values, units, both_rules)
+def test_counted_time_to_the_due_time_is_the_limit(start, value, unit, cal):
+    result = cal.due_at(start, value, unit)
+    assert cal.counted_seconds(start, result, unit) == value * cal.unit_seconds[unit]
+    assert cal.light(start, result, result, unit) == "yellow"
 
 
 @fast
-@given(starts, values, values, units)
-def test_limits_add_up(start, a, b, unit):
-    assert PROPERTY_CAL.due_at(PROPERTY_CAL.due_at(start, a, unit), b, unit) == PROPERTY_CAL.due_at(start, a + b, unit)
+@given(starts, values, values, units, both_rules)
+def test_limits_add_up(start, a, b, unit, cal):
+    assert cal.due_at(cal.due_at(start, a, unit), b, unit) == cal.due_at(start, a + b, unit)
+
+
+def test_unit_seconds_follow_the_work_day_rule():
+    assert PROPERTY_CAL.unit_seconds == {**UNIT_SECONDS, "work_day": 8 * H}
+    assert PROPERTY_DAYS24.unit_seconds == UNIT_SECONDS
 
 
 @fast
@@ -315,7 +326,7 @@ def reference_working_seconds(cal, start, end):
 
 
 @fast
-@given(starts, st.integers(min_value=0, max_value=60 * 86400), st.sampled_from([PROPERTY_CAL, SHOP]))
+@given(starts, st.integers(min_value=0, max_value=60 * 86400), st.sampled_from([PROPERTY_CAL, PROPERTY_DAYS24, SHOP]))
 def test_counted_working_seconds_match_a_brute_force_count(start, span, cal):
     end = start + timedelta(seconds=span)
     assert cal.counted_seconds(start, end, "work_hour") == reference_working_seconds(cal, start, end)
@@ -328,7 +339,7 @@ def test_counted_working_seconds_match_a_brute_force_count(start, span, cal):
 
 def test_explanations_name_the_days_the_clock_stood_still(app):
     with app.test_request_context():
-        result = deadlines.explain(D(2026, 9, 30, 10), "3工作日", calendar=CAL)
+        result = deadlines.explain(D(2026, 9, 30, 10), "3工作日", calendar=DAYS24)
         assert result.due == D(2026, 10, 10, 10)  # Sep 30 14 h, Oct 8 and 9, then 10 h of make-up Saturday
         assert result.skipped == [(date(2026, 10, 1), date(2026, 10, 7), "国庆节")] and result.skipped_count == 7
         assert "10-01–10-07 国庆节" in result.text and "2026-10-10" in result.text

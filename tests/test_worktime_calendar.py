@@ -28,7 +28,13 @@ def test_importing_the_calendar_loads_no_flask_peewee_or_other_project_module():
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     # The package's __init__ runs first; it holds only hooks and imports the hook marker (pluggy) alone.
-    assert result.stdout.split() == ["core", "core.hookspecs", "core.worktime", "core.worktime.calendar"]
+    assert result.stdout.split() == [
+        "core",
+        "core.hookspecs",
+        "core.worktime",
+        "core.worktime.calendar",
+        "core.worktime.calendar_text",
+    ]
 
 
 def test_working_hours_skip_nights_weekends_and_holidays():
@@ -39,6 +45,8 @@ def test_working_hours_skip_nights_weekends_and_holidays():
 
 
 def test_working_days_keep_the_clock_time_and_a_make_up_day_counts():
+    # Both rules happen to agree here: 6 + 8 + 8 working hours, then 2 on Saturday (working_hours, the
+    # default), or the same clock time three working days later (calendar_days).
     assert NATIONAL_DAY.due_at(D(2026, 9, 30, 10), 3, "work_day") == D(2026, 10, 10, 10)
     assert NATIONAL_DAY.working_days(date(2026, 10, 1), date(2026, 10, 11)) == 3  # the 8th, 9th and Saturday 10th
 

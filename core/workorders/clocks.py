@@ -11,7 +11,6 @@ from core.timelimits import parse_limit
 from core.workorders.models import WorkOrder
 from core.workorders.states import AT_DEPARTMENT, FINAL, OPEN, STAGE_OF
 from core.worktime import deadlines
-from core.worktime.calendar import UNIT_SECONDS
 
 
 def stage_clock(order: WorkOrder, now: datetime, stage_limits: dict):
@@ -26,6 +25,8 @@ def stage_clock(order: WorkOrder, now: datetime, stage_limits: dict):
     order.stage_started_at = now
     if stage == "handle":
         order.stage_due_at, order.stage_unit = order.due_at, order.limit_unit
+        if order.clock_from and order.clock_from > now:  # a seasonal limit waiting for its season
+            order.stage_started_at = order.clock_from
         return
     limit = parse_limit(stage_limits[stage])
     order.stage_unit = limit.unit
@@ -76,12 +77,16 @@ _AMOUNTS = {
 }
 
 
-def _amount(seconds: float, unit: str) -> str:
-    """Whole units of the unit's clock; below one unit, hours (a day unit) or minutes (an hour unit)."""
+def _amount(seconds: float, unit: str, unit_seconds: dict) -> str:
+    """Whole units of the unit's clock (a work_day: as long as the calendar's rule makes it); below one unit,
+    hours (a day unit: working hours when a work_day is working hours) or minutes (an hour unit)."""
     size, label = _AMOUNTS.get(unit, _AMOUNTS["hour"])
+    size = unit_seconds.get(unit, size)
     if seconds >= size:
         return label(int(seconds // size))
     if size > 3600 and seconds >= 3600:
+        if unit == "work_day" and size < 86400:
+            return _AMOUNTS["work_hour"][1](int(seconds // 3600))
         return _("%(n)s h", n=int(seconds // 3600))
     return _("%(n)s min", n=max(int(seconds // 60), 1) if seconds > 0 else 0)
 
@@ -108,7 +113,7 @@ class ListClocks:
         if order.status in FINAL or order.status == "suspended" or not order.stage_due_at:
             return None
         unit = order.stage_unit or "hour"
-        if unit not in UNIT_SECONDS:
+        if unit not in self.calendar.unit_seconds:
             unit = "hour"
         return self.calendar.counted_seconds(self.now, order.stage_due_at, unit)
 
@@ -118,7 +123,7 @@ class ListClocks:
         seconds = self.seconds_left(order)
         if seconds is None:
             return "—"
-        amount = _amount(abs(seconds), order.stage_unit)
+        amount = _amount(abs(seconds), order.stage_unit, self.calendar.unit_seconds)
         return _("overdue %(amount)s", amount=amount) if seconds < 0 else _("%(amount)s left", amount=amount)
 
     def elapsed(self, order) -> str:

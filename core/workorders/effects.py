@@ -13,6 +13,7 @@ from core.catalogue import dispatch_rules
 from core.catalogue.models import FilingStandard
 from core.org import Department
 from core.parsing import ParseError, parse_datetime
+from core.timelimits import season_of
 from core.workorders import department
 from core.workorders.errors import WorkflowError
 from core.workorders.states import HANDLING_TYPES
@@ -63,6 +64,7 @@ def _apply_file(order, now, reason, data):
         order.category = standard.category_id
         order.suggested_department = dispatch_rules.suggest(order.category_id, order.grid_id, order.component)
     order.limit_value, order.limit_unit = standard.limit_value, standard.limit_unit
+    order.limit_season = season_of(standard.limit_note)
     order.filed_at = now
     data["standard"] = standard.id
     data["limit"] = standard.limit_text
@@ -85,9 +87,16 @@ def _apply_dispatch(order, now, reason, data):
         raise WorkflowError(_("The case has no time limit: file it with a filing-standard row first."))
     order.department = department
     order.dispatched_at = order.dispatched_at or now
-    order.due_at = deadlines.due_at(now, Decimal(order.limit_value), order.limit_unit)
+    order.due_at = _round_due(order, now)
     data["department"] = department.id
     data["due_at"] = order.due_at.isoformat()
+
+
+def _round_due(order, now):
+    """A new handling round's deadline; a seasonal limit's clock may wait for its season (clock_from)."""
+    start = deadlines.season_start(now, order.limit_season)
+    order.clock_from = start if start > now else None
+    return deadlines.due_at(start, Decimal(order.limit_value), order.limit_unit)
 
 
 def _apply_return(order, now, reason, data):
@@ -163,6 +172,8 @@ def _apply_refuse_suspension(order, now, reason, data):
 def _apply_resume(order, now, reason, data):
     """The clock stood still while suspended: the deadline moves by the paused time of its unit."""
     paused_from, unit = order.suspended_from, order.limit_unit
+    if order.clock_from and order.clock_from > paused_from:  # paused while waiting for the season
+        paused_from = min(order.clock_from, now)
     order.due_at = deadlines.due_after_pause(order.due_at, paused_from, now, unit)
     order.stage_started_at = deadlines.due_after_pause(order.stage_started_at, paused_from, now, unit)
     order.stage_due_at = order.due_at
@@ -175,7 +186,7 @@ def _apply_check_fail(order, now, reason, data):
     """Rework: back to the same department, with a new handling round."""
     order.reworks += 1
     order.handled_at = None
-    order.due_at = deadlines.due_at(now, Decimal(order.limit_value), order.limit_unit)
+    order.due_at = _round_due(order, now)
     data["due_at"] = order.due_at.isoformat()
 
 

@@ -52,6 +52,8 @@ class WorkOrder(BaseModel):
     # standard do not rewrite an existing case's deadline.
     limit_value = DecimalField(max_digits=8, decimal_places=2, null=True)
     limit_unit = CharField(max_length=20, default="")
+    limit_season = CharField(max_length=20, default="")  # "planting": counted in the season (种植季节15工作日)
+    clock_from = DateTimeField(null=True)  # a seasonal round's clock start, when the season made it wait
     # Milestones (null until reached).
     reported_at = DateTimeField(index=True)
     filed_at = DateTimeField(null=True)

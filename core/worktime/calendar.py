@@ -5,8 +5,9 @@ weekdays that are normally working (default Monday–Friday), and special days (
 holidays (休) and make-up working days (调休, 班). A special day overrides its weekday. Administrators
 edit it on /admin/calendar or import the State Council's notice as CSV (`flask calendar import`).
 
-Every unit of core.timelimits.UNITS runs a clock; a limit of `value` units is `value × UNIT_SECONDS[unit]`
-seconds of that clock, rounded to the whole second, and the due time is the earliest instant at which
+Every unit of core.timelimits.UNITS runs a clock; a limit of `value` units is `value × unit_seconds[unit]`
+seconds of that clock (a Calendar's `unit_seconds`: UNIT_SECONDS, but for work_day under the
+"working_hours" rule), rounded to the whole second, and the due time is the earliest instant at which
 that much has run since the start:
 
 - urgent_hour, hour: continuous time (value hours); urgent_day, day: continuous time (value × 24 h).
@@ -15,16 +16,22 @@ that much has run since the start:
   the next period. A due time falling exactly on the end of a period is that end (12:00, not 14:00), so a
   work_hour due time always lies inside or at the end of a working period of a working day.
   Friday 2026-11-27 17:30 + 4 work_hour = Monday 2026-11-30 11:30 (default calendar).
-- work_day: runs all 24 hours of every working day and stops on non-working days; a working day counts
-  as 86,400 s. Hence, from a start on a working day at any clock time (office hours or not), N working
-  days later is the same clock time on the N-th following working day (Thursday 10:00 + 1, Friday a
-  holiday → Monday 10:00). A start on a non-working day counts from 00:00 of the next working day, so
-  the limit ends at 24:00 of the N-th working day, shown as 00:00 of the day after (Saturday + 3 →
-  Thursday 00:00 when Monday–Wednesday are working). Fractions are fractions of that 24-hour day:
-  Monday 10:00 + 0.5 work_day = Monday 22:00; Friday 20:00 + 0.5 = Monday 08:00.
+- work_day: two rules (WORK_DAY_RULE in core/config.py; a Calendar takes it as `work_day_rule`):
+  - "working_hours" (the default): a work_day is `work_day_hours` (WORK_DAY_HOURS, 8) of working time,
+    counted exactly like work_hour, so N work_day = N × 8 work_hour and the calendar's
+    `unit_seconds["work_day"]` is 8 × 3600. Due times and yellow lights fall in working time. Monday
+    2026-11-23 10:00 + 0.5 work_day = Monday 16:00 (10–12, 14–16); Friday 2026-11-27 17:00 + 1 =
+    Monday 17:00 (1 h Friday, 7 h Monday); a start after hours counts from the next period.
+  - "calendar_days": a work_day runs all 24 hours of every working day and stops on non-working days; a
+    working day counts as 86,400 s. Hence, from a start on a working day at any clock time, N working
+    days later is the same clock time on the N-th following working day (Thursday 10:00 + 1, Friday a
+    holiday → Monday 10:00). A start on a non-working day counts from 00:00 of the next working day, so
+    the limit ends at 24:00 of the N-th working day, shown as 00:00 of the day after (Saturday + 3 →
+    Thursday 00:00). Fractions are of the 24-hour day: Monday 10:00 + 0.5 = Monday 22:00.
+- Seasons ("种植季节15工作日"): core.worktime.seasons decides when such a clock starts; then it runs as above.
 
 `counted_seconds(start, end, unit)` is how much of the unit's clock ran from start to end (negative
-when end is before start), so `counted_seconds(start, due_at(start, v, u), u) == v × UNIT_SECONDS[u]`.
+when end is before start), so `counted_seconds(start, due_at(start, v, u), u) == v × unit_seconds[u]`.
 
 Lights: used = counted(start, now) / counted(start, due): green below 80 %, yellow from 80 % up to and
 including 100 %, red beyond. A working-hour case due Friday 18:00 therefore stays yellow over the weekend
@@ -36,8 +43,9 @@ the amount of the unit's clock that ran during the pause (a pause over a weekend
 deadline by nothing). For lights, pass the pauses (`(from, to)`, `to=None` while still paused) to
 light(): paused time then counts neither as used time nor as limit time.
 
-This module is the arithmetic alone, with no Flask, no database and nothing else of the project, so that
-it can be used and tested on its own: a `Calendar` is built from plain data. core.worktime.deadlines
+This module (with core.worktime.calendar_text, its messages and text parsing) is the arithmetic alone,
+with no Flask, no database and nothing else of the project, so that it can be used and tested on its
+own: a `Calendar` is built from plain data. core.worktime.deadlines
 loads the installation's calendar from the database, caches it and offers `due_at(...)` and the rest
 with the calendar optional; core.worktime.models holds the table of special days.
 
@@ -45,16 +53,29 @@ Speed: a `Calendar` keeps an index of cumulative working days, so any span costs
 covers it (building it costs O(days), once).
 """
 
-import re
-import unicodedata
 from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from core.worktime.calendar_text import (  # noqa: F401 - the calendar's public names, re-exported
+    CalendarError,
+    _l,
+    check_periods,
+    check_weekdays,
+    format_periods,
+    hm,
+    parse_periods,
+    parse_start,
+    set_translator,
+)
+
 # The same seconds as core.timelimits.CONTINUOUS_SECONDS (tests/test_worktime.py checks), written out
 # here because this module imports nothing of the project.
 CONTINUOUS_SECONDS = {"urgent_hour": 3600, "hour": 3600, "urgent_day": 86400, "day": 86400}
+# work_day as the "calendar_days" rule counts it; a Calendar's own `unit_seconds` follow its rule.
 UNIT_SECONDS = {**CONTINUOUS_SECONDS, "work_hour": 3600, "work_day": 86400}
+WORK_DAY_RULES = ("working_hours", "calendar_days")
+DEFAULT_WORK_DAY_HOURS = 8
 WORK_UNITS = ("work_hour", "work_day")
 DAY_KINDS = ("holiday", "workday")  # public holiday, make-up working day
 DEFAULT_PERIODS = ((8 * 3600, 12 * 3600), (14 * 3600, 18 * 3600))
@@ -62,109 +83,6 @@ DEFAULT_WEEKDAYS = (1, 2, 3, 4, 5)  # ISO: 1 = Monday … 7 = Sunday
 MAX_INDEX_DAYS = 100 * 366  # deadlines more than ~100 years away are refused
 _US = 1_000_000
 DAY_US = 86_400 * _US
-
-
-# --- messages: translated when shown -------------------------------------------------------------------------
-
-
-def _untranslated(msgid: str, /, **params) -> str:
-    return msgid % params if params else msgid
-
-
-_translator = {"gettext": _untranslated}
-
-
-def set_translator(gettext) -> None:
-    """Have the messages of CalendarError shown through `gettext(text, **params)` (flask_babel.gettext,
-    which core.worktime.deadlines installs); until then they are shown in English."""
-    _translator["gettext"] = gettext
-
-
-class _Message:
-    """A message marked for extraction (pybabel's `-k _l`) and translated each time it is shown."""
-
-    def __init__(self, msgid: str, params: dict):
-        self.msgid, self.params = msgid, params
-
-    def __str__(self) -> str:
-        return _translator["gettext"](self.msgid, **self.params)
-
-
-def _l(msgid: str, /, **params) -> _Message:
-    return _Message(msgid, params)
-
-
-class CalendarError(ValueError):
-    """Bad calendar data or an impossible deadline; str() says why, in the user's language."""
-
-
-# --- periods and weekdays as text ------------------------------------------------------------------------
-
-_PERIOD = re.compile(r"^(\d{1,2}):(\d{2})\s*(?:-|–|—|~|～|至|到)\s*(\d{1,2}):(\d{2})$")
-
-
-def _clock_seconds(hours: str, minutes: str) -> int | None:
-    h, m = int(hours), int(minutes)
-    if m >= 60 or h > 24 or (h == 24 and m):
-        return None
-    return h * 3600 + m * 60
-
-
-def hm(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-
-def format_periods(periods) -> str:
-    return ", ".join(f"{hm(s)}-{hm(e)}" for s, e in periods)
-
-
-def check_periods(periods) -> list[tuple[int, int]]:
-    """Sorted (start, end) seconds of the day; raises CalendarError unless each lies within the day,
-    starts before it ends and none overlap (touching is allowed)."""
-    periods = sorted((int(s), int(e)) for s, e in periods)
-    if not periods:
-        raise CalendarError(_l("Give at least one working period, such as 08:00-12:00."))
-    for s, e in periods:
-        if not 0 <= s < e <= 86400:
-            raise CalendarError(
-                _l("The period %(period)s must start before it ends, within one day.", period=format_periods([(s, e)]))
-            )
-    for (s1, e1), (s2, e2) in zip(periods, periods[1:], strict=False):
-        if s2 < e1:
-            raise CalendarError(
-                _l(
-                    "The periods %(first)s and %(second)s overlap.",
-                    first=format_periods([(s1, e1)]),
-                    second=format_periods([(s2, e2)]),
-                )
-            )
-    return periods
-
-
-def parse_periods(text: str) -> list[tuple[int, int]]:
-    """ "08:00-12:00, 14:00-18:00" (also full-width, 、；and new lines, – ~ 至 between) → checked periods."""
-    cleaned = unicodedata.normalize("NFKC", text or "")
-    periods = []
-    for part in re.split(r"[,;、，；\n]+", cleaned):
-        part = part.strip()
-        if not part:
-            continue
-        match = _PERIOD.match(part)
-        start = match and _clock_seconds(match[1], match[2])
-        end = match and _clock_seconds(match[3], match[4])
-        if start is None or end is None:
-            raise CalendarError(_l("Cannot read the period %(text)s: write it as 08:00-12:00.", text=part))
-        periods.append((start, end))
-    return check_periods(periods)
-
-
-def check_weekdays(weekdays) -> tuple[int, ...]:
-    days = tuple(sorted({int(d) for d in weekdays}))
-    if not days:
-        raise CalendarError(_l("Choose at least one working weekday."))
-    if days[0] < 1 or days[-1] > 7:
-        raise CalendarError(_l("Weekdays are numbered 1 (Monday) to 7 (Sunday)."))
-    return days
 
 
 # --- the arithmetic ----------------------------------------------------------------------------------------
@@ -217,29 +135,50 @@ def _continuous(start: datetime, need: int) -> datetime:
         raise CalendarError(_l("The deadline falls outside the years the calendar can count.")) from None
 
 
-def amount_us(value, unit: str) -> int:
+def amount_us(value, unit: str, unit_seconds=UNIT_SECONDS) -> int:
     """A limit's value in microseconds of its unit's clock, rounded to the whole second."""
-    if unit not in UNIT_SECONDS:
+    if unit not in unit_seconds:
         raise CalendarError(_l("Unknown time-limit unit %(unit)s.", unit=unit))
     if type(value) is int and value >= 0:
-        return value * UNIT_SECONDS[unit] * _US
+        return value * unit_seconds[unit] * _US
     try:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         raise CalendarError(_l("The time limit %(value)s is not a number.", value=value)) from None
     if not number.is_finite() or number < 0:
         raise CalendarError(_l("The time limit %(value)s is not a positive number.", value=value))
-    return int((number * UNIT_SECONDS[unit]).to_integral_value(ROUND_HALF_UP)) * _US
+    return int((number * unit_seconds[unit]).to_integral_value(ROUND_HALF_UP)) * _US
 
 
 class Calendar:
     """One working-time calendar in memory. Build one by hand (tests, benchmarks) or get the
     installation's with `current_calendar()`. Thread-safe: the day index is replaced, never changed in place."""
 
-    def __init__(self, periods=DEFAULT_PERIODS, weekdays=DEFAULT_WEEKDAYS, days=None, version=None):
+    def __init__(
+        self,
+        periods=DEFAULT_PERIODS,
+        weekdays=DEFAULT_WEEKDAYS,
+        days=None,
+        version=None,
+        work_day_rule="working_hours",
+        work_day_hours=DEFAULT_WORK_DAY_HOURS,
+    ):
         """periods: (start, end) seconds of the day; weekdays: ISO numbers (1 = Monday); days: {date: kind}
-        or {date: (kind, name)} with kind "holiday" or "workday"."""
+        or {date: (kind, name)} with kind "holiday" or "workday"; work_day_rule: "working_hours" (a
+        work_day is work_day_hours of working time) or "calendar_days" (a 24-hour working day)."""
         self.periods = tuple(check_periods(periods))
+        if work_day_rule not in WORK_DAY_RULES:
+            raise CalendarError(_l("Unknown working-day rule %(rule)s.", rule=work_day_rule))
+        try:
+            day_seconds = round(float(work_day_hours) * 3600)
+        except (TypeError, ValueError):
+            day_seconds = 0
+        if not 0 < day_seconds <= 86400:
+            raise CalendarError(_l("A working day has more than 0 and at most 24 hours."))
+        self.work_day_rule = work_day_rule
+        self.work_day_hours = day_seconds / 3600
+        by_hours = work_day_rule == "working_hours"
+        self.unit_seconds = {**UNIT_SECONDS, "work_day": day_seconds if by_hours else 86400}
         self.weekdays = check_weekdays(weekdays)
         self.version = version
         self.days: dict[date, tuple[str, str]] = {}
@@ -250,10 +189,8 @@ class Calendar:
             self.days[day] = (kind, name)
         self._special = {day.toordinal(): kind == "workday" for day, (kind, _) in self.days.items()}
         self._mask = tuple((wd + 1) in self.weekdays for wd in range(7))  # by date.weekday()
-        self._clocks = {
-            "work_hour": _Clock([(s * _US, e * _US) for s, e in self.periods]),
-            "work_day": _Clock([(0, DAY_US)]),
-        }
+        working = _Clock([(s * _US, e * _US) for s, e in self.periods])
+        self._clocks = {"work_hour": working, "work_day": working if by_hours else _Clock([(0, DAY_US)])}
         self._index: tuple[int, list[int]] = (0, [])
 
     # --- days -----------------------------------------------------------------------------------------
@@ -323,7 +260,7 @@ class Calendar:
     def _counted(self, start: datetime, end: datetime, unit: str) -> int:
         """Microseconds of the unit's clock from start to end (negative when end < start)."""
         if unit not in WORK_UNITS:
-            if unit not in UNIT_SECONDS:
+            if unit not in self.unit_seconds:
                 raise CalendarError(_l("Unknown time-limit unit %(unit)s.", unit=unit))
             delta = end - start
             return (delta.days * 86400 + delta.seconds) * _US + delta.microseconds
@@ -337,7 +274,7 @@ class Calendar:
         return whole - (ck.before(t1) if self._working(o1) else 0) + (ck.before(t2) if self._working(o2) else 0)
 
     def due_at(self, start: datetime, value, unit: str) -> datetime:
-        return self._advance(start, amount_us(value, unit), unit)
+        return self._advance(start, amount_us(value, unit, self.unit_seconds), unit)
 
     def advance(self, start: datetime, seconds: float, unit: str) -> datetime:
         """The instant at which `seconds` of the unit's clock have run since start."""
@@ -380,17 +317,3 @@ class Calendar:
         if used > total:
             return "red"
         return "yellow" if used * 5 >= total * 4 else "green"
-
-
-def parse_start(text: str) -> datetime:
-    """ "2026-11-27 17:30" (or with T, seconds, or a bare date) → a naive datetime; CalendarError if not."""
-    cleaned = unicodedata.normalize("NFKC", text or "").strip()
-    try:
-        value = datetime.fromisoformat(cleaned)
-    except ValueError:
-        raise CalendarError(
-            _l("Cannot read the start time %(text)s: write it as 2026-11-27 17:30.", text=text or "")
-        ) from None
-    if value.tzinfo is not None:
-        raise CalendarError(_l("Give the start time in local time, without a time zone."))
-    return value

@@ -16,11 +16,12 @@ import time as _time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import g, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import format_date
 from flask_babel import gettext as _
 
 from core import settings
+from core.config import DEFAULTS
 from core.db import db
 from core.timelimits import CONTINUOUS_SECONDS, UNITS, TimeLimit, parse_limit
 from core.worktime.calendar import (
@@ -34,6 +35,7 @@ from core.worktime.calendar import (
     set_translator,
 )
 from core.worktime.models import CalendarDay
+from core.worktime.seasons import DEFAULT_PLANTING_SEASONS, clock_start, parse_seasons
 
 PERIODS_KEY, WEEKDAYS_KEY, VERSION_KEY = "worktime.periods", "worktime.weekdays", "worktime.version"
 CHECK_INTERVAL = 1.0  # seconds between version checks outside requests
@@ -57,12 +59,23 @@ def stored_hours() -> tuple[list[tuple[int, int]], tuple[int, ...]]:
     return periods, weekdays
 
 
+def _config(key: str):
+    """A setting of core/config.py; its default outside an application context (scripts, some tests)."""
+    return current_app.config.get(key, DEFAULTS.get(key)) if has_app_context() else DEFAULTS.get(key)
+
+
+def work_day_rule() -> tuple[str, float]:
+    """The configured WORK_DAY_RULE and WORK_DAY_HOURS."""
+    return _config("WORK_DAY_RULE"), _config("WORK_DAY_HOURS")
+
+
 def load() -> Calendar:
     """Read the calendar from the database (the version first, so a concurrent edit makes it stale)."""
     version = settings.get(VERSION_KEY)
     periods, weekdays = stored_hours()
     days = {row.date: (row.kind, row.name) for row in CalendarDay.select()}
-    return Calendar(periods, weekdays, days, version=version)
+    rule, hours = work_day_rule()
+    return Calendar(periods, weekdays, days, version=version, work_day_rule=rule, work_day_hours=hours)
 
 
 def invalidate():
@@ -76,10 +89,10 @@ def _current(check: bool) -> Calendar:
     cached = _cache["calendar"]
     if cached is not None and not check and _time.monotonic() - _cache["checked"] < CHECK_INTERVAL:
         return cached
-    key = (id(db.obj), settings.get(VERSION_KEY))
+    key = (id(db.obj), settings.get(VERSION_KEY), *work_day_rule())
     if cached is None or key != _cache["key"]:
         cached = load()
-        _cache.update(key=(key[0], cached.version), calendar=cached)
+        _cache.update(key=(key[0], cached.version, *key[2:]), calendar=cached)
     _cache["checked"] = _time.monotonic()
     return cached
 
@@ -99,8 +112,23 @@ def _cal(calendar: Calendar | None) -> Calendar:
     return calendar if calendar is not None else current_calendar()
 
 
-def due_at(start: datetime, value, unit: str, *, calendar: Calendar | None = None) -> datetime:
-    """The due time of a limit of `value` units (core.worktime.calendar's docstring gives each unit's rule)."""
+def seasons(season: str):
+    """The month-day ranges of a season ("planting": config PLANTING_SEASONS)."""
+    return parse_seasons(_config(f"{season.upper()}_SEASONS") or DEFAULT_PLANTING_SEASONS)
+
+
+def season_start(start: datetime, season: str = "", *, calendar: Calendar | None = None) -> datetime:
+    """When the clock of a limit counted in `season` starts (core.worktime.seasons): `start` itself inside the
+    season or without one, else the first working period of the season's next opening."""
+    if not season:
+        return start
+    return clock_start(_cal(calendar), start, seasons(season))
+
+
+def due_at(start: datetime, value, unit: str, *, season: str = "", calendar: Calendar | None = None) -> datetime:
+    """The due time of a limit of `value` units (core.worktime.calendar's docstring gives each unit's rule);
+    a `season` ("planting") limit counts from season_start()."""
+    start = season_start(start, season, calendar=calendar)
     if unit in CONTINUOUS_SECONDS:
         return CONTINUOUS.due_at(start, value, unit)
     return _cal(calendar).due_at(start, value, unit)
@@ -163,6 +191,7 @@ class Explanation:
     periods: tuple  # the working periods the explanation speaks of
     skipped: list[tuple[date, date, str]] = field(default_factory=list)  # first runs of non-working days
     skipped_count: int = 0  # non-working days from the start to the due time, all of them
+    work_day_hours: float = 0  # a work_day's working hours under the "working_hours" rule, else 0
 
     @property
     def text(self) -> str:
@@ -180,6 +209,12 @@ class Explanation:
             shown.append(_("%(n)d more", n=rest))
         if self.limit.unit == "work_hour":
             rule = _("counted in %(periods)s on working days", periods=format_periods(self.periods))
+        elif self.work_day_hours:
+            rule = _(
+                "counted in %(periods)s on working days, %(hours)s working hours to the working day",
+                periods=format_periods(self.periods),
+                hours=f"{self.work_day_hours:g}",
+            )
         else:
             rule = _("counted in whole working days, to the same clock time")
         return _(
@@ -199,17 +234,20 @@ def explain(start: datetime, limit: TimeLimit | str, *, calendar: Calendar | Non
     """The due time of `limit` from `start` and why; raises LimitError or CalendarError on bad input."""
     limit = parse_limit(limit) if isinstance(limit, str) else limit
     cal = _cal(calendar)
-    due = cal.due_at(start, limit.value, limit.unit)
-    result = Explanation(start, limit, due, cal.first_counted(start, limit.unit), cal.periods)
+    begin = season_start(start, limit.season, calendar=cal)  # a seasonal limit may wait for its season
+    due = cal.due_at(begin, limit.value, limit.unit)
+    result = Explanation(start, limit, due, cal.first_counted(begin, limit.unit), cal.periods)
+    if cal.work_day_rule == "working_hours":
+        result.work_day_hours = cal.work_day_hours
     if limit.unit not in WORK_UNITS:
         return result
     # The days the clock stood still on, up to the due time (a due time at 00:00 ends the day before);
     # consecutive days of one holiday are one run.
     last = (due.date() if due.time() else due.date() - timedelta(days=1)).toordinal()
-    first = start.toordinal()
+    first = begin.toordinal()
     if last < first:
         return result
-    result.skipped_count = last - first + 1 - cal.working_days(start.date(), date.fromordinal(last))
+    result.skipped_count = last - first + 1 - cal.working_days(begin.date(), date.fromordinal(last))
     runs = result.skipped
     for ordinal in range(first, last + 1):
         day = date.fromordinal(ordinal)
