@@ -473,6 +473,8 @@ BLANK = {
     "tracking_code": None,
     "limit_value": None,
     "limit_unit": "",
+    "limit_season": "",
+    "clock_from": None,
     "filed_at": None,
     "dispatched_at": None,
     "handled_at": None,
