@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 import core
 from core import clock
@@ -43,6 +43,14 @@ class Written:
 
 
 # --- where things are -----------------------------------------------------------------------------------
+
+
+def _in_app(app):
+    """The app's context, pushed only when not already in it: leaving a pushed one tears the connection
+    down (PostgreSQL), under a caller such as the scheduler's job runner that still holds it."""
+    if has_app_context() and current_app._get_current_object() is app:
+        return contextlib.nullcontext()
+    return app.app_context()
 
 
 def backup_dir(app) -> Path:
@@ -75,7 +83,7 @@ def create(app, to: Path | None = None) -> Written:
     try:
         kind = database.kind()
         dumped = work / database.member_name(kind)
-        with app.app_context(), _connected():
+        with _in_app(app), _connected():
             database.dump(app.config["DATABASE_URL"], dumped)
             facts = _facts(app)
         members: dict[str, dict] = {}
@@ -215,7 +223,7 @@ def _digest(handle) -> str:
 
 def check_restorable(app, manifest: dict):
     """Refuse a backup of the other kind of database than this installation's."""
-    with app.app_context():
+    with _in_app(app):
         here = database.kind()
     there = manifest["database"]["kind"]
     if there != here:
@@ -249,7 +257,7 @@ def restore(app, archive: Path, manifest: dict) -> list[str]:
             with open(staging / name, "rb") as handle:
                 if _digest(handle) != entry["sha256"]:
                     raise BackupError(f"{name} changed while it was unpacked: restore again")
-        with app.app_context():
+        with _in_app(app):
             database.load(app.config["DATABASE_URL"], staging / manifest["database"]["member"])
         _replace_photos(photo_dir(app), staging / PHOTOS)
         secret = staging / SECRET_MEMBER
@@ -260,7 +268,7 @@ def restore(app, archive: Path, manifest: dict) -> list[str]:
             os.replace(target.with_name(".secret_key.restoring"), target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    with app.app_context():
+    with _in_app(app):
         return dbmod.pending(app)
 
 
