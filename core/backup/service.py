@@ -146,10 +146,14 @@ def _info(name: str, size: int, mode: int = 0o644) -> tarfile.TarInfo:
 
 
 def _add_file(tar, members: dict, name: str, path: Path, mode: int = 0o644):
-    """Add a file as read once, so that its sha256 is that of the bytes archived even if it changes."""
-    data = path.read_bytes()
-    members[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-    tar.addfile(_info(name, len(data), mode), io.BytesIO(data))
+    """Add a file streamed, never whole in memory (the database's copy may be gigabytes). The files are
+    ones nothing rewrites (the dump just made, stored photos); verify() would refuse one that changed."""
+    with open(path, "rb") as handle:
+        digest = _digest(handle)
+        size = handle.tell()
+        handle.seek(0)
+        members[name] = {"sha256": digest, "size": size}
+        tar.addfile(_info(name, size, mode), handle)
 
 
 def prune(folder: Path, keep: int) -> list[Path]:
